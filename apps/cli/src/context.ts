@@ -1,0 +1,68 @@
+import { resolve } from 'node:path'
+import { createMigrator, directory, loadConfig, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
+import { loadDriver } from './driver-loader.js'
+import type { Output } from './output.js'
+
+/** Options every command accepts (SPEC: global flags). */
+export interface GlobalOptions {
+  database?: string
+  config?: string
+  target?: string
+  quiet?: boolean
+  json?: boolean
+  yes?: boolean
+  vars?: string
+  lockTimeout?: string
+}
+
+/** What a command works with: config, target, and (lazily) a migrator. */
+export interface CommandContext {
+  options: GlobalOptions
+  config: MigConfig
+  target: ResolvedTarget
+  out: Output
+  cwd: string
+  sources(): MigrationSource[]
+  /** Create the migrator (driver loaded, not yet connected). */
+  migrator(extra?: Partial<MigratorOptions>): Promise<Migrator>
+}
+
+/** Parse `--lock-timeout` (seconds, or with ms/s/m suffix) into milliseconds. */
+export function parseDuration(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim())
+  if (!m) throw new Error(`${flag} takes a duration like 30, 30s, 500ms or 2m, not "${value}"`)
+  const n = Number(m[1])
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000
+}
+
+/** Build the context: load config, pick the target. No connection is made here. */
+export async function createContext(options: GlobalOptions, out: Output, cwd = process.cwd()): Promise<CommandContext> {
+  const config = await loadConfig({ file: options.config, cwd })
+  const target = resolveTarget(config, { database: options.database, target: options.target })
+  const lockTimeoutMs = parseDuration(options.lockTimeout, '--lock-timeout') ?? config.lockTimeoutMs
+  const sources = () =>
+    config.migrations.map((m) => directory(resolve(config.root, m), { label: m, ignore: config.ignore }))
+  let migrator: Migrator | undefined
+  return {
+    options,
+    config,
+    target,
+    out,
+    cwd,
+    sources,
+    async migrator(extra = {}) {
+      if (migrator) return migrator
+      const driver = await loadDriver(target.url, config.root)
+      migrator = createMigrator({
+        driver,
+        sources: sources(),
+        historyTable: config.historyTable,
+        lockTimeoutMs,
+        env: target.env,
+        ...extra,
+      })
+      return migrator
+    },
+  }
+}

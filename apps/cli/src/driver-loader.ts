@@ -1,0 +1,52 @@
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { type Driver, type DriverFactory, redactUrl, UrlError, urlScheme } from '@mig/core'
+
+/** Built-in schemes and the package that serves each. */
+export const BUILTIN_DRIVERS: Record<string, string> = {
+  sqlite: '@mig/driver-sqlite',
+  sqlite3: '@mig/driver-sqlite',
+  postgres: '@mig/driver-postgres',
+  postgresql: '@mig/driver-postgres',
+  mysql: '@mig/driver-mysql',
+  mariadb: '@mig/driver-mysql',
+}
+
+async function importFrom(spec: string, projectRoot: string): Promise<{ createDriver?: DriverFactory } | undefined> {
+  // Try the CLI's own dependencies first, then the user's project (third-party drivers).
+  try {
+    return (await import(spec)) as { createDriver?: DriverFactory }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err
+  }
+  try {
+    const req = createRequire(join(projectRoot, 'package.json'))
+    const resolved = req.resolve(spec)
+    return (await import(pathToFileURL(resolved).href)) as { createDriver?: DriverFactory }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw err
+    return undefined
+  }
+}
+
+/**
+ * Create the driver for a URL: built-in schemes map to `@mig/driver-*`; any other scheme loads
+ * `@mig/driver-<scheme>` or `mig-driver-<scheme>` from the project (third-party drivers).
+ */
+export async function loadDriver(url: string, projectRoot: string): Promise<Driver> {
+  const scheme = urlScheme(url)
+  const candidates = BUILTIN_DRIVERS[scheme] ? [BUILTIN_DRIVERS[scheme]] : [`@mig/driver-${scheme}`, `mig-driver-${scheme}`]
+  for (const spec of candidates) {
+    const mod = await importFrom(spec, projectRoot)
+    if (!mod) continue
+    if (typeof mod.createDriver !== 'function') throw new UrlError(`${spec} does not export createDriver(url)`)
+    return mod.createDriver(url, { applicationName: 'mig' })
+  }
+  throw new UrlError(`no driver for "${scheme}:" URLs (${redactUrl(url)})`, {
+    hint: BUILTIN_DRIVERS[scheme]
+      ? `install ${BUILTIN_DRIVERS[scheme]}`
+      : `use postgres://, mysql://, mariadb:// or sqlite:, or install a driver package named @mig/driver-${scheme} or mig-driver-${scheme}`,
+  })
+}

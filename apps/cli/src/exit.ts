@@ -1,0 +1,41 @@
+import { ConfigError, ConnectionError, EnvironmentError, LockTimeoutError, MigError, MigrationError, PlanError, ProjectError, redactUrl, UrlError } from '@mig/core'
+
+/** Exit codes (SPEC): 0 success, 1 a migration/test/check failed, 2 bad usage/config/project, 3 lock timeout. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, lock: 3 } as const
+
+/** Thrown by commands to stop with a message and an exit code. CLI only; core never exits. */
+export class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly hint?: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The exit code for an error thrown by core or a command. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof ExitError) return err.code
+  if (err instanceof LockTimeoutError) return EXIT.lock
+  if (err instanceof MigrationError) return EXIT.failed
+  if (err instanceof PlanError) return err.reason === 'modified' || err.reason === 'failed' ? EXIT.failed : EXIT.usage
+  if (err instanceof ConfigError || err instanceof ProjectError || err instanceof UrlError || err instanceof ConnectionError || err instanceof EnvironmentError) return EXIT.usage
+  if (err instanceof MigError) return EXIT.usage
+  return EXIT.failed
+}
+
+/** Lines describing an error for a person: message, location, hint. Passwords are masked. */
+export function describeError(err: unknown): { message: string; hint?: string; where?: string } {
+  const e = err as Error & { hint?: string }
+  let message = redactUrl(e instanceof Error ? e.message : String(err))
+  const out: { message: string; hint?: string; where?: string } = { message }
+  if (err instanceof MigrationError && err.statement) {
+    const st = err.statement.length > 300 ? `${err.statement.slice(0, 300)}...` : err.statement
+    out.where = `statement ${err.statementIndex ?? '?'}: ${st}`
+  }
+  if (!(err instanceof MigError) && e instanceof Error && e.name && e.name !== 'Error') message = `${e.name}: ${message}`
+  out.message = message
+  if (e?.hint) out.hint = e.hint
+  return out
+}

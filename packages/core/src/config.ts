@@ -1,0 +1,251 @@
+import { readFile } from 'node:fs/promises'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { parse as parseToml, TomlError } from 'smol-toml'
+import { type ConfigProblem, ConfigError } from './errors.js'
+import { DEFAULT_HISTORY_TABLE } from './history-store.js'
+import { sqlitePath, urlScheme } from './url.js'
+
+/** Default config file name, looked up in the working directory. */
+export const DEFAULT_CONFIG_FILE = 'mig.toml'
+/** Database used when nothing is configured. */
+export const DEFAULT_URL = 'sqlite:./dev.db'
+
+/** Pin requirement of a target. */
+export type PinPolicy = 'none' | 'prompt' | 'required'
+
+/** One `[targets.<name>]` entry. */
+export interface TargetConfig {
+  name: string
+  /** Raw URL, `${VAR}` not yet expanded. */
+  url?: string
+  env?: string
+  vars?: string
+  pins: PinPolicy
+  shadowUrl?: string
+}
+
+/** Parsed `mig.toml`, with defaults filled in. */
+export interface MigConfig {
+  /** Absolute path of the file, or undefined when none exists. */
+  file?: string
+  /** Project root: the folder of the config file (or the working directory). */
+  root: string
+  migrations: string[]
+  ignore: string[]
+  historyTable: string
+  defaultTarget: string
+  components: string
+  targets: Record<string, TargetConfig>
+  lockTimeoutMs?: number
+  hooks: Record<string, string | string[]>
+}
+
+const TOP_KEYS = ['migrations', 'ignore', 'history_table', 'default_target', 'targets', 'components', 'lock_timeout', 'hooks']
+const TARGET_KEYS = ['url', 'env', 'vars', 'pins', 'shadow_url']
+const HOOK_KEYS = ['before_up', 'after_up', 'before_each', 'after_each', 'on_error']
+
+/** Find a line for a key in TOML text (best effort, for messages). */
+function lineOf(text: string, key: string): number | undefined {
+  const last = key.split('.').at(-1)!
+  const re = new RegExp(`^\\s*"?${last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s*=`, 'm')
+  const m = re.exec(text)
+  if (!m) {
+    const t = new RegExp(`^\\s*\\[\\s*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\]`, 'm').exec(text)
+    return t ? text.slice(0, t.index).split('\n').length : undefined
+  }
+  return text.slice(0, m.index).split('\n').length
+}
+
+/**
+ * Parse and validate `mig.toml` text. Collects every problem (unknown keys, wrong types) and
+ * throws one {@link ConfigError} listing them all, each with its key, file and line.
+ */
+export function parseConfig(text: string, file: string): MigConfig {
+  const problems: ConfigProblem[] = []
+  let raw: Record<string, unknown>
+  try {
+    raw = parseToml(text) as Record<string, unknown>
+  } catch (err) {
+    const e = err as TomlError
+    throw new ConfigError([{ file, line: e.line, column: e.column, message: `invalid TOML: ${e.message.split('\n')[0]}` }], { cause: err })
+  }
+  const add = (key: string, message: string) => problems.push({ file, key, line: lineOf(text, key), message })
+  const cfg: MigConfig = {
+    file,
+    root: dirname(file),
+    migrations: ['migrations'],
+    ignore: [],
+    historyTable: DEFAULT_HISTORY_TABLE,
+    defaultTarget: 'dev',
+    components: 'components',
+    targets: {},
+    hooks: {},
+  }
+  const strList = (key: string, v: unknown): string[] | undefined => {
+    if (typeof v === 'string') return [v]
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[]
+    add(key, 'must be a string or a list of strings')
+    return undefined
+  }
+  const str = (key: string, v: unknown): string | undefined => {
+    if (typeof v === 'string' && v !== '') return v
+    add(key, 'must be a non-empty string')
+    return undefined
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    switch (key) {
+      case 'migrations':
+        cfg.migrations = strList(key, value) ?? cfg.migrations
+        break
+      case 'ignore':
+        cfg.ignore = strList(key, value) ?? []
+        break
+      case 'history_table': {
+        const v = str(key, value)
+        if (v && !/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/.test(v)) add(key, 'must be a table name, optionally schema-qualified (audit.schema_migrations)')
+        else if (v) cfg.historyTable = v
+        break
+      }
+      case 'default_target':
+        cfg.defaultTarget = str(key, value) ?? cfg.defaultTarget
+        break
+      case 'components':
+        cfg.components = str(key, value) ?? cfg.components
+        break
+      case 'lock_timeout':
+        if (typeof value === 'number' && value >= 0) cfg.lockTimeoutMs = value * 1000
+        else add(key, 'must be a number of seconds')
+        break
+      case 'hooks':
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) add(key, 'must be a table')
+        else
+          for (const [hk, hv] of Object.entries(value)) {
+            if (!HOOK_KEYS.includes(hk)) add(`hooks.${hk}`, `unknown key (known: ${HOOK_KEYS.join(', ')})`)
+            else {
+              const list = strList(`hooks.${hk}`, hv)
+              if (list) cfg.hooks[hk] = list
+            }
+          }
+        break
+      case 'targets':
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          add(key, 'must be a table of [targets.<name>]')
+          break
+        }
+        for (const [name, t] of Object.entries(value)) {
+          const prefix = `targets.${name}`
+          if (typeof t !== 'object' || t === null || Array.isArray(t)) {
+            add(prefix, 'must be a table')
+            continue
+          }
+          const target: TargetConfig = { name, pins: 'none' }
+          for (const [tk, tv] of Object.entries(t)) {
+            const k = `${prefix}.${tk}`
+            if (tk === 'url') target.url = str(k, tv)
+            else if (tk === 'env') target.env = str(k, tv)
+            else if (tk === 'vars') target.vars = str(k, tv)
+            else if (tk === 'shadow_url') target.shadowUrl = str(k, tv)
+            else if (tk === 'pins') {
+              if (tv === 'none' || tv === 'prompt' || tv === 'required') target.pins = tv
+              else add(k, 'must be "none", "prompt" or "required"')
+            } else add(k, `unknown key (known: ${TARGET_KEYS.join(', ')})`)
+          }
+          cfg.targets[name] = target
+        }
+        break
+      default:
+        add(key, `unknown key (known: ${TOP_KEYS.join(', ')})`)
+    }
+  }
+  if (raw.default_target !== undefined && Object.keys(cfg.targets).length && !cfg.targets[cfg.defaultTarget]) {
+    add('default_target', `names no target (defined: ${Object.keys(cfg.targets).join(', ')})`)
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return cfg
+}
+
+/**
+ * Load the config: `file` when given (must exist), else `mig.toml` in `cwd` when present,
+ * else the defaults (migrations in `./migrations`, `sqlite:./dev.db`).
+ */
+export async function loadConfig(options: { file?: string; cwd?: string } = {}): Promise<MigConfig> {
+  const cwd = options.cwd ?? process.cwd()
+  const file = resolve(cwd, options.file ?? DEFAULT_CONFIG_FILE)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !options.file) {
+      return { root: cwd, migrations: ['migrations'], ignore: [], historyTable: DEFAULT_HISTORY_TABLE, defaultTarget: 'dev', components: 'components', targets: {}, hooks: {} }
+    }
+    throw new ConfigError([{ file, message: `cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }])
+  }
+  return parseConfig(text, file)
+}
+
+/** Expand `${VAR}` (and `${VAR:-default}`) from the environment. Throws on an unset variable. */
+export function expandEnv(value: string, env: NodeJS.ProcessEnv, where: { file: string; key: string }): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
+    const v = env[name]
+    if (v !== undefined && v !== '') return v
+    if (fallback !== undefined) return fallback
+    throw new ConfigError([{ file: where.file, key: where.key, message: `uses \${${name}}, which is not set in the environment` }], {
+      hint: `export ${name}=... or pass --database`,
+    })
+  })
+}
+
+/** The target a run uses, with its URL resolved. */
+export interface ResolvedTarget {
+  name: string
+  url: string
+  /** Where the URL came from, for messages. */
+  urlSource: '--database' | 'DATABASE_URL' | 'target' | 'default'
+  env?: string
+  vars?: string
+  pins: PinPolicy
+  shadowUrl?: string
+}
+
+/**
+ * Pick the target and URL: `--database`, then `DATABASE_URL`, then the selected target's `url`
+ * (selected by `--target`, `MIG_TARGET`, `default_target`), then `sqlite:./dev.db`.
+ * Relative SQLite paths are resolved against the project root.
+ */
+export function resolveTarget(cfg: MigConfig, options: { database?: string; target?: string; env?: NodeJS.ProcessEnv } = {}): ResolvedTarget {
+  const env = options.env ?? process.env
+  const name = options.target ?? env.MIG_TARGET ?? cfg.defaultTarget
+  const t = cfg.targets[name]
+  if ((options.target || env.MIG_TARGET) && !t && Object.keys(cfg.targets).length) {
+    throw new ConfigError([{ file: cfg.file ?? DEFAULT_CONFIG_FILE, key: `targets.${name}`, message: `no such target (defined: ${Object.keys(cfg.targets).join(', ')})` }])
+  }
+  if ((options.target || env.MIG_TARGET) && !t && !Object.keys(cfg.targets).length && name !== 'dev') {
+    throw new ConfigError([{ file: cfg.file ?? DEFAULT_CONFIG_FILE, key: `targets.${name}`, message: 'no such target (none are defined)' }])
+  }
+  let url: string
+  let urlSource: ResolvedTarget['urlSource']
+  if (options.database) {
+    url = options.database
+    urlSource = '--database'
+  } else if (env.DATABASE_URL) {
+    url = env.DATABASE_URL
+    urlSource = 'DATABASE_URL'
+  } else if (t?.url) {
+    url = expandEnv(t.url, env, { file: cfg.file ?? DEFAULT_CONFIG_FILE, key: `targets.${name}.url` })
+    urlSource = 'target'
+  } else {
+    url = DEFAULT_URL
+    urlSource = 'default'
+  }
+  if (urlScheme(url).startsWith('sqlite')) {
+    const p = sqlitePath(url)
+    if (p !== ':memory:' && !isAbsolute(p)) url = `sqlite:${resolve(cfg.root, p)}`
+  }
+  const out: ResolvedTarget = { name, url, urlSource, pins: t?.pins ?? 'none' }
+  // With no config at all, the embedded default target is a dev database.
+  const envName = t ? t.env : name === 'dev' ? 'dev' : undefined
+  if (envName) out.env = envName
+  if (t?.vars) out.vars = resolve(cfg.root, t.vars)
+  if (t?.shadowUrl) out.shadowUrl = expandEnv(t.shadowUrl, env, { file: cfg.file ?? DEFAULT_CONFIG_FILE, key: `targets.${name}.shadow_url` })
+  return out
+}

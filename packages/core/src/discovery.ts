@@ -1,0 +1,284 @@
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { basename, join, relative, resolve, sep } from 'node:path'
+import { minimatch } from 'minimatch'
+import { parse as parseToml } from 'smol-toml'
+import { ProjectError } from './errors.js'
+import { type Directives, parseDirectives, splitSections } from './directives.js'
+import { compareMigrations, type Migration, type MigrationBody } from './migration.js'
+
+/** Something that yields migrations: a folder, an npm package, a list given in code. */
+export interface MigrationSource {
+  /** Label shown in `status` (folder path or package name). */
+  readonly name: string
+  /** Returns the migrations; records problems in `problems` instead of throwing for bad files. */
+  load(problems: DiscoveryProblem[]): Promise<Migration[]>
+}
+
+/** A file that does not form a valid migration. */
+export interface DiscoveryProblem {
+  file: string
+  message: string
+}
+
+/** Options of {@link directory}. */
+export interface DirectoryOptions {
+  /** Label shown in `status`; default: the path relative to `root` (or as given). */
+  label?: string
+  /** minimatch patterns, relative to the folder, of files to leave out. */
+  ignore?: string[]
+}
+
+const VERSIONED = /^(\d+)[_-]([^/]+?)(?:\.(up|down))?\.sql(\.njk)?$/
+const REPEATABLE = /^R__([^/]+?)\.sql(\.njk)?$/
+const FOLDER = /^(\d+)[_-](.+)$/
+const FOLDER_FILES = new Set(['up.sql', 'up.sql.njk', 'down.sql', 'down.sql.njk', 'verify.sql', 'verify.sql.njk', 'meta.toml', 'lock.toml'])
+const META_KEYS = new Set(['depends', 'draft', 'transaction', 'scope', 'description'])
+
+function fileBody(file: string, template: boolean, line = 1, text?: string): MigrationBody {
+  return { file, line, template, read: text === undefined ? () => readFile(file, 'utf8') : async () => text }
+}
+
+async function readHeader(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8')
+  return text
+}
+
+function applyDirectives(m: Migration, d: Directives): void {
+  if (d.transaction !== undefined) m.transaction = d.transaction
+  if (d.depends) m.depends = [...m.depends, ...d.depends]
+  if (d.draft !== undefined) m.draft = d.draft
+  if (d.scope) m.scope = d.scope
+}
+
+function baseMigration(fields: Pick<Migration, 'id' | 'version' | 'name' | 'kind' | 'source' | 'path'>): Migration {
+  return { ...fields, up: null, down: null, verify: null, transaction: true, depends: [], draft: false, scope: 'shared' }
+}
+
+/**
+ * A folder of migrations in any of the supported forms: flat `{version}_{name}.up.sql` /
+ * `.down.sql`, single file with `-- mig:up` / `-- mig:down` sections, folder
+ * `{version}_{name}/up.sql`, and repeatable `R__{name}.sql`. `.njk` marks a template.
+ *
+ * @example
+ * createMigrator({ driver, sources: [directory('migrations')] })
+ */
+export function directory(path: string, options: DirectoryOptions = {}): MigrationSource {
+  const dir = resolve(path)
+  const label = options.label ?? path
+  const ignored = (rel: string) => (options.ignore ?? []).some((p) => minimatch(rel, p, { dot: true }) || minimatch(basename(rel), p, { dot: true }))
+  return {
+    name: label,
+    async load(problems) {
+      let entries: import('node:fs').Dirent[]
+      try {
+        entries = await readdir(dir, { withFileTypes: true })
+      } catch (err) {
+        problems.push({ file: path, message: `cannot read migrations folder: ${(err as NodeJS.ErrnoException).code ?? String(err)}` })
+        return []
+      }
+      const byId = new Map<string, Migration>()
+      const downs = new Map<string, string>()
+      const out: Migration[] = []
+      entries.sort((a, b) => (a.name < b.name ? -1 : 1))
+      for (const e of entries) {
+        const file = join(dir, e.name)
+        const rel = relative(dir, file).split(sep).join('/')
+        if (ignored(rel) || e.name.startsWith('.')) continue
+        if (e.isDirectory()) {
+          const m = FOLDER.exec(e.name)
+          if (!m) {
+            if (/^\d/.test(e.name)) problems.push({ file, message: 'folder looks like a migration but is not {version}_{name}' })
+            continue
+          }
+          const mig = await loadFolder(file, m[1]!, m[2]!, label, problems, ignored, rel)
+          if (mig) out.push(mig)
+          continue
+        }
+        if (!e.isFile()) continue
+        const rep = REPEATABLE.exec(e.name)
+        if (rep) {
+          const template = Boolean(rep[2])
+          const mig = baseMigration({ id: `R__${rep[1]}`, version: `R__${rep[1]}`, name: rep[1]!, kind: 'repeatable', source: label, path: file })
+          mig.up = fileBody(file, template)
+          try {
+            applyDirectives(mig, parseDirectives(await readHeader(file)))
+          } catch (err) {
+            problems.push({ file, message: (err as Error).message })
+          }
+          out.push(mig)
+          continue
+        }
+        const v = VERSIONED.exec(e.name)
+        if (!v) {
+          const why = explainBadName(e.name)
+          if (why) problems.push({ file, message: why })
+          continue
+        }
+        const [, version, name, direction, njk] = v as unknown as [string, string, string, 'up' | 'down' | undefined, string | undefined]
+        const template = Boolean(njk)
+        const id = `${version}_${name}`
+        if (direction === 'down') {
+          downs.set(id, file)
+          continue
+        }
+        const mig = baseMigration({ id, version, name, kind: 'versioned', source: label, path: file })
+        try {
+          const text = await readFile(file, 'utf8')
+          if (direction === 'up') {
+            mig.up = fileBody(file, template)
+            applyDirectives(mig, parseDirectives(text))
+          } else {
+            const s = splitSections(text.replace(/\r\n?/g, '\n'))
+            mig.up = fileBody(file, template, s.up.line, s.up.text)
+            if (s.down) mig.down = fileBody(file, template, s.down.line, s.down.text)
+            applyDirectives(mig, parseDirectives(s.up.text))
+          }
+        } catch (err) {
+          problems.push({ file, message: (err as Error).message })
+        }
+        if (byId.has(id)) {
+          problems.push({ file, message: `same migration as ${byId.get(id)!.path}` })
+          continue
+        }
+        byId.set(id, mig)
+        out.push(mig)
+      }
+      for (const [id, file] of downs) {
+        const mig = byId.get(id)
+        if (!mig) {
+          problems.push({ file, message: `down migration without its up (expected ${id}.up.sql next to it)` })
+          continue
+        }
+        if (mig.down) {
+          problems.push({ file, message: `${mig.path} already has a -- mig:down section` })
+          continue
+        }
+        mig.down = fileBody(file, file.endsWith('.njk'))
+      }
+      return out
+    },
+  }
+}
+
+async function loadFolder(
+  folder: string,
+  version: string,
+  name: string,
+  label: string,
+  problems: DiscoveryProblem[],
+  ignored: (rel: string) => boolean,
+  relFolder: string,
+): Promise<Migration | null> {
+  const mig = baseMigration({ id: `${version}_${name}`, version, name, kind: 'versioned', source: label, path: folder })
+  const files = (await readdir(folder)).filter((f) => !ignored(`${relFolder}/${f}`) && !f.startsWith('.'))
+  for (const f of files) {
+    const file = join(folder, f)
+    if (!FOLDER_FILES.has(f)) {
+      if ((await stat(file)).isFile() && /\.(sql|njk)$/.test(f)) {
+        problems.push({ file, message: `unexpected file in migration folder (expected up.sql, down.sql, verify.sql, meta.toml, lock.toml; add .njk for templates)` })
+      }
+      continue
+    }
+    const template = f.endsWith('.njk')
+    if (f.startsWith('up.')) {
+      if (mig.up) problems.push({ file, message: 'both up.sql and up.sql.njk exist' })
+      mig.up = fileBody(file, template)
+      try {
+        applyDirectives(mig, parseDirectives(await readFile(file, 'utf8')))
+      } catch (err) {
+        problems.push({ file, message: (err as Error).message })
+      }
+    } else if (f.startsWith('down.')) {
+      if (mig.down) problems.push({ file, message: 'both down.sql and down.sql.njk exist' })
+      mig.down = fileBody(file, template)
+    } else if (f.startsWith('verify.')) {
+      mig.verify = fileBody(file, template)
+    } else if (f === 'lock.toml') {
+      mig.lockFile = file
+    } else if (f === 'meta.toml') {
+      readMeta(file, await readFile(file, 'utf8'), mig, problems)
+    }
+  }
+  if (!mig.up) {
+    problems.push({ file: folder, message: mig.down ? 'down.sql without up.sql' : 'migration folder has no up.sql' })
+    return null
+  }
+  return mig
+}
+
+function readMeta(file: string, text: string, mig: Migration, problems: DiscoveryProblem[]): void {
+  let meta: Record<string, unknown>
+  try {
+    meta = parseToml(text) as Record<string, unknown>
+  } catch (err) {
+    problems.push({ file, message: `invalid TOML: ${(err as Error).message.split('\n')[0]}` })
+    return
+  }
+  for (const [key, value] of Object.entries(meta)) {
+    if (!META_KEYS.has(key)) {
+      problems.push({ file, message: `unknown key "${key}" (known: ${[...META_KEYS].join(', ')})` })
+      continue
+    }
+    const bad = (expected: string) => problems.push({ file, message: `${key} must be ${expected}` })
+    if (key === 'depends') {
+      const list = typeof value === 'string' ? [value] : value
+      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' || typeof x === 'number')) bad('a list of versions')
+      else mig.depends = [...mig.depends, ...list.map(String)]
+    } else if (key === 'draft') {
+      if (typeof value !== 'boolean') bad('true or false')
+      else mig.draft = value
+    } else if (key === 'transaction') {
+      if (typeof value !== 'boolean') bad('true or false')
+      else mig.transaction = value
+    } else if (key === 'scope') {
+      if (value !== 'shared' && value !== 'tenant') bad('"shared" or "tenant"')
+      else mig.scope = value
+    } else if (key === 'description') {
+      if (typeof value !== 'string') bad('a string')
+      else mig.description = value
+    }
+  }
+}
+
+/** Why a file that looks like a migration does not parse; undefined for files that are not migrations. */
+function explainBadName(name: string): string | undefined {
+  const sqlish = /\.(sql|njk)$/.test(name)
+  if (/^\d+$/.test(name.split('.')[0] ?? '') && sqlish) return 'missing a name after the version: use {version}_{name}.sql'
+  if (/^\d+[^_\-\d]/.test(name) && sqlish) return 'the version must be followed by "_" or "-" and a name'
+  if (/^\d+[_-]/.test(name)) {
+    if (/\.(up|down)\.(?!sql)/.test(name) || !sqlish) return 'unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates)'
+    return 'does not match {version}_{name}.sql, {version}_{name}.up.sql or {version}_{name}.down.sql'
+  }
+  if (/^r__/i.test(name) && sqlish) return 'repeatable migrations are named R__{name}.sql (capital R, two underscores)'
+  if (sqlish) return 'SQL file without a version: name it {version}_{name}.sql (mig new <name> does this) or add it to ignore'
+  return undefined
+}
+
+/** Migrations given in code, e.g. bundled into an application. */
+export function embedded(migrations: Migration[], label = 'embedded'): MigrationSource {
+  return { name: label, load: async () => migrations.map((m) => ({ ...m, source: m.source || label })) }
+}
+
+/**
+ * Load every source, check the whole set (duplicate versions across sources, dependencies that
+ * do not exist) and return the migrations in order. Throws {@link ProjectError} listing every problem.
+ */
+export async function discover(sources: MigrationSource[]): Promise<Migration[]> {
+  const problems: DiscoveryProblem[] = []
+  const all: Migration[] = []
+  for (const s of sources) all.push(...(await s.load(problems)))
+  const byVersion = new Map<string, Migration>()
+  for (const m of all) {
+    const other = byVersion.get(m.version)
+    if (other) {
+      problems.push({
+        file: m.path,
+        message: m.kind === 'repeatable' ? `repeatable ${m.name} is also defined in ${other.path}` : `version ${m.version} is also used by ${other.path}`,
+      })
+      continue
+    }
+    byVersion.set(m.version, m)
+  }
+  if (problems.length) throw new ProjectError(problems, { hint: 'fix or rename the files named above' })
+  return [...byVersion.values()].sort(compareMigrations)
+}

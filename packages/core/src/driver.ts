@@ -1,0 +1,133 @@
+import type { LockHolder } from './errors.js'
+
+/** A row as returned by a driver: column name to value. */
+export type Row = Record<string, unknown>
+
+/** What differs between engines, asked by core instead of switching on a dialect name. */
+export interface DriverCapabilities {
+  /** DDL inside a transaction is undone by ROLLBACK (PostgreSQL, SQLite: true; MySQL: false). */
+  transactionalDdl: boolean
+  /** The migration lock is held on its own connection (so it survives statements on the main one). */
+  separateLockConnection?: boolean
+}
+
+/** The SQL a driver speaks, for the few statements core writes itself (history tables). */
+export interface SqlDialect {
+  /** Display name: `sqlite`, `postgres`, `mysql`. */
+  readonly name: string
+  /** Quote one identifier part (no dots). */
+  quoteIdent(name: string): string
+  /** Column types used by the history tables. */
+  readonly types: {
+    /** Short indexed strings: versions, names, scopes. */
+    key: string
+    /** Unbounded text: SQL, errors. */
+    text: string
+    /** 64-bit integer. */
+    integer: string
+    /** Timestamp with time zone (or the closest thing). */
+    timestamp: string
+    /** Auto-incrementing primary key column definition, e.g. `id integer primary key autoincrement`. */
+    serialPrimaryKey: string
+  }
+}
+
+/** Runs statements on one connection. `?` is the parameter placeholder in every dialect. */
+export interface QueryExecutor {
+  /** Run one statement and return its rows. */
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>
+}
+
+/** One statement of a script, with where it starts in its file. */
+export interface ScriptStatement {
+  sql: string
+  /** 1-based line in the file where the statement starts. */
+  line: number
+}
+
+/** A SQL script to execute. */
+export interface Script {
+  /** The whole text. */
+  sql: string
+  /** File the text came from, for errors. */
+  file?: string
+  /** 1-based line of the file on which `sql` begins. */
+  line?: number
+}
+
+/** Held migration lock; release it once the run is over. */
+export interface LockHandle {
+  release(): Promise<void>
+}
+
+/** Options of {@link Driver.acquireLock}. */
+export interface LockOptions {
+  /** Identifies the lock: derived from the history table, so two projects in one database do not block each other. */
+  key: string
+  /** Give up after this many milliseconds (throw LockTimeoutError). Default: wait forever. */
+  timeoutMs?: number
+  /** Called (once, then every few seconds) while another runner holds the lock. */
+  onWait?: (holder: LockHolder | undefined) => void
+}
+
+/**
+ * A connection to one database for one run. Drivers live in their own packages
+ * (`@mig/driver-sqlite`, `@mig/driver-postgres`, `@mig/driver-mysql`, or third-party
+ * `mig-driver-<scheme>`), each exporting `createDriver(url, options)`.
+ */
+export interface Driver extends QueryExecutor {
+  readonly dialect: SqlDialect
+  readonly capabilities: DriverCapabilities
+  /** The URL with any password replaced by `***`. */
+  readonly displayUrl: string
+  connect(): Promise<void>
+  close(): Promise<void>
+  /**
+   * Run `fn` in a transaction on the main connection; commit when it resolves, roll back when it throws.
+   */
+  transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T>
+  /**
+   * Execute a multi-statement script. Throws a {@link StatementFailure} naming the statement and
+   * its line on error. `onStatement` is called after each statement that completes, for drivers that
+   * cannot roll DDL back and record progress per statement.
+   */
+  runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void>
+  /** Take the migration lock, waiting for other runners. */
+  acquireLock(options: LockOptions): Promise<LockHandle>
+  /** Drop every object in the database (or schema) the URL points at: used by `mig fresh`. */
+  dropAllObjects(): Promise<void>
+  /** The driver's own client (for code migrations). */
+  readonly client: unknown
+}
+
+/** A statement of a script failed. */
+export class StatementFailure extends Error {
+  override name = 'StatementFailure'
+  readonly statement: ScriptStatement
+  readonly index: number
+  /** Line of the error in the file, when the server gives a position inside the statement. */
+  readonly line: number
+  constructor(index: number, statement: ScriptStatement, cause: unknown, line?: number) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause })
+    this.statement = statement
+    this.index = index
+    this.line = line ?? statement.line
+  }
+}
+
+/** What a driver package exports. */
+export type DriverFactory = (url: string, options?: DriverOptions) => Driver
+
+/** Options every driver accepts. */
+export interface DriverOptions {
+  /** `application_name` / connection attribute, so lock holders are recognisable. */
+  applicationName?: string
+}
+
+/** Quote a possibly schema-qualified name (`audit.schema_migrations`). */
+export function quoteQualified(dialect: SqlDialect, name: string): string {
+  return name
+    .split('.')
+    .map((p) => dialect.quoteIdent(p))
+    .join('.')
+}

@@ -1,0 +1,86 @@
+/** The in-memory model of a migration, whatever form it had on disk. */
+
+/** Versioned migrations run once, in version order; repeatables re-run whenever their checksum changes. */
+export type MigrationKind = 'versioned' | 'repeatable'
+
+/** `shared` runs once per database; `tenant` once per tenant schema. */
+export type MigrationScope = 'shared' | 'tenant'
+
+/** Context a template or code migration is rendered with; filled by the migrator. */
+export interface RenderContext {
+  migration: Migration
+  direction: 'up' | 'down' | 'verify'
+  /** Prefer pinned components (lock.toml) when present. */
+  pinned?: boolean
+  tenant?: string
+}
+
+/** One runnable script of a migration (up, down or verify). */
+export interface MigrationBody {
+  /** File the body comes from, as given to discovery (absolute). */
+  file: string
+  /** 1-based line in `file` where the body starts (single-file migrations with sections). */
+  line: number
+  /** True when the body is a nunjucks template (`.njk`) and must be rendered before it runs. */
+  template: boolean
+  /** Raw text of the body (the template source for templates). */
+  read(): Promise<string>
+}
+
+/** Code executed by a code migration (`.ts`/`.js` exporting `up`/`down`) or a `code()` source. */
+export type MigrationFn = (ctx: MigrationContext) => Promise<void> | void
+
+/** What a code migration receives. */
+export interface MigrationContext {
+  /** Run a statement; tagged template values become parameters. */
+  sql(strings: TemplateStringsArray, ...values: unknown[]): Promise<Record<string, unknown>[]>
+  /** Run one statement with `?` placeholders. */
+  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>
+  /** The driver's own client (pg Client, mysql2 Connection, better-sqlite3 Database). */
+  client: unknown
+  vars: Record<string, unknown>
+  log(message: string): void
+}
+
+/** A migration discovered on disk or given in code. */
+export interface Migration {
+  /** `{version}_{name}` for versioned migrations, `R__{name}` for repeatables. */
+  id: string
+  /** Digits for versioned migrations (compared numerically); `R__{name}` for repeatables. */
+  version: string
+  name: string
+  kind: MigrationKind
+  /** Label of the source it came from (folder or package). */
+  source: string
+  /** The migration's file or folder. */
+  path: string
+  up: MigrationBody | null
+  down: MigrationBody | null
+  /** Optional check run after `up`, in the same transaction. */
+  verify: MigrationBody | null
+  /** Code migrations: functions instead of SQL bodies. */
+  code?: { up: MigrationFn; down?: MigrationFn; file?: string }
+  /** False for `-- mig:no-transaction` / `transaction = false`. */
+  transaction: boolean
+  /** Versions (or `R__` names) that must be applied first. */
+  depends: string[]
+  draft: boolean
+  scope: MigrationScope
+  description?: string
+  /** Absolute path of `lock.toml` when the migration is pinned. */
+  lockFile?: string
+}
+
+/** Compare two versions numerically (they are digit strings of any length). */
+export function compareVersions(a: string, b: string): number {
+  const x = BigInt(a)
+  const y = BigInt(b)
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** Sort: versioned by version, then repeatables by name. */
+export function compareMigrations(a: Migration, b: Migration): number {
+  if (a.kind !== b.kind) return a.kind === 'versioned' ? -1 : 1
+  if (a.kind === 'versioned') return compareVersions(a.version, b.version)
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}

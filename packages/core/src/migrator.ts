@@ -1,0 +1,484 @@
+import { checksum, normalizeNewlines } from './checksum.js'
+import { type MigrationSource, discover } from './discovery.js'
+import { type Driver, type QueryExecutor, StatementFailure } from './driver.js'
+import { EnvironmentError, MigError, MigrationError, PlanError } from './errors.js'
+import { Emitter, type MigrationInfo, type MigratorEvents } from './events.js'
+import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore } from './history-store.js'
+import type { Migration, MigrationBody, MigrationContext, RenderContext } from './migration.js'
+import { computeStatus, type DownOptions, type PlanInput, planDown, planUp, type StatusEntry, type UpOptions } from './planner.js'
+
+/** Renders a template body to SQL; supplied by `@mig/templates` (or anything with the same shape). */
+export type Renderer = (body: MigrationBody, context: RenderContext) => Promise<string>
+
+/** Options of {@link createMigrator}. */
+export interface MigratorOptions {
+  driver: Driver
+  sources: MigrationSource[]
+  /** History table, optionally schema-qualified. Default `schema_migrations`. */
+  historyTable?: string
+  /** Needed for `.njk` migrations. */
+  render?: Renderer
+  /** Bound on the wait for the migration lock; default: wait forever. */
+  lockTimeoutMs?: number
+  /**
+   * The target's env (`dev`, `production`). Stored in the database on first write; a later run
+   * whose env differs is refused with {@link EnvironmentError}.
+   */
+  env?: string
+  /** Variables given to code migrations (`ctx.vars`). */
+  vars?: Record<string, unknown>
+  /** Scope of this run (`shared`, or a tenant). Default `shared`. */
+  scope?: string
+}
+
+/** Outcome of one migration in a run. */
+export interface MigrationResult {
+  migration: MigrationInfo
+  direction: 'up' | 'down'
+  /** `planned` in a dry run; `rolled-back` when a single-transaction run failed later. */
+  status: 'applied' | 'reverted' | 'failed' | 'planned' | 'rolled-back'
+  durationMs: number
+  error?: MigrationError
+}
+
+/** Outcome of a run. `ok` is false when a migration failed; errors before any migration ran are thrown instead. */
+export interface RunResult {
+  direction: 'up' | 'down'
+  ok: boolean
+  dryRun: boolean
+  results: MigrationResult[]
+  /** The first failure, if any. */
+  error?: MigrationError
+  durationMs: number
+}
+
+/** Options of {@link Migrator.up}. */
+export interface RunUpOptions extends UpOptions {
+  dryRun?: boolean
+  /** Apply the whole batch in one transaction (needs transactional DDL). */
+  singleTransaction?: boolean
+}
+
+/** Options of {@link Migrator.down}. */
+export interface RunDownOptions extends DownOptions {
+  dryRun?: boolean
+}
+
+function info(m: Migration): MigrationInfo {
+  return { id: m.id, version: m.version, name: m.name, kind: m.kind, source: m.source }
+}
+
+const now = () => performance.now()
+
+/**
+ * Applies and reverts migrations against one database. Emits typed events and returns a result per
+ * migration: a failed migration is a result, not an exception. Errors that stop a run before it
+ * starts (bad project, lock timeout, modified migration) are thrown as `MigError` subclasses.
+ *
+ * @example
+ * const migrator = createMigrator({ driver: sqlite({ url: 'sqlite:./dev.db' }), sources: [directory('migrations')] })
+ * migrator.on('migration:applied', (e) => console.log(e.migration.id))
+ * const result = await migrator.up()
+ * await migrator.close()
+ */
+export class Migrator extends Emitter<MigratorEvents> {
+  readonly driver: Driver
+  readonly history: HistoryStore
+  private connected = false
+  private migrations: Migration[] | undefined
+  private readonly scope: string
+
+  constructor(private readonly options: MigratorOptions) {
+    super()
+    this.driver = options.driver
+    this.history = new HistoryStore(options.driver, options.historyTable ?? DEFAULT_HISTORY_TABLE)
+    this.scope = options.scope ?? 'shared'
+  }
+
+  /** Discover migrations from every source (cached for the migrator's life). Throws ProjectError. */
+  async discover(): Promise<Migration[]> {
+    this.migrations ??= await discover(this.options.sources)
+    return this.migrations
+  }
+
+  /** Open the connection (idempotent). */
+  async connect(): Promise<void> {
+    if (this.connected) return
+    await this.driver.connect()
+    this.connected = true
+  }
+
+  /** Close the connection. */
+  async close(): Promise<void> {
+    if (!this.connected) return
+    this.connected = false
+    await this.driver.close()
+  }
+
+  /** Create the history tables when missing. */
+  async init(): Promise<void> {
+    await this.connect()
+    await this.history.ensure()
+    await this.checkEnv(true)
+  }
+
+  /** The SQL a body runs, rendered when it is a template, line endings normalised. */
+  async bodySql(m: Migration, body: MigrationBody, direction: RenderContext['direction']): Promise<string> {
+    if (!body.template) return normalizeNewlines(await body.read())
+    if (!this.options.render) throw new MigError(`${body.file} is a template but no renderer is configured`, { hint: 'install @mig/templates' })
+    return normalizeNewlines(await this.options.render(body, { migration: m, direction }))
+  }
+
+  private async checksums(migrations: Migration[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>()
+    await Promise.all(
+      migrations.map(async (m) => {
+        if (m.up) out.set(m.id, checksum(await this.bodySql(m, m.up, 'up')))
+      }),
+    )
+    return out
+  }
+
+  private async planInput(history?: HistoryRow[]): Promise<PlanInput> {
+    const migrations = await this.discover()
+    return { migrations, history: history ?? (await this.history.rows()), checksums: await this.checksums(migrations), scope: this.scope }
+  }
+
+  /** Status of every migration. Creates no table: a database mig never touched shows everything pending. */
+  async status(): Promise<StatusEntry[]> {
+    const migrations = await this.discover()
+    await this.connect()
+    let history: HistoryRow[] = []
+    try {
+      history = await this.history.rows()
+    } catch (err) {
+      if (!(await this.historyMissing(err))) throw err
+    }
+    return computeStatus({ migrations, history, checksums: await this.checksums(migrations), scope: this.scope })
+  }
+
+  private async historyMissing(_err: unknown): Promise<boolean> {
+    // The history table does not exist yet when mig never ran here: creating it would write.
+    try {
+      await this.driver.query(`SELECT 1 FROM ${this.history.table.split('.').map((p) => this.driver.dialect.quoteIdent(p)).join('.')} WHERE 1 = 0`)
+      return false
+    } catch {
+      return true
+    }
+  }
+
+  private async checkEnv(write: boolean): Promise<void> {
+    const want = this.options.env
+    const stored = await this.history.getMeta('env')
+    if (stored && want && stored !== want) {
+      throw new EnvironmentError(`this database says it is ${stored}; your target says ${want}`, {
+        hint: `check --target / --database, or run mig env set ${want} --confirm if the database really changed role`,
+      })
+    }
+    if (!stored && want && write) await this.history.setMeta('env', want)
+  }
+
+  /** The env stored in the database, if any. */
+  async storedEnv(): Promise<string | undefined> {
+    await this.connect()
+    try {
+      return await this.history.getMeta('env')
+    } catch {
+      return undefined
+    }
+  }
+
+  private async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    await this.connect()
+    const started = now()
+    let waited = false
+    const lock = await this.driver.acquireLock({
+      key: `mig:${this.history.table}`,
+      timeoutMs: this.options.lockTimeoutMs,
+      onWait: (holder) => {
+        waited = true
+        this.emit('lock:waiting', { holder })
+      },
+    })
+    this.emit('lock:acquired', { waitedMs: waited ? Math.round(now() - started) : 0 })
+    try {
+      await this.history.ensure()
+      await this.checkEnv(true)
+      return await fn()
+    } finally {
+      await lock.release()
+    }
+  }
+
+  /** Apply pending migrations. See {@link RunUpOptions}. */
+  async up(options: RunUpOptions = {}): Promise<RunResult> {
+    await this.discover()
+    return this.withLock(async () => {
+      const started = now()
+      const plan = planUp(await this.planInput(), options)
+      return this.run('up', plan, options, started)
+    })
+  }
+
+  /** Revert applied migrations (the last one by default). See {@link RunDownOptions}. */
+  async down(options: RunDownOptions = {}): Promise<RunResult> {
+    await this.discover()
+    return this.withLock(async () => {
+      const started = now()
+      const plan = planDown(await this.planInput(), options)
+      return this.run('down', plan, options, started)
+    })
+  }
+
+  /** Drop every object, then apply everything. */
+  async fresh(options: RunUpOptions = {}): Promise<RunResult> {
+    await this.discover()
+    await this.connect()
+    const env = await this.storedEnv()
+    await this.driver.dropAllObjects()
+    if (env) {
+      await this.history.ensure()
+      await this.history.setMeta('env', env)
+    }
+    return this.up(options)
+  }
+
+  private async run(direction: 'up' | 'down', plan: Migration[], options: { dryRun?: boolean; singleTransaction?: boolean }, started: number): Promise<RunResult> {
+    const dryRun = Boolean(options.dryRun)
+    this.emit('plan', { direction, migrations: plan.map(info), dryRun })
+    const results: MigrationResult[] = []
+    const finish = (): RunResult => {
+      const failed = results.filter((r) => r.status === 'failed')
+      const done = results.filter((r) => r.status === 'applied' || r.status === 'reverted').length
+      const durationMs = Math.round(now() - started)
+      if (!dryRun) this.emit('done', { direction, applied: done, failed: failed.length, skipped: plan.length - results.length, durationMs })
+      const out: RunResult = { direction, ok: failed.length === 0, dryRun, results, durationMs }
+      if (failed[0]?.error) out.error = failed[0].error
+      return out
+    }
+    if (dryRun) {
+      for (const m of plan) results.push({ migration: info(m), direction, status: 'planned', durationMs: 0 })
+      return finish()
+    }
+    if (!this.driver.capabilities.transactionalDdl && plan.length) {
+      this.emit('warning', {
+        code: 'non-transactional-ddl',
+        message: `${this.driver.dialect.name} commits DDL implicitly: a migration that fails halfway cannot be rolled back and is left marked failed`,
+      })
+    }
+    if (options.singleTransaction) return this.runSingleTransaction(direction, plan, results, finish)
+    for (let i = 0; i < plan.length; i++) {
+      const r = await this.runOne(plan[i]!, direction, i, plan.length)
+      results.push(r)
+      if (r.status === 'failed') break
+    }
+    return finish()
+  }
+
+  private async runSingleTransaction(direction: 'up' | 'down', plan: Migration[], results: MigrationResult[], finish: () => RunResult): Promise<RunResult> {
+    if (!this.driver.capabilities.transactionalDdl) {
+      throw new PlanError('other', `--single-transaction needs transactional DDL, which ${this.driver.dialect.name} does not have`)
+    }
+    const bad = plan.find((m) => !m.transaction)
+    if (bad) throw new PlanError('other', `${bad.id} is marked no-transaction and cannot run inside --single-transaction`, [bad.version])
+    try {
+      await this.driver.transaction(async (tx) => {
+        for (let i = 0; i < plan.length; i++) {
+          const r = await this.runOne(plan[i]!, direction, i, plan.length, tx)
+          results.push(r)
+          if (r.status === 'failed') throw r.error
+        }
+      })
+    } catch (err) {
+      if (!(err instanceof MigrationError)) throw err
+      for (const r of results) if (r.status !== 'failed') r.status = 'rolled-back'
+    }
+    return finish()
+  }
+
+  private toMigrationError(m: Migration, direction: 'up' | 'down', body: MigrationBody | null, err: unknown): MigrationError {
+    if (err instanceof MigrationError) return err
+    if (err instanceof StatementFailure) {
+      return new MigrationError({
+        migration: m.id,
+        direction,
+        message: err.message,
+        file: body?.file,
+        statement: err.statement.sql,
+        statementIndex: err.index + 1,
+        line: err.line,
+        cause: err.cause,
+      })
+    }
+    return new MigrationError({ migration: m.id, direction, message: err instanceof Error ? err.message : String(err), file: body?.file, cause: err })
+  }
+
+  private codeContext(m: Migration, exec: QueryExecutor): MigrationContext {
+    return {
+      sql: (strings, ...values) => exec.query(strings.join('?'), values),
+      query: (sql, params) => exec.query(sql, params),
+      client: this.driver.client,
+      vars: this.options.vars ?? {},
+      log: (message) => this.emit('log', { migration: info(m), message }),
+    }
+  }
+
+  private async execute(m: Migration, direction: 'up' | 'down', exec: QueryExecutor, sql: string | undefined, body: MigrationBody | null, onStatement?: (i: number, line: number) => Promise<void>): Promise<void> {
+    const fn = direction === 'up' ? m.code?.up : m.code?.down
+    if (fn) return void (await fn(this.codeContext(m, exec)))
+    if (sql === undefined || !body) return
+    await this.driver.runScript(exec, { sql, file: body.file, line: body.line }, onStatement ? (i, st) => onStatement(i, st.line) : undefined)
+    if (direction === 'up' && m.verify) await this.verify(m, exec)
+  }
+
+  private async verify(m: Migration, exec: QueryExecutor): Promise<void> {
+    const verify = m.verify!
+    const sql = await this.bodySql(m, verify, 'verify')
+    const failures: string[] = []
+    await this.driver.runScript(exec, { sql, file: verify.file, line: verify.line })
+    // A verify script fails by raising an error; a final SELECT returning false also fails it.
+    const last = sql.trim().split(';').filter((s) => s.trim()).at(-1)
+    if (last && /^\s*select\b/i.test(last.replace(/--[^\n]*\n/g, ''))) {
+      const rows = await exec.query(last)
+      const first = rows[0] ? Object.values(rows[0])[0] : undefined
+      if (first === false || first === 0 || first === 'f' || first === '0' || first === 0n) failures.push(`verify query returned ${String(first)}`)
+    }
+    if (failures.length) throw new MigrationError({ migration: m.id, direction: 'up', message: failures.join('; '), file: verify.file })
+  }
+
+  private async runOne(m: Migration, direction: 'up' | 'down', index: number, total: number, outerTx?: QueryExecutor): Promise<MigrationResult> {
+    const mi = info(m)
+    this.emit('migration:start', { migration: mi, direction, index, total })
+    const t0 = now()
+    const body = direction === 'up' ? m.up : m.down
+    let sql: string | undefined
+    let upChecksum = ''
+    try {
+      sql = body && !m.code ? await this.bodySql(m, body, direction) : undefined
+      const upSql = direction === 'up' ? sql : m.up ? await this.bodySql(m, m.up, 'up') : undefined
+      upChecksum = m.up ? checksum(upSql ?? (await m.up.read())) : ''
+    } catch (err) {
+      return this.failed(m, direction, body, err, t0, index, total, sql)
+    }
+    const kind = m.kind
+    const row = (status: HistoryRow['status'], extra: Partial<HistoryRow> = {}) => ({
+      version: m.version,
+      name: m.name,
+      kind,
+      checksum: upChecksum,
+      durationMs: now() - t0,
+      scope: this.scope,
+      status,
+      error: null,
+      statementIndex: null,
+      statementLine: null,
+      ...extra,
+    })
+    const action = direction === 'up' ? (m.kind === 'repeatable' ? 'reapply' : 'apply') : 'revert'
+    const logOk = (exec: QueryExecutor) =>
+      this.history.log(exec, { version: m.version, name: m.name, action, status: 'ok', sql: sql ?? null, vars: this.varNames(), error: null, durationMs: now() - t0, scope: this.scope, checksum: upChecksum })
+    const transactional = (m.transaction && this.driver.capabilities.transactionalDdl) || outerTx
+    if (transactional) {
+      try {
+        const work = async (tx: QueryExecutor) => {
+          await this.execute(m, direction, tx, sql, body)
+          if (direction === 'up') await this.history.upsert(tx, row('applied'))
+          else await this.history.delete(tx, m.version, this.scope)
+          await logOk(tx)
+        }
+        if (outerTx) await work(outerTx)
+        else await this.driver.transaction(work)
+      } catch (err) {
+        return this.failed(m, direction, body, err, t0, index, total, sql, !outerTx)
+      }
+    } else {
+      let lastDone = -1
+      let lastLine = body?.line ?? 1
+      try {
+        await this.history.upsert(this.driver, row('running', { error: direction === 'down' ? 'rolling back' : null }))
+        await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
+          lastDone = i
+          lastLine = line
+          this.emit('statement:start', { migration: mi, index: i + 1, line })
+          await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
+        })
+        if (direction === 'up') await this.history.upsert(this.driver, row('applied'))
+        else await this.history.delete(this.driver, m.version, this.scope)
+        await logOk(this.driver)
+      } catch (err) {
+        const me = this.toMigrationError(m, direction, body, err)
+        const failedIndex = me.statementIndex ?? lastDone + 2
+        try {
+          await this.history.upsert(
+            this.driver,
+            row('failed', {
+              error: `${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.message}`.slice(0, 4000),
+              statementIndex: failedIndex,
+              statementLine: me.line ?? lastLine,
+            }),
+          )
+        } catch {
+          // the connection is gone; the 'running' row already marks the migration as interrupted
+        }
+        return this.failed(m, direction, body, me, t0, index, total, sql, true)
+      }
+    }
+    const durationMs = Math.round(now() - t0)
+    if (direction === 'up') this.emit('migration:applied', { migration: mi, direction, durationMs, index, total })
+    else this.emit('migration:reverted', { migration: mi, direction, durationMs, index, total })
+    return { migration: mi, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
+  }
+
+  private qHistory(): string {
+    return this.history.table
+      .split('.')
+      .map((p) => this.driver.dialect.quoteIdent(p))
+      .join('.')
+  }
+
+  private varNames(): string | null {
+    const names = Object.keys(this.options.vars ?? {})
+    return names.length ? JSON.stringify({ names }) : null
+  }
+
+  private async failed(
+    m: Migration,
+    direction: 'up' | 'down',
+    body: MigrationBody | null,
+    err: unknown,
+    t0: number,
+    index: number,
+    total: number,
+    sql: string | undefined,
+    log = true,
+  ): Promise<MigrationResult> {
+    const error = this.toMigrationError(m, direction, body, err)
+    const durationMs = Math.round(now() - t0)
+    if (log) {
+      try {
+        await this.history.log(this.driver, {
+          version: m.version,
+          name: m.name,
+          action: direction === 'up' ? 'apply' : 'revert',
+          status: 'failed',
+          sql: sql ?? null,
+          vars: this.varNames(),
+          error: error.message,
+          durationMs,
+          scope: this.scope,
+          checksum: null,
+        })
+      } catch {
+        // logging must not hide the migration's own error
+      }
+    }
+    const mi = info(m)
+    this.emit('migration:failed', { migration: mi, direction, durationMs, error, index, total })
+    return { migration: mi, direction, status: 'failed', durationMs, error }
+  }
+}
+
+/** Create a {@link Migrator}. */
+export function createMigrator(options: MigratorOptions): Migrator {
+  return new Migrator(options)
+}

@@ -1,0 +1,196 @@
+import { PlanError } from './errors.js'
+import type { HistoryRow } from './history-store.js'
+import { compareVersions, type Migration } from './migration.js'
+
+/** Status of a migration as `mig status` shows it. */
+export type MigrationStatus = 'applied' | 'pending' | 'failed' | 'modified' | 'missing' | 'draft' | 'adopted'
+
+/** One line of `mig status`. */
+export interface StatusEntry {
+  version: string
+  name: string
+  kind: 'versioned' | 'repeatable'
+  status: MigrationStatus
+  source?: string
+  appliedAt?: Date
+  migration?: Migration
+  history?: HistoryRow
+  /** Current checksum of the migration's up SQL, when known. */
+  checksum?: string
+  /** A pending migration older than the newest applied one. */
+  outOfOrder?: boolean
+}
+
+/** Input of the planner: what is on disk, what the database recorded, and the checksums of the up scripts. */
+export interface PlanInput {
+  migrations: Migration[]
+  history: HistoryRow[]
+  /** Checksum of each migration's up SQL, by migration id. Needed for modified detection. */
+  checksums: Map<string, string>
+  /** Scope of this run (default `shared`). */
+  scope?: string
+}
+
+/** Options of {@link planUp}. */
+export interface UpOptions {
+  /** Apply at most this many. */
+  steps?: number
+  /** Apply up to and including this version. */
+  to?: string
+  /** Apply only this version. */
+  only?: string
+  /** Include draft migrations. */
+  includeDrafts?: boolean
+  /** Apply pending migrations older than the newest applied one. */
+  allowOutOfOrder?: boolean
+}
+
+/** Options of {@link planDown}. */
+export interface DownOptions {
+  /** Revert this many (default 1). */
+  steps?: number
+  /** Revert every migration applied after this version; the version itself stays. */
+  to?: string
+  /** Revert all. */
+  all?: boolean
+  /** Revert even when another applied migration depends on it. */
+  force?: boolean
+}
+
+function historyByVersion(input: PlanInput): Map<string, HistoryRow> {
+  const scope = input.scope ?? 'shared'
+  return new Map(input.history.filter((h) => h.scope === scope).map((h) => [h.version, h]))
+}
+
+/** Compute the status of every migration on disk and every history row without a file. Pure. */
+export function computeStatus(input: PlanInput): StatusEntry[] {
+  const applied = historyByVersion(input)
+  const out: StatusEntry[] = []
+  const newestApplied = [...applied.values()]
+    .filter((h) => h.kind !== 'repeatable' && /^\d+$/.test(h.version) && h.status === 'applied')
+    .reduce<string | undefined>((max, h) => (max === undefined || compareVersions(h.version, max) > 0 ? h.version : max), undefined)
+  for (const m of input.migrations) {
+    const h = applied.get(m.version)
+    const sum = input.checksums.get(m.id)
+    const base: StatusEntry = { version: m.version, name: m.name, kind: m.kind, source: m.source, migration: m, status: 'pending' }
+    if (sum) base.checksum = sum
+    if (!h) {
+      if (m.draft) base.status = 'draft'
+      else if (m.kind === 'versioned' && newestApplied && compareVersions(m.version, newestApplied) < 0) base.outOfOrder = true
+      out.push(base)
+      continue
+    }
+    applied.delete(m.version)
+    base.history = h
+    base.appliedAt = h.appliedAt
+    if (h.status !== 'applied') base.status = 'failed'
+    else if (m.kind === 'repeatable') base.status = sum && sum !== h.checksum ? 'pending' : 'applied'
+    else if (sum && h.kind !== 'adopted' && sum !== h.checksum) base.status = 'modified'
+    else base.status = h.kind === 'adopted' ? 'adopted' : 'applied'
+    out.push(base)
+  }
+  for (const h of applied.values()) {
+    out.push({
+      version: h.version,
+      name: h.name,
+      kind: h.kind === 'repeatable' ? 'repeatable' : 'versioned',
+      status: h.status === 'applied' ? 'missing' : 'failed',
+      appliedAt: h.appliedAt,
+      history: h,
+    })
+  }
+  return out.sort((a, b) => {
+    const ra = a.kind === 'repeatable'
+    const rb = b.kind === 'repeatable'
+    if (ra !== rb) return ra ? 1 : -1
+    if (ra) return a.name < b.name ? -1 : 1
+    return compareVersions(a.version, b.version)
+  })
+}
+
+/**
+ * Plan `up`: which migrations to apply, in order. Throws {@link PlanError} when the state
+ * forbids applying (a failed or modified migration, an unknown version).
+ */
+export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
+  const status = computeStatus(input)
+  const failed = status.filter((s) => s.status === 'failed')
+  if (failed.length) {
+    const f = failed[0]!
+    throw new PlanError('failed', `migration ${f.version}_${f.name} failed earlier and was left in a failed state${f.history?.error ? `: ${f.history.error}` : ''}`, failed.map((s) => s.version), {
+      hint: `fix the database by hand, then run mig resolve ${f.version} --applied or --rolled-back (or mig repair)`,
+    })
+  }
+  const modified = status.filter((s) => s.status === 'modified')
+  if (modified.length) {
+    throw new PlanError(
+      'modified',
+      `${modified.length === 1 ? 'migration' : 'migrations'} changed after being applied: ${modified.map((s) => `${s.version}_${s.name}`).join(', ')}`,
+      modified.map((s) => s.version),
+      { hint: 'restore the applied file (see mig log) or write a new migration for the change' },
+    )
+  }
+  const known = new Set(input.migrations.map((m) => m.version))
+  for (const v of [options.to, options.only]) {
+    if (v !== undefined && !known.has(v)) throw new PlanError('unknown-version', `no migration has version ${v}`, [v])
+  }
+  const pending = status.filter((s) => s.migration && (s.status === 'pending' || (s.status === 'draft' && options.includeDrafts)))
+  let versioned = pending.filter((s) => s.kind === 'versioned')
+  const repeatables = pending.filter((s) => s.kind === 'repeatable')
+  if (options.only !== undefined) {
+    const one = pending.find((s) => s.version === options.only)
+    if (!one) throw new PlanError('other', `migration ${options.only} is not pending`, [options.only])
+    return [one.migration!]
+  }
+  if (!options.allowOutOfOrder) {
+    const ooo = versioned.filter((s) => s.outOfOrder && !dependenciesOnlyReason(s))
+    if (ooo.length) {
+      throw new PlanError(
+        'out-of-order',
+        `pending ${ooo.length === 1 ? 'migration is' : 'migrations are'} older than the newest applied one: ${ooo.map((s) => `${s.version}_${s.name}`).join(', ')}`,
+        ooo.map((s) => s.version),
+        { hint: 'pass --allow-out-of-order to apply them anyway' },
+      )
+    }
+  }
+  if (options.to !== undefined) versioned = versioned.filter((s) => compareVersions(s.version, options.to!) <= 0)
+  let plan = [...versioned, ...(options.to === undefined ? repeatables : [])].map((s) => s.migration!)
+  if (options.steps !== undefined) plan = plan.slice(0, options.steps)
+  return plan
+}
+
+// Hook for dependency-aware out-of-order rules (see docs/migrations.md).
+function dependenciesOnlyReason(_s: StatusEntry): boolean {
+  return false
+}
+
+/**
+ * Plan `down`: applied migrations to revert, newest first. Throws {@link PlanError} for a
+ * version that is not applied or a migration without a down script.
+ */
+export function planDown(input: PlanInput, options: DownOptions = {}): Migration[] {
+  const status = computeStatus(input).filter((s) => s.kind === 'versioned')
+  const applied = status.filter((s) => s.status === 'applied' || s.status === 'modified' || s.status === 'adopted')
+  const appliedMissing = status.filter((s) => s.status === 'missing')
+  if (options.to !== undefined && !applied.some((s) => s.version === options.to)) {
+    throw new PlanError('not-applied', `version ${options.to} is not applied, so down --to cannot keep it`, [options.to], {
+      hint: 'run mig status to see applied versions',
+    })
+  }
+  const newestFirst = [...applied].reverse()
+  let chosen: StatusEntry[]
+  if (options.all) chosen = newestFirst
+  else if (options.to !== undefined) chosen = newestFirst.filter((s) => compareVersions(s.version, options.to!) > 0)
+  else chosen = newestFirst.slice(0, options.steps ?? 1)
+  const newestMissing = appliedMissing.at(-1)
+  if (newestMissing && chosen.length && compareVersions(newestMissing.version, chosen[0]!.version) > 0) {
+    throw new PlanError('no-down', `applied migration ${newestMissing.version}_${newestMissing.name} has no file, so it cannot be rolled back`, [newestMissing.version])
+  }
+  const noDown = chosen.filter((s) => !s.migration!.down && !s.migration!.code?.down)
+  if (noDown.length) {
+    throw new PlanError('no-down', `no down migration for ${noDown.map((s) => `${s.version}_${s.name}`).join(', ')}`, noDown.map((s) => s.version), {
+      hint: 'add a .down.sql (or a -- mig:down section) to roll it back',
+    })
+  }
+  return chosen.map((s) => s.migration!)
+}

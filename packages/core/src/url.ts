@@ -1,0 +1,22 @@
+import { UrlError } from './errors.js'
+
+/** Replace the password of a URL with `***`. Works on any string that contains URLs. */
+export function redactUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]*)(@)/gi, '$1***$3')
+}
+
+/** The scheme of a database URL, lower-cased, without the colon (`postgres`, `sqlite`). */
+export function urlScheme(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):/i.exec(url)
+  if (!m) throw new UrlError(`not a database URL: "${redactUrl(url)}" (expected postgres://, mysql://, sqlite:./file.db, ...)`)
+  return m[1]!.toLowerCase()
+}
+
+/** The file of a `sqlite:` URL (`:memory:` for memory), relative paths left as they are. */
+export function sqlitePath(url: string): string {
+  const rest = url.replace(/^sqlite3?:/i, '')
+  if (rest === ':memory:' || rest === '' || rest === '//:memory:') return ':memory:'
+  if (rest.startsWith('///')) return rest.slice(2)
+  if (rest.startsWith('//')) return rest.slice(2)
+  return rest.split('?')[0]!
+}

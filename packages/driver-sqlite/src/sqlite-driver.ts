@@ -1,0 +1,142 @@
+import { existsSync } from 'node:fs'
+import { dirname } from 'node:path'
+import {
+  ConnectionError,
+  type Driver,
+  type DriverCapabilities,
+  type LockHandle,
+  type LockOptions,
+  type QueryExecutor,
+  type Row,
+  type Script,
+  type ScriptStatement,
+  StatementFailure,
+  splitStatements,
+  sqlitePath,
+} from '@mig/core'
+import Database from 'better-sqlite3'
+import { sqliteDialect } from './sqlite-dialect.js'
+import { acquireSqliteLock } from './sqlite-lock.js'
+
+/** Options of {@link sqlite}. */
+export interface SqliteOptions {
+  /** `sqlite:./file.db`, `sqlite:/abs/file.db` or `sqlite::memory:`. */
+  url: string
+  /** How long a statement waits for another connection's write lock, in ms. Default 5000. */
+  busyTimeoutMs?: number
+}
+
+function bind(params: readonly unknown[] | undefined): unknown[] {
+  return (params ?? []).map((p) => (p instanceof Date ? p.toISOString() : typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p))
+}
+
+/**
+ * SQLite on better-sqlite3: one connection, transactional DDL, and a write lock so two
+ * processes on one file never apply the same migration twice.
+ */
+export class SqliteDriver implements Driver {
+  readonly dialect = sqliteDialect
+  readonly capabilities: DriverCapabilities = { transactionalDdl: true }
+  readonly displayUrl: string
+  readonly file: string
+  private db: Database.Database | undefined
+
+  constructor(private readonly options: SqliteOptions) {
+    this.file = sqlitePath(options.url)
+    this.displayUrl = options.url
+  }
+
+  get client(): Database.Database {
+    if (!this.db) throw new Error('not connected')
+    return this.db
+  }
+
+  async connect(): Promise<void> {
+    if (this.db) return
+    if (this.file !== ':memory:' && !existsSync(dirname(this.file))) {
+      throw new ConnectionError(this.displayUrl, `folder ${dirname(this.file)} does not exist`)
+    }
+    try {
+      this.db = new Database(this.file, { timeout: this.options.busyTimeoutMs ?? 5000 })
+      this.db.pragma('foreign_keys = ON')
+    } catch (err) {
+      throw new ConnectionError(this.displayUrl, (err as Error).message, { cause: err })
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db?.close()
+    this.db = undefined
+  }
+
+  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    const stmt = this.client.prepare(sql)
+    if (stmt.reader) return stmt.all(...bind(params)) as R[]
+    stmt.run(...bind(params))
+    return []
+  }
+
+  async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
+    const db = this.client
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      const out = await fn(this)
+      db.exec('COMMIT')
+      return out
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  async runScript(_exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
+    const statements = splitStatements(script.sql, {}, script.line ?? 1)
+    for (let i = 0; i < statements.length; i++) {
+      const st = statements[i]!
+      try {
+        this.client.exec(st.sql)
+      } catch (err) {
+        throw new StatementFailure(i, st, err)
+      }
+      if (onStatement) await onStatement(i, st)
+    }
+  }
+
+  async acquireLock(options: LockOptions): Promise<LockHandle> {
+    if (this.file === ':memory:') return { release: async () => {} }
+    return acquireSqliteLock(this.file, options)
+  }
+
+  async dropAllObjects(): Promise<void> {
+    const db = this.client
+    const objects = db.prepare(`SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND type IN ('view', 'trigger', 'table')`).all() as { type: string; name: string }[]
+    const order = ['view', 'trigger', 'table']
+    db.pragma('foreign_keys = OFF')
+    try {
+      db.exec('BEGIN')
+      for (const type of order)
+        for (const o of objects.filter((x) => x.type === type)) db.exec(`DROP ${type.toUpperCase()} IF EXISTS ${sqliteDialect.quoteIdent(o.name)}`)
+      db.exec('COMMIT')
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK')
+      throw err
+    } finally {
+      db.pragma('foreign_keys = ON')
+    }
+  }
+}
+
+/**
+ * Create a SQLite driver.
+ *
+ * @example
+ * createMigrator({ driver: sqlite({ url: 'sqlite:./dev.db' }), sources: [directory('migrations')] })
+ */
+export function sqlite(options: SqliteOptions): SqliteDriver {
+  return new SqliteDriver(options)
+}
+
+/** The factory the CLI calls for `sqlite:` URLs. */
+export function createDriver(url: string): SqliteDriver {
+  return new SqliteDriver({ url })
+}
