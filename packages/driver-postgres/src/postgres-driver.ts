@@ -157,8 +157,14 @@ class PostgresTransaction implements QueryExecutor {
       return await simpleQuery(this.client, text)
     } catch (err) {
       const completed = (err as { completed?: number }).completed ?? 0
-      if (!last?.script || completed < head.length) throw err
-      throw scriptFailure(last.script, err as PgError, completed - head.length, prefix.length, text)
+      if (!last?.script) throw err
+      // A syntax error stops the whole string before anything runs: then only the position tells where.
+      const position = (err as PgError).position
+      const offset = position ? positionToOffset(text, Number(position)) : -1
+      if (offset >= prefix.length || (!position && completed >= head.length)) {
+        throw scriptFailure(last.script, err as PgError, Math.max(0, completed - head.length), prefix.length, text)
+      }
+      throw err
     }
   }
 
@@ -192,8 +198,8 @@ function scriptFailure(script: Script, err: PgError, index: number, scriptOffset
     const offset = positionToOffset(text, Number(err.position)) - scriptOffset
     if (offset >= 0 && offset <= script.sql.length) {
       line = lineAt(script.sql, offset, script.line ?? 1)
-      // A syntax error stops the whole string before anything runs: the position names the statement.
-      if (err.code === '42601' || index === 0) {
+      // The position names the statement (a syntax error stops the whole string before anything runs).
+      {
         for (let k = statements.length - 1; k >= 0; k--) {
           if ((statements[k]!.offset ?? 0) <= offset) {
             byPosition = k

@@ -17,7 +17,11 @@ export async function acquireSqliteLock(file: string, options: LockOptions): Pro
   const lockFile = `${file}-miglock`
   const infoFile = `${lockFile}.json`
   const db = new Database(lockFile, { timeout: 0 })
-  db.pragma('journal_mode = DELETE')
+  try {
+    db.pragma('journal_mode = DELETE')
+  } catch {
+    // another runner holds the lock file: it already set the (default) journal mode
+  }
   const started = Date.now()
   let lastReport = -Infinity
   for (;;) {
