@@ -211,23 +211,21 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   /** Apply pending migrations. See {@link RunUpOptions}. */
   async up(options: RunUpOptions = {}): Promise<RunResult> {
-    await this.discover()
-    return this.withLock(async (history, prepare) => {
-      const started = now()
-      const plan = planUp(await this.planInput(history), options)
-      if (plan.length && !options.dryRun) await prepare()
-      return this.run('up', plan, options, started)
-    })
+    return this.planAndRun('up', (input) => planUp(input, options), options)
   }
 
   /** Revert applied migrations (the last one by default). See {@link RunDownOptions}. */
   async down(options: RunDownOptions = {}): Promise<RunResult> {
+    return this.planAndRun('down', (input) => planDown(input, options), options)
+  }
+
+  private async planAndRun(direction: 'up' | 'down', plan: (input: PlanInput) => Migration[], options: RunUpOptions): Promise<RunResult> {
     await this.discover()
     return this.withLock(async (history, prepare) => {
       const started = now()
-      const plan = planDown(await this.planInput(history), options)
-      if (plan.length && !options.dryRun) await prepare()
-      return this.run('down', plan, options, started)
+      const migrations = plan(await this.planInput(history))
+      if (migrations.length && !options.dryRun) await prepare()
+      return this.run(direction, migrations, options, started)
     })
   }
 
