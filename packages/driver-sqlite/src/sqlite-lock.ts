@@ -17,11 +17,6 @@ export async function acquireSqliteLock(file: string, options: LockOptions): Pro
   const lockFile = `${file}-miglock`
   const infoFile = `${lockFile}.json`
   const db = new Database(lockFile, { timeout: 0 })
-  try {
-    db.pragma('journal_mode = DELETE')
-  } catch {
-    // another runner holds the lock file: it already set the (default) journal mode
-  }
   const started = Date.now()
   let lastReport = -Infinity
   for (;;) {
