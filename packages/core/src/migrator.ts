@@ -267,12 +267,14 @@ export class Migrator extends Emitter<MigratorEvents> {
       const m = this.migrations?.find((x) => x.version === version)
       const sum = m?.up ? checksum(await this.bodySql(m, m.up, 'up')) : row.checksum
       const note = `resolved as ${as} (was ${row.status}${row.error ? `: ${row.error}` : ''})`.slice(0, 4000)
-      if (as === 'applied') {
-        await this.history.upsert(this.driver, { ...row, checksum: sum, status: 'applied', error: null, statementIndex: null, statementLine: null, appliedAt: new Date(), appliedBy: undefined })
-      } else {
-        await this.history.delete(this.driver, version, this.scope)
-      }
-      await this.history.log(this.driver, { version, name: row.name, action: 'resolve', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: sum })
+      await this.driver.transaction(async (tx) => {
+        if (as === 'applied') {
+          await this.history.upsert(tx, { ...row, checksum: sum, status: 'applied', error: null, statementIndex: null, statementLine: null, appliedAt: new Date(), appliedBy: undefined })
+        } else {
+          await this.history.delete(tx, version, this.scope)
+        }
+        await this.history.log(tx, { version, name: row.name, action: 'resolve', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: sum })
+      })
       return { version, name: row.name, previousStatus: row.status, resolvedAs: as }
     })
   }
@@ -288,9 +290,11 @@ export class Migrator extends Emitter<MigratorEvents> {
       const failed = (await this.history.rows()).filter((h) => h.scope === this.scope && h.status !== 'applied')
       const out: ResolveResult[] = []
       for (const row of failed) {
-        await this.history.delete(this.driver, row.version, this.scope)
         const note = `repaired: cleared ${row.status} state${row.error ? ` (${row.error})` : ''}`.slice(0, 4000)
-        await this.history.log(this.driver, { version: row.version, name: row.name, action: 'repair', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: row.checksum })
+        await this.driver.transaction(async (tx) => {
+          await this.history.delete(tx, row.version, this.scope)
+          await this.history.log(tx, { version: row.version, name: row.name, action: 'repair', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: row.checksum })
+        })
         out.push({ version: row.version, name: row.name, previousStatus: row.status, resolvedAs: 'rolled-back' })
       }
       return out
@@ -449,28 +453,32 @@ export class Migrator extends Emitter<MigratorEvents> {
       let lastDone = -1
       let lastLine = body?.line ?? 1
       try {
-        await this.history.upsert(this.driver, row('running', { error: direction === 'down' ? 'rolling back' : null }))
+        // History transitions are data changes: each commits whole even where DDL cannot, so a
+        // crash never leaves a migration's changes without a row that says so.
+        await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null })))
         await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
           lastDone = i
           lastLine = line
           this.emit('statement:start', { migration: mi, index: i + 1, line })
           await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
         })
-        if (direction === 'up') await this.history.upsert(this.driver, row('applied'))
-        else await this.history.delete(this.driver, m.version, this.scope)
-        await logOk(this.driver)
+        await this.driver.transaction(async (tx) => {
+          if (direction === 'up') await this.history.upsert(tx, row('applied'))
+          else await this.history.delete(tx, m.version, this.scope)
+          await logOk(tx)
+        })
       } catch (err) {
         const me = this.toMigrationError(m, direction, body, err)
         const failedIndex = me.statementIndex ?? lastDone + 2
         try {
-          await this.history.upsert(
-            this.driver,
+          await this.driver.transaction((tx) => this.history.upsert(
+            tx,
             row('failed', {
               error: `${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.message}`.slice(0, 4000),
               statementIndex: failedIndex,
               statementLine: me.line ?? lastLine,
             }),
-          )
+          ))
         } catch {
           // the connection is gone; the 'running' row already marks the migration as interrupted
         }
