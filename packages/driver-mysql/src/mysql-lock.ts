@@ -62,6 +62,8 @@ export async function acquireMysqlLock(conn: Connection, database: string, optio
     async release() {
       try {
         await conn.query('SELECT RELEASE_LOCK(?)', [name])
+      } catch {
+        // the session is gone (server restarted, connection killed): so is its lock
       } finally {
         // GET_LOCK is released when the session ends, even if RELEASE_LOCK failed.
         await close()

@@ -77,6 +77,8 @@ export async function acquirePostgresLock(client: pg.Client, options: LockOption
     async release() {
       try {
         await client.query('SELECT pg_advisory_unlock($1)', [key.toString()])
+      } catch {
+        // the session is gone (server restarted, connection killed): so is its lock
       } finally {
         // Closing the session releases the lock even if the unlock failed.
         await close()
