@@ -70,6 +70,12 @@ export interface LockOptions {
   timeoutMs?: number
   /** Called (once, then every few seconds) while another runner holds the lock. */
   onWait?: (holder: LockHolder | undefined) => void
+  /**
+   * The history tables (as written in SQL, possibly schema-qualified) the lock protects. Drivers
+   * may batch writes to them with the next statement, as long as each batch commits before the
+   * changes it describes and everything commits before the lock is released.
+   */
+  historyTables?: string[]
 }
 
 /**

@@ -199,6 +199,7 @@ export class Migrator extends Emitter<MigratorEvents> {
     let waited = false
     const lock = await this.driver.acquireLock({
       key: `mig:${this.history.table}`,
+      historyTables: [this.history.table, this.history.logTable, this.history.metaTable],
       timeoutMs: this.options.lockTimeoutMs,
       onWait: (holder) => {
         waited = true
@@ -206,17 +207,28 @@ export class Migrator extends Emitter<MigratorEvents> {
       },
     })
     this.emit('lock:acquired', { waitedMs: waited ? Math.round(now() - started) : 0 })
+    let out: T
     try {
       const exists = await this.historyExists()
       if (exists) await this.checkEnv(false)
       const history = exists ? await this.history.rows() : []
-      return await fn(history, async () => {
+      out = await fn(history, async () => {
         if (!exists) await this.history.ensure()
         await this.checkEnv(true)
       })
-    } finally {
-      await lock.release()
+    } catch (err) {
+      await lock.release().catch(() => {})
+      throw err
     }
+    try {
+      await lock.release()
+    } catch (err) {
+      // Releasing may commit the last history writes (drivers that batch them): a run that already
+      // failed keeps its own error, any other run fails with this one.
+      if ((out as { ok?: unknown } | undefined)?.ok === false) return out
+      throw err
+    }
+    return out
   }
 
   /** Apply pending migrations. See {@link RunUpOptions}. */
@@ -260,13 +272,14 @@ export class Migrator extends Emitter<MigratorEvents> {
    */
   async resolve(version: string, as: 'applied' | 'rolled-back'): Promise<ResolveResult> {
     await this.discover()
-    return this.withLock(async () => {
-      const row = (await this.history.rows()).find((h) => h.version === version && h.scope === this.scope)
+    return this.withLock(async (history, prepare) => {
+      const row = history.find((h) => h.version === version && h.scope === this.scope)
       if (!row) throw new PlanError('not-applied', `migration ${version} has no history row: nothing to resolve`, [version])
       if (row.status === 'applied') throw new PlanError('other', `migration ${version} is applied, not failed: nothing to resolve`, [version])
       const m = this.migrations?.find((x) => x.version === version)
       const sum = m?.up ? checksum(await this.bodySql(m, m.up, 'up')) : row.checksum
       const note = `resolved as ${as} (was ${row.status}${row.error ? `: ${row.error}` : ''})`.slice(0, 4000)
+      await prepare()
       await this.driver.transaction(async (tx) => {
         if (as === 'applied') {
           await this.history.upsert(tx, { ...row, checksum: sum, status: 'applied', error: null, statementIndex: null, statementLine: null, appliedAt: new Date(), appliedBy: undefined })
@@ -286,8 +299,9 @@ export class Migrator extends Emitter<MigratorEvents> {
    */
   async repair(): Promise<ResolveResult[]> {
     await this.discover()
-    return this.withLock(async () => {
-      const failed = (await this.history.rows()).filter((h) => h.scope === this.scope && h.status !== 'applied')
+    return this.withLock(async (history, prepare) => {
+      const failed = history.filter((h) => h.scope === this.scope && h.status !== 'applied')
+      if (failed.length) await prepare()
       const out: ResolveResult[] = []
       for (const row of failed) {
         const note = `repaired: cleared ${row.status} state${row.error ? ` (${row.error})` : ''}`.slice(0, 4000)

@@ -37,7 +37,8 @@ export function mysqlConfig(url: string, applicationName = 'mig'): ConnectionOpt
     timezone: 'Z',
     dateStrings: true,
     supportBigNumbers: true,
-    multipleStatements: false,
+    // Only mig's own batches use several statements per round trip: scripts are split first.
+    multipleStatements: true,
     connectAttributes: { program_name: applicationName },
   }
 }
@@ -57,6 +58,11 @@ export async function openConnection(config: ConnectionOptions, displayUrl: stri
     const detail = e.code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : e.message || String(err)
     throw new ConnectionError(displayUrl, redactUrl(detail), { cause: err })
   }
+}
+
+/** INSERT/UPDATE/DELETE/REPLACE: statements InnoDB can roll back, which may join an open transaction. */
+function isDataChange(sql: string): boolean {
+  return /^\s*(?:insert|update|delete|replace)\b/i.test(sql)
 }
 
 /** The line a MySQL syntax error points at ("... near 'x' at line 3"), relative to the statement. */
@@ -79,6 +85,11 @@ export class MysqlDriver implements Driver {
   private conn: Connection | undefined
   private database = ''
   private split: SplitOptions = { delimiterCommand: true, backslashEscapes: true }
+  /** History writes waiting for the next round trip (see {@link query}). */
+  private pending: string[] = []
+  /** A transaction opened for history writes is open (or about to be). */
+  private deferred = false
+  private historyTables = new Set<string>()
 
   constructor(options: MysqlOptions) {
     this.displayUrl = redactUrl(options.url)
@@ -106,24 +117,78 @@ export class MysqlDriver implements Driver {
 
   async close(): Promise<void> {
     const c = this.conn
-    this.conn = undefined
-    await c?.end().catch(() => {})
-  }
-
-  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    const [rows] = await this.client.query(sql, params as unknown[] | undefined)
-    return Array.isArray(rows) ? (rows as R[]) : []
-  }
-
-  async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
-    // Only data changes are undone by ROLLBACK: DDL commits implicitly on MySQL.
-    await this.client.query('START TRANSACTION')
+    if (!c) return
     try {
-      const out = await fn(this)
-      await this.client.query('COMMIT')
-      return out
+      await this.flush()
+    } finally {
+      this.conn = undefined
+      await c.end().catch(() => {})
+    }
+  }
+
+  /**
+   * Writes to the history tables (known once the lock is held) are not sent at once: they open a
+   * transaction and travel with the next statement. Data changes of the migration join that
+   * transaction; anything else (DDL, which commits implicitly, reads, routines) is preceded by an
+   * explicit COMMIT in the same round trip. So every committed change has its `running` row
+   * committed before it, a migration's data changes commit together with its progress and its
+   * `applied` row, and a run costs about as many commits as the client running the same file.
+   * Everything is committed before the lock is released and before the connection closes.
+   */
+  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    if (this.isHistoryWrite(sql)) {
+      if (!this.deferred) this.pending.push('START TRANSACTION')
+      this.deferred = true
+      this.pending.push(params?.length ? this.client.format(sql, params as unknown[]) : sql)
+      return []
+    }
+    return (await this.send(sql, params, isDataChange(sql))) as R[]
+  }
+
+  /** Send the pending history writes, then `sql`, in one round trip; the rows of `sql`. */
+  private async send(sql: string, params: readonly unknown[] | undefined, joinsTransaction: boolean): Promise<Row[]> {
+    if (!this.pending.length && !this.deferred) {
+      const [rows] = await this.client.query(sql, params as unknown[] | undefined)
+      return Array.isArray(rows) && !Array.isArray(rows[0]) ? (rows as Row[]) : []
+    }
+    const batch = this.pending
+    this.pending = []
+    if (!joinsTransaction && this.deferred) {
+      batch.push('COMMIT')
+      this.deferred = false
+    }
+    batch.push(params?.length ? this.client.format(sql, params as unknown[]) : sql)
+    const [results] = await this.client.query(batch.join(';\n'))
+    const last = Array.isArray(results) && batch.length > 1 ? (results as unknown[]).at(-1) : results
+    return Array.isArray(last) ? (last as Row[]) : []
+  }
+
+  /** Commit what the history writes left open (before the lock is released or the connection closes). */
+  async flush(): Promise<void> {
+    if (!this.pending.length && !this.deferred) return
+    const batch = [...this.pending, 'COMMIT']
+    this.pending = []
+    this.deferred = false
+    await this.client.query(batch.join(';\n'))
+  }
+
+  private isHistoryWrite(sql: string): boolean {
+    if (!this.historyTables.size) return false
+    const m = /^\s*(?:insert\s+into|update|delete\s+from)\s+((?:`[^`]*`|[\w$]+)(?:\s*\.\s*(?:`[^`]*`|[\w$]+))?)/i.exec(sql)
+    return Boolean(m && this.historyTables.has(m[1]!.replace(/[`\s]/g, '')))
+  }
+
+  /**
+   * Run `fn`. History writes inside it are batched as described at {@link query}; a DDL statement
+   * commits implicitly on MySQL whatever a transaction says.
+   */
+  async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
+    const mark = this.pending.length
+    try {
+      return await fn(this)
     } catch (err) {
-      await this.client.query('ROLLBACK').catch(() => {})
+      // writes of fn that were not sent yet are dropped
+      if (this.pending.length > mark) this.pending.length = mark
       throw err
     }
   }
@@ -133,9 +198,12 @@ export class MysqlDriver implements Driver {
     const statements = splitStatements(script.sql, this.split, script.line ?? 1)
     for (let i = 0; i < statements.length; i++) {
       const st = statements[i]!
+      const wasDeferred = this.deferred
       try {
-        await this.client.query(st.sql)
+        await this.send(st.sql, undefined, isDataChange(st.sql))
       } catch (err) {
+        // the batch may have stopped before its COMMIT: commit what is open later
+        this.deferred ||= wasDeferred
         throw new StatementFailure(i, st, err, errorLine(err, st))
       }
       if (onStatement) await onStatement(i, st)
@@ -143,17 +211,31 @@ export class MysqlDriver implements Driver {
   }
 
   async acquireLock(options: LockOptions): Promise<LockHandle> {
+    await this.flush()
     const conn = await openConnection(this.config, this.displayUrl)
-    return acquireMysqlLock(conn, this.database, options)
+    const lock = await acquireMysqlLock(conn, this.database, options)
+    this.historyTables = new Set((options.historyTables ?? []).map((t) => t.replace(/[`\s]/g, '')))
+    return {
+      release: async () => {
+        try {
+          await this.flush()
+        } finally {
+          this.historyTables = new Set()
+          await lock.release()
+        }
+      },
+    }
   }
 
   /** A schema is a database on MySQL: create it for a history table named `db.table`. */
   async ensureSchema(schema: string): Promise<void> {
+    await this.flush()
     await this.client.query(`CREATE DATABASE IF NOT EXISTS ${mysqlDialect.quoteIdent(schema)}`)
   }
 
   /** Drop every view, table, sequence, routine and event of the URL's database (the database itself stays). */
   async dropAllObjects(): Promise<void> {
+    await this.flush()
     const c = this.client
     const q = mysqlDialect.quoteIdent
     const [tables] = await c.query<RowDataPacket[]>(
