@@ -199,12 +199,10 @@ function scriptFailure(script: Script, err: PgError, index: number, scriptOffset
     if (offset >= 0 && offset <= script.sql.length) {
       line = lineAt(script.sql, offset, script.line ?? 1)
       // The position names the statement (a syntax error stops the whole string before anything runs).
-      {
-        for (let k = statements.length - 1; k >= 0; k--) {
-          if ((statements[k]!.offset ?? 0) <= offset) {
-            byPosition = k
-            break
-          }
+      for (let k = statements.length - 1; k >= 0; k--) {
+        if ((statements[k]!.offset ?? 0) <= offset) {
+          byPosition = k
+          break
         }
       }
     }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { advisoryKey, inlineParams, postgresConfig, toNumberedPlaceholders } from '../src/index.js'
+
+describe('placeholders', () => {
+  it('numbers ? outside quotes, comments and dollar bodies', () => {
+    expect(toNumberedPlaceholders(`SELECT ?, '?', "a?", $$?$$, $t$ ? $t$ -- ?\n, ? /* ? */`)).toBe(`SELECT $1, '?', "a?", $$?$$, $t$ ? $t$ -- ?\n, $2 /* ? */`)
+  })
+
+  it('inlines parameters as literals, E-quoting backslashes', () => {
+    const at = new Date('2024-01-15T10:00:00.000Z')
+    expect(inlineParams('INSERT INTO t VALUES (?, ?, ?, ?, ?)', ["it's", 'a\\b', 3, null, at])).toBe(
+      `INSERT INTO t VALUES ('it''s',  E'a\\\\b', 3, NULL, '2024-01-15T10:00:00.000Z')`,
+    )
+    expect(() => inlineParams('SELECT ?, ?', [1])).toThrow(/placeholders/)
+  })
+})
+
+describe('postgresConfig', () => {
+  it('turns ?search_path= into a connection option and sets application_name', () => {
+    const c = postgresConfig('postgres://u:p@h:5433/db?search_path=app,public&sslmode=disable')
+    expect(c.options).toBe('-c search_path="app","public"')
+    expect(c.application_name).toBe('mig')
+    expect(c.connectionString).toBe('postgres://u:p@h:5433/db?sslmode=disable')
+  })
+})
+
+describe('advisoryKey', () => {
+  it('is a stable signed 64-bit key per name', () => {
+    expect(advisoryKey('mig:schema_migrations')).toBe(advisoryKey('mig:schema_migrations'))
+    expect(advisoryKey('mig:a')).not.toBe(advisoryKey('mig:b'))
+    expect(advisoryKey('mig:a') >= -(2n ** 63n) && advisoryKey('mig:a') < 2n ** 63n).toBe(true)
+  })
+})
