@@ -4,7 +4,7 @@
 // peak RSS (from /usr/bin/time). Servers: MIG_BENCH_PG_URL, MIG_BENCH_MYSQL_URL (defaults: local).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -59,27 +59,35 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-/** Run `setup` then `fn` RUNS times; median wall time and max peak RSS. */
-function bench(label, setup, fn) {
-  const times = []
-  let rss = 0
-  for (let k = 0; k < RUNS; k++) {
-    setup?.()
-    const r = fn()
-    times.push(r.ms)
-    rss = Math.max(rss, r.rssMb ?? 0)
-  }
-  const out = { label, ms: median(times), rssMb: rss, times }
-  console.log(`  ${label.padEnd(44)} ${out.ms.toFixed(0).padStart(7)} ms   peak RSS ${rss ? `${rss.toFixed(0)} MB` : 'n/a'}   (runs: ${times.map((t) => t.toFixed(0)).join(', ')})`)
-  return out
-}
-
+/**
+ * Run the baseline and mig alternately, RUNS times each (`setup` before every run): the machine's
+ * load changes over a run, so pairs measured back to back compare better than two series.
+ * Prints medians, the median of the pairwise ratios, and the largest peak RSS.
+ */
 const results = []
-function ratio(name, a, b, target) {
-  const r = a.ms / b.ms
+function compare(name, target, base, subject) {
+  const a = { times: [], rss: 0 }
+  const b = { times: [], rss: 0 }
+  const ratios = []
+  for (let k = 0; k < RUNS; k++) {
+    base.setup?.()
+    const rb = base.run()
+    subject.setup?.()
+    const ra = subject.run()
+    b.times.push(rb.ms)
+    a.times.push(ra.ms)
+    b.rss = Math.max(b.rss, rb.rssMb ?? 0)
+    a.rss = Math.max(a.rss, ra.rssMb ?? 0)
+    ratios.push(ra.ms / rb.ms)
+  }
+  const line = (label, x) =>
+    console.log(`  ${label.padEnd(34)} median ${median(x.times).toFixed(0).padStart(6)} ms   peak RSS ${x.rss ? `${x.rss.toFixed(0)} MB` : 'n/a'}   (runs: ${x.times.map((t) => t.toFixed(0)).join(', ')})`)
+  line(subject.label, a)
+  line(base.label, b)
+  const r = median(ratios)
   const ok = r <= target
-  results.push({ name, ratio: r, target, ok, a, b })
-  console.log(`  => ${name}: ${r.toFixed(2)}x (target <= ${target}x) ${ok ? 'MET' : 'NOT MET'}\n`)
+  results.push({ name, ratio: r, target, ok, a: { ms: median(a.times), rssMb: a.rss }, b: { ms: median(b.times), rssMb: b.rss } })
+  console.log(`  => ${name}: ${r.toFixed(2)}x (median of pairwise ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}; target <= ${target}x) ${ok ? 'MET' : 'NOT MET'}\n`)
 }
 
 const pgUrl = (db) => {
@@ -103,9 +111,9 @@ const myAdmin = (sql) => execFileSync('mariadb', [...mariadbArgs(''), '-e', sql]
 const mig = (args) => [process.execPath, [MIG, ...args]]
 
 console.log(`mig bench: ${COUNT} migrations (CREATE TABLE + INSERT of 10 rows each), median of ${RUNS} runs`)
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}\n`)
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`)
 
-const node0 = () => bench('node -e 0', null, () => measure(process.execPath, ['-e', '0']))
+const node0 = { label: 'node -e 0', run: () => measure(process.execPath, ['-e', '0']) }
 
 try {
   if (ONLY.includes('postgres')) {
@@ -115,39 +123,37 @@ try {
       pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
       pgAdmin(`CREATE DATABASE ${db}`)
     }
-    const psql = bench('psql -1 -f all.sql', reset, () => measure('psql', [...psqlArgs(db), '-1', '-f', allFile]))
-    const up = bench('mig up', reset, () => measure(...mig(['up', '--quiet', '--database', pgUrl(db)])))
-    ratio('PostgreSQL mig up / psql -1 -f', up, psql, 1.1)
-    const n0 = node0()
-    const status = bench('mig status (1,000 applied)', null, () => measure(...mig(['status', '--database', pgUrl(db)])))
-    ratio('PostgreSQL mig status / node -e 0', status, n0, 2)
-    const noop = bench('mig up (nothing pending)', null, () => measure(...mig(['up', '--database', pgUrl(db)])))
-    ratio('PostgreSQL no-op mig up / node -e 0', noop, n0, 2)
+    compare(
+      'PostgreSQL mig up / psql -1 -f',
+      1.1,
+      { label: 'psql -1 -f all.sql', setup: reset, run: () => measure('psql', [...psqlArgs(db), '-1', '-f', allFile]) },
+      { label: 'mig up', setup: reset, run: () => measure(...mig(['up', '--quiet', '--database', pgUrl(db)])) },
+    )
+    compare('PostgreSQL mig status / node -e 0', 2, node0, { label: 'mig status (1,000 applied)', run: () => measure(...mig(['status', '--database', pgUrl(db)])) })
+    compare('PostgreSQL no-op mig up / node -e 0', 2, node0, { label: 'mig up (nothing pending)', run: () => measure(...mig(['up', '--database', pgUrl(db)])) })
     pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
   }
   if (ONLY.includes('mysql')) {
     console.log('MariaDB / MySQL')
     const db = 'mig_bench_my'
     const reset = () => myAdmin(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db}`)
-    const client = bench('mariadb < all.sql', reset, () => measure('mariadb', mariadbArgs(db), { input: all }))
-    const up = bench('mig up', reset, () => measure(...mig(['up', '--quiet', '--database', myUrl(db)])))
-    ratio('MariaDB mig up / mariadb client', up, client, 1.0)
-    const n0 = node0()
-    const status = bench('mig status (1,000 applied)', null, () => measure(...mig(['status', '--database', myUrl(db)])))
-    ratio('MariaDB mig status / node -e 0', status, n0, 2)
-    const noop = bench('mig up (nothing pending)', null, () => measure(...mig(['up', '--database', myUrl(db)])))
-    ratio('MariaDB no-op mig up / node -e 0', noop, n0, 2)
+    compare(
+      'MariaDB mig up / mariadb client',
+      1.0,
+      { label: 'mariadb < all.sql', setup: reset, run: () => measure('mariadb', mariadbArgs(db), { input: all }) },
+      { label: 'mig up', setup: reset, run: () => measure(...mig(['up', '--quiet', '--database', myUrl(db)])) },
+    )
+    compare('MariaDB mig status / node -e 0', 2, node0, { label: 'mig status (1,000 applied)', run: () => measure(...mig(['status', '--database', myUrl(db)])) })
+    compare('MariaDB no-op mig up / node -e 0', 2, node0, { label: 'mig up (nothing pending)', run: () => measure(...mig(['up', '--database', myUrl(db)])) })
     myAdmin(`DROP DATABASE IF EXISTS ${db}`)
   }
   if (ONLY.includes('cli')) {
     console.log('CLI start')
-    const n0 = node0()
-    const version = bench('mig --version', null, () => measure(...mig(['--version'])))
-    ratio('mig --version / node -e 0', version, n0, 1.5)
+    compare('mig --version / node -e 0', 1.5, node0, { label: 'mig --version', run: () => measure(...mig(['--version'])) })
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
 
-console.log('Summary')
+console.log(`Summary (load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')})`)
 for (const r of results) console.log(`  ${r.ok ? 'MET    ' : 'NOT MET'} ${r.name}: ${r.ratio.toFixed(2)}x (target <= ${r.target}x; ${r.a.ms.toFixed(0)} ms vs ${r.b.ms.toFixed(0)} ms, peak RSS ${r.a.rssMb?.toFixed(0) ?? '?'} MB vs ${r.b.rssMb?.toFixed(0) ?? '?'} MB)`)
