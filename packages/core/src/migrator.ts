@@ -474,7 +474,7 @@ export class Migrator extends Emitter<MigratorEvents> {
           await this.driver.transaction((tx) => this.history.upsert(
             tx,
             row('failed', {
-              error: `${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.message}`.slice(0, 4000),
+              error: `${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.cause instanceof Error ? me.cause.message : me.message}`.slice(0, 4000),
               statementIndex: failedIndex,
               statementLine: me.line ?? lastLine,
             }),
