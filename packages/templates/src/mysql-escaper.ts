@@ -20,7 +20,7 @@ export interface MysqlEscaperOptions {
  * for one mode reads differently in the other when it contains a backslash.
  * Arrays are a comma-separated list for `IN (...)` (`NULL` when empty, so `IN (NULL)` matches nothing);
  * bytes are `X'..'`. Identifiers are quoted with backticks, limited to 64 characters of the Basic
- * Multilingual Plane and may not end with a space (server rules).
+ * Multilingual Plane and may not end with whitespace (server rules).
  */
 export class MysqlEscaper extends BaseEscaper {
   readonly dialect = 'mysql'
@@ -42,7 +42,7 @@ export class MysqlEscaper extends BaseEscaper {
     const chars = [...name]
     if (chars.length > MYSQL_MAX_IDENTIFIER_CHARS) throw new EscapeError(this.dialect, `identifier is ${chars.length} characters; the limit is ${MYSQL_MAX_IDENTIFIER_CHARS}`)
     if (chars.some((c) => c.codePointAt(0)! > 0xffff)) throw new EscapeError(this.dialect, 'identifiers cannot contain characters outside the Basic Multilingual Plane (emoji and other astral characters)')
-    if (name.endsWith(' ')) throw new EscapeError(this.dialect, 'identifiers cannot end with a space')
+    if (/[ \t\n\v\f\r]$/.test(name)) throw new EscapeError(this.dialect, 'identifiers cannot end with a space character (space, tab, CR, LF, VT, FF)')
     return `\`${name.replaceAll('`', '``')}\``
   }
 
