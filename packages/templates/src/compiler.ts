@@ -37,6 +37,14 @@ export function describeNode(node: NjkNode | undefined): string {
   }
 }
 
+/** The leftmost node of an expression (`vars` in `vars.a.b | f`), where a reader looks for it. */
+function start(node: NjkNode): NjkNode {
+  if (node.typename === 'LookupVal' && node.target) return start(node.target)
+  if (node.typename === 'Filter' && node.args?.children?.[0]) return start(node.args.children[0])
+  if (node.typename === 'FunCall' && node.name) return start(node.name)
+  return node
+}
+
 const pos = (node: NjkNode) => `lineno = ${node.lineno + 1}, colno = ${node.colno + 1}`
 
 const MigCompiler = Compiler.extend('MigCompiler', {
@@ -50,7 +58,7 @@ const MigCompiler = Compiler.extend('MigCompiler', {
         }
         continue
       }
-      this._emit(`${this.buffer} += (${pos(child)}, env.migOutput(`)
+      this._emit(`${this.buffer} += (${pos(start(child))}, env.migOutput(`)
       this.compile(child, frame)
       this._emitLine(`, ${JSON.stringify(describeNode(child))}, ${JSON.stringify(child.typename)}));`)
     }
