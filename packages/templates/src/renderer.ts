@@ -87,7 +87,7 @@ export class TemplateRenderer {
   /** The Renderer function core expects (`createMigrator({ render: renderer.render })`). */
   readonly render: Renderer
 
-  constructor(private readonly options: RendererOptions) {
+  constructor(readonly options: RendererOptions) {
     this.paths = projectPaths(options)
     const escOptions: CreateEscaperOptions = { mysqlNoBackslashEscapes: options.mysqlNoBackslashEscapes }
     this.escaper = createEscaper(options.dialect, escOptions)
@@ -192,7 +192,6 @@ export class TemplateRenderer {
   }
 
   private environment(src: Source): NjkEnvironment {
-    const paths = this.paths
     const self = this
     const loader = {
       async: false,
