@@ -5,7 +5,8 @@
  *   naming the expression.
  * - Line and column are tracked 1-based at outputs, filters, calls and includes, so a runtime error
  *   points at the right place.
- * - Errors crossing an include record the including template and line (`migSites`), to report the chain.
+ * - A render stack (see {@link RenderStack}) tracks which template and line is running, to report
+ *   the template, line, column and including chain of an error.
  */
 import { TemplateRenderError, type TemplateFrame } from './errors.js'
 import { type NjkCompiler, type NjkEnvironment, type NjkNode, type NjkTemplateError, nunjucks, transformer } from './nunjucks-internals.js'
@@ -45,7 +46,12 @@ function start(node: NjkNode): NjkNode {
   return node
 }
 
-const pos = (node: NjkNode) => `lineno = ${node.lineno + 1}, colno = ${node.colno + 1}`
+/** Emitted before anything that can fail: keeps `lineno`/`colno` (1-based) and mig's render stack current. */
+function at(c: NjkCompiler, node: NjkNode): string {
+  const line = node.lineno + 1
+  const col = node.colno + 1
+  return `lineno = ${line}, colno = ${col}, env.migAt(${line}, ${col}, ${c._templateName()})`
+}
 
 const MigCompiler = Compiler.extend('MigCompiler', {
   compileOutput(this: NjkCompiler, node: NjkNode, frame: unknown) {
@@ -58,19 +64,19 @@ const MigCompiler = Compiler.extend('MigCompiler', {
         }
         continue
       }
-      this._emit(`${this.buffer} += (${pos(start(child))}, env.migOutput(`)
+      this._emit(`${this.buffer} += (${at(this, start(child))}, env.migOutput(`)
       this.compile(child, frame)
       this._emitLine(`, ${JSON.stringify(describeNode(child))}, ${JSON.stringify(child.typename)}));`)
     }
   },
   compileFilter(this: NjkCompiler, node: NjkNode, frame: unknown) {
     const name = node.name!
-    this._emit(`(${pos(node)}, env.getFilter(${JSON.stringify(String(name.value))}).call(context, `)
+    this._emit(`(${at(this, node)}, env.getFilter(${JSON.stringify(String(name.value))}).call(context, `)
     this._compileAggregate(node.args!, frame)
     this._emit('))')
   },
   compileFunCall(this: NjkCompiler, node: NjkNode, frame: unknown) {
-    this._emit(`(${pos(node)}, runtime.callWrap(`)
+    this._emit(`(${at(this, start(node))}, runtime.callWrap(`)
     this._compileExpression(node.name!, frame)
     this._emit(`, ${JSON.stringify(this._getNodeName(node.name!))}, context, `)
     this._compileAggregate(node.args!, frame, '[', '])')
@@ -83,45 +89,70 @@ const MigCompiler = Compiler.extend('MigCompiler', {
     this._emit(')')
   },
   compileInclude(this: NjkCompiler, node: NjkNode, frame: unknown) {
-    this._emitLine(`${pos(node)};`)
+    this._emitLine(`${at(this, node)};`)
     this.parent(node, frame)
   },
   compileImport(this: NjkCompiler, node: NjkNode, frame: unknown) {
-    this._emitLine(`${pos(node)};`)
+    this._emitLine(`${at(this, node)};`)
     this.parent(node, frame)
   },
   compileFromImport(this: NjkCompiler, node: NjkNode, frame: unknown) {
-    this._emitLine(`${pos(node)};`)
+    this._emitLine(`${at(this, node)};`)
     this.parent(node, frame)
   },
   compileExtends(this: NjkCompiler, node: NjkNode, frame: unknown) {
-    this._emitLine(`${pos(node)};`)
+    this._emitLine(`${at(this, node)};`)
     this.parent(node, frame)
-  },
-  _makeCallback(this: NjkCompiler, res?: string) {
-    const err = this._tmpid()
-    return `function(${err}${res ? `,${res}` : ''}) {\nif(${err}) { cb(env.migSite(${err}, ${this._templateName()}, lineno, colno)); return; }`
   },
 })
 
-/** Make sure an error is a nunjucks TemplateError (stable identity through nunjucks' `dev` mode). */
-export function asTemplateError(err: unknown, lineno?: number, colno?: number): NjkTemplateError {
-  const e = err as NjkTemplateError
-  if (e && typeof e === 'object' && typeof e.Update === 'function') return e
-  return new TemplateError(err instanceof Error ? err : new Error(String(err)), lineno, colno)
+/**
+ * One template being rendered, and where it is: its own position, or (`foreign`) the position in
+ * another template whose code it runs (a macro imported from a component, a block of a child).
+ */
+interface StackEntry {
+  template: string
+  line?: number
+  column?: number
+  foreign?: TemplateFrame
 }
 
-/** Record, on an error leaving `template` through a callback, where it was included. Installed as `env.migSite`. */
-export function recordSite(err: unknown, template: string, line?: number, column?: number): NjkTemplateError {
-  const e = asTemplateError(err, line, column)
-  if (!e.migTemplate) {
-    e.migTemplate = template
-    return e
+/**
+ * mig's render stack, kept on the nunjucks Environment (one per render). nunjucks renders in
+ * continuation-passing style: the rest of an including template runs inside the included
+ * template's JavaScript frames, so its errors surface in the wrong `catch`. The stack follows the
+ * logical position instead: a template is pushed when its render starts and popped when it calls
+ * back; outputs, filters, calls and includes record their position on the top entry.
+ */
+export interface RenderStack {
+  migStack: StackEntry[]
+  migAt(line: number, column: number, template: string): void
+}
+
+/** Install the render stack on an Environment. */
+export function installRenderStack(env: NjkEnvironment): void {
+  const stack: StackEntry[] = []
+  env.migStack = stack
+  env.migAt = (line: number, column: number, template: string) => {
+    const top = stack.at(-1)
+    if (!top) return
+    if (top.template === template) {
+      top.line = line
+      top.column = column
+      top.foreign = undefined
+    } else top.foreign = { template, line, column }
   }
-  if (e.migTemplate === template) return e
-  const sites = (e.migSites ??= [])
-  if (sites.at(-1)?.template !== template) sites.push({ template, line, column })
-  return e
+}
+
+function snapshot(stack: StackEntry[]): StackEntry[] {
+  return stack.map((e) => ({ ...e, ...(e.foreign ? { foreign: { ...e.foreign } } : {}) }))
+}
+
+/** Make sure an error is a nunjucks TemplateError (stable identity through nunjucks' `dev` mode). */
+export function asTemplateError(err: unknown): NjkTemplateError {
+  const e = err as NjkTemplateError
+  if (e && typeof e === 'object' && typeof e.Update === 'function') return e
+  return new TemplateError(err instanceof Error ? err : new Error(String(err)))
 }
 
 /** Compiled template functions, in the form nunjucks' `Template` accepts as `{ type: 'code', obj }`. */
@@ -132,6 +163,21 @@ export type CompiledTemplate = { root: (...args: unknown[]) => void; [block: str
  * {@link TemplateRenderError} naming `path`, line and column.
  */
 export function compileTemplate(src: string, path: string, env: NjkEnvironment): CompiledTemplate {
+  // Compiled code depends only on the source and its name (env is a parameter at render time),
+  // so it is shared between renders: core renders every migration for checksums on each run.
+  const key = `${path}\0${src}`
+  const cached = compiled.get(key)
+  if (cached) return cached
+  const props = compileUncached(src, path, env)
+  if (compiled.size >= COMPILE_CACHE_SIZE) compiled.clear()
+  compiled.set(key, props)
+  return props
+}
+
+const COMPILE_CACHE_SIZE = 2000
+const compiled = new Map<string, CompiledTemplate>()
+
+function compileUncached(src: string, path: string, env: NjkEnvironment): CompiledTemplate {
   let code: string
   try {
     const c = new MigCompiler(path, false)
@@ -143,11 +189,25 @@ export function compileTemplate(src: string, path: string, env: NjkEnvironment):
   }
   const props = new Function(code)() as CompiledTemplate
   const root = props.root
-  props.root = (env, context, frame, runtime, cb) =>
+  props.root = (env, context, frame, runtime, cb) => {
+    const stack = (env as RenderStack).migStack
+    stack.push({ template: path })
+    let done = false
+    const callback = cb as (err: unknown, res?: unknown) => void
     root(env, context, frame, runtime, (err: unknown, res: unknown) => {
-      if (err) return (cb as (e: unknown) => void)(recordSite(err, path))
-      ;(cb as (e: unknown, r: unknown) => void)(null, res)
+      if (err) {
+        const e = asTemplateError(err)
+        // The first place an error is seen is where it happened, logically.
+        e.migStack ??= snapshot(stack)
+        err = e
+      }
+      if (!done) {
+        done = true
+        stack.pop()
+      }
+      callback(err ?? null, res)
     })
+  }
   return props
 }
 
@@ -162,28 +222,23 @@ export function stripPrefixes(message: string): string {
 }
 
 /** Turn whatever a render threw into a {@link TemplateRenderError} with template, line, column and chain. */
-export function toRenderError(err: unknown, rootPath: string, hint?: string): Error {
+export function toRenderError(err: unknown, rootPath: string, options: { hint?: string; notFound?: (name: string) => string } = {}): Error {
   if (err instanceof TemplateRenderError) return err
   const e = err as NjkTemplateError
-  if (!e || typeof e !== 'object') return new TemplateRenderError({ template: rootPath, reason: String(err), hint })
-  const sites: TemplateFrame[] = [...(e.migSites ?? [])]
+  if (!e || typeof e !== 'object') return new TemplateRenderError({ template: rootPath, reason: String(err), hint: options.hint })
   const cause = e.cause
-  let template = e.migTemplate ?? rootPath
-  let line = e.lineno || undefined
-  let column = e.colno || undefined
   let reason = cause instanceof Error ? cause.message : stripPrefixes(e.message ?? String(err))
-  let innerChain: TemplateFrame[] = []
+  const missing = /^template not found: (.*)$/.exec(reason)
+  if (missing && options.notFound) reason = options.notFound(missing[1]!)
+  const hint = options.hint ?? (cause as { hint?: string } | undefined)?.hint
+  const stack = e.migStack ?? []
+  const frames: TemplateFrame[] = stack.map((f) => ({ template: f.template, line: f.line, column: f.column }))
   if (cause instanceof TemplateRenderError) {
-    // A syntax error (or an already located error) in an included template: the place in the
-    // including template becomes the innermost include site.
-    sites.unshift({ template, line, column })
-    template = cause.template
-    line = cause.line
-    column = cause.column
-    reason = cause.reason
-    innerChain = cause.chain
+    // A syntax error in an included template: every template on the stack includes it.
+    return new TemplateRenderError({ template: cause.template, line: cause.line, column: cause.column, chain: [...frames, ...cause.chain], reason: cause.reason, cause, hint })
   }
-  const chain = [...sites.reverse(), ...innerChain]
-  const h = hint ?? (cause as { hint?: string } | undefined)?.hint
-  return new TemplateRenderError({ template, line, column, chain, reason, cause: cause ?? err, hint: h })
+  const top = stack.at(-1)
+  if (!top) return new TemplateRenderError({ template: rootPath, line: e.lineno || undefined, column: e.colno || undefined, reason, cause: cause ?? err, hint })
+  if (top.foreign) return new TemplateRenderError({ ...top.foreign, chain: frames, reason, cause: cause ?? err, hint })
+  return new TemplateRenderError({ template: top.template, line: top.line, column: top.column, chain: frames.slice(0, -1), reason, cause: cause ?? err, hint })
 }

@@ -42,10 +42,8 @@ export interface NjkTemplateError extends Error {
   colno?: number
   cause?: unknown
   Update?: (path: string) => NjkTemplateError
-  /** Set by mig: the template the error arose in. */
-  migTemplate?: string
-  /** Set by mig: include sites the error passed through, innermost first. */
-  migSites?: { template: string; line?: number; column?: number }[]
+  /** Set by mig: the render stack when the error happened, outermost first. */
+  migStack?: { template: string; line?: number; column?: number; foreign?: { template: string; line?: number; column?: number } }[]
 }
 
 interface NjkModule {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { MigError, type Migration, type MigrationBody, type RenderContext, type Renderer } from '@mig/core'
 import { parse as parseToml } from 'smol-toml'
 import { parse as parseYaml } from 'yaml'
-import { compileTemplate, recordSite, toRenderError } from './compiler.js'
+import { compileTemplate, installRenderStack, toRenderError } from './compiler.js'
 import { type CreateEscaperOptions, createEscaper } from './create-escaper.js'
 import { type CsvOptions, parseCsv } from './data-formats.js'
 import type { Escaper } from './escaper.js'
@@ -153,7 +153,9 @@ export class TemplateRenderer {
       if (output === undefined) throw new MigError(`${name}: the template did not finish rendering (an asynchronous filter?)`)
       return output
     } catch (err) {
-      const e = toRenderError(err, name, hint)
+      const notFound = (n: string) =>
+        src.lock ? `component "${n}" is not pinned in ${projectRelative(this.paths, src.lock.file)}` : `component "${n}" not found in ${projectRelative(this.paths, this.paths.components)}/`
+      const e = toRenderError(err, name, { hint, notFound })
       if (e instanceof TemplateRenderError && (options.line ?? 1) > 1) throw shiftLines(e, name, (options.line ?? 1) - 1)
       throw e
     }
@@ -202,13 +204,14 @@ export class TemplateRenderer {
         let parent: string | undefined
         let written = name
         if (name.startsWith(RELATIVE)) [parent, written] = name.slice(RELATIVE.length).split('\0') as [string, string]
-        const { rel, bytes } = self.loadComponent(src, written, parent)
-        return { src: { type: 'code', obj: compileTemplate(bytes.toString('utf8'), rel, env) }, path: rel, noCache: true }
+        const found = self.loadComponent(src, written, parent)
+        if (!found) return null
+        return { src: { type: 'code', obj: compileTemplate(found.bytes.toString('utf8'), found.rel, env) }, path: found.rel, noCache: true }
       },
     }
     const env = new nunjucks.Environment([loader], { autoescape: false, throwOnUndefined: false, dev: true, trimBlocks: true, lstripBlocks: true }) as NjkEnvironment
     const escaper = this.escaper
-    env.migSite = recordSite
+    installRenderStack(env)
     env.migOutput = (value: unknown, desc: string, type: string) => {
       if (value === undefined) throw new MigError(type === 'Symbol' || type === 'LookupVal' ? `undefined variable ${desc}` : `${desc} is undefined`)
       if (isSafe(value)) return String(value)
@@ -253,21 +256,15 @@ export class TemplateRenderer {
     return value
   }
 
-  private loadComponent(src: Source, written: string, parent: string | undefined): { rel: string; bytes: Buffer } {
+  /** A component's bytes, or null when it does not exist (nunjucks then honours `ignore missing`). */
+  private loadComponent(src: Source, written: string, parent: string | undefined): { rel: string; bytes: Buffer } | null {
     if (src.lock) {
-      const { lock, file, migration } = src.lock
+      const { lock, migration } = src.lock
       const r = resolveComponent(this.paths, written, parent, (rel) => rel in lock.components)
-      if (!r) {
-        throw new PinError(`component "${written}" is not pinned in ${projectRelative(this.paths, file)}`, {
-          migration,
-          component: written,
-          hint: `a pinned render uses only the components recorded by mig pin; re-run mig pin ${migration} if the migration really changed`,
-        })
-      }
-      return { rel: r.rel, bytes: getObject(this.paths.pinned, lock.components[r.rel]!, r.rel, migration) }
+      return r && { rel: r.rel, bytes: getObject(this.paths.pinned, lock.components[r.rel]!, r.rel, migration) }
     }
     const r = resolveComponent(this.paths, written, parent, (_rel, f) => isFile(f))
-    if (!r) throw new TemplatePathError(written, `component "${written}" not found in ${projectRelative(this.paths, this.paths.components)}/`)
+    if (!r) return null
     checkRealPath(this.paths, r.file, written, 'include')
     const bytes = readFileSync(r.file)
     src.record?.set(r.rel, bytes)
