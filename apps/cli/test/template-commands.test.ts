@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildCommand } from '../src/commands/build.js'
 import { componentsStatusCommand } from '../src/commands/components.js'
 import { pinCheckoutCommand, pinCommand, pinDiffCommand, pinReportCommand, pinValidateCommand } from '../src/commands/pin.js'
-import { templateMigratorOptions } from '../src/commands/template-renderer.js'
+import { pinPolicyForUp, templateMigratorOptions } from '../src/commands/template-renderer.js'
 import { createContext, type GlobalOptions } from '../src/context.js'
 import { createOutput, type OutputMode } from '../src/output.js'
 
@@ -92,6 +92,32 @@ describe('template commands', () => {
       expect(renderer.maskSecrets('tok-secret')).toBe('***')
     } finally {
       await migrator.close()
+    }
+  })
+
+  it('pinPolicyForUp applies the target policy to the migrations up would run', async () => {
+    const { createMigrator, directory } = await import('@mig/core')
+    const { sqlite } = await import('@mig/driver-sqlite')
+    p.write({ 'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\nvars = "vars/dev.toml"\npins = "required"\n' })
+    const ctx = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
+    const { renderer: _r, ...templating } = await templateMigratorOptions(ctx, 'sqlite')
+    const migrator = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...templating })
+    try {
+      const refused = await pinPolicyForUp(ctx, migrator)
+      expect(refused.action).toBe('refuse')
+      expect(refused.unpinned.map((m) => m.id)).toEqual(['20240101000000_t', '20240102000000_u'])
+      await migrator.up({ to: '20240101000000' })
+      expect((await pinPolicyForUp(ctx, migrator)).unpinned.map((m) => m.id)).toEqual(['20240102000000_u'])
+    } finally {
+      await migrator.close()
+    }
+    await run((c) => pinCommand(c, '20240102000000'), { var: ['note=n'] })
+    const ctx2 = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
+    const m2 = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...(await templateMigratorOptions(ctx2, 'sqlite')) })
+    try {
+      expect(await pinPolicyForUp(ctx2, m2)).toEqual({ action: 'ok', unpinned: [] })
+    } finally {
+      await m2.close()
     }
   })
 })

@@ -7,6 +7,7 @@ import { compileTemplate, installRenderStack, toRenderError } from './compiler.j
 import { type CreateEscaperOptions, createEscaper } from './create-escaper.js'
 import { type CsvOptions, parseCsv } from './data-formats.js'
 import type { Escaper } from './escaper.js'
+import { MysqlEscaper } from './mysql-escaper.js'
 import { PinError, TemplatePathError, TemplateRenderError } from './errors.js'
 import { existingLockFile, type Lock, lockPathFor, readLock } from './lock-file.js'
 import { type NjkEnvironment, nunjucks } from './nunjucks-internals.js'
@@ -82,7 +83,7 @@ const RELATIVE = '\0rel\0'
  */
 export class TemplateRenderer {
   readonly paths: ProjectPaths
-  readonly escaper: Escaper
+  private currentEscaper: Escaper
   readonly secrets = new SecretMask()
   /** The Renderer function core expects (`createMigrator({ render: renderer.render })`). */
   readonly render: Renderer
@@ -90,8 +91,21 @@ export class TemplateRenderer {
   constructor(readonly options: RendererOptions) {
     this.paths = projectPaths(options)
     const escOptions: CreateEscaperOptions = { mysqlNoBackslashEscapes: options.mysqlNoBackslashEscapes }
-    this.escaper = createEscaper(options.dialect, escOptions)
+    this.currentEscaper = createEscaper(options.dialect, escOptions)
     this.render = (body, context) => this.renderBody(body, context)
+  }
+
+  /** How values are written as SQL for this dialect. */
+  get escaper(): Escaper {
+    return this.currentEscaper
+  }
+
+  /**
+   * Tell a MySQL renderer the server's mode once it is known (after connecting: `@@sql_mode`
+   * contains `NO_BACKSLASH_ESCAPES`). Later renders escape for that mode. No effect on other dialects.
+   */
+  setMysqlNoBackslashEscapes(on: boolean): void {
+    if (this.currentEscaper instanceof MysqlEscaper) this.currentEscaper = new MysqlEscaper({ noBackslashEscapes: on })
   }
 
   /** Mask every secret read so far (`***`). Pass to core as `redact` and apply to anything printed. */

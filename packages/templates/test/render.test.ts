@@ -35,6 +35,13 @@ describe('escaping by default', () => {
     expect(render(src, { vars, dialect: 'sqlite' })).toBe("SELECT 'O''Brien \\ x', 7, TRUE, NULL, 1, 'a';")
   })
 
+  it('switches MySQL escaping once the server mode is known', () => {
+    const r = renderer({ dialect: 'mysql', vars })
+    expect(r.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\\\ x'")
+    r.setMysqlNoBackslashEscapes(true)
+    expect(r.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\ x'")
+  })
+
   it('has | ident, | literal, | raw and | json filters', () => {
     const src = 'SELECT {{ vars.name | literal }} FROM {{ vars.table | ident }} WHERE {{ "x = 1" | raw }} AND j = {{ vars.list | json }};'
     expect(render(src, { vars })).toBe(`SELECT E'O''Brien \\\\ x' FROM "audit"."users" WHERE x = 1 AND j = '[1,"a"]';`)

@@ -1,5 +1,5 @@
-import type { MigratorOptions } from '@mig/core'
-import { createRenderer, loadVars, type PinMode, type TemplateRenderer } from '@mig/templates'
+import type { Migrator, MigratorOptions } from '@mig/core'
+import { checkPinPolicy, createRenderer, loadVars, type PinMode, type PinPolicyDecision, type TemplateRenderer } from '@mig/templates'
 import type { CommandContext } from '../context.js'
 import { loadDriver } from '../driver-loader.js'
 
@@ -45,4 +45,15 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
 export async function templateMigratorOptions(ctx: CommandContext, dialect: string): Promise<Pick<MigratorOptions, 'render' | 'redact' | 'vars'> & { renderer: TemplateRenderer }> {
   const renderer = await templateRenderer(ctx, { dialect })
   return { renderer, render: renderer.render, redact: (text) => renderer.maskSecrets(text), vars: renderer.options.vars ?? {} }
+}
+
+/**
+ * The target's pin policy applied to what `up` would run (pending migrations, and repeatables not
+ * in their applied state). `up` calls this before applying: `refuse` → exit 1 with the message;
+ * `prompt` → ask on a TTY, refuse off a TTY unless --yes.
+ */
+export async function pinPolicyForUp(ctx: CommandContext, migrator: Migrator): Promise<PinPolicyDecision> {
+  if (ctx.target.pins === 'none') return { action: 'ok', unpinned: [] }
+  const runnable = new Set((await migrator.status()).filter((s) => s.status === 'pending' || (s.kind === 'repeatable' && s.status !== 'applied')).map((s) => s.version))
+  return checkPinPolicy(ctx.target.pins, (await migrator.discover()).filter((m) => runnable.has(m.version)))
 }
