@@ -47,6 +47,12 @@ describe('template commands', () => {
     await expect(run((ctx) => buildCommand(ctx, '20240101000000', { pinned: true }), { var: ['note=hi'] })).rejects.toThrow(/is not pinned/)
   })
 
+  it('mig build escapes for the target dialect without connecting', async () => {
+    p.write({ 'mig.toml': '[targets.dev]\nurl = "postgres://nobody@127.0.0.1:1/none"\nvars = "vars/dev.toml"\n' })
+    const r = await run((ctx) => buildCommand(ctx, '20240101000000', {}), { var: ['note=a\\b'] })
+    expect(r.stdout).toContain("DEFAULT E'a\\\\b'")
+  })
+
   it('mig pin, edit, build --pinned / --no-pinned, pin diff, checkout, report, validate, components status', async () => {
     const opts = { var: ['note=x'] }
     const pinned = await run((ctx) => pinCommand(ctx, '20240101000000'), opts)

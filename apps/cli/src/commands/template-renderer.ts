@@ -1,4 +1,4 @@
-import type { Migrator, MigratorOptions } from '@mig/core'
+import { type Migrator, type MigratorOptions, UrlError, urlScheme } from '@mig/core'
 import { checkPinPolicy, createRenderer, loadVars, type PinMode, type PinPolicyDecision, type TemplateRenderer } from '@mig/templates'
 import type { CommandContext } from '../context.js'
 import { loadDriver } from '../driver-loader.js'
@@ -20,11 +20,25 @@ function assignments(ctx: CommandContext): string[] {
 }
 
 /**
+ * The target's dialect name without connecting: the driver's `dialect.name`, or the URL scheme
+ * (`postgres`, `mysql`, `mariadb`, `sqlite`: names the escapers know) when the driver package is
+ * not installed, so `mig build` and `mig pin` work without one.
+ */
+async function dialectOf(ctx: CommandContext): Promise<string> {
+  try {
+    return (await loadDriver(ctx.target.url, ctx.config.root)).dialect.name
+  } catch (err) {
+    if (err instanceof UrlError) return urlScheme(ctx.target.url)
+    throw err
+  }
+}
+
+/**
  * The template renderer of a run: the project's components, the target's variables file, then
  * `--vars FILE`, then `--var key=value`, `env` and `target` from the target.
  */
 export async function templateRenderer(ctx: CommandContext, options: TemplateRendererOptions = {}): Promise<TemplateRenderer> {
-  const dialect = options.dialect ?? (await loadDriver(ctx.target.url, ctx.config.root)).dialect.name
+  const dialect = options.dialect ?? (await dialectOf(ctx))
   const vars = await loadVars({ files: [ctx.target.vars, ctx.options.vars], assignments: assignments(ctx) })
   return createRenderer({
     root: ctx.config.root,
