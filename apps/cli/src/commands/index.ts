@@ -4,6 +4,8 @@ import { downCommand } from './down.js'
 import { freshCommand } from './fresh.js'
 import { initCommand } from './init.js'
 import { newCommand } from './new.js'
+import { repairCommand } from './repair.js'
+import { resolveCommand } from './resolve.js'
 import { statusCommand } from './status.js'
 import { upCommand } from './up.js'
 import { validateCommand } from './validate.js'
@@ -73,4 +75,17 @@ export function registerCommands(program: Command, action: Wrap): void {
     .description('check file names, checksums, dependencies and pins; non-zero on any problem')
     .option('--offline', 'do not connect to the database (skip checksum comparison)')
     .action(action(validateCommand))
+
+  program
+    .command('resolve')
+    .description('clear a failed (dirty) migration after fixing the database by hand')
+    .argument('<version>', 'the failed migration')
+    .option('--applied', 'the migration is now fully applied: record it as applied')
+    .option('--rolled-back', 'the migration is now fully undone: remove its row')
+    .action(action(resolveCommand))
+
+  program
+    .command('repair')
+    .description('clear every failed or interrupted migration row after a manual fix')
+    .action(action(repairCommand))
 }
