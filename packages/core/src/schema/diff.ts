@@ -1,0 +1,315 @@
+import type { Change, ChangeBody, Constraint } from './changes.js'
+import { type Column, cmp, type ForeignKey, type Index, qualifiedName, routineKey, type Schema, type Table, type View } from './model.js'
+import { isWidening, summarize } from './summary.js'
+
+/** Options of {@link diffSchemas}. */
+export interface DiffOptions {
+  /**
+   * Tables to leave out on both sides (history tables), matched by unqualified or qualified name.
+   * Default: none.
+   */
+  ignoreTables?: string[]
+}
+
+/** The result of comparing two schemas: ordered changes that turn `from` into `to`. */
+export interface SchemaDiff {
+  from: Schema
+  to: Schema
+  /** In dependency-correct order: drops first (dependents before what they depend on), then creates. */
+  changes: Change[]
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+function byKey<T>(items: T[], key: (t: T) => string): Map<string, T> {
+  return new Map(items.map((i) => [key(i), i]))
+}
+
+function constraintName(c: Constraint): string {
+  return c.kind === 'primary' ? (c.constraint.name ?? 'PRIMARY KEY') : c.constraint.name
+}
+
+function finish(body: ChangeBody, destructive: boolean, hints: string[] = []): Change {
+  const change = { ...body, destructive, hints, summary: '' } as Change
+  change.summary = summarize(change)
+  return change
+}
+
+/** Remove ignored tables. */
+function filterSchema(s: Schema, ignore: Set<string>): Schema {
+  if (ignore.size === 0) return s
+  const keep = (t: { schema?: string; name: string }) => !ignore.has(t.name) && !ignore.has(qualifiedName(t))
+  return { ...s, tables: s.tables.filter(keep), triggers: s.triggers.filter((t) => keep({ schema: t.schema, name: t.table })) }
+}
+
+/** Topological order of `items` by `deps` (keys), stable by the input order; cycles are broken in input order. */
+function topo<T>(items: T[], key: (t: T) => string, deps: (t: T) => string[]): T[] {
+  const map = byKey(items, key)
+  const out: T[] = []
+  const state = new Map<string, number>()
+  const visit = (t: T) => {
+    const k = key(t)
+    if (state.get(k)) return
+    state.set(k, 1)
+    for (const d of deps(t)) {
+      const dep = map.get(d)
+      if (dep && d !== k) visit(dep)
+    }
+    state.set(k, 2)
+    out.push(t)
+  }
+  for (const t of items) visit(t)
+  return out
+}
+
+function fkTarget(t: Table, fk: ForeignKey): string {
+  return qualifiedName({ schema: fk.refSchema ?? t.schema, name: fk.refTable })
+}
+
+function viewDeps(v: View): string[] {
+  return v.dependsOn ?? []
+}
+
+/**
+ * Compare two schemas of one dialect and return the ordered changes that turn `from` into `to`.
+ * Objects are matched by (qualified) name; tables column by column; constraints by name (SQLite:
+ * by a name derived from their content); views, routines and triggers by their definition text.
+ *
+ * @example
+ * const diff = diffSchemas(await driver.introspect(), desired)
+ * for (const c of diff.changes) console.log(c.summary)
+ */
+export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffOptions = {}): SchemaDiff {
+  const ignore = new Set(options.ignoreTables ?? [])
+  const from = filterSchema(fromSchema, ignore)
+  const to = filterSchema(toSchema, ignore)
+  const drops: Change[][] = Array.from({ length: 12 }, () => [])
+  const creates: Change[][] = Array.from({ length: 12 }, () => [])
+  // drop phases
+  const D_TRIGGER = 0, D_VIEW = 1, D_ROUTINE = 2, D_FK = 3, D_INDEX = 4, D_CONSTRAINT = 5, D_COLUMN = 6, D_TABLE = 7, D_SEQUENCE = 8, D_ENUM = 9, D_SCHEMA = 10
+  // create phases
+  const C_SCHEMA = 0, C_ENUM = 1, C_SEQUENCE = 2, C_TABLE = 3, C_COLUMN = 4, C_CONSTRAINT = 5, C_INDEX = 6, C_FK = 7, C_ROUTINE = 8, C_VIEW = 9, C_TRIGGER = 10, C_COMMENT = 11
+
+  // schemas
+  for (const s of to.schemas) if (!from.schemas.includes(s)) creates[C_SCHEMA]!.push(finish({ kind: 'create_schema', name: s }, false))
+  for (const s of from.schemas) if (!to.schemas.includes(s)) drops[D_SCHEMA]!.push(finish({ kind: 'drop_schema', name: s }, true))
+
+  // enums
+  const fromEnums = byKey(from.enums, qualifiedName)
+  const toEnums = byKey(to.enums, qualifiedName)
+  for (const e of to.enums) {
+    const old = fromEnums.get(qualifiedName(e))
+    if (!old) {
+      creates[C_ENUM]!.push(finish({ kind: 'create_enum', enum: e }, false))
+      continue
+    }
+    if (same(old.values, e.values)) continue
+    // Only appended/inserted values can be added in place; anything else recreates the type.
+    const kept = e.values.filter((v) => old.values.includes(v))
+    if (same(kept, old.values)) {
+      e.values.forEach((v, i) => {
+        if (!old.values.includes(v)) {
+          const before = e.values.slice(i + 1).find((x) => old.values.includes(x))
+          creates[C_ENUM]!.push(finish({ kind: 'add_enum_value', enum: e, value: v, before }, false))
+        }
+      })
+    } else {
+      drops[D_ENUM]!.push(finish({ kind: 'drop_enum', enum: old }, true, [`enum ${qualifiedName(e)} lost or reordered values: columns using it must be converted by hand`]))
+      creates[C_ENUM]!.push(finish({ kind: 'create_enum', enum: e }, false))
+    }
+  }
+  for (const e of from.enums) if (!toEnums.has(qualifiedName(e))) drops[D_ENUM]!.push(finish({ kind: 'drop_enum', enum: e }, true))
+
+  // sequences
+  const fromSeq = byKey(from.sequences, qualifiedName)
+  const toSeq = byKey(to.sequences, qualifiedName)
+  for (const s of to.sequences) {
+    const old = fromSeq.get(qualifiedName(s))
+    if (!old) creates[C_SEQUENCE]!.push(finish({ kind: 'create_sequence', sequence: s }, false))
+    else if (!same(old, s)) creates[C_SEQUENCE]!.push(finish({ kind: 'alter_sequence', from: old, to: s }, false))
+  }
+  for (const s of from.sequences) if (!toSeq.has(qualifiedName(s))) drops[D_SEQUENCE]!.push(finish({ kind: 'drop_sequence', sequence: s }, true))
+
+  // tables
+  const fromTables = byKey(from.tables, qualifiedName)
+  const toTables = byKey(to.tables, qualifiedName)
+  const changedTables = new Set<string>()
+  const newTables = to.tables.filter((t) => !fromTables.has(qualifiedName(t)))
+  const goneTables = from.tables.filter((t) => !toTables.has(qualifiedName(t)))
+
+  // New tables: referenced tables first; a foreign key to a table created later (a cycle) is added afterwards.
+  const newKeys = new Set(newTables.map(qualifiedName))
+  const ordered = topo(newTables, qualifiedName, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk)))
+  const created = new Set<string>()
+  for (const t of ordered) {
+    const k = qualifiedName(t)
+    const later = t.foreignKeys.filter((fk) => newKeys.has(fkTarget(t, fk)) && !created.has(fkTarget(t, fk)) && fkTarget(t, fk) !== k)
+    const table = later.length ? { ...t, foreignKeys: t.foreignKeys.filter((fk) => !later.includes(fk)) } : t
+    created.add(k)
+    creates[C_TABLE]!.push(finish({ kind: 'create_table', table }, false))
+    for (const fk of later) creates[C_FK]!.push(finish({ kind: 'add_constraint', table: t, constraint: { kind: 'foreign', constraint: fk } }, false))
+  }
+
+  // Dropped tables: dependents first. Foreign keys between dropped tables in a cycle are dropped first.
+  const goneKeys = new Set(goneTables.map(qualifiedName))
+  const dropOrder = topo(goneTables, qualifiedName, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk))).reverse()
+  const dropped = new Set<string>()
+  for (const t of dropOrder) {
+    const k = qualifiedName(t)
+    // any other dropped table still standing that references t: its fk must go first
+    for (const other of goneTables) {
+      if (qualifiedName(other) === k || dropped.has(qualifiedName(other))) continue
+      for (const fk of other.foreignKeys)
+        if (fkTarget(other, fk) === k) drops[D_FK]!.push(finish({ kind: 'drop_constraint', table: other, constraint: { kind: 'foreign', constraint: fk } }, false))
+    }
+    dropped.add(k)
+    drops[D_TABLE]!.push(finish({ kind: 'drop_table', table: t }, true))
+  }
+  void goneKeys
+
+  for (const t of to.tables) {
+    const old = fromTables.get(qualifiedName(t))
+    if (!old) continue
+    const before = drops.map((p) => p.length).concat(creates.map((p) => p.length))
+    diffTable(old, t, drops, creates)
+    const after = drops.map((p) => p.length).concat(creates.map((p) => p.length))
+    if (!same(before, after)) changedTables.add(qualifiedName(t))
+  }
+
+  // Foreign keys of kept tables that point at a dropped table are dropped by diffTable (they are gone from `to`).
+
+  // routines
+  const fromRoutines = byKey(from.routines, routineKey)
+  const toRoutines = byKey(to.routines, routineKey)
+  for (const r of to.routines) {
+    const old = fromRoutines.get(routineKey(r))
+    if (!old) creates[C_ROUTINE]!.push(finish({ kind: 'create_routine', routine: r }, false))
+    else if (old.definition !== r.definition || old.comment !== r.comment) creates[C_ROUTINE]!.push(finish({ kind: 'create_routine', routine: r, replaces: old }, false))
+  }
+  for (const r of from.routines) if (!toRoutines.has(routineKey(r))) drops[D_ROUTINE]!.push(finish({ kind: 'drop_routine', routine: r }, true))
+
+  // views: recreate a view when its definition changed, when a table it reads changed, or when a view it reads is recreated.
+  const fromViews = byKey(from.views, qualifiedName)
+  const toViews = byKey(to.views, qualifiedName)
+  const recreate = new Set<string>()
+  for (const v of to.views) {
+    const old = fromViews.get(qualifiedName(v))
+    if (old && (old.definition !== v.definition || old.materialized !== v.materialized || old.options !== v.options || old.comment !== v.comment)) recreate.add(qualifiedName(v))
+    if (old && viewDeps(old).some((d) => changedTables.has(d))) recreate.add(qualifiedName(v))
+  }
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const v of from.views) {
+      const k = qualifiedName(v)
+      if (recreate.has(k) || !toViews.has(k)) continue
+      if (viewDeps(v).some((d) => recreate.has(d) || (fromViews.has(d) && !toViews.has(d)))) {
+        recreate.add(k)
+        grew = true
+      }
+    }
+  }
+  const viewDrops = from.views.filter((v) => !toViews.has(qualifiedName(v)) || recreate.has(qualifiedName(v)))
+  for (const v of topo(viewDrops, qualifiedName, viewDeps).reverse()) drops[D_VIEW]!.push(finish({ kind: 'drop_view', view: v }, false))
+  const viewCreates = to.views.filter((v) => !fromViews.has(qualifiedName(v)) || recreate.has(qualifiedName(v)))
+  for (const v of topo(viewCreates, qualifiedName, viewDeps)) creates[C_VIEW]!.push(finish({ kind: 'create_view', view: v }, false))
+
+  // triggers: by definition; a trigger on a table that is rebuilt stays the dialect's business.
+  const trigKey = (t: { schema?: string; name: string; table: string }) => `${t.schema ?? ''}.${t.table}.${t.name}`
+  const fromTriggers = byKey(from.triggers, trigKey)
+  const toTriggers = byKey(to.triggers, trigKey)
+  for (const t of to.triggers) {
+    const old = fromTriggers.get(trigKey(t))
+    if (old && old.definition === t.definition) continue
+    if (old) drops[D_TRIGGER]!.push(finish({ kind: 'drop_trigger', trigger: old }, false))
+    creates[C_TRIGGER]!.push(finish({ kind: 'create_trigger', trigger: t }, false))
+  }
+  for (const t of from.triggers) if (!toTriggers.has(trigKey(t))) drops[D_TRIGGER]!.push(finish({ kind: 'drop_trigger', trigger: t }, false))
+
+  void C_COMMENT
+  void cmp
+  return { from: fromSchema, to: toSchema, changes: [...drops.flat(), ...creates.flat()] }
+}
+
+function constraintsOf(t: Table): Map<string, Constraint> {
+  const m = new Map<string, Constraint>()
+  if (t.primaryKey) m.set(`p:${t.primaryKey.name ?? ''}`, { kind: 'primary', constraint: t.primaryKey })
+  for (const u of t.uniques) m.set(`u:${u.name}`, { kind: 'unique', constraint: u })
+  for (const c of t.checks) m.set(`c:${c.name}`, { kind: 'check', constraint: c })
+  for (const f of t.foreignKeys) m.set(`f:${f.name}`, { kind: 'foreign', constraint: f })
+  return m
+}
+
+function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][]): void {
+  const D_FK = 3, D_INDEX = 4, D_CONSTRAINT = 5, D_COLUMN = 6
+  const C_COLUMN = 4, C_CONSTRAINT = 5, C_INDEX = 6, C_FK = 7, C_COMMENT = 11
+  const oldCols = byKey(old.columns, (c) => c.name)
+  const newCols = byKey(t.columns, (c) => c.name)
+  const added: Column[] = []
+  const removed: Column[] = []
+  const alteredNames = new Set<string>()
+
+  // Constraints and indexes first: they may depend on columns being dropped or altered.
+  const oc = constraintsOf(old)
+  const nc = constraintsOf(t)
+  for (const [k, c] of oc) {
+    const n = nc.get(k)
+    if (!n || !same(n, c)) drops[c.kind === 'foreign' ? D_FK : D_CONSTRAINT]!.push(finish({ kind: 'drop_constraint', table: old, constraint: c }, false))
+  }
+  for (const [k, c] of nc) {
+    const o = oc.get(k)
+    if (!o || !same(o, c)) {
+      const hints = c.kind === 'check' || c.kind === 'unique' || c.kind === 'foreign' || c.kind === 'primary' ? [`existing rows must satisfy the new ${c.kind === 'foreign' ? 'foreign key' : c.kind === 'primary' ? 'primary key' : `${c.kind} constraint`} ${constraintName(c)}`] : []
+      creates[c.kind === 'foreign' ? C_FK : C_CONSTRAINT]!.push(finish({ kind: 'add_constraint', table: t, constraint: c }, false, hints))
+    }
+  }
+  const oi = byKey(old.indexes, (i) => i.name)
+  const ni = byKey(t.indexes, (i) => i.name)
+  for (const [k, i] of oi) {
+    const n = ni.get(k)
+    if (!n || !sameIndex(n, i)) drops[D_INDEX]!.push(finish({ kind: 'drop_index', table: old, index: i }, false))
+  }
+  for (const [k, i] of ni) {
+    const o = oi.get(k)
+    if (!o || !sameIndex(o, i)) creates[C_INDEX]!.push(finish({ kind: 'add_index', table: t, index: i }, false, i.unique ? [`existing rows must be unique on ${i.name}`] : []))
+  }
+
+  for (const c of old.columns) if (!newCols.has(c.name)) removed.push(c)
+  t.columns.forEach((c, i) => {
+    const o = oldCols.get(c.name)
+    if (!o) {
+      added.push(c)
+      const hints: string[] = []
+      if (!c.nullable && c.default === undefined && !c.generated && !c.identity) hints.push(`${t.name}.${c.name} is NOT NULL without a default: a table with rows needs a default or a backfill`)
+      creates[C_COLUMN]!.push(finish({ kind: 'add_column', table: t, column: c, after: i > 0 ? t.columns[i - 1]!.name : undefined }, false, hints))
+    } else if (!same(o, c)) {
+      alteredNames.add(c.name)
+      const hints: string[] = []
+      let destructive = false
+      if (o.type !== c.type && !isWidening(o.type, c.type)) {
+        destructive = true
+        hints.push(`${t.name}.${c.name} changes type ${o.type} -> ${c.type}: check that existing values convert (USING clause or backfill)`)
+      }
+      if (o.nullable && !c.nullable) hints.push(`${t.name}.${c.name} becomes NOT NULL: backfill NULLs first, e.g. UPDATE ${t.name} SET ${c.name} = ... WHERE ${c.name} IS NULL`)
+      if (!same(o.generated, c.generated) && o.generated === undefined) destructive = true
+      creates[C_COLUMN]!.push(finish({ kind: 'alter_column', table: t, from: o, to: c }, destructive, hints))
+    }
+  })
+  for (const c of removed) {
+    const hints: string[] = []
+    const twin = added.find((a) => a.type === c.type)
+    if (twin) hints.push(`${t.name}.${c.name} is dropped and ${t.name}.${twin.name} (${twin.type}) added: if this is a rename, use ALTER TABLE ${t.name} RENAME COLUMN ${c.name} TO ${twin.name} instead to keep the data`)
+    drops[D_COLUMN]!.push(finish({ kind: 'drop_column', table: t, column: c }, true, hints))
+  }
+  if ((old.comment ?? '') !== (t.comment ?? '')) creates[C_COMMENT]!.push(finish({ kind: 'set_table_comment', table: t, from: old.comment, to: t.comment }, false))
+  if ((old.options ?? '') !== (t.options ?? '')) creates[C_COLUMN]!.push(finish({ kind: 'alter_table_options', table: t, from: old.options, to: t.options }, false))
+}
+
+function sameIndex(a: Index, b: Index): boolean {
+  return same({ ...a, comment: undefined }, { ...b, comment: undefined }) || (a.definition !== undefined && a.definition === b.definition && a.comment === b.comment)
+}
+
+/** True when the diff has no changes. */
+export function isEmptyDiff(diff: SchemaDiff): boolean {
+  return diff.changes.length === 0
+}
