@@ -233,10 +233,11 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
 
 function constraintsOf(t: Table): Map<string, Constraint> {
   const m = new Map<string, Constraint>()
+  // Unnamed constraints (SQLite) are matched by their content.
   if (t.primaryKey) m.set(`p:${t.primaryKey.name ?? ''}`, { kind: 'primary', constraint: t.primaryKey })
-  for (const u of t.uniques) m.set(`u:${u.name}`, { kind: 'unique', constraint: u })
-  for (const c of t.checks) m.set(`c:${c.name}`, { kind: 'check', constraint: c })
-  for (const f of t.foreignKeys) m.set(`f:${f.name}`, { kind: 'foreign', constraint: f })
+  for (const u of t.uniques) m.set(`u:${u.name || JSON.stringify(u)}`, { kind: 'unique', constraint: u })
+  for (const c of t.checks) m.set(`c:${c.name || JSON.stringify(c)}`, { kind: 'check', constraint: c })
+  for (const f of t.foreignKeys) m.set(`f:${f.name || JSON.stringify(f)}`, { kind: 'foreign', constraint: f })
   return m
 }
 

@@ -40,6 +40,7 @@ export function renderMigration(diff: SchemaDiff, ddl: SchemaDdl, options: Rende
   if (!transactional) out.push('-- mig:no-transaction')
   let skipped = 0
   const hinted = new Set<Change>()
+  let warned: Change[] | undefined
   for (const st of plan.statements) {
     if (options.hints !== false)
       for (const c of st.changes)
@@ -50,8 +51,14 @@ export function renderMigration(diff: SchemaDiff, ddl: SchemaDdl, options: Rende
     const destructive = st.changes.some((c) => c.destructive)
     if (destructive && !options.allowDestructive) {
       skipped++
-      out.push(`-- WARNING: destructive change, commented out (pass --allow-destructive to apply):\n${comment(`${st.sql};`)}`)
-    } else out.push(`${st.sql};`)
+      const sameGroup = warned !== undefined && warned.length === st.changes.length && warned.every((c, i) => c === st.changes[i])
+      if (!sameGroup) out.push('-- WARNING: destructive change, commented out (pass --allow-destructive to apply):')
+      warned = st.changes
+      out.push(comment(`${st.sql};`))
+    } else {
+      warned = undefined
+      out.push(`${st.sql};`)
+    }
   }
   return { sql: plan.statements.length ? `${out.join('\n')}\n` : '', skippedDestructive: skipped, transactional }
 }

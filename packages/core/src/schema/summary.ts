@@ -89,8 +89,11 @@ function constraintLabel(kind: string): string {
 }
 
 function constraintTitle(c: Constraint): string {
-  if (c.kind === 'primary') return c.constraint.name ?? `(${c.constraint.columns.join(', ')})`
-  return c.constraint.name
+  if (c.kind === 'primary') return c.constraint.name || `(${c.constraint.columns.join(', ')})`
+  if (c.constraint.name) return c.constraint.name
+  if (c.kind === 'check') return `CHECK (${c.constraint.expression})`
+  if (c.kind === 'unique') return `(${c.constraint.columns.join(', ')})`
+  return `(${c.constraint.columns.join(', ')}) -> ${c.constraint.refTable}`
 }
 
 const INT_RANK: Record<string, number> = {
