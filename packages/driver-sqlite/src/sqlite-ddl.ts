@@ -81,7 +81,7 @@ function appended(from: Table, to: Table, c: Column): boolean {
 }
 
 function tableOf(c: Change): string | undefined {
-  return 'table' in c ? c.table.name : undefined
+  return 'table' in c ? c.table.name.toLowerCase() : undefined
 }
 
 /**
@@ -94,8 +94,10 @@ function tableOf(c: Change): string | undefined {
 export const sqliteDdl: SchemaDdl = {
   quoteIdent: q,
   plan(diff: SchemaDiff): DdlPlan {
-    const fromTables = new Map(diff.from.tables.map((t) => [t.name, t]))
-    const toTables = new Map(diff.to.tables.map((t) => [t.name, t]))
+    // SQLite names are case-insensitive: match tables and columns by lower-cased name
+    const lc = (s: string) => s.toLowerCase()
+    const fromTables = new Map(diff.from.tables.map((t) => [lc(t.name), t]))
+    const toTables = new Map(diff.to.tables.map((t) => [lc(t.name), t]))
     const rebuild = new Set<string>()
     for (const c of diff.changes) {
       const tn = tableOf(c)
@@ -105,7 +107,7 @@ export const sqliteDdl: SchemaDdl = {
       if (c.kind === 'add_index' || c.kind === 'drop_index' || c.kind === 'set_table_comment') continue
       rebuild.add(tn)
     }
-    const referenced = (name: string) => [...diff.from.tables, ...diff.to.tables].some((t) => t.foreignKeys.some((fk) => fk.refTable === name))
+    const referenced = (name: string) => [...diff.from.tables, ...diff.to.tables].some((t) => t.foreignKeys.some((fk) => lc(fk.refTable) === name))
     const transactional = ![...rebuild].some(referenced)
     const statements: DdlStatement[] = []
     const emit = (sql: string, changes: Change[]) => statements.push({ sql, changes })
@@ -119,22 +121,25 @@ export const sqliteDdl: SchemaDdl = {
         const changes = diff.changes.filter((x) => tableOf(x) === tn)
         const from = fromTables.get(tn)!
         const to = toTables.get(tn)!
-        const tmp = `${REBUILD_PREFIX}${tn}`
-        const common = to.columns.filter((col) => !col.generated && from.columns.some((o) => o.name === col.name && !o.generated)).map((col) => q(col.name))
+        const tmp = `${REBUILD_PREFIX}${to.name}`
+        const pairs = to.columns.flatMap((col) => {
+          const o = from.columns.find((x) => lc(x.name) === lc(col.name) && !x.generated)
+          return o && !col.generated ? [[q(col.name), q(o.name)] as const] : []
+        })
         emit(createTableSql(to, tmp), changes)
-        if (common.length) emit(`INSERT INTO ${q(tmp)} (${common.join(', ')}) SELECT ${common.join(', ')} FROM ${q(tn)}`, changes)
-        emit(`DROP TABLE ${q(tn)}`, changes)
+        if (pairs.length) emit(`INSERT INTO ${q(tmp)} (${pairs.map((p) => p[0]).join(', ')}) SELECT ${pairs.map((p) => p[1]).join(', ')} FROM ${q(from.name)}`, changes)
+        emit(`DROP TABLE ${q(from.name)}`, changes)
         // legacy mode: the rename must not rewrite or re-check views and triggers that name the table
         emit('PRAGMA legacy_alter_table = ON', changes)
-        emit(`ALTER TABLE ${q(tmp)} RENAME TO ${q(tn)}`, changes)
+        emit(`ALTER TABLE ${q(tmp)} RENAME TO ${q(to.name)}`, changes)
         emit('PRAGMA legacy_alter_table = OFF', changes)
         for (const ix of to.indexes) emit(createIndexSql(to, ix), changes)
-        for (const tr of diff.to.triggers.filter((x) => x.table === tn && !createdTriggers.has(x.name))) emit(tr.definition, changes)
+        for (const tr of diff.to.triggers.filter((x) => lc(x.table) === tn && !createdTriggers.has(x.name))) emit(tr.definition, changes)
         continue
       }
       switch (c.kind) {
         case 'create_table': {
-          const t = toTables.get(c.table.name) ?? c.table
+          const t = toTables.get(lc(c.table.name)) ?? c.table
           emit(createTableSql(t), [c])
           for (const ix of t.indexes) emit(createIndexSql(t, ix), [c])
           break

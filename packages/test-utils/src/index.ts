@@ -34,3 +34,4 @@ export function tempProject(files: Record<string, string> = {}): TempProject {
 export function randomName(prefix = 'mig_test'): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
 }
+export * from './sqldef.js'

@@ -19,6 +19,11 @@ export interface SchemaDiff {
   changes: Change[]
 }
 
+/** Identifiers are matched case-insensitively while diffing a schema that says so (SQLite). */
+let fold = false
+const nk = (name: string) => (fold ? name.toLowerCase() : name)
+const qn = (o: { schema?: string; name: string }) => nk(qualifiedName(o))
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 function byKey<T>(items: T[], key: (t: T) => string): Map<string, T> {
@@ -38,7 +43,7 @@ function finish(body: ChangeBody, destructive: boolean, hints: string[] = []): C
 /** Remove ignored tables. */
 function filterSchema(s: Schema, ignore: Set<string>): Schema {
   if (ignore.size === 0) return s
-  const keep = (t: { schema?: string; name: string }) => !ignore.has(t.name) && !ignore.has(qualifiedName(t))
+  const keep = (t: { schema?: string; name: string }) => !ignore.has(t.name) && !ignore.has(qn(t))
   return { ...s, tables: s.tables.filter(keep), triggers: s.triggers.filter((t) => keep({ schema: t.schema, name: t.table })) }
 }
 
@@ -63,7 +68,7 @@ function topo<T>(items: T[], key: (t: T) => string, deps: (t: T) => string[]): T
 }
 
 function fkTarget(t: Table, fk: ForeignKey): string {
-  return qualifiedName({ schema: fk.refSchema ?? t.schema, name: fk.refTable })
+  return qn({ schema: fk.refSchema ?? t.schema, name: fk.refTable })
 }
 
 function viewDeps(v: View): string[] {
@@ -80,6 +85,7 @@ function viewDeps(v: View): string[] {
  * for (const c of diff.changes) console.log(c.summary)
  */
 export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffOptions = {}): SchemaDiff {
+  fold = fromSchema.caseInsensitive === true || toSchema.caseInsensitive === true
   const ignore = new Set(options.ignoreTables ?? [])
   const from = filterSchema(fromSchema, ignore)
   const to = filterSchema(toSchema, ignore)
@@ -95,10 +101,10 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   for (const s of from.schemas) if (!to.schemas.includes(s)) drops[D_SCHEMA]!.push(finish({ kind: 'drop_schema', name: s }, true))
 
   // enums
-  const fromEnums = byKey(from.enums, qualifiedName)
-  const toEnums = byKey(to.enums, qualifiedName)
+  const fromEnums = byKey(from.enums, qn)
+  const toEnums = byKey(to.enums, qn)
   for (const e of to.enums) {
-    const old = fromEnums.get(qualifiedName(e))
+    const old = fromEnums.get(qn(e))
     if (!old) {
       creates[C_ENUM]!.push(finish({ kind: 'create_enum', enum: e }, false))
       continue
@@ -114,35 +120,35 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
         }
       })
     } else {
-      drops[D_ENUM]!.push(finish({ kind: 'drop_enum', enum: old }, true, [`enum ${qualifiedName(e)} lost or reordered values: columns using it must be converted by hand`]))
+      drops[D_ENUM]!.push(finish({ kind: 'drop_enum', enum: old }, true, [`enum ${qn(e)} lost or reordered values: columns using it must be converted by hand`]))
       creates[C_ENUM]!.push(finish({ kind: 'create_enum', enum: e }, false))
     }
   }
-  for (const e of from.enums) if (!toEnums.has(qualifiedName(e))) drops[D_ENUM]!.push(finish({ kind: 'drop_enum', enum: e }, true))
+  for (const e of from.enums) if (!toEnums.has(qn(e))) drops[D_ENUM]!.push(finish({ kind: 'drop_enum', enum: e }, true))
 
   // sequences
-  const fromSeq = byKey(from.sequences, qualifiedName)
-  const toSeq = byKey(to.sequences, qualifiedName)
+  const fromSeq = byKey(from.sequences, qn)
+  const toSeq = byKey(to.sequences, qn)
   for (const s of to.sequences) {
-    const old = fromSeq.get(qualifiedName(s))
+    const old = fromSeq.get(qn(s))
     if (!old) creates[C_SEQUENCE]!.push(finish({ kind: 'create_sequence', sequence: s }, false))
     else if (!same(old, s)) creates[C_SEQUENCE]!.push(finish({ kind: 'alter_sequence', from: old, to: s }, false))
   }
-  for (const s of from.sequences) if (!toSeq.has(qualifiedName(s))) drops[D_SEQUENCE]!.push(finish({ kind: 'drop_sequence', sequence: s }, true))
+  for (const s of from.sequences) if (!toSeq.has(qn(s))) drops[D_SEQUENCE]!.push(finish({ kind: 'drop_sequence', sequence: s }, true))
 
   // tables
-  const fromTables = byKey(from.tables, qualifiedName)
-  const toTables = byKey(to.tables, qualifiedName)
+  const fromTables = byKey(from.tables, qn)
+  const toTables = byKey(to.tables, qn)
   const changedTables = new Set<string>()
-  const newTables = to.tables.filter((t) => !fromTables.has(qualifiedName(t)))
-  const goneTables = from.tables.filter((t) => !toTables.has(qualifiedName(t)))
+  const newTables = to.tables.filter((t) => !fromTables.has(qn(t)))
+  const goneTables = from.tables.filter((t) => !toTables.has(qn(t)))
 
   // New tables: referenced tables first; a foreign key to a table created later (a cycle) is added afterwards.
-  const newKeys = new Set(newTables.map(qualifiedName))
-  const ordered = topo(newTables, qualifiedName, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk)))
+  const newKeys = new Set(newTables.map(qn))
+  const ordered = topo(newTables, qn, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk)))
   const created = new Set<string>()
   for (const t of ordered) {
-    const k = qualifiedName(t)
+    const k = qn(t)
     const later = t.foreignKeys.filter((fk) => newKeys.has(fkTarget(t, fk)) && !created.has(fkTarget(t, fk)) && fkTarget(t, fk) !== k)
     const table = later.length ? { ...t, foreignKeys: t.foreignKeys.filter((fk) => !later.includes(fk)) } : t
     created.add(k)
@@ -151,14 +157,14 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   }
 
   // Dropped tables: dependents first. Foreign keys between dropped tables in a cycle are dropped first.
-  const goneKeys = new Set(goneTables.map(qualifiedName))
-  const dropOrder = topo(goneTables, qualifiedName, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk))).reverse()
+  const goneKeys = new Set(goneTables.map(qn))
+  const dropOrder = topo(goneTables, qn, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk))).reverse()
   const dropped = new Set<string>()
   for (const t of dropOrder) {
-    const k = qualifiedName(t)
+    const k = qn(t)
     // any other dropped table still standing that references t: its fk must go first
     for (const other of goneTables) {
-      if (qualifiedName(other) === k || dropped.has(qualifiedName(other))) continue
+      if (qn(other) === k || dropped.has(qn(other))) continue
       for (const fk of other.foreignKeys)
         if (fkTarget(other, fk) === k) drops[D_FK]!.push(finish({ kind: 'drop_constraint', table: other, constraint: { kind: 'foreign', constraint: fk } }, false))
     }
@@ -168,12 +174,12 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   void goneKeys
 
   for (const t of to.tables) {
-    const old = fromTables.get(qualifiedName(t))
+    const old = fromTables.get(qn(t))
     if (!old) continue
     const before = drops.map((p) => p.length).concat(creates.map((p) => p.length))
     diffTable(old, t, drops, creates)
     const after = drops.map((p) => p.length).concat(creates.map((p) => p.length))
-    if (!same(before, after)) changedTables.add(qualifiedName(t))
+    if (!same(before, after)) changedTables.add(qn(t))
   }
 
   // Foreign keys of kept tables that point at a dropped table are dropped by diffTable (they are gone from `to`).
@@ -189,19 +195,19 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   for (const r of from.routines) if (!toRoutines.has(routineKey(r))) drops[D_ROUTINE]!.push(finish({ kind: 'drop_routine', routine: r }, true))
 
   // views: recreate a view when its definition changed, when a table it reads changed, or when a view it reads is recreated.
-  const fromViews = byKey(from.views, qualifiedName)
-  const toViews = byKey(to.views, qualifiedName)
+  const fromViews = byKey(from.views, qn)
+  const toViews = byKey(to.views, qn)
   const recreate = new Set<string>()
   for (const v of to.views) {
-    const old = fromViews.get(qualifiedName(v))
-    if (old && (old.definition !== v.definition || old.materialized !== v.materialized || old.options !== v.options || old.comment !== v.comment)) recreate.add(qualifiedName(v))
-    if (old && viewDeps(old).some((d) => changedTables.has(d))) recreate.add(qualifiedName(v))
+    const old = fromViews.get(qn(v))
+    if (old && (old.definition !== v.definition || old.materialized !== v.materialized || old.options !== v.options || old.comment !== v.comment)) recreate.add(qn(v))
+    if (old && viewDeps(old).some((d) => changedTables.has(d))) recreate.add(qn(v))
   }
   let grew = true
   while (grew) {
     grew = false
     for (const v of from.views) {
-      const k = qualifiedName(v)
+      const k = qn(v)
       if (recreate.has(k) || !toViews.has(k)) continue
       if (viewDeps(v).some((d) => recreate.has(d) || (fromViews.has(d) && !toViews.has(d)))) {
         recreate.add(k)
@@ -209,13 +215,13 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
       }
     }
   }
-  const viewDrops = from.views.filter((v) => !toViews.has(qualifiedName(v)) || recreate.has(qualifiedName(v)))
-  for (const v of topo(viewDrops, qualifiedName, viewDeps).reverse()) drops[D_VIEW]!.push(finish({ kind: 'drop_view', view: v }, false))
-  const viewCreates = to.views.filter((v) => !fromViews.has(qualifiedName(v)) || recreate.has(qualifiedName(v)))
-  for (const v of topo(viewCreates, qualifiedName, viewDeps)) creates[C_VIEW]!.push(finish({ kind: 'create_view', view: v }, false))
+  const viewDrops = from.views.filter((v) => !toViews.has(qn(v)) || recreate.has(qn(v)))
+  for (const v of topo(viewDrops, qn, viewDeps).reverse()) drops[D_VIEW]!.push(finish({ kind: 'drop_view', view: v }, false))
+  const viewCreates = to.views.filter((v) => !fromViews.has(qn(v)) || recreate.has(qn(v)))
+  for (const v of topo(viewCreates, qn, viewDeps)) creates[C_VIEW]!.push(finish({ kind: 'create_view', view: v }, false))
 
   // triggers: by definition; a trigger on a table that is rebuilt stays the dialect's business.
-  const trigKey = (t: { schema?: string; name: string; table: string }) => `${t.schema ?? ''}.${t.table}.${t.name}`
+  const trigKey = (t: { schema?: string; name: string; table: string }) => nk(`${t.schema ?? ''}.${t.table}.${t.name}`)
   const fromTriggers = byKey(from.triggers, trigKey)
   const toTriggers = byKey(to.triggers, trigKey)
   for (const t of to.triggers) {
@@ -244,8 +250,8 @@ function constraintsOf(t: Table): Map<string, Constraint> {
 function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][]): void {
   const D_FK = 3, D_INDEX = 4, D_CONSTRAINT = 5, D_COLUMN = 6
   const C_COLUMN = 4, C_CONSTRAINT = 5, C_INDEX = 6, C_FK = 7, C_COMMENT = 11
-  const oldCols = byKey(old.columns, (c) => c.name)
-  const newCols = byKey(t.columns, (c) => c.name)
+  const oldCols = byKey(old.columns, (c) => nk(c.name))
+  const newCols = byKey(t.columns, (c) => nk(c.name))
   const added: Column[] = []
   const removed: Column[] = []
   const alteredNames = new Set<string>()
@@ -264,8 +270,8 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][])
       creates[c.kind === 'foreign' ? C_FK : C_CONSTRAINT]!.push(finish({ kind: 'add_constraint', table: t, constraint: c }, false, hints))
     }
   }
-  const oi = byKey(old.indexes, (i) => i.name)
-  const ni = byKey(t.indexes, (i) => i.name)
+  const oi = byKey(old.indexes, (i) => nk(i.name))
+  const ni = byKey(t.indexes, (i) => nk(i.name))
   for (const [k, i] of oi) {
     const n = ni.get(k)
     if (!n || !sameIndex(n, i)) drops[D_INDEX]!.push(finish({ kind: 'drop_index', table: old, index: i }, false))
@@ -275,9 +281,9 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][])
     if (!o || !sameIndex(o, i)) creates[C_INDEX]!.push(finish({ kind: 'add_index', table: t, index: i }, false, i.unique ? [`existing rows must be unique on ${i.name}`] : []))
   }
 
-  for (const c of old.columns) if (!newCols.has(c.name)) removed.push(c)
+  for (const c of old.columns) if (!newCols.has(nk(c.name))) removed.push(c)
   t.columns.forEach((c, i) => {
-    const o = oldCols.get(c.name)
+    const o = oldCols.get(nk(c.name))
     if (!o) {
       added.push(c)
       const hints: string[] = []

@@ -167,6 +167,8 @@ export interface Trigger {
 export interface Schema {
   /** Dialect name of the engine it was read from (`sqlite`, `postgres`, `mysql`). */
   dialect: string
+  /** Identifiers match case-insensitively (SQLite: `Users` and `users` are one table). */
+  caseInsensitive?: boolean
   /** Namespaces other than the default one, that must exist (PostgreSQL `CREATE SCHEMA`). */
   schemas: string[]
   tables: Table[]
@@ -200,6 +202,7 @@ export function canonicalize(schema: Schema): Schema {
   const byName = <T extends { schema?: string; name: string }>(a: T, b: T) => cmp(qualifiedName(a), qualifiedName(b))
   return {
     dialect: schema.dialect,
+    ...(schema.caseInsensitive ? { caseInsensitive: true } : {}),
     schemas: [...schema.schemas].sort(cmp),
     tables: schema.tables
       .map((t) => ({
