@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { createMigrator, directory, loadConfig, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
 import { loadDriver } from './driver-loader.js'
+import { EXIT, ExitError } from './exit.js'
 import type { Output } from './output.js'
 
 /** Options every command accepts (SPEC: global flags). */
@@ -31,7 +32,7 @@ export interface CommandContext {
 export function parseDuration(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim())
-  if (!m) throw new Error(`${flag} takes a duration like 30, 30s, 500ms or 2m, not "${value}"`)
+  if (!m) throw new ExitError(`${flag} takes a duration like 30, 30s, 500ms or 2m, not "${value}"`, EXIT.usage)
   const n = Number(m[1])
   return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000
 }

@@ -18,6 +18,8 @@ export interface Output {
   json(value: unknown): void
   /** An error to stderr (or a JSON `error` event), with location and hint. Never suppressed. */
   error(err: unknown): void
+  /** A line to stderr that is part of a failure report (not suppressed by --quiet; nothing in JSON mode). */
+  problem(text: string): void
 }
 
 /** Streams to write to; injectable for tests. */
@@ -61,6 +63,9 @@ export function createOutput(mode: OutputMode, quiet: boolean, streams: Streams 
     },
     json(value) {
       if (mode === 'json') stdout.write(`${toJson(value)}\n`)
+    },
+    problem(text) {
+      if (mode !== 'json') stderr.write(`${text}\n`)
     },
     error(err) {
       const d = describeError(err)

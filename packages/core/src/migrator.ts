@@ -148,22 +148,17 @@ export class Migrator extends Emitter<MigratorEvents> {
   async status(): Promise<StatusEntry[]> {
     const migrations = await this.discover()
     await this.connect()
-    let history: HistoryRow[] = []
-    try {
-      history = await this.history.rows()
-    } catch (err) {
-      if (!(await this.historyMissing(err))) throw err
-    }
+    const history = (await this.historyExists()) ? await this.history.rows() : []
     return computeStatus({ migrations, history, checksums: await this.checksums(migrations), scope: this.scope })
   }
 
-  private async historyMissing(_err: unknown): Promise<boolean> {
-    // The history table does not exist yet when mig never ran here: creating it would write.
+  /** Whether the history table exists (reading must not create it: that would write). */
+  private async historyExists(): Promise<boolean> {
     try {
-      await this.driver.query(`SELECT 1 FROM ${this.history.table.split('.').map((p) => this.driver.dialect.quoteIdent(p)).join('.')} WHERE 1 = 0`)
-      return false
-    } catch {
+      await this.driver.query(`SELECT 1 FROM ${this.qHistory()} WHERE 1 = 0`)
       return true
+    } catch {
+      return false
     }
   }
 
@@ -181,14 +176,14 @@ export class Migrator extends Emitter<MigratorEvents> {
   /** The env stored in the database, if any. */
   async storedEnv(): Promise<string | undefined> {
     await this.connect()
-    try {
-      return await this.history.getMeta('env')
-    } catch {
-      return undefined
-    }
+    return (await this.historyExists()) ? await this.history.getMeta('env') : undefined
   }
 
-  private async withLock<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Take the lock, read the history under it, and call `fn`. `prepare` creates the history tables
+   * and records the env; `fn` calls it only when it is about to write, so a refused plan writes nothing.
+   */
+  private async withLock<T>(fn: (history: HistoryRow[], prepare: () => Promise<void>) => Promise<T>): Promise<T> {
     await this.connect()
     const started = now()
     let waited = false
@@ -202,9 +197,13 @@ export class Migrator extends Emitter<MigratorEvents> {
     })
     this.emit('lock:acquired', { waitedMs: waited ? Math.round(now() - started) : 0 })
     try {
-      await this.history.ensure()
-      await this.checkEnv(true)
-      return await fn()
+      const exists = await this.historyExists()
+      if (exists) await this.checkEnv(false)
+      const history = exists ? await this.history.rows() : []
+      return await fn(history, async () => {
+        if (!exists) await this.history.ensure()
+        await this.checkEnv(true)
+      })
     } finally {
       await lock.release()
     }
@@ -212,21 +211,21 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   /** Apply pending migrations. See {@link RunUpOptions}. */
   async up(options: RunUpOptions = {}): Promise<RunResult> {
-    await this.discover()
-    return this.withLock(async () => {
-      const started = now()
-      const plan = planUp(await this.planInput(), options)
-      return this.run('up', plan, options, started)
-    })
+    return this.planAndRun('up', (input) => planUp(input, options), options)
   }
 
   /** Revert applied migrations (the last one by default). See {@link RunDownOptions}. */
   async down(options: RunDownOptions = {}): Promise<RunResult> {
+    return this.planAndRun('down', (input) => planDown(input, options), options)
+  }
+
+  private async planAndRun(direction: 'up' | 'down', plan: (input: PlanInput) => Migration[], options: RunUpOptions): Promise<RunResult> {
     await this.discover()
-    return this.withLock(async () => {
+    return this.withLock(async (history, prepare) => {
       const started = now()
-      const plan = planDown(await this.planInput(), options)
-      return this.run('down', plan, options, started)
+      const migrations = plan(await this.planInput(history))
+      if (migrations.length && !options.dryRun) await prepare()
+      return this.run(direction, migrations, options, started)
     })
   }
 

@@ -17,7 +17,6 @@ export async function acquireSqliteLock(file: string, options: LockOptions): Pro
   const lockFile = `${file}-miglock`
   const infoFile = `${lockFile}.json`
   const db = new Database(lockFile, { timeout: 0 })
-  db.pragma('journal_mode = DELETE')
   const started = Date.now()
   let lastReport = -Infinity
   for (;;) {

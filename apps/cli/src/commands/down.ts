@@ -1,0 +1,20 @@
+import type { CommandContext } from '../context.js'
+import { reportRun } from '../run-reporter.js'
+
+/** Options of `mig down`. */
+export interface DownCommandOptions {
+  to?: string
+  all?: boolean
+  force?: boolean
+  dryRun?: boolean
+}
+
+/** `mig down [N] [--to V] [--all] [--force] [--dry-run]` */
+export async function downCommand(ctx: CommandContext, steps: number | undefined, opts: DownCommandOptions): Promise<number> {
+  const migrator = await ctx.migrator()
+  try {
+    return await reportRun(ctx, migrator, () => migrator.down({ steps, to: opts.to, all: opts.all, force: opts.force, dryRun: opts.dryRun }))
+  } finally {
+    await migrator.close()
+  }
+}

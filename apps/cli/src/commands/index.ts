@@ -1,0 +1,76 @@
+import type { Command } from 'commander'
+import type { CommandContext } from '../context.js'
+import { downCommand } from './down.js'
+import { freshCommand } from './fresh.js'
+import { initCommand } from './init.js'
+import { newCommand } from './new.js'
+import { statusCommand } from './status.js'
+import { upCommand } from './up.js'
+import { validateCommand } from './validate.js'
+
+// biome-ignore lint/suspicious/noExplicitAny: commander passes loosely typed arguments
+type Wrap = (fn: (ctx: CommandContext, ...args: any[]) => Promise<number | undefined>) => (...args: unknown[]) => Promise<void>
+
+function int(flag: string) {
+  return (v: string) => {
+    if (!/^\d+$/.test(v)) throw new Error(`${flag} takes a whole number, not "${v}"`)
+    return Number(v)
+  }
+}
+
+/** Attach every command to the program. */
+export function registerCommands(program: Command, action: Wrap): void {
+  program
+    .command('init')
+    .description('create mig.toml and the project folders; with a reachable database, create the history tables')
+    .action(action(initCommand))
+
+  program
+    .command('new')
+    .description('create a migration named with the current UTC timestamp')
+    .argument('<name...>', 'what the migration does, e.g. add_email_to_users (words are joined with _)')
+    .option('--folder', 'folder form: <version>_<name>/up.sql, down.sql')
+    .option('--ts', 'code migration in TypeScript')
+    .option('--repeatable', 'repeatable migration R__<name>.sql')
+    .option('--template', 'make the SQL a nunjucks template (.sql.njk)')
+    .action(action(newCommand))
+
+  program
+    .command('status')
+    .description('show every migration: VERSION NAME STATUS APPLIED AT')
+    .action(action(statusCommand))
+
+  program
+    .command('up')
+    .description('apply pending migrations')
+    .argument('[n]', 'apply only the next N', int('N'))
+    .option('--to <version>', 'apply up to and including this version')
+    .option('--only <version>', 'apply only this version')
+    .option('--dry-run', 'show what would be applied')
+    .option('--single-transaction', 'apply the batch in one transaction (PostgreSQL, SQLite)')
+    .option('--allow-out-of-order', 'apply pending migrations older than the newest applied one')
+    .option('--include-drafts', 'apply draft migrations too (not on production)')
+    .action(action(upCommand))
+
+  program
+    .command('down')
+    .description('roll back the last migration, the last N, or all after a version')
+    .argument('[n]', 'roll back the last N', int('N'))
+    .option('--to <version>', 'roll back everything applied after this version (it stays)')
+    .option('--all', 'roll back everything')
+    .option('--force', 'roll back even when other applied migrations depend on it')
+    .option('--dry-run', 'show what would be rolled back')
+    .action(action(downCommand))
+
+  program
+    .command('fresh')
+    .description('drop every object in the database and apply all migrations')
+    .option('--confirm', 'required when the target env is production')
+    .action(action(freshCommand))
+
+  program
+    .command('validate')
+    .description('check file names, checksums, dependencies and pins; non-zero on any problem')
+    .option('--offline', 'do not connect to the database (skip checksum comparison)')
+    .action(action(validateCommand))
+}

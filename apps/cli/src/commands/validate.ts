@@ -1,0 +1,47 @@
+import { discover, ProjectError } from '@mig/core'
+import type { CommandContext } from '../context.js'
+import { EXIT } from '../exit.js'
+
+/** One problem `mig validate` found. */
+export interface ValidationProblem {
+  migration?: string
+  file?: string
+  message: string
+}
+
+/** `mig validate`: file names, dependencies, checksums against the database, failed states. */
+export async function validateCommand(ctx: CommandContext, opts: { offline?: boolean }): Promise<number> {
+  const problems: ValidationProblem[] = []
+  let migrations: Awaited<ReturnType<typeof discover>> = []
+  try {
+    migrations = await discover(ctx.sources())
+  } catch (err) {
+    if (!(err instanceof ProjectError)) throw err
+    for (const p of err.problems) problems.push({ file: p.file, message: p.message })
+  }
+  const versions = new Set(migrations.map((m) => m.version))
+  for (const m of migrations) {
+    for (const d of m.depends) if (!versions.has(d)) problems.push({ migration: m.id, file: m.path, message: `depends on ${d}, which does not exist` })
+  }
+  if (!opts.offline && migrations.length && !problems.length) {
+    const migrator = await ctx.migrator()
+    try {
+      for (const s of await migrator.status()) {
+        const id = `${s.version}_${s.name}`
+        if (s.status === 'modified') problems.push({ migration: id, message: `changed after it was applied (checksum ${s.history?.checksum.slice(0, 12)} -> ${s.checksum?.slice(0, 12)})` })
+        if (s.status === 'failed') problems.push({ migration: id, message: `failed: ${s.history?.error ?? 'interrupted'}` })
+        if (s.status === 'missing') problems.push({ migration: id, message: 'applied, but its file is missing' })
+      }
+    } finally {
+      await migrator.close()
+    }
+  }
+  if (ctx.out.mode === 'json') ctx.out.json({ ok: problems.length === 0, migrations: migrations.length, problems })
+  else if (!problems.length) ctx.out.line(`OK: ${migrations.length} migration${migrations.length === 1 ? '' : 's'} valid`)
+  else {
+    for (const p of problems) ctx.out.problem(`${p.file ?? p.migration}: ${p.message}`)
+    ctx.out.problem(`${problems.length} problem${problems.length === 1 ? '' : 's'} found`)
+  }
+  if (!problems.length) return EXIT.ok
+  return problems.some((p) => p.file && !p.migration) ? EXIT.usage : EXIT.failed
+}

@@ -1,0 +1,98 @@
+import type { Migrator, RunResult } from '@mig/core'
+import { describeHolder } from '@mig/core'
+import { Box, render, Static, Text } from 'ink'
+import { useEffect, useState, useSyncExternalStore } from 'react'
+import { summaryLine } from '../run-reporter.js'
+import { type FinishedItem, RunStore } from './run-store.js'
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+/** A braille spinner. */
+export function Spinner(): React.JSX.Element {
+  const [frame, setFrame] = useState(0)
+  useEffect(() => {
+    const t = setInterval(() => setFrame((f) => (f + 1) % FRAMES.length), 80)
+    return () => clearInterval(t)
+  }, [])
+  return <Text color="cyan">{FRAMES[frame]}</Text>
+}
+
+/** `[#####.....] 5/10` */
+export function ProgressBar({ done, total, width = 24 }: { done: number; total: number; width?: number }): React.JSX.Element {
+  const filled = total ? Math.round((done / total) * width) : 0
+  return (
+    <Text>
+      <Text color="green">{'█'.repeat(filled)}</Text>
+      <Text dimColor>{'░'.repeat(width - filled)}</Text> {done}/{total}
+    </Text>
+  )
+}
+
+function FinishedLine({ item }: { item: FinishedItem }): React.JSX.Element {
+  const ok = item.status !== 'failed'
+  const verb = item.direction === 'up' ? 'Applied' : 'Rolled back'
+  return (
+    <Text>
+      <Text color={ok ? 'green' : 'red'}>{ok ? '✔' : '✘'}</Text> {ok ? verb : 'Failed'} {item.id} <Text dimColor>({item.durationMs}ms)</Text>
+    </Text>
+  )
+}
+
+/** The live view of a run: finished migrations in scrollback, a spinner on the running one, a progress bar, a summary. */
+export function RunView({ store }: { store: RunStore }): React.JSX.Element {
+  const s = useSyncExternalStore(store.subscribe, store.get)
+  const verb = s.direction === 'up' ? 'Applying' : 'Rolling back'
+  return (
+    <>
+      <Static items={s.finished}>{(item, i) => <FinishedLine key={`${item.id}-${i}`} item={item} />}</Static>
+      <Box flexDirection="column">
+        {s.warnings.map((w) => (
+          <Text key={w} color="yellow">
+            ⚠ {w}
+          </Text>
+        ))}
+        {s.waiting && (
+          <Text>
+            <Spinner /> Waiting for the migration lock, held by {s.waiting.holder ? describeHolder(s.waiting.holder) : 'another session'}
+          </Text>
+        )}
+        {s.dryRun && s.planned.map((id) => <Text key={id}>{`${s.direction === 'up' ? 'Would apply' : 'Would roll back'}: ${id}`}</Text>)}
+        {s.running && (
+          <Text>
+            <Spinner /> {verb} {s.running.id}...
+          </Text>
+        )}
+        {!s.result && s.total > 1 && !s.dryRun && <ProgressBar done={s.finished.length} total={s.total} />}
+        {s.result && !s.result.dryRun && <Summary result={s.result} total={s.total} />}
+        {s.result && !s.dryRun && s.total === 0 && <Text>{s.direction === 'up' ? 'No pending migrations' : 'Nothing to roll back'}</Text>}
+      </Box>
+    </>
+  )
+}
+
+function Summary({ result, total }: { result: RunResult; total: number }): React.JSX.Element | null {
+  if (!result.results.length) return null
+  const skipped = total - result.results.length
+  return (
+    <Text bold color={result.ok ? 'green' : 'red'}>
+      {summaryLine(result)}
+      {skipped ? `, ${skipped} skipped` : ''}
+    </Text>
+  )
+}
+
+/** Mount the run view for a migrator; `finish` shows the summary and unmounts. */
+export function renderRun(migrator: Migrator): { finish(result: RunResult | undefined): Promise<void> } {
+  const store = new RunStore()
+  const stop = store.follow(migrator)
+  const app = render(<RunView store={store} />, { exitOnCtrlC: true })
+  return {
+    async finish(result) {
+      stop()
+      if (result) store.update({ result, running: undefined })
+      await new Promise((r) => setTimeout(r, 20))
+      app.unmount()
+      await app.waitUntilExit()
+    },
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseConfig, resolveTarget } from '../src/index.js'
+
+function problems(text: string): string[] {
+  try {
+    parseConfig(text, '/p/mig.toml')
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return (err as ConfigError).message.split('\n')
+  }
+  return []
+}
+
+describe('config', () => {
+  it('parses targets and defaults', () => {
+    const c = parseConfig('migrations = ["db/migrations"]\nhistory_table = "audit.migs"\n[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\npins = "required"\n', '/p/mig.toml')
+    expect(c.migrations).toEqual(['db/migrations'])
+    expect(c.historyTable).toBe('audit.migs')
+    expect(c.targets.dev).toEqual({ name: 'dev', url: 'sqlite:./dev.db', env: 'dev', pins: 'required' })
+  })
+  it('names every unknown key with file and line', () => {
+    expect(problems('migrations = "m"\ncolour = 1\n[targets.dev]\nurll = "x"\npins = "sometimes"\n')).toEqual([
+      '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks)',
+      '/p/mig.toml:4: targets.dev.urll: unknown key (known: url, env, vars, pins, shadow_url)',
+      '/p/mig.toml:5: targets.dev.pins: must be "none", "prompt" or "required"',
+    ])
+  })
+  it('reports invalid TOML with its line', () => {
+    expect(problems('migrations = [\n"a"\nhistory_table = \n')[0]).toMatch(/^\/p\/mig\.toml:\d+:\d+: invalid TOML/)
+  })
+  it('resolves the URL: --database, DATABASE_URL, target, default', () => {
+    const c = parseConfig('[targets.dev]\nurl = "${DEV_URL}"\nenv = "dev"\n[targets.prod]\nurl = "postgres://u:p@h/db"\nenv = "production"\n', '/p/mig.toml')
+    expect(resolveTarget(c, { database: 'sqlite::memory:', env: { DATABASE_URL: 'x:' } }).url).toBe('sqlite::memory:')
+    expect(resolveTarget(c, { env: { DATABASE_URL: 'mysql://h/db' } }).urlSource).toBe('DATABASE_URL')
+    expect(resolveTarget(c, { env: { DEV_URL: 'sqlite:./a.db' } }).url).toBe('sqlite:/p/a.db')
+    expect(resolveTarget(c, { target: 'prod', env: {} })).toMatchObject({ url: 'postgres://u:p@h/db', env: 'production' })
+    expect(() => resolveTarget(c, { env: {} })).toThrow(/targets\.dev\.url: uses \$\{DEV_URL\}, which is not set/)
+    expect(() => resolveTarget(c, { target: 'staging', env: {} })).toThrow(/targets\.staging: no such target/)
+    expect(resolveTarget(parseConfig('', '/p/mig.toml'), { env: {} })).toMatchObject({ url: 'sqlite:/p/dev.db', urlSource: 'default', env: 'dev' })
+  })
+})

@@ -1,0 +1,115 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { directory, discover, ProjectError } from '../src/index.js'
+
+let dirs: string[] = []
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mig-disc-'))
+  dirs.push(dir)
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true })
+    writeFileSync(join(dir, rel), text)
+  }
+  return dir
+}
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  dirs = []
+})
+
+async function problemsOf(dir: string, ignore?: string[]): Promise<string[]> {
+  try {
+    await discover([directory(dir, { ignore })])
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProjectError)
+    return (err as ProjectError).problems.map((p) => `${p.file.slice(dir.length + 1)}: ${p.message}`)
+  }
+  return []
+}
+
+describe('discovery', () => {
+  it('reads flat, single-file, folder and repeatable forms in version order', async () => {
+    const dir = project({
+      '20240115120000_orders/up.sql': 'CREATE TABLE orders (id int);',
+      '20240115120000_orders/down.sql': 'DROP TABLE orders;',
+      '20240115120000_orders/meta.toml': 'depends = ["20240115100000"]\ndescription = "orders"\n',
+      '20240115100000_create_users.up.sql': 'CREATE TABLE users (id int);',
+      '20240115100000_create_users.down.sql': 'DROP TABLE users;',
+      '20240115110000-add_email.sql': '-- mig:no-transaction\n-- mig:up\nALTER TABLE users ADD email text;\n-- mig:down\nALTER TABLE users DROP email;\n',
+      'R__views.sql.njk': 'CREATE VIEW v AS SELECT 1;',
+      '9_small.sql': 'SELECT 1;',
+      'README.md': 'not a migration',
+    })
+    const ms = await discover([directory(dir)])
+    expect(ms.map((m) => m.id)).toEqual(['9_small', '20240115100000_create_users', '20240115110000_add_email', '20240115120000_orders', 'R__views'])
+    const [small, users, email, orders, views] = ms
+    expect(small!.down).toBeNull()
+    expect(await users!.down!.read()).toBe('DROP TABLE users;')
+    expect(email!.transaction).toBe(false)
+    expect(await email!.up!.read()).toContain('ALTER TABLE users ADD email text;')
+    expect(await email!.up!.read()).not.toContain('DROP')
+    expect(email!.down!.line).toBe(5)
+    expect(await email!.down!.read()).toContain('ALTER TABLE users DROP email;')
+    expect(orders!.depends).toEqual(['20240115100000'])
+    expect(orders!.description).toBe('orders')
+    expect(views!.kind).toBe('repeatable')
+    expect(views!.up!.template).toBe(true)
+    expect(users!.up!.template).toBe(false)
+  })
+
+  it('parses header directives', async () => {
+    const dir = project({ '1_a.sql': '-- mig:depends 0 2\n-- mig:draft\n-- mig:scope tenant\nSELECT 1;\n-- mig:depends 9 (not a header)\n' })
+    const [m] = await discover([directory(dir)])
+    expect(m!.depends).toEqual(['0', '2'])
+    expect(m!.draft).toBe(true)
+    expect(m!.scope).toBe('tenant')
+  })
+
+  it('names both files of a duplicate version', async () => {
+    const dir = project({ '1_a.sql': 'SELECT 1;', '1_b.up.sql': 'SELECT 2;' })
+    const problems = await problemsOf(dir)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(/1_b\.up\.sql: version 1 is also used by .*1_a\.sql/)
+  })
+
+  it('rejects a down without its up', async () => {
+    expect(await problemsOf(project({ '1_a.down.sql': 'x' }))).toEqual(['1_a.down.sql: down migration without its up (expected 1_a.up.sql next to it)'])
+  })
+
+  it('explains names that look like migrations but do not parse', async () => {
+    const problems = await problemsOf(project({ '20240101.sql': 'x', '2024create.sql': 'x', 'users.sql': 'x', '1_a.up.txt': 'x', 'r__x.sql': 'x' }))
+    expect(problems.sort()).toEqual([
+      '1_a.up.txt: unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates)',
+      '20240101.sql: missing a name after the version: use {version}_{name}.sql',
+      '2024create.sql: the version must be followed by "_" or "-" and a name',
+      'r__x.sql: repeatable migrations are named R__{name}.sql (capital R, two underscores)',
+      'users.sql: SQL file without a version: name it {version}_{name}.sql (mig new <name> does this) or add it to ignore',
+    ])
+  })
+
+  it('honours ignore patterns', async () => {
+    expect(await problemsOf(project({ 'users.sql': 'x', 'drafts/1_x.sql': 'x' }), ['users.sql'])).toEqual([])
+  })
+
+  it('rejects unknown directives and bad meta.toml', async () => {
+    const problems = await problemsOf(project({ '1_a.sql': '-- mig:transactional\nSELECT 1;', '2_b/up.sql': 'SELECT 1;', '2_b/meta.toml': 'draft = "yes"\ncolour = 1\n' }))
+    expect(problems).toEqual([
+      '1_a.sql: line 1: unknown directive "-- mig:transactional" (known: no-transaction, depends, draft, scope, up, down, run)',
+      '2_b/meta.toml: draft must be true or false',
+      '2_b/meta.toml: unknown key "colour" (known: depends, draft, transaction, scope, description)',
+    ])
+  })
+
+  it('finds duplicate versions across sources', async () => {
+    const a = project({ '1_a.sql': 'x' })
+    const b = project({ '1_b.sql': 'x' })
+    await expect(discover([directory(a), directory(b)])).rejects.toThrow(/version 1 is also used by/)
+  })
+
+  it('an empty migration is a valid no-op', async () => {
+    const [m] = await discover([directory(project({ '1_empty.sql': '' }))])
+    expect(await m!.up!.read()).toBe('')
+  })
+})
