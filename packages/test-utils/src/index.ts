@@ -35,3 +35,4 @@ export function randomName(prefix = 'mig_test'): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
 }
 export * from './sqldef.js'
+export * from './schema-cases.js'
