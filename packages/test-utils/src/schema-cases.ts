@@ -56,7 +56,8 @@ export const SCHEMA_CHANGE_CASES: SchemaChangeCase[] = [
   {
     name: 'create tables in dependency order',
     from: '',
-    to: `${ORDERS.replace('total integer)', 'total integer, CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id))')}${USERS}`,
+    // `orders` sorts before `users`: the referenced table must still be created first
+    to: `${USERS}${ORDERS.replace('total integer)', 'total integer, CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id))')}`,
     summary: ['+ CREATE TABLE users', '+ CREATE TABLE orders'],
   },
   {

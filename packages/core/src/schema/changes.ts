@@ -1,4 +1,4 @@
-import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Routine, Sequence, Table, Trigger, UniqueConstraint, View } from './model.js'
+import type { CheckConstraint, Column, EnumType, Extension, ForeignKey, Index, PrimaryKey, Routine, Sequence, Table, Trigger, UniqueConstraint, View } from './model.js'
 
 /** A table constraint, tagged by kind. */
 export type Constraint =
@@ -11,6 +11,8 @@ export type Constraint =
 export type ChangeBody =
   | { kind: 'create_schema'; name: string }
   | { kind: 'drop_schema'; name: string }
+  | { kind: 'create_extension'; extension: Extension }
+  | { kind: 'drop_extension'; extension: Extension }
   | { kind: 'create_enum'; enum: EnumType }
   | { kind: 'drop_enum'; enum: EnumType }
   | { kind: 'add_enum_value'; enum: EnumType; value: string; before?: string }

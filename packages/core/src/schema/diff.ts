@@ -68,7 +68,8 @@ function topo<T>(items: T[], key: (t: T) => string, deps: (t: T) => string[]): T
 }
 
 function fkTarget(t: Table, fk: ForeignKey): string {
-  return qn({ schema: fk.refSchema ?? t.schema, name: fk.refTable })
+  void t
+  return qn({ schema: fk.refSchema, name: fk.refTable })
 }
 
 function viewDeps(v: View): string[] {
@@ -89,12 +90,21 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   const ignore = new Set(options.ignoreTables ?? [])
   const from = filterSchema(fromSchema, ignore)
   const to = filterSchema(toSchema, ignore)
-  const drops: Change[][] = Array.from({ length: 12 }, () => [])
-  const creates: Change[][] = Array.from({ length: 12 }, () => [])
-  // drop phases
-  const D_TRIGGER = 0, D_VIEW = 1, D_ROUTINE = 2, D_FK = 3, D_INDEX = 4, D_CONSTRAINT = 5, D_COLUMN = 6, D_TABLE = 7, D_SEQUENCE = 8, D_ENUM = 9, D_SCHEMA = 10
-  // create phases
-  const C_SCHEMA = 0, C_ENUM = 1, C_SEQUENCE = 2, C_TABLE = 3, C_COLUMN = 4, C_CONSTRAINT = 5, C_INDEX = 6, C_FK = 7, C_ROUTINE = 8, C_VIEW = 9, C_TRIGGER = 10, C_COMMENT = 11
+  const drops: Change[][] = Array.from({ length: 13 }, () => [])
+  const creates: Change[][] = Array.from({ length: 13 }, () => [])
+  // Drop phases: dependents before what they depend on. Routines go after tables (column defaults
+  // and checks may call them).
+  const D_TRIGGER = 0, D_VIEW = 1, D_FK = 3, D_COLUMN = 6, D_TABLE = 7, D_ROUTINE = 8, D_SEQUENCE = 9, D_ENUM = 10, D_EXTENSION = 11, D_SCHEMA = 12
+  // Create phases: routines before tables (defaults, checks, generated columns and index
+  // expressions may call them); the dialect relaxes body checks when a body reads tables.
+  const C_SCHEMA = 0, C_EXTENSION = 1, C_ENUM = 2, C_SEQUENCE = 3, C_ROUTINE = 4, C_TABLE = 5, C_FK = 9, C_VIEW = 10, C_TRIGGER = 11, C_COMMENT = 12
+
+  // extensions
+  const extKey = (e: { name: string }) => e.name
+  const fromExt = byKey(from.extensions ?? [], extKey)
+  const toExt = byKey(to.extensions ?? [], extKey)
+  for (const e of to.extensions ?? []) if (!fromExt.has(e.name)) creates[C_EXTENSION]!.push(finish({ kind: 'create_extension', extension: e }, false))
+  for (const e of from.extensions ?? []) if (!toExt.has(e.name)) drops[D_EXTENSION]!.push(finish({ kind: 'drop_extension', extension: e }, true))
 
   // schemas
   for (const s of to.schemas) if (!from.schemas.includes(s)) creates[C_SCHEMA]!.push(finish({ kind: 'create_schema', name: s }, false))
@@ -183,6 +193,28 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   }
 
   // Foreign keys of kept tables that point at a dropped table are dropped by diffTable (they are gone from `to`).
+  // A foreign key that survives but whose referenced key is dropped or changed must be dropped
+  // first and added back afterwards (the engine will not drop a key a foreign key depends on).
+  const rekeyed = new Set(
+    drops
+      .flat()
+      .filter((c) => (c.kind === 'drop_constraint' && (c.constraint.kind === 'primary' || c.constraint.kind === 'unique')) || (c.kind === 'drop_index' && c.index.unique))
+      .map((c) => ('table' in c ? qn(c.table) : '')),
+  )
+  if (rekeyed.size) {
+    const dropping = new Set(drops[D_FK]!.map((c) => (c.kind === 'drop_constraint' ? `${qn(c.table)}|${JSON.stringify(c.constraint.constraint)}` : '')))
+    for (const t of to.tables) {
+      const old = fromTables.get(qn(t))
+      if (!old) continue
+      for (const fk of t.foreignKeys) {
+        if (!rekeyed.has(fkTarget(t, fk))) continue
+        const before = old.foreignKeys.find((f) => same(f, fk))
+        if (!before || dropping.has(`${qn(old)}|${JSON.stringify(before)}`)) continue
+        drops[D_FK]!.push(finish({ kind: 'drop_constraint', table: old, constraint: { kind: 'foreign', constraint: before } }, false))
+        creates[C_FK]!.push(finish({ kind: 'add_constraint', table: t, constraint: { kind: 'foreign', constraint: fk } }, false))
+      }
+    }
+  }
 
   // routines
   const fromRoutines = byKey(from.routines, routineKey)
@@ -249,7 +281,7 @@ function constraintsOf(t: Table): Map<string, Constraint> {
 
 function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][]): void {
   const D_FK = 3, D_INDEX = 4, D_CONSTRAINT = 5, D_COLUMN = 6
-  const C_COLUMN = 4, C_CONSTRAINT = 5, C_INDEX = 6, C_FK = 7, C_COMMENT = 11
+  const C_COLUMN = 6, C_CONSTRAINT = 7, C_INDEX = 8, C_FK = 9, C_COMMENT = 12
   const oldCols = byKey(old.columns, (c) => nk(c.name))
   const newCols = byKey(t.columns, (c) => nk(c.name))
   const added: Column[] = []

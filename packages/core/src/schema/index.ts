@@ -10,6 +10,7 @@ export type {
   CheckConstraint,
   Column,
   EnumType,
+  Extension,
   FkAction,
   ForeignKey,
   Index,

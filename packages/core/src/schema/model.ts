@@ -163,6 +163,13 @@ export interface Trigger {
   definition: string
 }
 
+/** An installed extension (PostgreSQL `CREATE EXTENSION`); its own objects are not part of the schema. */
+export interface Extension {
+  name: string
+  /** Schema the extension's objects live in, when not the default one. */
+  schema?: string
+}
+
 /** A whole database schema (one or more namespaces). */
 export interface Schema {
   /** Dialect name of the engine it was read from (`sqlite`, `postgres`, `mysql`). */
@@ -177,6 +184,8 @@ export interface Schema {
   enums: EnumType[]
   routines: Routine[]
   triggers: Trigger[]
+  /** Installed extensions (PostgreSQL). */
+  extensions?: Extension[]
 }
 
 /** An empty schema of a dialect. */
@@ -218,6 +227,7 @@ export function canonicalize(schema: Schema): Schema {
     enums: [...schema.enums].sort(byName),
     routines: [...schema.routines].sort((a, b) => cmp(routineKey(a), routineKey(b))),
     triggers: [...schema.triggers].sort(byName),
+    ...(schema.extensions?.length ? { extensions: [...schema.extensions].sort(byName) } : {}),
   }
 }
 

@@ -35,6 +35,10 @@ function describe(c: Change): { sign: string; text: string } {
       return { sign: '+', text: `CREATE SCHEMA ${c.name}` }
     case 'drop_schema':
       return { sign: '-', text: `DROP SCHEMA ${c.name}` }
+    case 'create_extension':
+      return { sign: '+', text: `CREATE EXTENSION ${c.extension.name}` }
+    case 'drop_extension':
+      return { sign: '-', text: `DROP EXTENSION ${c.extension.name}` }
     case 'create_enum':
       return { sign: '+', text: `CREATE TYPE ${qualifiedName(c.enum)} AS ENUM (${c.enum.values.join(', ')})` }
     case 'drop_enum':
