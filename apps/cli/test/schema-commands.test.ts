@@ -50,8 +50,8 @@ describe('mig dump / diff / drift on SQLite (command functions)', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toBe(
       [
-        '- DROP INDEX idx_users_email',
         '! DROP TABLE old_logs (DESTRUCTIVE)',
+        '- DROP INDEX idx_users_email',
         '~ ALTER COLUMN users.name varchar(100) -> varchar(200)',
         '+ ADD COLUMN users.phone varchar(20)',
         '',

@@ -65,8 +65,8 @@ describe('SQLite schema: safety and data', () => {
     await applySql(b.driver, 'CREATE TABLE users (id integer PRIMARY KEY, display_name text, age int NOT NULL);')
     const diff = diffSchemas(await a.driver.introspect(), await b.driver.introspect())
     expect(diff.changes.map((c) => c.summary)).toEqual([
-      '! DROP COLUMN users.fullname (DESTRUCTIVE)',
       '! DROP TABLE old_logs (DESTRUCTIVE)',
+      '! DROP COLUMN users.fullname (DESTRUCTIVE)',
       '+ ADD COLUMN users.display_name text',
       '~ ALTER COLUMN users.age SET NOT NULL',
     ])

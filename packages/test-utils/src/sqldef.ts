@@ -106,11 +106,20 @@ function assertSameSchema(actual: Schema, expected: Schema, ignoreColumnOrder: b
   }
 }
 
+/**
+ * The case's own `current` or `desired` SQL is rejected by the server when run in order (sqldef
+ * parses and reorders it; mig materialises it in a real database). Not a diff failure.
+ */
+export class CaseNotExecutableError extends Error {
+  override name = 'CaseNotExecutableError'
+}
+
 async function apply(driver: Driver, sql: string, what: string): Promise<void> {
   if (!sql.trim()) return
   try {
     await driver.runScript(driver, { sql })
   } catch (err) {
+    if (what === 'applying current' || what === 'applying desired') throw new CaseNotExecutableError(`${what.replace('applying ', '')} is rejected by the server: ${(err as Error).message}`, { cause: err })
     throw new Error(`${what} failed: ${(err as Error).message}\n--- SQL ---\n${sql}`, { cause: err })
   }
 }

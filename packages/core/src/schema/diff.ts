@@ -94,7 +94,7 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   const creates: Change[][] = Array.from({ length: 13 }, () => [])
   // Drop phases: dependents before what they depend on. Routines go after tables (column defaults
   // and checks may call them).
-  const D_TRIGGER = 0, D_VIEW = 1, D_FK = 3, D_COLUMN = 6, D_TABLE = 7, D_ROUTINE = 8, D_SEQUENCE = 9, D_ENUM = 10, D_EXTENSION = 11, D_SCHEMA = 12
+  const D_TRIGGER = 0, D_VIEW = 1, D_FK = 3, D_TABLE = 4, D_COLUMN = 7, D_ROUTINE = 8, D_SEQUENCE = 9, D_ENUM = 10, D_EXTENSION = 11, D_SCHEMA = 12
   // Create phases: routines before tables (defaults, checks, generated columns and index
   // expressions may call them); the dialect relaxes body checks when a body reads tables.
   const C_SCHEMA = 0, C_EXTENSION = 1, C_ENUM = 2, C_SEQUENCE = 3, C_ROUTINE = 4, C_TABLE = 5, C_FK = 9, C_VIEW = 10, C_TRIGGER = 11, C_COMMENT = 12
@@ -153,19 +153,6 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   const newTables = to.tables.filter((t) => !fromTables.has(qn(t)))
   const goneTables = from.tables.filter((t) => !toTables.has(qn(t)))
 
-  // New tables: referenced tables first; a foreign key to a table created later (a cycle) is added afterwards.
-  const newKeys = new Set(newTables.map(qn))
-  const ordered = topo(newTables, qn, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk)))
-  const created = new Set<string>()
-  for (const t of ordered) {
-    const k = qn(t)
-    const later = t.foreignKeys.filter((fk) => newKeys.has(fkTarget(t, fk)) && !created.has(fkTarget(t, fk)) && fkTarget(t, fk) !== k)
-    const table = later.length ? { ...t, foreignKeys: t.foreignKeys.filter((fk) => !later.includes(fk)) } : t
-    created.add(k)
-    creates[C_TABLE]!.push(finish({ kind: 'create_table', table }, false))
-    for (const fk of later) creates[C_FK]!.push(finish({ kind: 'add_constraint', table: t, constraint: { kind: 'foreign', constraint: fk } }, false))
-  }
-
   // Dropped tables: dependents first. Foreign keys between dropped tables in a cycle are dropped first.
   const goneKeys = new Set(goneTables.map(qn))
   const dropOrder = topo(goneTables, qn, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk))).reverse()
@@ -190,6 +177,21 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
     diffTable(old, t, drops, creates)
     const after = drops.map((p) => p.length).concat(creates.map((p) => p.length))
     if (!same(before, after)) changedTables.add(qn(t))
+  }
+
+  // New tables: referenced tables first; a foreign key to a table created later (a cycle) is added afterwards.
+  const newKeys = new Set(newTables.map(qn))
+  const ordered = topo(newTables, qn, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk)))
+  const created = new Set<string>()
+  for (const t of ordered) {
+    const k = qn(t)
+    // deferred: a key to a new table not created yet (cycle), or to an existing table that changes
+    // in this diff (the referenced column or key may only exist after its ALTERs)
+    const later = t.foreignKeys.filter((fk) => (newKeys.has(fkTarget(t, fk)) && !created.has(fkTarget(t, fk)) && fkTarget(t, fk) !== k) || changedTables.has(fkTarget(t, fk)))
+    const table = later.length ? { ...t, foreignKeys: t.foreignKeys.filter((fk) => !later.includes(fk)) } : t
+    created.add(k)
+    creates[C_TABLE]!.push(finish({ kind: 'create_table', table }, false))
+    for (const fk of later) creates[C_FK]!.push(finish({ kind: 'add_constraint', table: t, constraint: { kind: 'foreign', constraint: fk } }, false))
   }
 
   // Foreign keys of kept tables that point at a dropped table are dropped by diffTable (they are gone from `to`).
@@ -280,7 +282,8 @@ function constraintsOf(t: Table): Map<string, Constraint> {
 }
 
 function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][]): void {
-  const D_FK = 3, D_INDEX = 4, D_CONSTRAINT = 5, D_COLUMN = 6
+  // dropped tables (4) go before constraints of kept tables: they may hold foreign keys to them
+  const D_FK = 3, D_INDEX = 5, D_CONSTRAINT = 6, D_COLUMN = 7
   const C_COLUMN = 6, C_CONSTRAINT = 7, C_INDEX = 8, C_FK = 9, C_COMMENT = 12
   const oldCols = byKey(old.columns, (c) => nk(c.name))
   const newCols = byKey(t.columns, (c) => nk(c.name))
