@@ -40,6 +40,8 @@ export const SCHEMA_CHANGE_CASES: SchemaChangeCase[] = [
     from: USERS,
     to: USERS.replace('email varchar(200))', 'email varchar(200), CONSTRAINT users_email_key UNIQUE (email))'),
     summary: ['+ ADD UNIQUE users.users_email_key'],
+    // MySQL: a UNIQUE constraint is a unique index
+    summaryBy: { mysql: ['+ CREATE UNIQUE INDEX users_email_key ON users'] },
   },
   {
     name: 'add check constraint',
@@ -52,6 +54,8 @@ export const SCHEMA_CHANGE_CASES: SchemaChangeCase[] = [
     from: USERS + ORDERS,
     to: USERS + ORDERS.replace('total integer)', 'total integer, CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE)'),
     summary: ['+ ADD FOREIGN KEY orders.orders_user_fk'],
+    // InnoDB creates an index for a foreign key that has none
+    summaryBy: { mysql: ['+ CREATE INDEX orders_user_fk ON orders', '+ ADD FOREIGN KEY orders.orders_user_fk'] },
   },
   {
     name: 'create tables in dependency order',
