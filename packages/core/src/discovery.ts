@@ -31,6 +31,8 @@ export interface DirectoryOptions {
 const VERSIONED = /^(\d+)[_-]([^/]+?)(?:\.(up|down))?\.sql(\.njk)?$/
 const REPEATABLE = /^R__([^/]+?)\.sql(\.njk)?$/
 const FOLDER = /^(\d+)[_-](.+)$/
+/** Lock of a flat-file migration, written by `mig pin`: `{version}_{name}.lock.toml` or `R__{name}.lock.toml`. */
+const FLAT_LOCK = /^(?:(\d+)[_-](.+)|R__(.+))\.lock\.toml$/
 const FOLDER_FILES = new Set(['up.sql', 'up.sql.njk', 'down.sql', 'down.sql.njk', 'verify.sql', 'verify.sql.njk', 'meta.toml', 'lock.toml'])
 const META_KEYS = new Set(['depends', 'draft', 'transaction', 'scope', 'description'])
 
@@ -73,11 +75,16 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
       try {
         entries = await readdir(dir, { withFileTypes: true })
       } catch (err) {
-        problems.push({ file: path, message: `cannot read migrations folder: ${(err as NodeJS.ErrnoException).code ?? String(err)}` })
+        const code = (err as NodeJS.ErrnoException).code
+        problems.push({
+          file: path,
+          message: code === 'ENOENT' ? 'migrations folder does not exist (run mig init, or set migrations = [...] in mig.toml)' : `cannot read migrations folder: ${code ?? String(err)}`,
+        })
         return []
       }
       const byId = new Map<string, Migration>()
       const downs = new Map<string, string>()
+      const locks = new Map<string, string>()
       const out: Migration[] = []
       entries.sort((a, b) => (a.name < b.name ? -1 : 1))
       for (const e of entries) {
@@ -95,6 +102,11 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
           continue
         }
         if (!e.isFile()) continue
+        const lock = FLAT_LOCK.exec(e.name)
+        if (lock) {
+          locks.set(lock[3] !== undefined ? `R__${lock[3]}` : `${lock[1]}_${lock[2]}`, file)
+          continue
+        }
         const rep = REPEATABLE.exec(e.name)
         if (rep) {
           const template = Boolean(rep[2])
@@ -154,6 +166,11 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
           continue
         }
         mig.down = fileBody(file, file.endsWith('.njk'))
+      }
+      for (const [id, file] of locks) {
+        const mig = out.find((m) => m.id === id && m.up?.file === m.path)
+        if (!mig) problems.push({ file, message: `lock file without its migration (expected ${id}.sql or ${id}.up.sql next to it)` })
+        else mig.lockFile = file
       }
       return out
     },

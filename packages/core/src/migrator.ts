@@ -29,6 +29,11 @@ export interface MigratorOptions {
   vars?: Record<string, unknown>
   /** Scope of this run (`shared`, or a tenant). Default `shared`. */
   scope?: string
+  /**
+   * Applied to SQL and error text before it is stored in the history tables, e.g. the template
+   * renderer's `maskSecrets` so `secret("NAME")` values are stored as `***`. Default: identity.
+   */
+  redact?: (text: string) => string
 }
 
 /** Outcome of one migration in a run. */
@@ -448,7 +453,7 @@ export class Migrator extends Emitter<MigratorEvents> {
     })
     const action = direction === 'up' ? (m.kind === 'repeatable' ? 'reapply' : 'apply') : 'revert'
     const logOk = (exec: QueryExecutor) =>
-      this.history.log(exec, { version: m.version, name: m.name, action, status: 'ok', sql: sql ?? null, vars: this.varNames(), error: null, durationMs: now() - t0, scope: this.scope, checksum: upChecksum })
+      this.history.log(exec, { version: m.version, name: m.name, action, status: 'ok', sql: sql === undefined ? null : this.redact(sql), vars: this.varNames(), error: null, durationMs: now() - t0, scope: this.scope, checksum: upChecksum })
     const transactional = (m.transaction && this.driver.capabilities.transactionalDdl) || outerTx
     if (transactional) {
       try {
@@ -488,7 +493,7 @@ export class Migrator extends Emitter<MigratorEvents> {
           await this.driver.transaction((tx) => this.history.upsert(
             tx,
             row('failed', {
-              error: `${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.message}`.slice(0, 4000),
+              error: this.redact(`${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.cause instanceof Error ? me.cause.message : me.message}`).slice(0, 4000),
               statementIndex: failedIndex,
               statementLine: me.line ?? lastLine,
             }),
@@ -510,6 +515,10 @@ export class Migrator extends Emitter<MigratorEvents> {
       .split('.')
       .map((p) => this.driver.dialect.quoteIdent(p))
       .join('.')
+  }
+
+  private redact(text: string): string {
+    return this.options.redact ? this.options.redact(text) : text
   }
 
   private varNames(): string | null {
@@ -537,9 +546,9 @@ export class Migrator extends Emitter<MigratorEvents> {
           name: m.name,
           action: direction === 'up' ? 'apply' : 'revert',
           status: 'failed',
-          sql: sql ?? null,
+          sql: sql === undefined ? null : this.redact(sql),
           vars: this.varNames(),
-          error: error.message,
+          error: this.redact(error.message),
           durationMs,
           scope: this.scope,
           checksum: null,

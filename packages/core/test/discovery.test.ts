@@ -113,3 +113,32 @@ describe('discovery', () => {
     expect(await m!.up!.read()).toBe('')
   })
 })
+
+describe('lock files of flat-file migrations', () => {
+  it('attaches {version}_{name}.lock.toml and R__{name}.lock.toml to their migration', async () => {
+    const dir = project({
+      '20240101000000_a.sql.njk': 'SELECT 1;',
+      '20240101000000_a.lock.toml': '[components]\n',
+      '20240102000000-b.up.sql.njk': 'SELECT 2;',
+      '20240102000000-b.lock.toml': '[components]\n',
+      'R__views.sql.njk': 'SELECT 3;',
+      'R__views.lock.toml': '[components]\n',
+      '20240103000000_c/up.sql.njk': 'SELECT 4;',
+      '20240103000000_c/lock.toml': '[components]\n',
+      '20240104000000_d.sql': 'SELECT 5;',
+    })
+    const ms = await discover([directory(dir)])
+    expect(ms.map((m) => [m.id, m.lockFile?.slice(dir.length + 1)])).toEqual([
+      ['20240101000000_a', '20240101000000_a.lock.toml'],
+      ['20240102000000_b', '20240102000000-b.lock.toml'],
+      ['20240103000000_c', '20240103000000_c/lock.toml'],
+      ['20240104000000_d', undefined],
+      ['R__views', 'R__views.lock.toml'],
+    ])
+  })
+
+  it('reports a lock file without its migration', async () => {
+    const dir = project({ '20240101000000_a.sql': 'SELECT 1;', '20240105000000_gone.lock.toml': '[components]\n' })
+    expect(await problemsOf(dir)).toEqual(['20240105000000_gone.lock.toml: lock file without its migration (expected 20240105000000_gone.sql or 20240105000000_gone.up.sql next to it)'])
+  })
+})
