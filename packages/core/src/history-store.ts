@@ -52,14 +52,18 @@ export interface LogRow extends LogEntry {
 /** Who is running mig: `MIG_ACTOR` if set, else the OS user. */
 export function currentActor(): string {
   const actor = process.env.MIG_ACTOR
-  let user = 'unknown'
-  try {
-    user = userInfo().username
-  } catch {
-    // no passwd entry (containers)
+  // os.userInfo() reads the passwd database on every call: once per process is enough
+  if (osUser === undefined) {
+    osUser = 'unknown'
+    try {
+      osUser = userInfo().username
+    } catch {
+      // no passwd entry (containers)
+    }
   }
-  return actor ? `${actor} (${user})` : user
+  return actor ? `${actor} (${osUser})` : osUser
 }
+let osUser: string | undefined
 
 function toDate(v: unknown): Date {
   if (v instanceof Date) return v

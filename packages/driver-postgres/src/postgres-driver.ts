@@ -146,7 +146,10 @@ class PostgresTransaction implements QueryExecutor {
   /** Send the held-back writes, then `last` (a statement or a script), in one simple-protocol round trip. */
   async flush(last?: { sql: string; script?: Script }): Promise<{ results: PgResult[] }> {
     const head: string[] = []
-    if (!this.began) head.push('BEGIN')
+    // The commit need not wait for its WAL flush: the run flushes once before it releases the lock
+    // (see acquirePostgresLock). A server crash can lose only whole transactions: a migration and
+    // its history row together, and mig never reports success before the flush.
+    if (!this.began) head.push('BEGIN', 'SET LOCAL synchronous_commit TO off')
     head.push(...this.pending)
     this.pending = []
     if (!head.length && !last) return { results: [] }

@@ -76,6 +76,15 @@ export async function acquirePostgresLock(client: pg.Client, options: LockOption
   return {
     async release() {
       try {
+        // Migrations commit with synchronous_commit off; a transaction that commits synchronously
+        // flushes the WAL up to here, so everything the run committed is durable before the next
+        // runner starts and before mig reports success. If this fails, the run fails.
+        await client.query('BEGIN; SELECT txid_current(); COMMIT')
+      } catch (err) {
+        await close()
+        throw err
+      }
+      try {
         await client.query('SELECT pg_advisory_unlock($1)', [key.toString()])
       } catch {
         // the session is gone (server restarted, connection killed): so is its lock
