@@ -60,6 +60,10 @@ export async function openConnection(config: ConnectionOptions, displayUrl: stri
   }
 }
 
+const USER_BEGIN = /^\s*(?:start\s+transaction\b|begin(?:\s+work)?\s*$)/i
+const USER_END = /^\s*(?:commit|rollback)\b/i
+const IMPLICIT_COMMIT = /^\s*(?:create|alter|drop|rename|truncate|lock\s+tables|unlock\s+tables)\b/i
+
 /** INSERT/UPDATE/DELETE/REPLACE: statements InnoDB can roll back, which may join an open transaction. */
 function isDataChange(sql: string): boolean {
   return /^\s*(?:insert|update|delete|replace)\b/i.test(sql)
@@ -89,6 +93,8 @@ export class MysqlDriver implements Driver {
   private pending: string[] = []
   /** A transaction opened for history writes is open (or about to be). */
   private deferred = false
+  /** The script opened a transaction of its own (START TRANSACTION / BEGIN) that is still open. */
+  private userTransaction = false
   private historyTables = new Set<string>()
 
   constructor(options: MysqlOptions) {
@@ -137,8 +143,9 @@ export class MysqlDriver implements Driver {
    */
   async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
     if (this.isHistoryWrite(sql)) {
-      if (!this.deferred) this.pending.push('START TRANSACTION')
-      this.deferred = true
+      // Inside the script's own transaction the writes simply join it (START TRANSACTION would commit it).
+      if (!this.deferred && !this.userTransaction) this.pending.push('START TRANSACTION')
+      if (!this.userTransaction) this.deferred = true
       this.pending.push(params?.length ? this.client.format(sql, params as unknown[]) : sql)
       return []
     }
@@ -169,6 +176,7 @@ export class MysqlDriver implements Driver {
     const batch = [...this.pending, 'COMMIT']
     this.pending = []
     this.deferred = false
+    this.userTransaction = false
     await this.client.query(batch.join(';\n'))
   }
 
@@ -206,6 +214,8 @@ export class MysqlDriver implements Driver {
         this.deferred ||= wasDeferred
         throw new StatementFailure(i, st, err, errorLine(err, st))
       }
+      if (USER_BEGIN.test(st.sql)) this.userTransaction = true
+      else if (USER_END.test(st.sql) || IMPLICIT_COMMIT.test(st.sql)) this.userTransaction = false
       if (onStatement) await onStatement(i, st)
     }
   }

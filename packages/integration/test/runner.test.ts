@@ -1,7 +1,7 @@
 import { type Driver, LockTimeoutError, type LockHolder, createMigrator, directory, MigrationError, PlanError, ConnectionError, type Migrator } from '@mig/core'
 import { tempProject, testDialects, type TempProject } from '@mig/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DRIVERS } from './drivers.js'
+import { capabilitiesOf, DRIVERS } from './drivers.js'
 
 // Capability-gated cases are not registered at all on dialects they do not apply to (never reported as skipped).
 const notForThisDialect = (() => {}) as unknown as typeof it
@@ -153,6 +153,21 @@ for (const dialect of testDialects()) {
         '002:apply:ok',
       ])
       expect(log[1]!.error).toMatch(/resolved as applied \(was failed/)
+    })
+
+    itOn(!capabilitiesOf(dialect.name).transactionalDdl)('a script with its own transaction keeps it (non-transactional DDL)', async () => {
+      const { p, migrator } = setup((p) => ({
+        '001_tx.sql': `CREATE TABLE ${p}x (id INTEGER);\nSTART TRANSACTION;\nINSERT INTO ${p}x VALUES (1);\nINSERT INTO ${p}x VALUES (2);\nROLLBACK;\nBEGIN;\nINSERT INTO ${p}x VALUES (3);\nCOMMIT;\nINSERT INTO ${p}x VALUES (4);\n`,
+        '002_after.sql': `CREATE TABLE ${p}y (id INTEGER);\nINSERT INTO ${p}y VALUES (1);\n`,
+      }))
+      const r = await migrator.up()
+      expect(r.error?.message).toBeUndefined()
+      // the script's ROLLBACK undid its own inserts, nothing mig did committed them early
+      expect((await migrator.driver.query(`SELECT id FROM ${p}x ORDER BY id`)).map((x) => Number(x.id))).toEqual([3, 4])
+      const rows = await migrator.history.rows()
+      expect(rows.map((x) => `${x.version}:${x.status}:${x.statementIndex}`)).toEqual(['001:applied:null', '002:applied:null'])
+      const log = await migrator.history.readLog()
+      expect(log.map((l) => `${l.version}:${l.action}:${l.status}`)).toEqual(['001:apply:ok', '002:apply:ok'])
     })
 
     it('a migration modified after it was applied stops up', async () => {
