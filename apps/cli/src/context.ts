@@ -1,7 +1,7 @@
-import { resolve } from 'node:path'
-import { createMigrator, directory, loadConfig, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
+import { createMigrator, loadConfig, projectSources, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
+import { commandRunner, configHooks } from './hooks.js'
 import type { Output } from './output.js'
 
 /** Options every command accepts (SPEC: global flags). */
@@ -42,8 +42,7 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
   const config = await loadConfig({ file: options.config, cwd })
   const target = resolveTarget(config, { database: options.database, target: options.target })
   const lockTimeoutMs = parseDuration(options.lockTimeout, '--lock-timeout') ?? config.lockTimeoutMs
-  const sources = () =>
-    config.migrations.map((m) => directory(resolve(config.root, m), { label: m, ignore: config.ignore }))
+  const sources = () => projectSources(config.migrations, { root: config.root, ignore: config.ignore })
   let migrator: Migrator | undefined
   return {
     options,
@@ -61,6 +60,8 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
         historyTable: config.historyTable,
         lockTimeoutMs,
         env: target.env,
+        hooks: configHooks(config, target, out),
+        runCommand: commandRunner(config, target, out),
         ...extra,
       })
       return migrator
