@@ -1,7 +1,9 @@
+import { resolve as resolvePath } from 'node:path'
 import { createMigrator, loadConfig, projectSources, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
 import { commandRunner, configHooks } from './hooks.js'
+import { readVarsFile } from './vars-file.js'
 import type { Output } from './output.js'
 
 /** Options every command accepts (SPEC: global flags). */
@@ -54,6 +56,8 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
     async migrator(extra = {}) {
       if (migrator) return migrator
       const driver = await loadDriver(target.url, config.root)
+      const varsFile = options.vars ? resolvePath(cwd, options.vars) : target.vars
+      const vars = varsFile ? await readVarsFile(varsFile) : undefined
       migrator = createMigrator({
         driver,
         sources: sources(),
@@ -62,6 +66,7 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
         env: target.env,
         hooks: configHooks(config, target, out),
         runCommand: commandRunner(config, target, out),
+        ...(vars ? { vars } : {}),
         ...extra,
       })
       return migrator
