@@ -235,7 +235,7 @@ for (const dialect of DIALECTS) {
         expect(await withDriver(db.url, p.dir, (d) => d.query('SELECT COUNT(*) AS n FROM hook_audit'))).toEqual([{ n: 2 }])
         p.write({ 'migrations/3_bad.sql': 'INSERT INTO nowhere VALUES (1);' })
         expect(run(['up']).code).toBe(1)
-        expect(readFileSync(p.path('hooks.log'), 'utf8')).toMatch(/before_each 3 bad up dev\non_error 3 failed 3_bad \(.*3_bad\.sql:1\): no such table: nowhere\n$/)
+        expect(readFileSync(p.path('hooks.log'), 'utf8')).toMatch(/before_each 3 bad up dev\non_error 3 failed 3_bad \(.*3_bad\.sql:1\): .*nowhere.*\n$/)
       })
 
       it('a failing before_up stops the run before anything is applied (exit 1)', async () => {

@@ -75,6 +75,11 @@ export interface ImportHistoryOptions {
   /** The other tool's table, when not its default (`schema_migrations`, `flyway_schema_history`, `sqitch.changes`, `knex_migrations`). */
   table?: string
   description?: string
+  /**
+   * Where the other tool's table lives, when not in the target database (sqitch on SQLite keeps
+   * its registry in `sqitch.db`). A connected driver; default: the migrator's own.
+   */
+  reader?: Driver
 }
 
 /** A log entry as {@link Migrator.readLog} returns it: variables decoded. */
@@ -407,14 +412,15 @@ export class Migrator extends Emitter<MigratorEvents> {
     const importer = IMPORTERS[tool]
     if (!importer) throw new ImportError(tool, `cannot import from "${tool}" (known: ${Object.keys(IMPORTERS).join(', ')})`)
     const table = options.table ?? importer.defaultTable
-    if (table === this.history.table) {
+    if (table === this.history.table && !options.reader) {
       throw new ImportError(tool, `${tool} keeps its history in ${table}, which is also mig's history table`, {
         hint: 'set history_table = "mig_migrations" (any other name) in mig.toml, then run the import again',
       })
     }
     const migrations = await this.discover()
     return this.withLock(async (history, prepare) => {
-      const entries = await importer.read(this.driver, this.driver.dialect, table)
+      const reader = options.reader ?? this.driver
+      const entries = await importer.read(reader, reader.dialect, table)
       const match = matchImported(entries, migrations)
       const input = await this.planInput(history)
       const result = await this.recordAdopted(match.migrations, computeStatus(input), input.checksums, prepare, options.description ?? `imported from ${tool}`)

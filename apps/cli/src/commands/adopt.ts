@@ -1,6 +1,7 @@
 import type { AdoptResult, ImportTool, MigrationInfo } from '@mig/core'
 import { IMPORTERS } from '@mig/core'
 import type { CommandContext } from '../context.js'
+import { loadDriver } from '../driver-loader.js'
 import { EXIT, ExitError } from '../exit.js'
 
 /** Options of `mig adopt`. */
@@ -9,6 +10,7 @@ export interface AdoptCommandOptions {
   description?: string
   from?: string
   table?: string
+  historyUrl?: string
 }
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
@@ -24,11 +26,14 @@ export async function adoptCommand(ctx: CommandContext, versions: string[], opts
   if (versions.length && opts.all) throw new ExitError('pass versions or --all, not both', EXIT.usage)
   const migrator = await ctx.migrator()
   let result: AdoptResult
+  const reader = opts.historyUrl ? await loadDriver(opts.historyUrl, ctx.config.root) : undefined
   try {
+    await reader?.connect()
     result = opts.from
-      ? await migrator.importHistory(opts.from as ImportTool, { table: opts.table, description: opts.description })
+      ? await migrator.importHistory(opts.from as ImportTool, { table: opts.table, description: opts.description, reader })
       : await migrator.adopt({ versions, all: opts.all, description: opts.description })
   } finally {
+    await reader?.close()
     await migrator.close()
   }
   const { out } = ctx

@@ -85,6 +85,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--description <text>', 'why: kept in the log')
     .option('--from <tool>', 'import the history of dbmate, golang-migrate, flyway, sqitch or knex')
     .option('--table <name>', 'the other tool’s history table, when not its default')
+    .option('--history-url <url>', 'database holding the other tool’s table, when not the target (sqitch on SQLite: sqlite:./sqitch.db)')
     .action(action(adoptCommand))
 
   program
