@@ -66,6 +66,7 @@ function historyByVersion(input: PlanInput): Map<string, HistoryRow> {
 /** Compute the status of every migration on disk and every history row without a file. Pure. */
 export function computeStatus(input: PlanInput): StatusEntry[] {
   const applied = historyByVersion(input)
+  const rows = historyByVersion(input)
   const out: StatusEntry[] = []
   const newestApplied = [...applied.values()]
     .filter((h) => h.kind !== 'repeatable' && /^\d+$/.test(h.version) && h.status === 'applied')
@@ -77,7 +78,7 @@ export function computeStatus(input: PlanInput): StatusEntry[] {
     if (sum) base.checksum = sum
     if (!h) {
       if (m.draft) base.status = 'draft'
-      else if (m.kind === 'versioned' && newestApplied && compareVersions(m.version, newestApplied) < 0) base.outOfOrder = true
+      else if (m.kind === 'versioned' && newestApplied && compareVersions(m.version, newestApplied) < 0 && !dependenciesMet(m, rows)) base.outOfOrder = true
       out.push(base)
       continue
     }
@@ -107,6 +108,11 @@ export function computeStatus(input: PlanInput): StatusEntry[] {
     if (ra) return a.name < b.name ? -1 : 1
     return compareVersions(a.version, b.version)
   })
+}
+
+/** The migration declares dependencies and every one has an applied history row. */
+function dependenciesMet(m: Migration, rows: Map<string, HistoryRow>): boolean {
+  return m.depends.length > 0 && m.depends.every((d) => rows.get(d)?.status === 'applied')
 }
 
 /**
@@ -146,7 +152,7 @@ export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
     return [one.migration!]
   }
   if (!options.allowOutOfOrder) {
-    const ooo = versioned.filter((s) => s.outOfOrder && !dependenciesOnlyReason(s, applied))
+    const ooo = versioned.filter((s) => s.outOfOrder)
     if (ooo.length) {
       throw new PlanError(
         'out-of-order',
@@ -167,15 +173,6 @@ export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
 function appliedVersions(input: PlanInput): Set<string> {
   const scope = input.scope ?? 'shared'
   return new Set(input.history.filter((h) => h.scope === scope && h.status === 'applied').map((h) => h.version))
-}
-
-/**
- * A pending migration older than the newest applied one is not "out of order" when it declares
- * its dependencies and every one of them is applied: it needs nothing that came later.
- */
-function dependenciesOnlyReason(s: StatusEntry, applied: Set<string>): boolean {
-  const deps = s.migration?.depends ?? []
-  return deps.length > 0 && deps.every((d) => applied.has(d))
 }
 
 /** Every dependency of a planned migration is applied or planned before it; else a PlanError naming them. */

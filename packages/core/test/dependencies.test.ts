@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { directory, discover, type HistoryRow, type Migration, orderByDependencies, PlanError, planDown, planUp, ProjectError } from '../src/index.js'
+import { computeStatus, directory, discover, type HistoryRow, type Migration, orderByDependencies, PlanError, planDown, planUp, ProjectError } from '../src/index.js'
 
 let dirs: string[] = []
 function project(files: Record<string, string>): string {
@@ -84,6 +84,8 @@ describe('ordering and planning with dependencies', () => {
   it('an older pending migration whose dependencies are applied is not out of order', () => {
     const ms = [mig('1'), mig('2', { depends: ['1'] }), mig('3')]
     expect(ids(planUp(input(ms, [row('1'), row('3')])))).toEqual(['2'])
+    expect(computeStatus(input(ms, [row('1'), row('3')])).find((s) => s.version === '2')!.outOfOrder).toBeUndefined()
+    expect(computeStatus(input([mig('1'), mig('2'), mig('3')], [row('1'), row('3')])).find((s) => s.version === '2')!.outOfOrder).toBe(true)
   })
   it('an older pending migration without depends, or with an unapplied one, is refused', () => {
     expect(() => planUp(input([mig('1'), mig('2'), mig('3')], [row('1'), row('3')]))).toThrow(/older than the newest applied one: 2_m2/)

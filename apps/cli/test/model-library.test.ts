@@ -1,0 +1,135 @@
+import { code, createMigrator, directory, embedded, HookError, type HookContext, type Migration, type MigrationBody, type RenderContext } from '@mig/core'
+import { sqlite } from '@mig/driver-sqlite'
+import { tempProject, type TempProject } from '@mig/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+
+let projects: TempProject[] = []
+afterEach(() => {
+  for (const p of projects) p.cleanup()
+  projects = []
+})
+function project(files: Record<string, string>): TempProject {
+  const p = tempProject(files)
+  projects.push(p)
+  return p
+}
+
+describe('library API of the migration model', () => {
+  it('repeatables are driven by the rendered checksum: a change in variables or an included component re-applies them', async () => {
+    const p = project({
+      'migrations/1_items.sql': 'CREATE TABLE items (id int, price int);',
+      'migrations/R__cheap.sql.njk': 'DROP VIEW IF EXISTS cheap;\nCREATE VIEW cheap AS SELECT id FROM items WHERE price < {{ limit }} {{ include }};\n',
+    })
+    const state = { limit: 10, component: '' }
+    // a fake renderer standing in for @mig/templates: variables and a component are its inputs
+    const render = async (body: MigrationBody, _ctx: RenderContext) =>
+      (await body.read()).replace('{{ limit }}', String(state.limit)).replace('{{ include }}', state.component)
+    const make = () => createMigrator({ driver: sqlite({ url: `sqlite:${p.path('db.sqlite')}` }), sources: [directory(p.path('migrations'))], render })
+    const run = async () => {
+      const m = make()
+      try {
+        return (await m.up()).results.map((r) => r.migration.id)
+      } finally {
+        await m.close()
+      }
+    }
+    expect(await run()).toEqual(['1_items', 'R__cheap'])
+    expect(await run()).toEqual([])
+    state.limit = 20
+    expect(await run()).toEqual(['R__cheap'])
+    state.component = 'AND id > 0'
+    expect(await run()).toEqual(['R__cheap'])
+    expect(await run()).toEqual([])
+    const m = make()
+    const log = await m.readLog({ version: 'R__cheap' })
+    await m.close()
+    expect(log.map((e) => e.action)).toEqual(['apply', 'reapply', 'reapply'])
+    expect(log[1]!.sql).toContain('price < 20')
+    expect(log[2]!.sql).toContain('AND id > 0')
+  })
+
+  it('hooks are callbacks; before_up failing stops the run before anything is written', async () => {
+    const p = project({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);\n-- mig:down\nDROP TABLE a;', 'migrations/2_b.sql': 'CREATE TABLE b (id int);\n-- mig:down\nDROP TABLE b;' })
+    const calls: string[] = []
+    const record = (ctx: HookContext) => {
+      calls.push(`${ctx.hook}:${ctx.direction}:${ctx.migration?.id ?? ctx.migrations.map((m) => m.id).join(',')}:${ctx.env}`)
+    }
+    const driver = sqlite({ url: `sqlite:${p.path('db.sqlite')}` })
+    const m = createMigrator({
+      driver,
+      env: 'dev',
+      sources: [directory(p.path('migrations'))],
+      hooks: {
+        before_up: [record, async (ctx) => ctx.sql('CREATE TABLE IF NOT EXISTS hook_ran (x int);')],
+        before_each: record,
+        after_each: record,
+        after_up: record,
+        on_error: record,
+      },
+    })
+    expect((await m.up()).ok).toBe(true)
+    expect(await m.down()).toMatchObject({ ok: true })
+    await m.close()
+    expect(calls).toEqual([
+      'before_up:up:1_a,2_b:dev',
+      'before_each:up:1_a:dev',
+      'after_each:up:1_a:dev',
+      'before_each:up:2_b:dev',
+      'after_each:up:2_b:dev',
+      'after_up:up:1_a,2_b:dev',
+      'before_each:down:2_b:dev',
+      'after_each:down:2_b:dev',
+    ])
+    const p2 = project({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);' })
+    const m2 = createMigrator({
+      driver: sqlite({ url: `sqlite:${p2.path('db.sqlite')}` }),
+      sources: [directory(p2.path('migrations'))],
+      hooks: {
+        before_up: () => {
+          throw new Error('maintenance window closed')
+        },
+      },
+    })
+    await expect(m2.up()).rejects.toThrow(HookError)
+    await expect(m2.up()).rejects.toThrow('before_up hook failed: maintenance window closed')
+    expect(await m2.status()).toMatchObject([{ version: '1', status: 'pending' }])
+    expect(await m2.storedEnv()).toBeUndefined()
+    await m2.close()
+  })
+
+  it('code([...]) and embedded([...]) sources, with dependsOn; mask hides secrets in the log', async () => {
+    const p = project({ 'migrations/1_users.sql': "CREATE TABLE users (id int, token varchar(50));\nINSERT INTO users VALUES (1, 'tok_SECRET');" })
+    const body = (text: string): MigrationBody => ({ file: 'embedded', line: 1, template: false, read: async () => text })
+    const emb: Migration = { id: '3_orders', version: '3', name: 'orders', kind: 'versioned', source: '', path: 'embedded:3', up: body('CREATE TABLE orders (id int);'), down: body('DROP TABLE orders;'), verify: null, transaction: true, depends: [], draft: false, scope: 'shared' }
+    const m = createMigrator({
+      driver: sqlite({ url: `sqlite:${p.path('db.sqlite')}` }),
+      sources: [
+        directory(p.path('migrations'), { label: 'migrations' }),
+        code([
+          {
+            id: '2_backfill',
+            dependsOn: ['3'],
+            up: async (ctx) => {
+              await ctx.sql`INSERT INTO orders (id) VALUES (${7})`
+            },
+            down: async (ctx) => {
+              await ctx.query('DELETE FROM orders')
+            },
+          },
+        ]),
+        embedded([emb], 'bundle'),
+      ],
+      mask: (text) => text.replace(/tok_[A-Z]+/g, 'tok_***'),
+    })
+    const result = await m.up()
+    expect(result.results.map((r) => `${r.migration.id}@${r.migration.source}`)).toEqual(['1_users@migrations', '3_orders@bundle', '2_backfill@code'])
+    expect(await m.driver.query('SELECT id FROM orders')).toEqual([{ id: 7 }])
+    const log = await m.readLog()
+    expect(log[0]!.sql).toContain("VALUES (1, 'tok_***')")
+    expect(JSON.stringify(log)).not.toContain('tok_SECRET')
+    expect(log[2]!.sql).toBe('INSERT INTO orders (id) VALUES (?);')
+    await expect(m.down()).rejects.toThrow(/cannot roll back: 3_orders is needed by 2_backfill/)
+    expect((await m.down({ steps: 2 })).results.map((r) => r.migration.id)).toEqual(['2_backfill', '3_orders'])
+    await m.close()
+  })
+})
