@@ -8,8 +8,8 @@ const roots = ['packages', 'apps']
 const reports = roots.flatMap((r) => (existsSync(r) ? readdirSync(r).map((p) => join(r, p, '.test-results.json')) : []))
 for (const r of reports) rmSync(r, { force: true })
 
-const args = ['exec', 'turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)]
-const run = spawnSync('pnpm', args, { stdio: 'inherit' })
+const args = ['run', 'test', '--concurrency=1', ...process.argv.slice(2)]
+const run = spawnSync('turbo', args, { stdio: 'inherit' })
 
 let passed = 0
 let failed = 0

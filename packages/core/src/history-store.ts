@@ -96,6 +96,8 @@ export class HistoryStore {
   async ensure(): Promise<void> {
     const t = this.driver.dialect.types
     const i = (n: string) => this.driver.dialect.quoteIdent(n)
+    const dot = this.table.lastIndexOf('.')
+    if (dot > 0 && this.driver.ensureSchema) await this.driver.ensureSchema(this.table.slice(0, dot))
     await this.driver.query(
       `CREATE TABLE IF NOT EXISTS ${this.q(this.table)} (` +
         `${i('version')} ${t.key} NOT NULL, ${i('name')} ${t.key} NOT NULL, ${i('kind')} ${t.key} NOT NULL, ` +

@@ -109,6 +109,16 @@ export interface RunResult {
   durationMs: number
 }
 
+/** What {@link Migrator.resolve} or {@link Migrator.repair} did to one migration. */
+export interface ResolveResult {
+  version: string
+  name: string
+  /** The status the history row had (`failed` or `running`). */
+  previousStatus: HistoryRow['status']
+  /** `applied`: now recorded as applied; `rolled-back`: its row was removed, `up` will run it again. */
+  resolvedAs: 'applied' | 'rolled-back'
+}
+
 /** Options of {@link Migrator.up}. */
 export interface RunUpOptions extends UpOptions {
   dryRun?: boolean
@@ -330,12 +340,16 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   /** Revert applied migrations (the last one by default). See {@link RunDownOptions}. */
   async down(options: RunDownOptions = {}): Promise<RunResult> {
+    return this.planAndRun('down', (input) => planDown(input, options), options)
+  }
+
+  private async planAndRun(direction: 'up' | 'down', plan: (input: PlanInput) => Migration[], options: RunUpOptions): Promise<RunResult> {
     await loadCodeMigrations(await this.discover())
     return this.withLock(async (history, prepare) => {
       const started = now()
-      const plan = planDown(await this.planInput(history), options)
-      if (plan.length && !options.dryRun) await prepare()
-      return this.run('down', plan, options, started)
+      const migrations = plan(await this.planInput(history))
+      if (migrations.length && !options.dryRun) await prepare()
+      return this.run(direction, migrations, options, started)
     })
   }
 
@@ -453,6 +467,55 @@ export class Migrator extends Emitter<MigratorEvents> {
     const rows = await this.history.readLog(options.version)
     const secret = this.encryptionKey()
     return rows.map((r) => ({ ...r, variables: readLoggedVars(r.vars, { decrypt: options.decrypt, secret, entry: r.id }) }))
+  }
+
+  /**
+   * Clear the failed (or interrupted `running`) state of one migration after the database was fixed
+   * by hand: `applied` records it as applied with the current checksum of its file, `rolled-back`
+   * removes its row so `up` runs it again. Logged in the append-only log with action `resolve`.
+   * Throws {@link PlanError} when the migration is not in a failed state.
+   */
+  async resolve(version: string, as: 'applied' | 'rolled-back'): Promise<ResolveResult> {
+    await this.discover()
+    return this.withLock(async () => {
+      const row = (await this.history.rows()).find((h) => h.version === version && h.scope === this.scope)
+      if (!row) throw new PlanError('not-applied', `migration ${version} has no history row: nothing to resolve`, [version])
+      if (row.status === 'applied') throw new PlanError('other', `migration ${version} is applied, not failed: nothing to resolve`, [version])
+      const m = this.migrations?.find((x) => x.version === version)
+      const sum = m?.up ? checksum(await this.bodySql(m, m.up, 'up')) : row.checksum
+      const note = `resolved as ${as} (was ${row.status}${row.error ? `: ${row.error}` : ''})`.slice(0, 4000)
+      await this.driver.transaction(async (tx) => {
+        if (as === 'applied') {
+          await this.history.upsert(tx, { ...row, checksum: sum, status: 'applied', error: null, statementIndex: null, statementLine: null, appliedAt: new Date(), appliedBy: undefined })
+        } else {
+          await this.history.delete(tx, version, this.scope)
+        }
+        await this.history.log(tx, { version, name: row.name, action: 'resolve', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: sum })
+      })
+      return { version, name: row.name, previousStatus: row.status, resolvedAs: as }
+    })
+  }
+
+  /**
+   * Clear every failed or interrupted migration of this scope (like Flyway's repair): their rows are
+   * removed, so `up` runs them again once their files are fixed. Each is logged with action `repair`.
+   * Returns what was cleared (empty when nothing was failed).
+   */
+  async repair(): Promise<ResolveResult[]> {
+    await this.discover()
+    return this.withLock(async () => {
+      const failed = (await this.history.rows()).filter((h) => h.scope === this.scope && h.status !== 'applied')
+      const out: ResolveResult[] = []
+      for (const row of failed) {
+        const note = `repaired: cleared ${row.status} state${row.error ? ` (${row.error})` : ''}`.slice(0, 4000)
+        await this.driver.transaction(async (tx) => {
+          await this.history.delete(tx, row.version, this.scope)
+          await this.history.log(tx, { version: row.version, name: row.name, action: 'repair', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: row.checksum })
+        })
+        out.push({ version: row.version, name: row.name, previousStatus: row.status, resolvedAs: 'rolled-back' })
+      }
+      return out
+    })
   }
 
   private async run(direction: 'up' | 'down', plan: Migration[], options: { dryRun?: boolean; singleTransaction?: boolean }, started: number): Promise<RunResult> {
@@ -662,28 +725,32 @@ export class Migrator extends Emitter<MigratorEvents> {
       let lastDone = -1
       let lastLine = body?.line ?? 1
       try {
-        await this.history.upsert(this.driver, row('running', { error: direction === 'down' ? 'rolling back' : null }))
+        // History transitions are data changes: each commits whole even where DDL cannot, so a
+        // crash never leaves a migration's changes without a row that says so.
+        await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null })))
         await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
           lastDone = i
           lastLine = line
           this.emit('statement:start', { migration: mi, index: i + 1, line })
           await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
         }, ran)
-        if (direction === 'up') await this.history.upsert(this.driver, row('applied'))
-        else await this.history.delete(this.driver, m.version, this.scope)
-        await logOk(this.driver)
+        await this.driver.transaction(async (tx) => {
+          if (direction === 'up') await this.history.upsert(tx, row('applied'))
+          else await this.history.delete(tx, m.version, this.scope)
+          await logOk(tx)
+        })
       } catch (err) {
         const me = this.toMigrationError(m, direction, body, err)
         const failedIndex = me.statementIndex ?? lastDone + 2
         try {
-          await this.history.upsert(
-            this.driver,
+          await this.driver.transaction((tx) => this.history.upsert(
+            tx,
             row('failed', {
               error: `${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.message}`.slice(0, 4000),
               statementIndex: failedIndex,
               statementLine: me.line ?? lastLine,
             }),
-          )
+          ))
         } catch {
           // the connection is gone; the 'running' row already marks the migration as interrupted
         }

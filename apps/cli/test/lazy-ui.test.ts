@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { tempProject } from '@mig/test-utils'
+import { describe, expect, it } from 'vitest'
+import { BIN } from './helpers.js'
+
+const TRACE = fileURLToPath(new URL('./fixtures/trace-imports.mjs', import.meta.url))
+
+function traced(cwd: string, args: string[]) {
+  return spawnSync(process.execPath, ['--import', TRACE, BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } })
+}
+
+describe('Ink and React load only for a TTY', () => {
+  it('the tracer sees them when the UI module is imported (so the check below can fail)', () => {
+    const r = spawnSync(process.execPath, ['--import', TRACE, '-e', `import(${JSON.stringify(new URL('../dist/ui/run-view.js', import.meta.url).href)})`], { encoding: 'utf8' })
+    expect(r.stderr).toContain('LOADED ink')
+  })
+  for (const args of [['--version'], ['up', '--json'], ['up'], ['status']]) {
+    it(`mig ${args.join(' ')} does not load them`, () => {
+      const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+      try {
+        const r = traced(p.dir, args)
+        expect(r.status).toBe(0)
+        expect(r.stderr).not.toContain('LOADED')
+      } finally {
+        p.cleanup()
+      }
+    })
+  }
+})
