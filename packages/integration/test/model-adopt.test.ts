@@ -1,7 +1,7 @@
-import { tempProject, type TempProject } from '@mig/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
-import { DIALECTS, type TestDatabase, withDriver } from './dialects.js'
-import { mig, stable } from './helpers.js'
+import { randomName, testDialects } from '@mig/test-utils'
+import { describe, expect, it } from 'vitest'
+import { withDriver } from './cli.js'
+import { errors, logOf, mig, modelProjects, stable, statusOf } from './model-helpers.js'
 
 /**
  * The history tables each tool creates, exactly as the tool does (by dialect), and rows as it
@@ -35,14 +35,14 @@ const TOOLS: Record<string, Record<string, string[]>> = {
       "CREATE TABLE changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL UNIQUE, change TEXT NOT NULL, project TEXT NOT NULL REFERENCES projects(project) ON UPDATE CASCADE, note TEXT NOT NULL DEFAULT '', committed_at DATETIME NOT NULL DEFAULT(strftime('%Y-%m-%d %H:%M:%f')), committer_name TEXT NOT NULL, committer_email TEXT NOT NULL, planned_at DATETIME NOT NULL, planner_name TEXT NOT NULL, planner_email TEXT NOT NULL)",
     ],
     postgres: [
-      'CREATE SCHEMA sqitch',
-      'CREATE TABLE sqitch.projects (project TEXT PRIMARY KEY, uri TEXT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), creator_name TEXT NOT NULL, creator_email TEXT NOT NULL)',
-      "CREATE TABLE sqitch.changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL, change TEXT NOT NULL, project TEXT NOT NULL REFERENCES sqitch.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL DEFAULT '', committed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), committer_name TEXT NOT NULL, committer_email TEXT NOT NULL, planned_at TIMESTAMPTZ NOT NULL, planner_name TEXT NOT NULL, planner_email TEXT NOT NULL, UNIQUE(project, script_hash))",
+      'CREATE SCHEMA {s}',
+      'CREATE TABLE {s}.projects (project TEXT PRIMARY KEY, uri TEXT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), creator_name TEXT NOT NULL, creator_email TEXT NOT NULL)',
+      "CREATE TABLE {s}.changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL, change TEXT NOT NULL, project TEXT NOT NULL REFERENCES {s}.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL DEFAULT '', committed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), committer_name TEXT NOT NULL, committer_email TEXT NOT NULL, planned_at TIMESTAMPTZ NOT NULL, planner_name TEXT NOT NULL, planner_email TEXT NOT NULL, UNIQUE(project, script_hash))",
     ],
     mysql: [
-      'CREATE DATABASE IF NOT EXISTS sqitch',
-      'CREATE TABLE sqitch.projects (project VARCHAR(255) PRIMARY KEY, uri VARCHAR(255) NULL UNIQUE, created_at DATETIME(6) NOT NULL, creator_name VARCHAR(255) NOT NULL, creator_email VARCHAR(255) NOT NULL) ENGINE InnoDB',
-      "CREATE TABLE sqitch.changes (change_id VARCHAR(40) PRIMARY KEY, script_hash VARCHAR(40) NULL, `change` VARCHAR(255) NOT NULL, project VARCHAR(255) NOT NULL REFERENCES sqitch.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL, committed_at DATETIME(6) NOT NULL, committer_name VARCHAR(255) NOT NULL, committer_email VARCHAR(255) NOT NULL, planned_at DATETIME(6) NOT NULL, planner_name VARCHAR(255) NOT NULL, planner_email VARCHAR(255) NOT NULL, UNIQUE(project, script_hash)) ENGINE InnoDB",
+      'CREATE DATABASE {s}',
+      'CREATE TABLE {s}.projects (project VARCHAR(255) PRIMARY KEY, uri VARCHAR(255) NULL UNIQUE, created_at DATETIME(6) NOT NULL, creator_name VARCHAR(255) NOT NULL, creator_email VARCHAR(255) NOT NULL) ENGINE InnoDB',
+      "CREATE TABLE {s}.changes (change_id VARCHAR(40) PRIMARY KEY, script_hash VARCHAR(40) NULL, `change` VARCHAR(255) NOT NULL, project VARCHAR(255) NOT NULL REFERENCES {s}.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL, committed_at DATETIME(6) NOT NULL, committer_name VARCHAR(255) NOT NULL, committer_email VARCHAR(255) NOT NULL, planned_at DATETIME(6) NOT NULL, planner_name VARCHAR(255) NOT NULL, planner_email VARCHAR(255) NOT NULL, UNIQUE(project, script_hash)) ENGINE InnoDB",
     ],
   },
   knex: {
@@ -63,10 +63,10 @@ const ROWS: Record<string, string[]> = {
     "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (4, NULL, 'views', 'SQL', 'R__views.sql', 1, 'me', 5, true)",
   ],
   sqitch: [
-    "INSERT INTO {s}projects (project, created_at, creator_name, creator_email) VALUES ('app', '2024-01-01 00:00:00', 'me', 'me@x')",
-    "INSERT INTO {s}changes (change_id, script_hash, change, project, note, committed_at, committer_name, committer_email, planned_at, planner_name, planner_email) VALUES ('a1', 'h1', 'users', 'app', '', '2024-01-01 00:00:01', 'me', 'me@x', '2024-01-01 00:00:00', 'me', 'me@x')",
-    "INSERT INTO {s}changes (change_id, script_hash, change, project, note, committed_at, committer_name, committer_email, planned_at, planner_name, planner_email) VALUES ('a2', 'h2', 'email', 'app', '', '2024-01-01 00:00:02', 'me', 'me@x', '2024-01-01 00:00:00', 'me', 'me@x')",
-    "INSERT INTO {s}changes (change_id, script_hash, change, project, note, committed_at, committer_name, committer_email, planned_at, planner_name, planner_email) VALUES ('a3', 'h3', 'legacy_thing', 'app', '', '2024-01-01 00:00:03', 'me', 'me@x', '2024-01-01 00:00:00', 'me', 'me@x')",
+    "INSERT INTO {s}.projects (project, created_at, creator_name, creator_email) VALUES ('app', '2024-01-01 00:00:00', 'me', 'me@x')",
+    "INSERT INTO {s}.changes (change_id, script_hash, {change}, project, note, committed_at, committer_name, committer_email, planned_at, planner_name, planner_email) VALUES ('a1', 'h1', 'users', 'app', '', '2024-01-01 00:00:01', 'me', 'me@x', '2024-01-01 00:00:00', 'me', 'me@x')",
+    "INSERT INTO {s}.changes (change_id, script_hash, {change}, project, note, committed_at, committer_name, committer_email, planned_at, planner_name, planner_email) VALUES ('a2', 'h2', 'email', 'app', '', '2024-01-01 00:00:02', 'me', 'me@x', '2024-01-01 00:00:00', 'me', 'me@x')",
+    "INSERT INTO {s}.changes (change_id, script_hash, {change}, project, note, committed_at, committer_name, committer_email, planned_at, planner_name, planner_email) VALUES ('a3', 'h3', 'legacy_thing', 'app', '', '2024-01-01 00:00:03', 'me', 'me@x', '2024-01-01 00:00:00', 'me', 'me@x')",
   ],
   knex: ["INSERT INTO knex_migrations (name, batch, migration_time) VALUES ('20240101000001_users.js', 1, '2024-01-01 00:00:00'), ('20240101000002_email.ts', 1, '2024-01-01 00:00:00'), ('20230101000000_old.js', 1, '2024-01-01 00:00:00')"],
 }
@@ -86,32 +86,19 @@ const PROJECT = {
   'migrations/20240101000003_orders.sql': 'CREATE TABLE orders (id int);\n-- mig:down\nDROP TABLE orders;',
 }
 
-for (const dialect of DIALECTS) {
+for (const dialect of testDialects()) {
   describe(`adopt, import, env and log on ${dialect.name}`, () => {
-    let cleanups: (() => Promise<void> | void)[] = []
-    afterEach(async () => {
-      for (const c of cleanups.reverse()) await c()
-      cleanups = []
-    })
-    async function setup(files: Record<string, string> = PROJECT): Promise<{ p: TempProject; db: TestDatabase; run: (args: string[], env?: Record<string, string | undefined>) => ReturnType<typeof mig> }> {
-      const p = tempProject(files)
-      const db = await dialect.database(p)
-      cleanups.push(() => p.cleanup(), () => db.drop())
-      return { p, db, run: (args, env) => mig(p.dir, [...args, '--database', db.url], env) }
-    }
-    const statusOf = (run: (a: string[]) => ReturnType<typeof mig>) =>
-      Object.fromEntries((JSON.parse(run(['status', '--json']).stdout).migrations as { version: string; status: string }[]).map((m) => [m.version, m.status]))
-    const logOf = (run: (a: string[], env?: Record<string, string | undefined>) => ReturnType<typeof mig>, args: string[] = [], env: Record<string, string | undefined> = {}) =>
-      JSON.parse(run(['log', ...args, '--json'], env).stdout).entries as { action: string; version: string; status: string; sql: string | null; note: string | null; appliedBy: string; host: string; durationMs: number; variables: { names: string[]; encrypted: boolean; values?: Record<string, unknown> } | null; error: string | null }[]
+    const projects = modelProjects(dialect)
+    const setup = (files: Record<string, string> = PROJECT) => projects(files)
 
     it('adopt <version...> records without running, with who and why; up then applies the rest', async () => {
-      const { p, db, run } = await setup()
+      const { url, run } = await setup()
       const r = run(['adopt', '20240101000001', '20240101000002', '--description', 'created by hand in 2023'], { MIG_ACTOR: 'ci-bot' })
       expect(r.code).toBe(0)
       expect(r.stdout).toBe('Adopted 20240101000001_users\nAdopted 20240101000002_email\nAdopted 2 migrations\n')
       expect(statusOf(run)).toEqual({ '20240101000001': 'adopted', '20240101000002': 'adopted', '20240101000003': 'pending' })
       // nothing ran: the tables do not exist
-      await expect(withDriver(db.url, p.dir, (d) => d.query('SELECT * FROM users'))).rejects.toThrow()
+      await expect(withDriver(dialect.name, url, (d) => d.query('SELECT * FROM users'))).rejects.toThrow()
       const log = logOf(run)
       expect(log).toHaveLength(2)
       expect(log[0]).toMatchObject({ action: 'adopt', version: '20240101000001', status: 'ok', note: 'created by hand in 2023', sql: null })
@@ -120,7 +107,7 @@ for (const dialect of DIALECTS) {
       expect(run(['adopt', '20240101000001']).stdout).toBe('Already applied: 20240101000001_users\nAdopted 0 migrations\n')
       const bad = run(['adopt', '20990101000000'])
       expect(bad.code).toBe(2)
-      expect(bad.stderr).toContain('no migration has version 20990101000000')
+      expect(errors(bad)).toContain('no migration has version 20990101000000')
       expect(run(['adopt']).code).toBe(2)
     })
 
@@ -133,58 +120,69 @@ for (const dialect of DIALECTS) {
 
     for (const tool of Object.keys(TOOLS)) {
       it(`adopt --from ${tool} imports the history that ${tool} left`, async () => {
-        const { p, db, run } = await setup()
-        let url = db.url
+        const { p, url: target, run } = await setup()
+        let url = target
         const extra: string[] = []
+        // sqitch's registry: schema `sqitch` on PostgreSQL; on MySQL a database of its own (unique
+        // here, since the server is shared); on SQLite a separate file next to the database
+        let registry = 'sqitch'
         if (tool === 'sqitch' && dialect.name === 'sqlite') {
-          // sqitch keeps its SQLite registry in a separate file next to the database
           url = `sqlite:${p.path('sqitch.db')}`
+          registry = 'main'
           extra.push('--history-url', url, '--table', 'changes')
+        } else if (tool === 'sqitch' && dialect.name === 'mysql') {
+          registry = randomName('sqitch')
+          extra.push('--table', `${registry}.changes`)
         }
-        const schema = tool === 'sqitch' && dialect.name !== 'sqlite' ? 'sqitch.' : ''
-        await withDriver(url, p.dir, async (d) => {
-          for (const sql of [...TOOLS[tool]![dialect.name]!, ...ROWS[tool]!]) await d.query(sql.replaceAll('{s}', schema))
-        })
+        const fill = (sql: string) => sql.replaceAll('{s}', registry).replaceAll('{change}', dialect.name === 'mysql' ? '`change`' : 'change')
+        try {
+          await withDriver(dialect.name, url, async (d) => {
+            for (const sql of [...TOOLS[tool]![dialect.name]!, ...ROWS[tool]!]) await d.query(fill(sql))
+          })
+          await runImport()
+        } finally {
+          if (registry !== 'sqitch' && registry !== 'main') await withDriver(dialect.name, target, (d) => d.query(`DROP DATABASE IF EXISTS ${registry}`))
+        }
+        async function runImport() {
         const r = run(['adopt', '--from', tool, ...extra])
         expect(r.stdout).toContain('Adopted 20240101000001_users\nAdopted 20240101000002_email\n')
         expect(r.stdout).toContain(`Adopted 2 migrations from ${tool}`)
         if (UNMATCHED[tool]) {
-          expect(r.stderr).toContain(UNMATCHED[tool])
+          expect(errors(r)).toContain(UNMATCHED[tool])
           expect(r.code).toBe(1)
         } else expect(r.code).toBe(0)
         if (tool === 'flyway') expect(r.stdout).toContain('Skipped R__views.sql: repeatable: mig up applies it again')
         expect(statusOf(run)).toEqual({ '20240101000001': 'adopted', '20240101000002': 'adopted', '20240101000003': 'pending' })
         expect(logOf(run)[0]).toMatchObject({ action: 'adopt', note: `imported from ${tool}` })
         expect(stable(run(['up']).stdout)).toBe('Applying 20240101000003_orders... done (Xms)\nApplied 1 migration\n')
+        }
       })
     }
 
     it('golang-migrate: a dirty version is reported, not adopted; a tool table sharing mig’s name is refused', async () => {
-      const { p, db, run } = await setup()
-      await withDriver(db.url, p.dir, async (d) => {
+      const { p, url, run } = await setup()
+      await withDriver(dialect.name, url, async (d) => {
         for (const sql of TOOLS['golang-migrate']![dialect.name]!) await d.query(sql)
         await d.query('INSERT INTO schema_migrations (version, dirty) VALUES (20240101000002, true)')
       })
       const r = run(['adopt', '--from', 'golang-migrate'])
       expect(r.code).toBe(1)
-      expect(r.stderr).toContain('golang-migrate left version 20240101000002 dirty')
-      const same = mig(p.dir, ['adopt', '--from', 'dbmate', '--database', db.url, '--config', p.path('none.toml')])
-      expect(same.code).toBe(2)
+      expect(errors(r)).toContain('golang-migrate left version 20240101000002 dirty')
       p.write({ 'plain.toml': '' })
-      const clash = mig(p.dir, ['adopt', '--from', 'dbmate', '--database', db.url, '--config', p.path('plain.toml')])
+      const clash = mig(p.dir, ['adopt', '--from', 'dbmate', '--database', url, '--config', p.path('plain.toml')])
       expect(clash.code).toBe(2)
-      expect(clash.stderr).toContain("dbmate keeps its history in schema_migrations, which is also mig's history table")
+      expect(errors(clash)).toContain("dbmate keeps its history in schema_migrations, which is also mig's history table")
     })
 
     it('a missing tool table is a clear error, exit 2', async () => {
       const { run } = await setup()
       const r = run(['adopt', '--from', 'flyway'])
       expect(r.code).toBe(2)
-      expect(r.stderr).toContain('cannot read the flyway history table flyway_schema_history')
+      expect(errors(r)).toContain('cannot read the flyway history table flyway_schema_history')
     })
 
     it('the log records SQL, variable names or encrypted values, who, host, duration; --decrypt needs the right key', async () => {
-      const { p, run } = await setup({ ...PROJECT, 'vars.toml': 'api_key = "s3cret-value"\nregion = "eu"\n' })
+      const { run } = await setup({ ...PROJECT, 'vars.toml': 'api_key = "s3cret-value"\nregion = "eu"\n' })
       expect(run(['up', '--vars', 'vars.toml', '1'], { MIG_ENCRYPTION_KEY: undefined }).code).toBe(0)
       expect(run(['up', '--vars', 'vars.toml'], { MIG_ENCRYPTION_KEY: 'correct horse' }).code).toBe(0)
       const plain = logOf(run)
@@ -198,10 +196,10 @@ for (const dialect of DIALECTS) {
       expect(decrypted[0]!.variables!.values).toEqual({ api_key: 's3cret-value', region: 'eu' })
       const wrong = run(['log', '--decrypt'], { MIG_ENCRYPTION_KEY: 'wrong' })
       expect(wrong.code).toBe(2)
-      expect(wrong.stderr).toContain('wrong MIG_ENCRYPTION_KEY: cannot decrypt the variables of log entry')
+      expect(errors(wrong)).toContain('wrong MIG_ENCRYPTION_KEY: cannot decrypt the variables of log entry')
       const none = run(['log', '--decrypt'], { MIG_ENCRYPTION_KEY: undefined })
       expect(none.code).toBe(2)
-      expect(none.stderr).toContain('--decrypt needs MIG_ENCRYPTION_KEY')
+      expect(errors(none)).toContain('--decrypt needs MIG_ENCRYPTION_KEY')
       const table = run(['log']).stdout.split('\n')
       expect(table[0]).toMatch(/^ID\s+AT\s+ACTION\s+VERSION\s+NAME\s+STATUS\s+BY\s+HOST\s+DURATION\s+VARS$/)
       expect(table[2]).toMatch(/apply\s+20240101000002\s+email\s+ok\s+.*api_key, region \(encrypted\)$/)
@@ -209,7 +207,6 @@ for (const dialect of DIALECTS) {
       expect(one).toContain('#1 apply 20240101000001_users (ok)\nCREATE TABLE users (id int);')
       expect(run(['down'], { MIG_ENCRYPTION_KEY: undefined }).code).toBe(0)
       expect(logOf(run).at(-1)).toMatchObject({ action: 'revert', version: '20240101000003', sql: 'DROP TABLE orders;' })
-      void p
     })
 
     it('env guard: every writing command refuses a mismatch; env set needs --confirm', async () => {
@@ -219,13 +216,13 @@ for (const dialect of DIALECTS) {
       for (const args of [['up'], ['down'], ['adopt', '20240101000002'], ['adopt', '--from', 'dbmate'], ['fresh', '--confirm']]) {
         const r = run(args)
         expect(r.code, args.join(' ')).toBe(2)
-        expect(r.stderr, args.join(' ')).toContain('this database says it is production; your target says dev')
+        expect(errors(r), args.join(' ')).toContain('this database says it is production; your target says dev')
       }
       expect(statusOf((a) => run([...a, '--target', 'prod']))).toMatchObject({ '20240101000001': 'applied', '20240101000002': 'pending' })
       const noConfirm = run(['env', 'set', 'dev'])
       expect(noConfirm.code).toBe(2)
-      expect(noConfirm.stderr).toContain('from production to dev needs --confirm')
-      expect(noConfirm.stderr).toContain('hint: mig env set dev --confirm')
+      expect(errors(noConfirm)).toContain('from production to dev needs --confirm')
+      expect(errors(noConfirm)).toContain('hint: mig env set dev --confirm')
       expect(run(['env', 'set', 'dev', '--confirm']).stdout).toBe('Database env changed from production to dev\n')
       expect(run(['env']).stdout).toContain('env dev')
       expect(run(['up']).code).toBe(0)

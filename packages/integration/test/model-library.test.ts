@@ -1,22 +1,15 @@
 import { code, createMigrator, directory, embedded, HookError, type HookContext, type Migration, type MigrationBody, type RenderContext } from '@mig/core'
-import { sqlite } from '@mig/driver-sqlite'
-import { tempProject, type TempProject } from '@mig/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
+import { testDialects } from '@mig/test-utils'
+import { describe, expect, it } from 'vitest'
+import { DRIVERS } from './drivers.js'
+import { modelProjects } from './model-helpers.js'
 
-let projects: TempProject[] = []
-afterEach(() => {
-  for (const p of projects) p.cleanup()
-  projects = []
-})
-function project(files: Record<string, string>): TempProject {
-  const p = tempProject(files)
-  projects.push(p)
-  return p
-}
+for (const dialect of testDialects()) describe(`library API of the migration model on ${dialect.name}`, () => {
+  const projects = modelProjects(dialect)
+  const driver = (url: string) => DRIVERS[dialect.name](url)
 
-describe('library API of the migration model', () => {
   it('repeatables are driven by the rendered checksum: a change in variables or an included component re-applies them', async () => {
-    const p = project({
+    const { p, url } = await projects({
       'migrations/1_items.sql': 'CREATE TABLE items (id int, price int);',
       'migrations/R__cheap.sql.njk': 'DROP VIEW IF EXISTS cheap;\nCREATE VIEW cheap AS SELECT id FROM items WHERE price < {{ limit }} {{ include }};\n',
     })
@@ -24,7 +17,7 @@ describe('library API of the migration model', () => {
     // a fake renderer standing in for @mig/templates: variables and a component are its inputs
     const render = async (body: MigrationBody, _ctx: RenderContext) =>
       (await body.read()).replace('{{ limit }}', String(state.limit)).replace('{{ include }}', state.component)
-    const make = () => createMigrator({ driver: sqlite({ url: `sqlite:${p.path('db.sqlite')}` }), sources: [directory(p.path('migrations'))], render })
+    const make = () => createMigrator({ driver: driver(url), sources: [directory(p.path('migrations'))], render })
     const run = async () => {
       const m = make()
       try {
@@ -49,14 +42,13 @@ describe('library API of the migration model', () => {
   })
 
   it('hooks are callbacks; before_up failing stops the run before anything is written', async () => {
-    const p = project({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);\n-- mig:down\nDROP TABLE a;', 'migrations/2_b.sql': 'CREATE TABLE b (id int);\n-- mig:down\nDROP TABLE b;' })
+    const { p, url } = await projects({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);\n-- mig:down\nDROP TABLE a;', 'migrations/2_b.sql': 'CREATE TABLE b (id int);\n-- mig:down\nDROP TABLE b;' })
     const calls: string[] = []
     const record = (ctx: HookContext) => {
       calls.push(`${ctx.hook}:${ctx.direction}:${ctx.migration?.id ?? ctx.migrations.map((m) => m.id).join(',')}:${ctx.env}`)
     }
-    const driver = sqlite({ url: `sqlite:${p.path('db.sqlite')}` })
     const m = createMigrator({
-      driver,
+      driver: driver(url),
       env: 'dev',
       sources: [directory(p.path('migrations'))],
       hooks: {
@@ -80,10 +72,10 @@ describe('library API of the migration model', () => {
       'before_each:down:2_b:dev',
       'after_each:down:2_b:dev',
     ])
-    const p2 = project({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);' })
+    const p2 = await projects({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);' })
     const m2 = createMigrator({
-      driver: sqlite({ url: `sqlite:${p2.path('db.sqlite')}` }),
-      sources: [directory(p2.path('migrations'))],
+      driver: driver(p2.url),
+      sources: [directory(p2.p.path('migrations'))],
       hooks: {
         before_up: () => {
           throw new Error('maintenance window closed')
@@ -98,11 +90,11 @@ describe('library API of the migration model', () => {
   })
 
   it('code([...]) and embedded([...]) sources, with dependsOn; mask hides secrets in the log', async () => {
-    const p = project({ 'migrations/1_users.sql': "CREATE TABLE users (id int, token varchar(50));\nINSERT INTO users VALUES (1, 'tok_SECRET');" })
+    const { p, url } = await projects({ 'migrations/1_users.sql': "CREATE TABLE users (id int, token varchar(50));\nINSERT INTO users VALUES (1, 'tok_SECRET');" })
     const body = (text: string): MigrationBody => ({ file: 'embedded', line: 1, template: false, read: async () => text })
     const emb: Migration = { id: '3_orders', version: '3', name: 'orders', kind: 'versioned', source: '', path: 'embedded:3', up: body('CREATE TABLE orders (id int);'), down: body('DROP TABLE orders;'), verify: null, transaction: true, depends: [], draft: false, scope: 'shared' }
     const m = createMigrator({
-      driver: sqlite({ url: `sqlite:${p.path('db.sqlite')}` }),
+      driver: driver(url),
       sources: [
         directory(p.path('migrations'), { label: 'migrations' }),
         code([
@@ -123,7 +115,7 @@ describe('library API of the migration model', () => {
     })
     const result = await m.up()
     expect(result.results.map((r) => `${r.migration.id}@${r.migration.source}`)).toEqual(['1_users@migrations', '3_orders@bundle', '2_backfill@code'])
-    expect(await m.driver.query('SELECT id FROM orders')).toEqual([{ id: 7 }])
+    expect((await m.driver.query('SELECT id FROM orders')).map((r) => Number(r.id))).toEqual([7])
     const log = await m.readLog()
     expect(log[0]!.sql).toContain("VALUES (1, 'tok_***')")
     expect(JSON.stringify(log)).not.toContain('tok_SECRET')
