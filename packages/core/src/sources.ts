@@ -26,14 +26,16 @@ export function isPattern(entry: string): boolean {
 
 /**
  * One source per entry of `migrations = [...]`: a glob pattern (`modules/*\/migrations`) when it
- * has glob characters; a folder when a folder of that name exists under the root or the entry
- * starts with `.` or `/`; otherwise an npm package name (`@acme/auth-migrations`).
+ * has glob characters; a scoped npm package (`@acme/auth-migrations`); a folder when a folder of
+ * that name exists under the root; an unscoped npm package when one of that name is installed;
+ * otherwise a folder (which reports that it cannot be read).
  */
 export function projectSources(entries: string[], options: ProjectSourceOptions): MigrationSource[] {
   return entries.map((entry) => {
     if (isPattern(entry)) return globSource(entry, options)
     const path = resolve(options.root, entry)
-    if (!PACKAGE_NAME.test(entry) || entry.startsWith('.') || existsSync(path)) return directory(path, { label: entry, ignore: options.ignore })
+    if (entry.startsWith('@') && PACKAGE_NAME.test(entry)) return packageSource(entry, options)
+    if (!PACKAGE_NAME.test(entry) || existsSync(path) || !resolvePackage(entry, options.root)) return directory(path, { label: entry, ignore: options.ignore })
     return packageSource(entry, options)
   })
 }
