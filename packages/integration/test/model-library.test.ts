@@ -1,4 +1,4 @@
-import { code, createMigrator, directory, embedded, HookError, type HookContext, type Migration, type MigrationBody, type RenderContext } from '@mig/core'
+import { code, createMigrator, directory, embedded, EnvironmentError, HookError, type HookContext, type Migration, type MigrationBody, type RenderContext } from '@mig/core'
 import { testDialects } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
 import { DRIVERS } from './drivers.js'
@@ -123,5 +123,20 @@ for (const dialect of testDialects()) describe(`library API of the migration mod
     await expect(m.down()).rejects.toThrow(/cannot roll back: 3_orders is needed by 2_backfill/)
     expect((await m.down({ steps: 2 })).results.map((r) => r.migration.id)).toEqual(['2_backfill', '3_orders'])
     await m.close()
+  })
+
+  it('the env guard covers adopt, resolve and repair too', async () => {
+    const { p, url } = await projects({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);', 'migrations/2_b.sql': 'CREATE TABLE b (id int);' })
+    const make = (env: string) => createMigrator({ driver: driver(url), env, sources: [directory(p.path('migrations'))] })
+    const prod = make('production')
+    expect((await prod.up({ steps: 1 })).ok).toBe(true)
+    await prod.close()
+    const dev = make('dev')
+    await expect(dev.adopt({ versions: ['2'] })).rejects.toThrow(EnvironmentError)
+    await expect(dev.resolve('1', 'applied')).rejects.toThrow('this database says it is production; your target says dev')
+    await expect(dev.repair()).rejects.toThrow(EnvironmentError)
+    await expect(dev.down()).rejects.toThrow(EnvironmentError)
+    expect((await dev.status()).map((s) => s.status)).toEqual(['applied', 'pending'])
+    await dev.close()
   })
 })
