@@ -139,4 +139,35 @@ for (const dialect of testDialects()) describe(`library API of the migration mod
     expect((await dev.status()).map((s) => s.status)).toEqual(['applied', 'pending'])
     await dev.close()
   })
+
+  it('a failing after_each fails the run but keeps what was applied; a failing on_error is a warning', async () => {
+    const { p, url } = await projects({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);', 'migrations/2_b.sql': 'CREATE TABLE b (id int);' })
+    const warnings: string[] = []
+    const m = createMigrator({
+      driver: driver(url),
+      sources: [directory(p.path('migrations'))],
+      hooks: {
+        after_each: (ctx) => {
+          if (ctx.migration?.version === '1') throw new Error('notify failed')
+        },
+        on_error: () => {
+          throw new Error('pager down')
+        },
+      },
+    })
+    m.on('warning', (w) => warnings.push(w.message))
+    const r = await m.up()
+    expect(r.ok).toBe(false)
+    expect(r.results.map((x) => `${x.migration.id}:${x.status}`)).toEqual(['1_a:applied'])
+    expect(r.error?.message).toContain('after_each hook failed for 1_a: notify failed')
+    expect((await m.status()).map((s) => s.status)).toEqual(['applied', 'pending'])
+    p.write({ 'migrations/3_bad.sql': 'INSERT INTO nowhere VALUES (1);' })
+    const m2 = createMigrator({ driver: driver(url), sources: [directory(p.path('migrations'))], hooks: { on_error: () => { throw new Error('pager down') } } })
+    m2.on('warning', (w) => warnings.push(w.message))
+    const r2 = await m2.up()
+    expect(r2.results.map((x) => `${x.migration.id}:${x.status}`)).toEqual(['2_b:applied', '3_bad:failed'])
+    expect(warnings.filter((w) => w.includes('on_error hook failed for 3_bad: pager down'))).toHaveLength(1)
+    await m.close()
+    await m2.close()
+  })
 })
