@@ -152,11 +152,24 @@ export class HistoryStore {
     await exec.query(`DELETE FROM ${this.q(this.table)} WHERE version = ? AND scope = ?`, [version, scope])
   }
 
-  /** Append to the log. */
+  /**
+   * Add the `note` column to a log table created before it existed. Call outside a transaction
+   * (a failed probe would abort a PostgreSQL transaction). Idempotent.
+   */
+  async ensureLogColumns(): Promise<void> {
+    try {
+      await this.driver.query(`SELECT note FROM ${this.q(this.logTable)} WHERE 1 = 0`)
+    } catch {
+      await this.driver.query(`ALTER TABLE ${this.q(this.logTable)} ADD ${this.driver.dialect.quoteIdent('note')} ${this.driver.dialect.types.text}`)
+    }
+  }
+
+  /** Append to the log. Entries without a note do not touch the `note` column (tables from before it). */
   async log(exec: QueryExecutor, e: LogEntry): Promise<void> {
+    const note = e.note ?? null
     await exec.query(
-      `INSERT INTO ${this.q(this.logTable)} (version, name, action, status, scope, checksum, sql_text, vars, error, applied_by, host, at, duration_ms, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [e.version, e.name, e.action, e.status, e.scope, e.checksum, e.sql, e.vars, e.error, currentActor(), hostname(), new Date(), Math.round(e.durationMs), e.note ?? null],
+      `INSERT INTO ${this.q(this.logTable)} (version, name, action, status, scope, checksum, sql_text, vars, error, applied_by, host, at, duration_ms${note === null ? '' : ', note'}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${note === null ? '' : ', ?'})`,
+      [e.version, e.name, e.action, e.status, e.scope, e.checksum, e.sql, e.vars, e.error, currentActor(), hostname(), new Date(), Math.round(e.durationMs), ...(note === null ? [] : [note])],
     )
   }
 

@@ -407,6 +407,7 @@ export class Migrator extends Emitter<MigratorEvents> {
     }
     if (!todo.length) return result
     await prepare()
+    if (note !== null) await this.history.ensureLogColumns()
     await this.driver.transaction(async (tx) => {
       for (const m of todo) {
         const sum = checksums.get(m.id) ?? ''
@@ -451,6 +452,7 @@ export class Migrator extends Emitter<MigratorEvents> {
   async setEnv(env: string): Promise<{ previous: string | undefined }> {
     await this.connect()
     await this.history.ensure()
+    await this.history.ensureLogColumns()
     const previous = await this.history.getMeta('env')
     await this.history.setMeta('env', env)
     await this.history.log(this.driver, { version: '', name: '', action: 'env', status: 'ok', sql: null, vars: null, error: null, durationMs: 0, scope: this.scope, checksum: null, note: `env ${previous ?? '(none)'} -> ${env}` })

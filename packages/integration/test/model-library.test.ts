@@ -170,4 +170,14 @@ for (const dialect of testDialects()) describe(`library API of the migration mod
     await m.close()
     await m2.close()
   })
+
+  it('a log table from before the note column gets it when a note is first written', async () => {
+    const { p, url } = await projects({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);', 'migrations/2_b.sql': 'CREATE TABLE b (id int);' })
+    const m = createMigrator({ driver: driver(url), sources: [directory(p.path('migrations'))] })
+    expect((await m.up({ steps: 1 })).ok).toBe(true)
+    await m.driver.query('ALTER TABLE schema_migrations_log DROP COLUMN note')
+    expect((await m.adopt({ versions: ['2'], description: 'made by hand' })).adopted.map((x) => x.id)).toEqual(['2_b'])
+    expect((await m.readLog()).map((e) => `${e.action}:${e.note}`)).toEqual(['apply:null', 'adopt:made by hand'])
+    await m.close()
+  })
 })
