@@ -40,8 +40,11 @@ export interface MigratorOptions {
   hooks?: MigratorHooks
   /** Runs `-- mig:run <command>` lines of no-transaction migrations. Without it such lines fail the migration. */
   runCommand?: RunCommand
-  /** Masks secrets in SQL (and errors) before they are written to the log. Default: none. */
-  mask?: (text: string) => string
+  /**
+   * Masks secrets in SQL (and errors) before they are written to the log, e.g.
+   * `(t) => renderer.maskSecrets(t)` from `@mig/templates`. Default: none.
+   */
+  redact?: (text: string) => string
   /**
    * Secret the variables in the log are encrypted with (AES-256-GCM). Default: `MIG_ENCRYPTION_KEY`
    * from the environment; without one, only variable names are logged.
@@ -775,7 +778,7 @@ export class Migrator extends Emitter<MigratorEvents> {
   private loggedSql(sql: string | undefined, ran: string[]): string | null {
     const text = sql ?? (ran.length ? ran.map((s) => `${s.trim().replace(/;$/, '')};`).join('\n') : undefined)
     if (text === undefined) return null
-    return this.options.mask ? this.options.mask(text) : text
+    return this.redactText(text)
   }
 
   private qHistory(): string {
@@ -783,6 +786,10 @@ export class Migrator extends Emitter<MigratorEvents> {
       .split('.')
       .map((p) => this.driver.dialect.quoteIdent(p))
       .join('.')
+  }
+
+  private redactText(text: string): string {
+    return this.options.redact ? this.options.redact(text) : text
   }
 
   private varNames(): string | null {
@@ -813,9 +820,9 @@ export class Migrator extends Emitter<MigratorEvents> {
           name: m.name,
           action: direction === 'up' ? 'apply' : 'revert',
           status: 'failed',
-          sql: sql === undefined ? null : this.options.mask ? this.options.mask(sql) : sql,
+          sql: sql === undefined ? null : this.redactText(sql),
           vars: this.varNames(),
-          error: this.options.mask ? this.options.mask(error.message) : error.message,
+          error: this.redactText(error.message),
           durationMs,
           scope: this.scope,
           checksum: null,

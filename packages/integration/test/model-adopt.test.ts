@@ -225,6 +225,7 @@ for (const dialect of testDialects()) {
       expect(errors(noConfirm)).toContain('hint: mig env set dev --confirm')
       expect(run(['env', 'set', 'dev', '--confirm']).stdout).toBe('Database env changed from production to dev\n')
       expect(run(['env']).stdout).toContain('env dev')
+      expect(JSON.parse(run(['env', '--json']).stdout)).toEqual({ target: 'dev', targetEnv: 'dev', databaseEnv: 'dev' })
       expect(run(['up']).code).toBe(0)
       expect(logOf(run).find((e) => e.action === 'env')).toMatchObject({ note: 'env production -> dev' })
     })

@@ -89,7 +89,7 @@ for (const dialect of testDialects()) describe(`library API of the migration mod
     await m2.close()
   })
 
-  it('code([...]) and embedded([...]) sources, with dependsOn; mask hides secrets in the log', async () => {
+  it('code([...]) and embedded([...]) sources, with dependsOn; redact hides secrets in the log', async () => {
     const { p, url } = await projects({ 'migrations/1_users.sql': "CREATE TABLE users (id int, token varchar(50));\nINSERT INTO users VALUES (1, 'tok_SECRET');" })
     const body = (text: string): MigrationBody => ({ file: 'embedded', line: 1, template: false, read: async () => text })
     const emb: Migration = { id: '3_orders', version: '3', name: 'orders', kind: 'versioned', source: '', path: 'embedded:3', up: body('CREATE TABLE orders (id int);'), down: body('DROP TABLE orders;'), verify: null, transaction: true, depends: [], draft: false, scope: 'shared' }
@@ -111,7 +111,7 @@ for (const dialect of testDialects()) describe(`library API of the migration mod
         ]),
         embedded([emb], 'bundle'),
       ],
-      mask: (text) => text.replace(/tok_[A-Z]+/g, 'tok_***'),
+      redact: (text) => text.replace(/tok_[A-Z]+/g, 'tok_***'),
     })
     const result = await m.up()
     expect(result.results.map((r) => `${r.migration.id}@${r.migration.source}`)).toEqual(['1_users@migrations', '3_orders@bundle', '2_backfill@code'])

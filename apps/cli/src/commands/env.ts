@@ -6,7 +6,10 @@ export async function envShowCommand(ctx: CommandContext): Promise<number> {
   const migrator = await ctx.migrator()
   try {
     const stored = await migrator.storedEnv()
-    ctx.out.json({ target: ctx.target.name, targetEnv: ctx.target.env ?? null, databaseEnv: stored ?? null })
+    if (ctx.out.mode === 'json') {
+      ctx.out.json({ target: ctx.target.name, targetEnv: ctx.target.env ?? null, databaseEnv: stored ?? null })
+      return 0
+    }
     ctx.out.line(`target ${ctx.target.name}: env ${ctx.target.env ?? '(not set)'}`)
     ctx.out.line(`database ${migrator.driver.displayUrl}: env ${stored ?? '(not recorded yet)'}`)
     return 0
@@ -29,8 +32,8 @@ export async function envSetCommand(ctx: CommandContext, env: string, opts: { co
       )
     }
     const { previous } = await migrator.setEnv(env)
-    ctx.out.line(`Database env changed from ${previous ?? '(none)'} to ${env}`)
-    ctx.out.json({ event: 'env:set', previous: previous ?? null, env })
+    if (ctx.out.mode === 'json') ctx.out.json({ event: 'env:set', previous: previous ?? null, env })
+    else ctx.out.line(`Database env changed from ${previous ?? '(none)'} to ${env}`)
     return 0
   } finally {
     await migrator.close()
