@@ -8,6 +8,9 @@ import Database from 'better-sqlite3'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// Creating 10,000 tables takes seconds on an idle server and minutes on a loaded one.
+const IDENT_TIMEOUT = 600_000
 import { createRenderer } from '../src/index.js'
 import { clip, prng, randomString } from './random-strings.js'
 
@@ -107,7 +110,7 @@ describe('escaping round trip: PostgreSQL', () => {
     await client?.end()
     await admin.query(`DROP DATABASE IF EXISTS ${db}`)
     await admin.end()
-  })
+  }, IDENT_TIMEOUT)
 
   it('literals come back unchanged (standard_conforming_strings on and off)', async () => {
     const strings = literals(SEED, false)
@@ -133,7 +136,7 @@ describe('escaping round trip: PostgreSQL', () => {
     expect(r.missing).toEqual([])
     expect(r.extra).toEqual([])
     expect(r.found).toBe(COUNT)
-  })
+  }, IDENT_TIMEOUT)
 })
 
 describe('escaping round trip: MariaDB', () => {
@@ -147,7 +150,7 @@ describe('escaping round trip: MariaDB', () => {
   afterAll(async () => {
     await conn.query(`DROP DATABASE IF EXISTS ${db}`)
     await conn.end()
-  })
+  }, IDENT_TIMEOUT)
   const select = async (sql: string) => ((await conn.query(sql))[0] as Record<string, unknown>[])[0]!
 
   it('literals come back unchanged with the default sql_mode', async () => {
@@ -181,7 +184,7 @@ describe('escaping round trip: MariaDB', () => {
     expect(r.missing).toEqual([])
     expect(r.extra).toEqual([])
     expect(r.found).toBe(COUNT)
-  })
+  }, IDENT_TIMEOUT)
 })
 
 describe('escaping round trip: SQLite', () => {
@@ -208,5 +211,5 @@ describe('escaping round trip: SQLite', () => {
     expect(r.missing).toEqual([])
     expect(r.extra).toEqual([])
     expect(r.found).toBe(COUNT)
-  })
+  }, IDENT_TIMEOUT)
 })
