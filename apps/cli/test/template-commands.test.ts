@@ -89,8 +89,9 @@ describe('template commands', () => {
     const { createMigrator, directory } = await import('@mig/core')
     const { sqlite } = await import('@mig/driver-sqlite')
     const ctx = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const { renderer, ...templating } = await templateMigratorOptions(ctx, 'sqlite')
-    const migrator = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...templating })
+    const driver = sqlite({ url: `sqlite:${p.path('dev.db')}` })
+    const { renderer, ...templating } = await templateMigratorOptions(ctx, driver)
+    const migrator = createMigrator({ driver, sources: [directory(p.path('migrations'))], ...templating })
     try {
       expect((await migrator.up()).ok).toBe(true)
       const log = await migrator.driver.query('SELECT sql_text FROM schema_migrations_log ORDER BY id')
@@ -106,8 +107,9 @@ describe('template commands', () => {
     const { sqlite } = await import('@mig/driver-sqlite')
     p.write({ 'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\nvars = "vars/dev.toml"\npins = "required"\n' })
     const ctx = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const { renderer: _r, ...templating } = await templateMigratorOptions(ctx, 'sqlite')
-    const migrator = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...templating })
+    const driver = sqlite({ url: `sqlite:${p.path('dev.db')}` })
+    const { renderer: _r, ...templating } = await templateMigratorOptions(ctx, driver)
+    const migrator = createMigrator({ driver, sources: [directory(p.path('migrations'))], ...templating })
     try {
       const refused = await pinPolicyForUp(ctx, migrator)
       expect(refused.action).toBe('refuse')
@@ -119,7 +121,9 @@ describe('template commands', () => {
     }
     await run((c) => pinCommand(c, '20240102000000'), { var: ['note=n'] })
     const ctx2 = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const m2 = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...(await templateMigratorOptions(ctx2, 'sqlite')) })
+    const driver2 = sqlite({ url: `sqlite:${p.path('dev.db')}` })
+    const { renderer: _r2, ...templating2 } = await templateMigratorOptions(ctx2, driver2)
+    const m2 = createMigrator({ driver: driver2, sources: [directory(p.path('migrations'))], ...templating2 })
     try {
       expect(await pinPolicyForUp(ctx2, m2)).toEqual({ action: 'ok', unpinned: [] })
     } finally {

@@ -40,6 +40,11 @@ describe('escaping by default', () => {
     expect(r.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\\\ x'")
     r.setMysqlNoBackslashEscapes(true)
     expect(r.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\ x'")
+    let nbe: boolean | undefined
+    const lazy = renderer({ dialect: 'mysql', vars, mysqlNoBackslashEscapes: () => nbe })
+    expect(lazy.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\\\ x'")
+    nbe = true
+    expect(lazy.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\ x'")
   })
 
   it('has | ident, | literal, | raw and | json filters', () => {
