@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { createMigrator, directory, loadConfig, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
+import type { TemplateRenderer } from '@mig/templates'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
 import type { Output } from './output.js'
@@ -14,6 +15,8 @@ export interface GlobalOptions {
   yes?: boolean
   vars?: string
   lockTimeout?: string
+  /** `--var key=value`, repeatable. */
+  var?: string[]
 }
 
 /** What a command works with: config, target, and (lazily) a migrator. */
@@ -45,7 +48,7 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
   const sources = () =>
     config.migrations.map((m) => directory(resolve(config.root, m), { label: m, ignore: config.ignore }))
   let migrator: Migrator | undefined
-  return {
+  const ctx: CommandContext = {
     options,
     config,
     target,
@@ -55,15 +58,27 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
     async migrator(extra = {}) {
       if (migrator) return migrator
       const driver = await loadDriver(target.url, config.root)
+      // @mig/templates (nunjucks) is loaded only when a template renders or variables are given,
+      // so plain-SQL projects do not pay for it on every command.
+      let renderer: TemplateRenderer | undefined
+      const templates = async () => {
+        renderer ??= await (await import('./commands/template-renderer.js')).templateRenderer(ctx, { dialect: driver.dialect.name })
+        return renderer
+      }
+      const hasVars = Boolean(target.vars || options.vars || options.var?.length)
       migrator = createMigrator({
         driver,
         sources: sources(),
         historyTable: config.historyTable,
         lockTimeoutMs,
         env: target.env,
+        render: async (body, context) => (await templates()).render(body, context),
+        redact: (text) => (renderer ? renderer.maskSecrets(text) : text),
+        vars: hasVars ? ((await templates()).options.vars ?? {}) : {},
         ...extra,
       })
       return migrator
     },
   }
+  return ctx
 }

@@ -75,7 +75,11 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
       try {
         entries = await readdir(dir, { withFileTypes: true })
       } catch (err) {
-        problems.push({ file: path, message: `cannot read migrations folder: ${(err as NodeJS.ErrnoException).code ?? String(err)}` })
+        const code = (err as NodeJS.ErrnoException).code
+        problems.push({
+          file: path,
+          message: code === 'ENOENT' ? 'migrations folder does not exist (run mig init, or set migrations = [...] in mig.toml)' : `cannot read migrations folder: ${code ?? String(err)}`,
+        })
         return []
       }
       const byId = new Map<string, Migration>()

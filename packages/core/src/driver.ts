@@ -1,4 +1,6 @@
 import type { LockHolder } from './errors.js'
+import type { SchemaDdl } from './schema/ddl.js'
+import type { Schema } from './schema/model.js'
 
 /** A row as returned by a driver: column name to value. */
 export type Row = Record<string, unknown>
@@ -111,6 +113,21 @@ export interface Driver extends QueryExecutor {
   dropAllObjects(): Promise<void>
   /** The driver's own client (for code migrations). */
   readonly client: unknown
+  /** Read the live schema of the database (or schema) the URL points at. Optional: needed by dump/diff/drift. */
+  introspect?(): Promise<Schema>
+  /** DDL generator for this dialect. Optional: needed by dump/diff. */
+  readonly ddl?: SchemaDdl
+  /**
+   * Create an empty scratch database of the same engine to materialise SQL in (PostgreSQL/MySQL: a
+   * temporary database on the same server; SQLite: memory). Needs a connection. Optional.
+   */
+  createShadow?(): Promise<ShadowDatabase>
+}
+
+/** A scratch database made by {@link Driver.createShadow}; `drop()` removes it (idempotent). */
+export interface ShadowDatabase {
+  url: string
+  drop(): Promise<void>
 }
 
 /** A statement of a script failed. */

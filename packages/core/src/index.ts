@@ -27,6 +27,7 @@ export type {
   Row,
   Script,
   ScriptStatement,
+  ShadowDatabase,
   SqlDialect,
 } from './driver.js'
 export { quoteQualified, StatementFailure } from './driver.js'
@@ -45,3 +46,4 @@ export { SqlSplitter, splitStatements, splitStream } from './splitter.js'
 export type { MigConfig, PinPolicy, ResolvedTarget, TargetConfig } from './config.js'
 export { DEFAULT_CONFIG_FILE, DEFAULT_URL, expandEnv, loadConfig, parseConfig, resolveTarget } from './config.js'
 export { redactUrl, sqlitePath, urlScheme } from './url.js'
+export * from './schema/index.js'

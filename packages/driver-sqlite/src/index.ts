@@ -1,3 +1,5 @@
 export { sqliteDialect } from './sqlite-dialect.js'
 export type { SqliteOptions } from './sqlite-driver.js'
 export { createDriver, SqliteDriver, sqlite } from './sqlite-driver.js'
+export { createIndexSql, createTableSql, REBUILD_PREFIX, sqliteDdl } from './sqlite-ddl.js'
+export { introspectSqlite } from './sqlite-introspector.js'

@@ -9,13 +9,18 @@ import {
   type QueryExecutor,
   type Row,
   type Script,
+  type Schema,
+  type SchemaDdl,
   type ScriptStatement,
+  type ShadowDatabase,
   StatementFailure,
   splitStatements,
   sqlitePath,
 } from '@mig/core'
 import Database from 'better-sqlite3'
+import { sqliteDdl } from './sqlite-ddl.js'
 import { sqliteDialect } from './sqlite-dialect.js'
+import { introspectSqlite } from './sqlite-introspector.js'
 import { acquireSqliteLock } from './sqlite-lock.js'
 
 /** Options of {@link sqlite}. */
@@ -39,6 +44,8 @@ export class SqliteDriver implements Driver {
   readonly capabilities: DriverCapabilities = { transactionalDdl: true }
   readonly displayUrl: string
   readonly file: string
+  /** SQLite DDL generator (table rebuilds for what ALTER TABLE lacks). */
+  readonly ddl: SchemaDdl = sqliteDdl
   private db: Database.Database | undefined
 
   constructor(private readonly options: SqliteOptions) {
@@ -105,6 +112,16 @@ export class SqliteDriver implements Driver {
   async acquireLock(options: LockOptions): Promise<LockHandle> {
     if (this.file === ':memory:') return { release: async () => {} }
     return acquireSqliteLock(this.file, options)
+  }
+
+  /** Read the `main` schema. */
+  async introspect(): Promise<Schema> {
+    return introspectSqlite(this)
+  }
+
+  /** A shadow database in memory: each connection to `sqlite::memory:` is a new empty database. */
+  async createShadow(): Promise<ShadowDatabase> {
+    return { url: 'sqlite::memory:', drop: async () => {} }
   }
 
   async dropAllObjects(): Promise<void> {

@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DRIVERS } from './drivers.js'
 import { runMig, startMig, withDriver } from './cli.js'
 
+// Capability-gated cases are not registered at all on dialects they do not apply to (never reported as skipped).
+const notForThisDialect = (() => {}) as unknown as typeof it
+const itOn = (applies: boolean): typeof it => (applies ? it : notForThisDialect)
+
 /** Bad input through the CLI: what a user sees, and what is left in the database. */
 for (const dialect of testDialects()) {
   describe(`${dialect.name}: bad input`, () => {
@@ -34,7 +38,7 @@ for (const dialect of testDialects()) {
       }
     })
 
-    it.runIf(dialect.passwords)('a wrong password exits 2 with a message that does not contain it', async () => {
+    itOn(dialect.passwords)('a wrong password exits 2 with a message that does not contain it', async () => {
       const p = tempProject({ 'migrations/001_a.sql': 'CREATE TABLE a (id INTEGER);\n' })
       try {
         const bad = dialect.urlWithCredentials(url, 'mig_nobody', 'Sup3rS3cret')
@@ -74,7 +78,7 @@ for (const dialect of testDialects()) {
       expect(Number(after[0]!.n)).toBe(0)
     })
 
-    it.runIf(dialect.name !== 'sqlite')('the server going away mid-run is reported, and the state stays honest', async () => {
+    itOn(dialect.name !== 'sqlite')('the server going away mid-run is reported, and the state stays honest', async () => {
       const db = await dialect.createDatabase()
       const sleep = dialect.name === 'postgres' ? 'SELECT pg_sleep(30);' : 'SELECT SLEEP(30);'
       const p = tempProject({

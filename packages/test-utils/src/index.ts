@@ -47,3 +47,5 @@ export {
   sqliteDialectForTests,
   testDialects,
 } from './dialects.js'
+export * from './sqldef.js'
+export * from './schema-cases.js'

@@ -1,9 +1,13 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.js'
+import { EXIT, ExitError } from '../exit.js'
+import { buildCommand } from './build.js'
+import { componentsStatusCommand } from './components.js'
 import { downCommand } from './down.js'
 import { freshCommand } from './fresh.js'
 import { initCommand } from './init.js'
 import { newCommand } from './new.js'
+import { pinCheckoutCommand, pinCommand, pinDiffCommand, pinReportCommand, pinValidateCommand } from './pin.js'
 import { repairCommand } from './repair.js'
 import { resolveCommand } from './resolve.js'
 import { statusCommand } from './status.js'
@@ -88,4 +92,52 @@ export function registerCommands(program: Command, action: Wrap): void {
     .command('repair')
     .description('clear every failed or interrupted migration row after a manual fix')
     .action(action(repairCommand))
+
+  program
+    .command('build')
+    .description('print the rendered SQL of a migration')
+    .argument('<migration>', 'version, name or id of the migration')
+    .option('--pinned', 'render from pinned components only (error if not pinned)')
+    .option('--no-pinned', 'render from the current components, ignoring lock.toml')
+    .option('--direction <script>', 'which script to render: up (default), down or verify')
+    .action(action(buildCommand))
+
+  const pin = program
+    .command('pin')
+    .description('snapshot the components a migration uses into pinned/ and write its lock.toml')
+    .argument('[migration]', 'version, name or id of the migration')
+    .action(action(async (ctx, migration?: string) => {
+      if (!migration) throw new ExitError('mig pin needs a migration (or a subcommand: checkout, diff, report, validate)', EXIT.usage)
+      return pinCommand(ctx, migration)
+    }))
+  pin
+    .command('checkout')
+    .description('write the pinned component files of a migration (or one object) to a folder')
+    .argument('<migration-or-hash>')
+    .option('--to <dir>', 'where to write (default: a new folder under the system temp dir)')
+    .action(action(pinCheckoutCommand))
+  pin
+    .command('diff')
+    .description('unified diff of every component between two migrations\' pins')
+    .argument('<m1>')
+    .argument('<m2>')
+    .action(action(pinDiffCommand))
+  pin
+    .command('report')
+    .description('objects in pinned/ that no lock references')
+    .option('--unused', 'list unreferenced objects (the default report)')
+    .option('--delete', 'delete the unreferenced objects')
+    .action(action(pinReportCommand))
+  pin
+    .command('validate')
+    .description('every object every lock references exists and hashes to its name')
+    .action(action(pinValidateCommand))
+
+  program
+    .command('components')
+    .description('component tools')
+    .command('status')
+    .description('components whose current content no pin contains')
+    .option('--all', 'list every component, pinned or not')
+    .action(action(componentsStatusCommand))
 }

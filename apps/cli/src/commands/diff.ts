@@ -1,0 +1,82 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { basename, dirname, resolve } from 'node:path'
+import { diffSchemas, materialize, renderMigration } from '@mig/core'
+import type { CommandContext } from '../context.js'
+import { ExitError } from '../exit.js'
+import { ignoredTables, materializeContext, openTargetDriver } from './schema-shared.js'
+
+/** Options of `mig diff`. */
+export interface DiffCommandOptions {
+  /** Source schema: database URL, `.sql` file or folder, or `migrations`. Default: the target database. */
+  from?: string
+  /** Desired schema, same forms. Default: `schema`, else `migrations`. */
+  to?: string
+  /** Short form of `--to` (`mig diff --database URL --schema schema.sql`). */
+  schema?: string
+  /** `summary` (default), `sql` or `json`. `--json` implies `json`. */
+  format?: string
+  /** `migrations/<version>_<name>`: write `<...>.up.sql` and `<...>.down.sql`. A missing version is the current UTC timestamp. */
+  out?: string
+  /** Emit destructive statements instead of commenting them out. */
+  allowDestructive?: boolean
+  /** Shadow database to use instead of a temporary one. */
+  shadowUrl?: string
+}
+
+/** Current UTC time as `YYYYMMDDHHMMSS`. */
+function timestamp(now = new Date()): string {
+  return now.toISOString().replace(/[-:T]/g, '').slice(0, 14)
+}
+
+/**
+ * `mig diff [--from SRC] [--to SRC] [--format summary|sql|json] [--out migrations/<version>_<name>]
+ * [--allow-destructive]`: compare two schemas; print summary lines, SQL or JSON, or write an up and
+ * a down migration. Returns the exit code (0; usage errors throw).
+ */
+export async function diffCommand(ctx: CommandContext, options: DiffCommandOptions = {}): Promise<number> {
+  const format = ctx.out.mode === 'json' ? 'json' : (options.format ?? 'summary')
+  if (!['summary', 'sql', 'json'].includes(format)) throw new ExitError(`--format must be summary, sql or json, not "${format}"`, 2)
+  const fromSrc = options.from ?? ctx.target.url
+  const toSrc = options.to ?? options.schema ?? 'migrations'
+  const driver = await openTargetDriver(ctx)
+  try {
+    const mctx = materializeContext(ctx, driver, options.shadowUrl)
+    const from = await materialize(fromSrc, mctx)
+    const to = await materialize(toSrc, mctx)
+    const opts = { ignoreTables: ignoredTables(ctx) }
+    const diff = diffSchemas(from, to, opts)
+    const up = renderMigration(diff, driver.ddl!, { allowDestructive: options.allowDestructive })
+    if (options.out) {
+      if (diff.changes.length === 0) {
+        ctx.out.line('No changes: nothing written')
+        return 0
+      }
+      const down = renderMigration(diffSchemas(to, from, opts), driver.ddl!, { allowDestructive: options.allowDestructive })
+      let base = resolve(ctx.cwd, options.out)
+      if (!/^\d+[_-]/.test(basename(base))) base = resolve(dirname(base), `${timestamp()}_${basename(base)}`)
+      mkdirSync(dirname(base), { recursive: true })
+      writeFileSync(`${base}.up.sql`, up.sql)
+      writeFileSync(`${base}.down.sql`, down.sql)
+      if (format === 'json') ctx.out.json({ event: 'diff', up: `${base}.up.sql`, down: `${base}.down.sql`, changes: diff.changes.length, skippedDestructive: up.skippedDestructive })
+      else {
+        for (const c of diff.changes) ctx.out.line(c.summary)
+        ctx.out.line(`Wrote ${basename(base)}.up.sql and ${basename(base)}.down.sql`)
+      }
+    } else if (format === 'json') {
+      ctx.out.json({
+        changes: diff.changes.map((c) => ({ kind: c.kind, summary: c.summary, destructive: c.destructive, hints: c.hints })),
+        sql: up.sql,
+        skippedDestructive: up.skippedDestructive,
+      })
+    } else if (format === 'sql') {
+      if (up.sql) ctx.out.line(up.sql.trimEnd())
+    } else {
+      if (diff.changes.length === 0) ctx.out.line('No differences')
+      for (const c of diff.changes) ctx.out.line(c.summary)
+    }
+    if (up.skippedDestructive > 0 && format !== 'json') ctx.out.warn(`${up.skippedDestructive} destructive statement(s) commented out; pass --allow-destructive to apply them`)
+    return 0
+  } finally {
+    await driver.close()
+  }
+}

@@ -1,0 +1,23 @@
+import type { QueryExecutor, ShadowDatabase } from '@mig/core'
+
+/** Replace the database name in a `mysql://` URL. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url)
+  u.pathname = `/${encodeURIComponent(database)}`
+  return u.toString()
+}
+
+/** Create a temporary database on the same server (`mig_shadow_<random>`); `drop()` removes it. */
+export async function createMysqlShadow(exec: QueryExecutor, url: string): Promise<ShadowDatabase> {
+  const name = `mig_shadow_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+  await exec.query(`CREATE DATABASE \`${name}\``)
+  let dropped = false
+  return {
+    url: withDatabase(url, name),
+    async drop() {
+      if (dropped) return
+      await exec.query(`DROP DATABASE IF EXISTS \`${name}\``)
+      dropped = true
+    },
+  }
+}
