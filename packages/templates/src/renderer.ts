@@ -238,8 +238,19 @@ export class TemplateRenderer {
       if (isSafe(value)) return String(value)
       return escaper.literal(value)
     }
+    // The expression a filter is applied to, for "undefined variable" messages (set at each call).
+    let subject = 'value'
+    env.migFilter = (name: string, desc: string) => {
+      const f = env.getFilter(name) as (...args: unknown[]) => unknown
+      return {
+        call(context: unknown, ...args: unknown[]) {
+          subject = desc
+          return f.apply(context, args)
+        },
+      }
+    }
     const need = (filter: string, v: unknown) => {
-      if (v === undefined) throw new MigError(`| ${filter} got an undefined value`)
+      if (v === undefined) throw new MigError(`undefined variable ${subject} (in | ${filter})`)
       return isSafe(v) ? String(v) : v
     }
     env.addFilter('ident', ((v: unknown) => raw(escaper.identifier(need('ident', v) as string | string[]))) as never)

@@ -97,7 +97,8 @@ describe('undefined variables and template errors', () => {
     expect(e.column).toBe(11)
     expect(e.message).toBe('migrations/1_x/up.sql.njk:2:11: undefined variable vars.shcema')
     expect(renderError('{{ nope }}').message).toContain('undefined variable nope')
-    expect(renderError('{{ "t" | ident }} {{ vars.x | ident }}').message).toMatch(/:1:\d+: \| ident got an undefined value/)
+    expect(renderError('{{ "t" | ident }} {{ vars.x | ident }}').message).toBe('migrations/1_x/up.sql.njk:1:22: undefined variable vars.x (in | ident)')
+    expect(renderError('{{ vars.a.b | default(vars.c) | ident }}', { vars: { a: {} } }).message).toMatch(/:1:4: undefined variable vars\.a\.b \| default \(in \| ident\)$/)
   })
 
   it('shows the including chain for an error in a nested component', () => {
