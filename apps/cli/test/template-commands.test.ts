@@ -89,8 +89,9 @@ describe('template commands', () => {
     const { createMigrator, directory } = await import('@mig/core')
     const { sqlite } = await import('@mig/driver-sqlite')
     const ctx = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const { renderer, ...templating } = await templateMigratorOptions(ctx, 'sqlite')
-    const migrator = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...templating })
+    const driver = sqlite({ url: `sqlite:${p.path('dev.db')}` })
+    const { renderer, ...templating } = await templateMigratorOptions(ctx, driver)
+    const migrator = createMigrator({ driver, sources: [directory(p.path('migrations'))], ...templating })
     try {
       expect((await migrator.up()).ok).toBe(true)
       const log = await migrator.driver.query('SELECT sql_text FROM schema_migrations_log ORDER BY id')
@@ -106,8 +107,9 @@ describe('template commands', () => {
     const { sqlite } = await import('@mig/driver-sqlite')
     p.write({ 'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\nvars = "vars/dev.toml"\npins = "required"\n' })
     const ctx = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const { renderer: _r, ...templating } = await templateMigratorOptions(ctx, 'sqlite')
-    const migrator = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...templating })
+    const driver = sqlite({ url: `sqlite:${p.path('dev.db')}` })
+    const { renderer: _r, ...templating } = await templateMigratorOptions(ctx, driver)
+    const migrator = createMigrator({ driver, sources: [directory(p.path('migrations'))], ...templating })
     try {
       const refused = await pinPolicyForUp(ctx, migrator)
       expect(refused.action).toBe('refuse')
@@ -119,11 +121,38 @@ describe('template commands', () => {
     }
     await run((c) => pinCommand(c, '20240102000000'), { var: ['note=n'] })
     const ctx2 = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const m2 = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...(await templateMigratorOptions(ctx2, 'sqlite')) })
+    const driver2 = sqlite({ url: `sqlite:${p.path('dev.db')}` })
+    const { renderer: _r2, ...templating2 } = await templateMigratorOptions(ctx2, driver2)
+    const m2 = createMigrator({ driver: driver2, sources: [directory(p.path('migrations'))], ...templating2 })
     try {
       expect(await pinPolicyForUp(ctx2, m2)).toEqual({ action: 'ok', unpinned: [] })
     } finally {
       await m2.close()
     }
+  })
+})
+
+describe('template commands through the binary', () => {
+  it('build, pins = "required" on up, pin, up, components status, validate, with exit codes', async () => {
+    const { mig } = await import('./helpers.js')
+    p.write({ 'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\nvars = "vars/dev.toml"\npins = "required"\n' })
+    const env = { MIG_TEST_TOKEN: 'tok-secret' }
+    const build = mig(p.dir, ['build', '20240101000000', '--var', "note=it's"], env)
+    expect(build.code).toBe(0)
+    expect(build.stdout).toBe(`CREATE TABLE "main"."t" (id integer primary key, note text DEFAULT 'it''s');\n-- '***'\n`)
+    const refused = mig(p.dir, ['up', '--var', 'note=n'], env)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('2 templated migrations are not pinned: 20240101000000_t, 20240102000000_u')
+    expect(mig(p.dir, ['pin', '20240101000000', '--var', 'note=n'], env).code).toBe(0)
+    expect(mig(p.dir, ['pin', '20240102000000', '--var', 'note=n'], env).code).toBe(0)
+    const up = mig(p.dir, ['up', '--var', 'note=n'], env)
+    expect(up.stdout).toContain('Applied 2 migrations')
+    expect(up.code).toBe(0)
+    const bad = mig(p.dir, ['build', '20240102000000', '--no-pinned'], env)
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('error: components/cols.sql.njk:1:46: undefined variable vars.note\n  included from migrations/20240102000000_u.sql.njk:2:20\n')
+    writeFileSync(p.path('components/cols.sql.njk'), 'id integer')
+    expect(mig(p.dir, ['components', 'status']).stdout).toBe('changed   components/cols.sql.njk\n1 of 1 components not in any pin\n')
+    expect(mig(p.dir, ['pin', 'validate']).code).toBe(0)
   })
 })
