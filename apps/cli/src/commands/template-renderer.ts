@@ -1,4 +1,4 @@
-import { type Driver, type Migrator, type MigratorOptions, UrlError, urlScheme } from '@mig/core'
+import { type Migrator, UrlError, urlScheme } from '@mig/core'
 import { checkPinPolicy, createRenderer, loadVars, type PinMode, type PinPolicyDecision, type TemplateRenderer } from '@mig/templates'
 import type { CommandContext } from '../context.js'
 import { loadDriver } from '../driver-loader.js'
@@ -52,15 +52,6 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
   })
 }
 
-/**
- * What `ctx.migrator()` should pass to core so `.njk` migrations render for the driver's dialect
- * (and, on MySQL, its connection's `sql_mode` once connected) and secrets are masked in the history log:
- * `const { renderer, ...t } = await templateMigratorOptions(ctx, driver); createMigrator({ ..., ...t })`.
- */
-export async function templateMigratorOptions(ctx: CommandContext, driver: Driver): Promise<Pick<MigratorOptions, 'render' | 'redact' | 'vars'> & { renderer: TemplateRenderer }> {
-  const renderer = await templateRenderer(ctx, { dialect: driver.dialect.name, mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false })
-  return { renderer, render: renderer.render, redact: (text) => renderer.maskSecrets(text), vars: renderer.options.vars ?? {} }
-}
 
 /**
  * The target's pin policy applied to what `up` would run (pending migrations, and repeatables not
