@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildCommand } from '../src/commands/build.js'
 import { componentsStatusCommand } from '../src/commands/components.js'
 import { pinCheckoutCommand, pinCommand, pinDiffCommand, pinReportCommand, pinValidateCommand } from '../src/commands/pin.js'
-import { pinPolicyForUp, templateMigratorOptions } from '../src/commands/template-renderer.js'
+import { pinPolicyForUp } from '../src/commands/template-renderer.js'
 import { createContext, type GlobalOptions } from '../src/context.js'
 import { createOutput, type OutputMode } from '../src/output.js'
 
@@ -85,31 +85,23 @@ describe('template commands', () => {
     expect(unused.stdout).toMatch(/^deleted pinned\/[0-9a-f]{2}\/[0-9a-f]{62} \(\d+ bytes\)\n2 objects, 2 referenced, 1 unused, 1 deleted\n$/)
   })
 
-  it('templateMigratorOptions renders .njk migrations in up and masks secrets in the log', async () => {
-    const { createMigrator, directory } = await import('@mig/core')
-    const { sqlite } = await import('@mig/driver-sqlite')
+  it("the CLI's migrator renders .njk migrations in up and masks secrets in the log", async () => {
     const ctx = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const driver = sqlite({ url: `sqlite:${p.path('dev.db')}` })
-    const { renderer, ...templating } = await templateMigratorOptions(ctx, driver)
-    const migrator = createMigrator({ driver, sources: [directory(p.path('migrations'))], ...templating })
+    const migrator = await ctx.migrator()
     try {
       expect((await migrator.up()).ok).toBe(true)
       const log = await migrator.driver.query('SELECT sql_text FROM schema_migrations_log ORDER BY id')
       expect(String(log[0]!.sql_text)).toContain("-- '***'")
-      expect(renderer.maskSecrets('tok-secret')).toBe('***')
+      expect(log.map((r) => String(r.sql_text)).join('\n')).not.toContain('tok-secret')
     } finally {
       await migrator.close()
     }
   })
 
   it('pinPolicyForUp applies the target policy to the migrations up would run', async () => {
-    const { createMigrator, directory } = await import('@mig/core')
-    const { sqlite } = await import('@mig/driver-sqlite')
     p.write({ 'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\nvars = "vars/dev.toml"\npins = "required"\n' })
     const ctx = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const driver = sqlite({ url: `sqlite:${p.path('dev.db')}` })
-    const { renderer: _r, ...templating } = await templateMigratorOptions(ctx, driver)
-    const migrator = createMigrator({ driver, sources: [directory(p.path('migrations'))], ...templating })
+    const migrator = await ctx.migrator()
     try {
       const refused = await pinPolicyForUp(ctx, migrator)
       expect(refused.action).toBe('refuse')
@@ -121,9 +113,7 @@ describe('template commands', () => {
     }
     await run((c) => pinCommand(c, '20240102000000'), { var: ['note=n'] })
     const ctx2 = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const driver2 = sqlite({ url: `sqlite:${p.path('dev.db')}` })
-    const { renderer: _r2, ...templating2 } = await templateMigratorOptions(ctx2, driver2)
-    const m2 = createMigrator({ driver: driver2, sources: [directory(p.path('migrations'))], ...templating2 })
+    const m2 = await ctx2.migrator()
     try {
       expect(await pinPolicyForUp(ctx2, m2)).toEqual({ action: 'ok', unpinned: [] })
     } finally {
