@@ -1,8 +1,8 @@
-import { resolve } from 'node:path'
-import { createMigrator, directory, loadConfig, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
+import { createMigrator, loadConfig, projectSources, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
 import type { TemplateRenderer } from '@mig/templates'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
+import { commandRunner, configHooks } from './hooks.js'
 import type { Output } from './output.js'
 
 /** Options every command accepts (SPEC: global flags). */
@@ -45,8 +45,7 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
   const config = await loadConfig({ file: options.config, cwd })
   const target = resolveTarget(config, { database: options.database, target: options.target })
   const lockTimeoutMs = parseDuration(options.lockTimeout, '--lock-timeout') ?? config.lockTimeoutMs
-  const sources = () =>
-    config.migrations.map((m) => directory(resolve(config.root, m), { label: m, ignore: config.ignore }))
+  const sources = () => projectSources(config.migrations, { root: config.root, ignore: config.ignore })
   let migrator: Migrator | undefined
   const ctx: CommandContext = {
     options,
@@ -62,7 +61,12 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
       // so plain-SQL projects do not pay for it on every command.
       let renderer: TemplateRenderer | undefined
       const templates = async () => {
-        renderer ??= await (await import('./commands/template-renderer.js')).templateRenderer(ctx, { dialect: driver.dialect.name })
+        if (!renderer) {
+          const r = await (await import('./commands/template-renderer.js')).templateRenderer(ctx, { dialect: driver.dialect.name, mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false })
+          // secret("NAME") values never reach the terminal, not even inside a failing statement
+          out.setRedact((text) => r.maskSecrets(text))
+          renderer = r
+        }
         return renderer
       }
       const hasVars = Boolean(target.vars || options.vars || options.var?.length)
@@ -75,6 +79,8 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
         render: async (body, context) => (await templates()).render(body, context),
         redact: (text) => (renderer ? renderer.maskSecrets(text) : text),
         vars: hasVars ? ((await templates()).options.vars ?? {}) : {},
+        hooks: configHooks(config, target, out),
+        runCommand: commandRunner(config, target, out),
         ...extra,
       })
       return migrator

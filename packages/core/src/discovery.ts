@@ -2,6 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import { minimatch } from 'minimatch'
 import { parse as parseToml } from 'smol-toml'
+import { CODE_MIGRATION } from './code-migration.js'
+import { resolveDependencies } from './dependencies.js'
 import { ProjectError } from './errors.js'
 import { type Directives, parseDirectives, splitSections } from './directives.js'
 import { compareMigrations, type Migration, type MigrationBody } from './migration.js'
@@ -117,6 +119,17 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
           } catch (err) {
             problems.push({ file, message: (err as Error).message })
           }
+          out.push(mig)
+          continue
+        }
+        const c = e.name.endsWith('.d.ts') ? null : CODE_MIGRATION.exec(e.name)
+        if (c) {
+          const id = `${c[1]}_${c[2]}`
+          const mig = baseMigration({ id, version: c[1]!, name: c[2]!, kind: 'versioned', source: label, path: file })
+          // checksum = the file's bytes; the module is loaded only before a run (loadCodeMigrations)
+          mig.up = fileBody(file, false)
+          mig.codeFile = file
+          byId.set(id, mig)
           out.push(mig)
           continue
         }
@@ -263,7 +276,7 @@ function explainBadName(name: string): string | undefined {
   if (/^\d+$/.test(name.split('.')[0] ?? '') && sqlish) return 'missing a name after the version: use {version}_{name}.sql'
   if (/^\d+[^_\-\d]/.test(name) && sqlish) return 'the version must be followed by "_" or "-" and a name'
   if (/^\d+[_-]/.test(name)) {
-    if (/\.(up|down)\.(?!sql)/.test(name) || !sqlish) return 'unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates)'
+    if (/\.(up|down)\.(?!sql)/.test(name) || !sqlish) return 'unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates), or .ts/.mts/.js/.mjs for code migrations'
     return 'does not match {version}_{name}.sql, {version}_{name}.up.sql or {version}_{name}.down.sql'
   }
   if (/^r__/i.test(name) && sqlish) return 'repeatable migrations are named R__{name}.sql (capital R, two underscores)'
@@ -296,6 +309,7 @@ export async function discover(sources: MigrationSource[]): Promise<Migration[]>
     }
     byVersion.set(m.version, m)
   }
+  if (!problems.length) problems.push(...resolveDependencies([...byVersion.values()]))
   if (problems.length) throw new ProjectError(problems, { hint: 'fix or rename the files named above' })
   return [...byVersion.values()].sort(compareMigrations)
 }

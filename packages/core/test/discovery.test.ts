@@ -60,8 +60,8 @@ describe('discovery', () => {
   })
 
   it('parses header directives', async () => {
-    const dir = project({ '1_a.sql': '-- mig:depends 0 2\n-- mig:draft\n-- mig:scope tenant\nSELECT 1;\n-- mig:depends 9 (not a header)\n' })
-    const [m] = await discover([directory(dir)])
+    const dir = project({ '0_z.sql': '', '2_b.sql': '', '1_a.sql': '-- mig:depends 0 2\n-- mig:draft\n-- mig:scope tenant\nSELECT 1;\n-- mig:depends 9 (not a header)\n' })
+    const m = (await discover([directory(dir)])).find((x) => x.version === '1')
     expect(m!.depends).toEqual(['0', '2'])
     expect(m!.draft).toBe(true)
     expect(m!.scope).toBe('tenant')
@@ -81,7 +81,7 @@ describe('discovery', () => {
   it('explains names that look like migrations but do not parse', async () => {
     const problems = await problemsOf(project({ '20240101.sql': 'x', '2024create.sql': 'x', 'users.sql': 'x', '1_a.up.txt': 'x', 'r__x.sql': 'x' }))
     expect(problems.sort()).toEqual([
-      '1_a.up.txt: unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates)',
+      '1_a.up.txt: unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates), or .ts/.mts/.js/.mjs for code migrations',
       '20240101.sql: missing a name after the version: use {version}_{name}.sql',
       '2024create.sql: the version must be followed by "_" or "-" and a name',
       'r__x.sql: repeatable migrations are named R__{name}.sql (capital R, two underscores)',

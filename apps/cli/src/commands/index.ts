@@ -3,9 +3,12 @@ import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
 import { buildCommand } from './build.js'
 import { componentsStatusCommand } from './components.js'
+import { adoptCommand } from './adopt.js'
 import { downCommand } from './down.js'
+import { envSetCommand, envShowCommand } from './env.js'
 import { freshCommand } from './fresh.js'
 import { initCommand } from './init.js'
+import { logCommand } from './log.js'
 import { newCommand } from './new.js'
 import { pinCheckoutCommand, pinCommand, pinDiffCommand, pinReportCommand, pinValidateCommand } from './pin.js'
 import { repairCommand } from './repair.js'
@@ -140,4 +143,31 @@ export function registerCommands(program: Command, action: Wrap): void {
     .description('components whose current content no pin contains')
     .option('--all', 'list every component, pinned or not')
     .action(action(componentsStatusCommand))
+
+  program
+    .command('adopt')
+    .description('record migrations as applied without running them (baseline), or import another tool’s history')
+    .argument('[versions...]', 'versions to adopt')
+    .option('--all', 'adopt every pending migration')
+    .option('--description <text>', 'why: kept in the log')
+    .option('--from <tool>', 'import the history of dbmate, golang-migrate, flyway, sqitch or knex')
+    .option('--table <name>', 'the other tool’s history table, when not its default')
+    .option('--history-url <url>', 'database holding the other tool’s table, when not the target (sqitch on SQLite: sqlite:./sqitch.db)')
+    .action(action(adoptCommand))
+
+  program
+    .command('log')
+    .description('show the append-only log: applies, reverts, adoptions, resolves, re-applies')
+    .argument('[version]', 'only this version (prints the SQL that ran)')
+    .option('--decrypt', 'decrypt the variables (needs MIG_ENCRYPTION_KEY)')
+    .option('--sql', 'print the SQL of every entry')
+    .action(action(logCommand))
+
+  const env = program.command('env').description('show or change the env the database says it is').action(action(envShowCommand))
+  env
+    .command('set')
+    .description('change the env stored in the database')
+    .argument('<env>', 'new env, e.g. staging')
+    .option('--confirm', 'required: the env guard protects production databases')
+    .action(action(envSetCommand))
 }

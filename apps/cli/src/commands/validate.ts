@@ -1,4 +1,4 @@
-import { discover, ProjectError } from '@mig/core'
+import { discover, loadCodeMigrations, ProjectError } from '@mig/core'
 import type { CommandContext } from '../context.js'
 import { EXIT } from '../exit.js'
 
@@ -15,6 +15,7 @@ export async function validateCommand(ctx: CommandContext, opts: { offline?: boo
   let migrations: Awaited<ReturnType<typeof discover>> = []
   try {
     migrations = await discover(ctx.sources())
+    await loadCodeMigrations(migrations)
   } catch (err) {
     if (!(err instanceof ProjectError)) throw err
     for (const p of err.problems) problems.push({ file: p.file, message: p.message })
@@ -22,6 +23,12 @@ export async function validateCommand(ctx: CommandContext, opts: { offline?: boo
   const versions = new Set(migrations.map((m) => m.version))
   for (const m of migrations) {
     for (const d of m.depends) if (!versions.has(d)) problems.push({ migration: m.id, file: m.path, message: `depends on ${d}, which does not exist` })
+  }
+  if (migrations.some((m) => m.lockFile)) {
+    // Pins: every object every lock references exists and hashes to its name.
+    const { pinValidate } = await import('@mig/templates')
+    const pins = pinValidate({ root: ctx.config.root, componentsDir: ctx.config.components, migrations })
+    for (const p of pins.problems) problems.push({ migration: p.migration, file: p.lockFile, message: p.message })
   }
   if (!opts.offline && migrations.length && !problems.length) {
     const migrator = await ctx.migrator()
