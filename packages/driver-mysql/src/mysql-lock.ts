@@ -28,6 +28,16 @@ export async function lockHolder(conn: Connection, name: string): Promise<LockHo
   if (p.HOST) holder.host = String(p.HOST)
   if (p.TIME !== null && p.TIME !== undefined) holder.since = new Date(Date.now() - Number(p.TIME) * 1000)
   holder.detail = `connection ${id}${p.DB ? ` to ${p.DB}` : ''}`
+  try {
+    // The client's program_name (mig sets it); only where performance_schema is on (MySQL 8 default).
+    const [attrs] = await conn.query<RowDataPacket[]>(
+      `SELECT ATTR_VALUE AS v FROM performance_schema.session_connect_attrs WHERE PROCESSLIST_ID = ? AND ATTR_NAME = 'program_name'`,
+      [id],
+    )
+    if (attrs[0]?.v) holder.application = String(attrs[0].v)
+  } catch {
+    // no performance_schema access: the processlist is enough
+  }
   return holder
 }
 
