@@ -106,10 +106,38 @@ export class MysqlDriver implements Driver {
     }
   }
 
-  /** The main mysql2 (promise) `Connection`, for code migrations. */
+  /**
+   * The main mysql2 (promise) `Connection`, for code migrations. Handing it out commits the batched
+   * history writes first (queued on the connection before anything the caller sends), so what code
+   * does with it directly is never ahead of its `running` row.
+   */
   get client(): Connection {
+    const conn = this.connection()
+    if (this.pending.length || this.deferred) {
+      const batch = [...this.pending, 'COMMIT']
+      this.pending = []
+      this.deferred = false
+      this.userTransaction = false
+      conn.query(batch.join(';\n')).catch((err: unknown) => {
+        this.failedFlush ??= err
+      })
+    }
+    return conn
+  }
+
+  private connection(): Connection {
     if (!this.conn) throw new Error('not connected')
     return this.conn
+  }
+
+  /** An error of a commit sent without waiting (see {@link client}), reported by the next round trip. */
+  private failedFlush: unknown
+  private takeFailedFlush(): void {
+    const err = this.failedFlush
+    if (err !== undefined) {
+      this.failedFlush = undefined
+      throw err
+    }
   }
 
   async connect(): Promise<void> {
@@ -149,7 +177,7 @@ export class MysqlDriver implements Driver {
       // Inside the script's own transaction the writes simply join it (START TRANSACTION would commit it).
       if (!this.deferred && !this.userTransaction) this.pending.push('START TRANSACTION')
       if (!this.userTransaction) this.deferred = true
-      this.pending.push(params?.length ? this.client.format(sql, params as unknown[]) : sql)
+      this.pending.push(params?.length ? this.connection().format(sql, params as unknown[]) : sql)
       return []
     }
     return (await this.send(sql, params, isDataChange(sql))) as R[]
@@ -157,8 +185,9 @@ export class MysqlDriver implements Driver {
 
   /** Send the pending history writes, then `sql`, in one round trip; the rows of `sql`. */
   private async send(sql: string, params: readonly unknown[] | undefined, joinsTransaction: boolean): Promise<Row[]> {
+    this.takeFailedFlush()
     if (!this.pending.length && !this.deferred) {
-      const [rows] = await this.client.query(sql, params as unknown[] | undefined)
+      const [rows] = await this.connection().query(sql, params as unknown[] | undefined)
       return Array.isArray(rows) && !Array.isArray(rows[0]) ? (rows as Row[]) : []
     }
     const batch = this.pending
@@ -167,20 +196,21 @@ export class MysqlDriver implements Driver {
       batch.push('COMMIT')
       this.deferred = false
     }
-    batch.push(params?.length ? this.client.format(sql, params as unknown[]) : sql)
-    const [results] = await this.client.query(batch.join(';\n'))
+    batch.push(params?.length ? this.connection().format(sql, params as unknown[]) : sql)
+    const [results] = await this.connection().query(batch.join(';\n'))
     const last = Array.isArray(results) && batch.length > 1 ? (results as unknown[]).at(-1) : results
     return Array.isArray(last) ? (last as Row[]) : []
   }
 
   /** Commit what the history writes left open (before the lock is released or the connection closes). */
   async flush(): Promise<void> {
+    this.takeFailedFlush()
     if (!this.pending.length && !this.deferred) return
     const batch = [...this.pending, 'COMMIT']
     this.pending = []
     this.deferred = false
     this.userTransaction = false
-    await this.client.query(batch.join(';\n'))
+    await this.connection().query(batch.join(';\n'))
   }
 
   private isHistoryWrite(sql: string): boolean {
@@ -243,13 +273,13 @@ export class MysqlDriver implements Driver {
   /** A schema is a database on MySQL: create it for a history table named `db.table`. */
   async ensureSchema(schema: string): Promise<void> {
     await this.flush()
-    await this.client.query(`CREATE DATABASE IF NOT EXISTS ${mysqlDialect.quoteIdent(schema)}`)
+    await this.connection().query(`CREATE DATABASE IF NOT EXISTS ${mysqlDialect.quoteIdent(schema)}`)
   }
 
   /** Drop every view, table, sequence, routine and event of the URL's database (the database itself stays). */
   async dropAllObjects(): Promise<void> {
     await this.flush()
-    const c = this.client
+    const c = this.connection()
     const q = mysqlDialect.quoteIdent
     const [tables] = await c.query<RowDataPacket[]>(
       `SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,

@@ -170,6 +170,22 @@ for (const dialect of testDialects()) {
       expect(log.map((l) => `${l.version}:${l.action}:${l.status}`)).toEqual(['001:apply:ok', '002:apply:ok'])
     })
 
+    it('code migrations run on the same connection, through ctx.query and the driver client', async () => {
+      const viaClient: Record<string, string> = {
+        sqlite: "ctx.client.exec(`INSERT INTO ${t} VALUES (2)`)",
+        postgres: 'await ctx.client.query(`INSERT INTO ${t} VALUES (2)`)',
+        mysql: 'await ctx.client.query(`INSERT INTO ${t} VALUES (2)`)',
+      }
+      const { p, migrator } = setup((p) => ({
+        '001_code.mjs': `const t = '${p}code'\nexport async function up(ctx) {\n  await ctx.query(\`CREATE TABLE \${t} (id INTEGER)\`)\n  await ctx.query(\`INSERT INTO \${t} VALUES (?)\`, [1])\n  ${viaClient[dialect.name]}\n}\nexport async function down(ctx) {\n  await ctx.query(\`DROP TABLE \${t}\`)\n}\n`,
+        '002_after.sql': `INSERT INTO ${p}code VALUES (3);\n`,
+      }))
+      const r = await migrator.up()
+      expect(r.error?.message).toBeUndefined()
+      expect((await migrator.driver.query(`SELECT id FROM ${p}code ORDER BY id`)).map((x) => Number(x.id))).toEqual([1, 2, 3])
+      expect((await migrator.history.rows()).map((x) => `${x.version}:${x.status}`)).toEqual(['001:applied', '002:applied'])
+    })
+
     it('a migration modified after it was applied stops up', async () => {
       const { p, project, migrator } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);` }))
       expect((await migrator.up()).ok).toBe(true)
