@@ -87,7 +87,7 @@ export function schemaFingerprint(schema: Schema, ignoreColumnOrder = false): st
     {
       ...s,
       tables: s.tables
-        .map((t) => ({ ...t, name: fold(t.name), columns: ignoreColumnOrder ? [...t.columns].sort((a, b) => (a.name < b.name ? -1 : 1)) : t.columns }))
+        .map((t) => ({ ...t, foreignKeys: t.foreignKeys.map(({ impliedIndex: _i, ...f }) => f), name: fold(t.name), columns: ignoreColumnOrder ? [...t.columns].sort((a, b) => (a.name < b.name ? -1 : 1)) : t.columns }))
         .sort((a, b) => (a.name < b.name ? -1 : 1)),
     },
     null,

@@ -174,7 +174,7 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
     const old = fromTables.get(qn(t))
     if (!old) continue
     const before = drops.map((p) => p.length).concat(creates.map((p) => p.length))
-    diffTable(old, t, drops, creates)
+    diffTable(old, t, drops, creates, from.movableColumns === true && to.movableColumns === true)
     const after = drops.map((p) => p.length).concat(creates.map((p) => p.length))
     if (!same(before, after)) changedTables.add(qn(t))
   }
@@ -210,7 +210,8 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
       if (!old) continue
       for (const fk of t.foreignKeys) {
         if (!rekeyed.has(fkTarget(t, fk))) continue
-        const before = old.foreignKeys.find((f) => same(f, fk))
+        const plain = ({ impliedIndex: _i, ...f }: ForeignKey) => f
+        const before = old.foreignKeys.find((f) => same(plain(f), plain(fk)))
         if (!before || dropping.has(`${qn(old)}|${JSON.stringify(before)}`)) continue
         drops[D_FK]!.push(finish({ kind: 'drop_constraint', table: old, constraint: { kind: 'foreign', constraint: before } }, false))
         creates[C_FK]!.push(finish({ kind: 'add_constraint', table: t, constraint: { kind: 'foreign', constraint: fk } }, false))
@@ -277,11 +278,14 @@ function constraintsOf(t: Table): Map<string, Constraint> {
   if (t.primaryKey) m.set(`p:${t.primaryKey.name ?? ''}`, { kind: 'primary', constraint: t.primaryKey })
   for (const u of t.uniques) m.set(`u:${u.name || JSON.stringify(u)}`, { kind: 'unique', constraint: u })
   for (const c of t.checks) m.set(`c:${c.name || JSON.stringify(c)}`, { kind: 'check', constraint: c })
-  for (const f of t.foreignKeys) m.set(`f:${f.name || JSON.stringify(f)}`, { kind: 'foreign', constraint: f })
+  for (const f of t.foreignKeys) {
+    const { impliedIndex: _implied, ...compared } = f
+    m.set(`f:${f.name || JSON.stringify(compared)}`, { kind: 'foreign', constraint: compared })
+  }
   return m
 }
 
-function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][]): void {
+function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][], movable: boolean): void {
   // dropped tables (4) go before constraints of kept tables: they may hold foreign keys to them
   const D_FK = 3, D_INDEX = 5, D_CONSTRAINT = 6, D_COLUMN = 7
   const C_COLUMN = 6, C_CONSTRAINT = 7, C_INDEX = 8, C_FK = 9, C_COMMENT = 12
@@ -296,7 +300,12 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][])
   const nc = constraintsOf(t)
   for (const [k, c] of oc) {
     const n = nc.get(k)
-    if (!n || !same(n, c)) drops[c.kind === 'foreign' ? D_FK : D_CONSTRAINT]!.push(finish({ kind: 'drop_constraint', table: old, constraint: c }, false))
+    if (!n || !same(n, c)) {
+      // the dropped key keeps its implied index name, for the DDL
+      const full = c.kind === 'foreign' ? old.foreignKeys.find((f) => f.name === c.constraint.name && f.columns.join() === c.constraint.columns.join()) : undefined
+      const constraint: Constraint = full ? { kind: 'foreign', constraint: full } : c
+      drops[c.kind === 'foreign' ? D_FK : D_CONSTRAINT]!.push(finish({ kind: 'drop_constraint', table: old, constraint }, false))
+    }
   }
   for (const [k, c] of nc) {
     const o = oc.get(k)
@@ -307,9 +316,11 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][])
   }
   const oi = byKey(old.indexes, (i) => nk(i.name))
   const ni = byKey(t.indexes, (i) => nk(i.name))
+  // An index a surviving foreign key may rely on (MySQL refuses to drop it) goes after the new indexes.
+  const fkNeeds = (i: Index) => t.foreignKeys.some((fk) => fk.columns.every((c, k) => i.columns[k]?.name === c && !i.columns[k]?.expression))
   for (const [k, i] of oi) {
     const n = ni.get(k)
-    if (!n || !sameIndex(n, i)) drops[D_INDEX]!.push(finish({ kind: 'drop_index', table: old, index: i }, false))
+    if (!n || !sameIndex(n, i)) (fkNeeds(i) ? creates[C_FK]! : drops[D_INDEX]!).push(finish({ kind: 'drop_index', table: old, index: i }, false))
   }
   for (const [k, i] of ni) {
     const o = oi.get(k)
@@ -317,14 +328,22 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][])
   }
 
   for (const c of old.columns) if (!newCols.has(nk(c.name))) removed.push(c)
+  // every old column goes: add the new ones first (MySQL refuses to drop a table's last column)
+  const rewrite = removed.length === old.columns.length
+  // column order among the columns both sides have
+  const commonOld = old.columns.filter((c) => newCols.has(nk(c.name))).map((c) => nk(c.name))
+  const commonNew = t.columns.filter((c) => oldCols.has(nk(c.name))).map((c) => nk(c.name))
+  const reordered = movable && commonOld.join('\u0000') !== commonNew.join('\u0000')
   t.columns.forEach((c, i) => {
     const o = oldCols.get(nk(c.name))
+    const j = commonNew.indexOf(nk(c.name))
+    const moved = reordered && o !== undefined && commonOld[commonOld.indexOf(nk(c.name)) - 1] !== commonNew[j - 1]
     if (!o) {
       added.push(c)
       const hints: string[] = []
       if (!c.nullable && c.default === undefined && !c.generated && !c.identity) hints.push(`${t.name}.${c.name} is NOT NULL without a default: a table with rows needs a default or a backfill`)
-      creates[C_COLUMN]!.push(finish({ kind: 'add_column', table: t, column: c, after: i > 0 ? t.columns[i - 1]!.name : undefined }, false, hints))
-    } else if (!same(o, c)) {
+      ;(rewrite ? drops[D_COLUMN]! : creates[C_COLUMN]!).push(finish({ kind: 'add_column', table: t, column: c, after: i > 0 ? t.columns[i - 1]!.name : undefined }, false, hints))
+    } else if (!same(o, c) || moved) {
       alteredNames.add(c.name)
       const hints: string[] = []
       let destructive = false
@@ -334,7 +353,8 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][])
       }
       if (o.nullable && !c.nullable) hints.push(`${t.name}.${c.name} becomes NOT NULL: backfill NULLs first, e.g. UPDATE ${t.name} SET ${c.name} = ... WHERE ${c.name} IS NULL`)
       if (!same(o.generated, c.generated) && o.generated === undefined) destructive = true
-      creates[C_COLUMN]!.push(finish({ kind: 'alter_column', table: t, from: o, to: c }, destructive, hints))
+      const body = { kind: 'alter_column' as const, table: t, from: o, to: c }
+      creates[C_COLUMN]!.push(finish(moved ? { ...body, move: i > 0 ? { after: t.columns[i - 1]!.name } : {} } : body, destructive, hints))
     }
   })
   for (const c of removed) {
