@@ -89,7 +89,7 @@ export const mysqlDdl: SchemaDdl = {
             // target still has a key or index that will use it
             const implied = k.constraint.impliedIndex
             const target = diff.to.tables.find((t) => t.name === c.table.name)
-            const stillUsed = target && (target.indexes.some((ix) => ix.name === implied) || target.foreignKeys.some((f) => f.impliedIndex === implied || f.columns.join() === k.constraint.columns.join()))
+            const stillUsed = target && (target.indexes.some((ix) => ix.name === implied) || target.foreignKeys.some((f) => f.columns.join() === k.constraint.columns.join()))
             if (implied && target && !stillUsed) emit(`DROP INDEX ${q(implied)} ON ${q(c.table.name)}`, c)
           }
           else if (k.kind === 'unique') emit(`ALTER TABLE ${q(c.table.name)} DROP INDEX ${q(k.constraint.name)}`, c)
@@ -101,9 +101,19 @@ export const mysqlDdl: SchemaDdl = {
           emit(`CREATE ${kind}INDEX ${q(c.index.name)} ON ${q(c.table.name)} (${partsSql(c.index)})${c.index.comment ? ` COMMENT ${lit(c.index.comment)}` : ''}`, c)
           break
         }
-        case 'drop_index':
+        case 'drop_index': {
+          // A surviving foreign key whose own (implied) index does not exist yet needs one before
+          // the index it relied on can go.
+          const target = diff.to.tables.find((t) => t.name === c.table.name)
+          for (const f of target?.foreignKeys ?? []) {
+            const covers = (ix: Index) => f.columns.every((col, i) => ix.columns[i]?.name === col && !ix.columns[i]?.expression)
+            if (!f.impliedIndex || f.impliedIndex === c.index.name || !covers(c.index)) continue
+            if (target!.indexes.some(covers) || c.table.indexes.some((ix) => ix.name !== c.index.name && covers(ix))) continue
+            emit(`CREATE INDEX ${q(f.impliedIndex)} ON ${q(c.table.name)} (${f.columns.map(q).join(', ')})`, c)
+          }
           emit(`DROP INDEX ${q(c.index.name)} ON ${q(c.table.name)}`, c)
           break
+        }
         case 'set_table_comment':
           emit(`ALTER TABLE ${q(c.table.name)} COMMENT = ${lit(c.to ?? '')}`, c)
           break
