@@ -72,14 +72,18 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
 
   // columns (+ serial detection: default nextval of a sequence owned by the column)
   const cols = await exec.query<R>(
-    `SELECT a.attrelid::int AS rel, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.attidentity, a.attgenerated,
+    `WITH owned AS (
+       SELECT DISTINCT ON (dep.refobjid, dep.refobjsubid) dep.refobjid, dep.refobjsubid, s.relname
+       FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+       WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass AND dep.deptype = 'a'
+     )
+     SELECT a.attrelid::int AS rel, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.attidentity, a.attgenerated,
             pg_get_expr(d.adbin, d.adrelid) AS def, col_description(a.attrelid, a.attnum) AS comment,
-            CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
-            (SELECT s.relname FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid
-              WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass AND s.relkind = 'S' AND dep.deptype = 'a' LIMIT 1) AS owned_seq
+            CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation, o.relname AS owned_seq
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      LEFT JOIN pg_collation co ON co.oid = a.attcollation
+     LEFT JOIN owned o ON o.refobjid = a.attrelid AND o.refobjsubid = a.attnum
      WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY a.attrelid, a.attnum`,
   )
