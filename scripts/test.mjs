@@ -8,7 +8,7 @@ const roots = ['packages', 'apps']
 const reports = roots.flatMap((r) => (existsSync(r) ? readdirSync(r).map((p) => join(r, p, '.test-results.json')) : []))
 for (const r of reports) rmSync(r, { force: true })
 
-const args = ['run', 'test', '--concurrency=1', ...process.argv.slice(2)]
+const args = ['run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)]
 const run = spawnSync('turbo', args, { stdio: 'inherit' })
 
 let passed = 0

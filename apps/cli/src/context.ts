@@ -1,7 +1,8 @@
-import { resolve } from 'node:path'
-import { createMigrator, directory, loadConfig, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
+import { createMigrator, loadConfig, projectSources, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
+import type { TemplateRenderer } from '@mig/templates'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
+import { commandRunner, configHooks } from './hooks.js'
 import type { Output } from './output.js'
 
 /** Options every command accepts (SPEC: global flags). */
@@ -14,6 +15,8 @@ export interface GlobalOptions {
   yes?: boolean
   vars?: string
   lockTimeout?: string
+  /** `--var key=value`, repeatable. */
+  var?: string[]
 }
 
 /** What a command works with: config, target, and (lazily) a migrator. */
@@ -42,10 +45,9 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
   const config = await loadConfig({ file: options.config, cwd })
   const target = resolveTarget(config, { database: options.database, target: options.target })
   const lockTimeoutMs = parseDuration(options.lockTimeout, '--lock-timeout') ?? config.lockTimeoutMs
-  const sources = () =>
-    config.migrations.map((m) => directory(resolve(config.root, m), { label: m, ignore: config.ignore }))
+  const sources = () => projectSources(config.migrations, { root: config.root, ignore: config.ignore })
   let migrator: Migrator | undefined
-  return {
+  const ctx: CommandContext = {
     options,
     config,
     target,
@@ -55,15 +57,29 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
     async migrator(extra = {}) {
       if (migrator) return migrator
       const driver = await loadDriver(target.url, config.root)
+      // @mig/templates (nunjucks) is loaded only when a template renders or variables are given,
+      // so plain-SQL projects do not pay for it on every command.
+      let renderer: TemplateRenderer | undefined
+      const templates = async () => {
+        renderer ??= await (await import('./commands/template-renderer.js')).templateRenderer(ctx, { dialect: driver.dialect.name })
+        return renderer
+      }
+      const hasVars = Boolean(target.vars || options.vars || options.var?.length)
       migrator = createMigrator({
         driver,
         sources: sources(),
         historyTable: config.historyTable,
         lockTimeoutMs,
         env: target.env,
+        render: async (body, context) => (await templates()).render(body, context),
+        redact: (text) => (renderer ? renderer.maskSecrets(text) : text),
+        vars: hasVars ? ((await templates()).options.vars ?? {}) : {},
+        hooks: configHooks(config, target, out),
+        runCommand: commandRunner(config, target, out),
         ...extra,
       })
       return migrator
     },
   }
+  return ctx
 }

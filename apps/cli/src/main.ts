@@ -36,6 +36,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('--json', 'print NDJSON events (status: one JSON document)')
     .option('--yes', 'answer yes to confirmations')
     .option('--vars <file>', 'variables file (json, toml or yaml)')
+    .option('--var <key=value>', 'a template variable; repeat for more', (v: string, prev: string[] = []) => [...prev, v])
     .option('--lock-timeout <duration>', 'give up waiting for the migration lock after this long (30, 30s, 500ms, 2m): exit 3')
     .showHelpAfterError()
     .exitOverride()

@@ -148,9 +148,10 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     ['invalid TOML', { 'mig.toml': 'migrations = [\n' }, ['up'], /mig\.toml:\d+:\d+: invalid TOML/],
     ['an unknown config key', { 'mig.toml': 'migrations = ["migrations"]\nhistory = "x"\n' }, ['up'], /mig\.toml:2: history: unknown key/],
     ['a URL with an unknown scheme', {}, ['up', '--database', 'oracle://scott:tiger@db/x'], /no driver for "oracle:" URLs \(oracle:\/\/scott:\*\*\*@db\/x\)/],
-    ['an unreachable database', {}, ['up', '--database', 'postgres://app:s3cret@127.0.0.1:1/app'], /postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/app/],
+    ['an unreachable database', { 'migrations/1_a.sql': 'SELECT 1;' }, ['up', '--database', 'postgres://app:s3cret@127.0.0.1:1/app'], /postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/app/],
     ['down --to a version that is not applied', { 'migrations/1_a.sql': 'SELECT 1;' }, ['down', '--to', '1'], /version 1 is not applied/],
     ['an unknown target', {}, ['up', '--target', 'staging'], /targets\.staging: no such target/],
+    ['a missing migrations folder', {}, ['up'], /migrations: migrations folder does not exist \(run mig init/],
     ['a bad --lock-timeout', {}, ['up', '--lock-timeout', 'soon'], /--lock-timeout takes a duration/],
   ]
   for (const [what, files, args, message] of cases) {

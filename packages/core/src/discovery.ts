@@ -2,6 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import { minimatch } from 'minimatch'
 import { parse as parseToml } from 'smol-toml'
+import { CODE_MIGRATION } from './code-migration.js'
+import { resolveDependencies } from './dependencies.js'
 import { ProjectError } from './errors.js'
 import { type Directives, parseDirectives, splitSections } from './directives.js'
 import { compareMigrations, type Migration, type MigrationBody } from './migration.js'
@@ -31,6 +33,8 @@ export interface DirectoryOptions {
 const VERSIONED = /^(\d+)[_-]([^/]+?)(?:\.(up|down))?\.sql(\.njk)?$/
 const REPEATABLE = /^R__([^/]+?)\.sql(\.njk)?$/
 const FOLDER = /^(\d+)[_-](.+)$/
+/** Lock of a flat-file migration, written by `mig pin`: `{version}_{name}.lock.toml` or `R__{name}.lock.toml`. */
+const FLAT_LOCK = /^(?:(\d+)[_-](.+)|R__(.+))\.lock\.toml$/
 const FOLDER_FILES = new Set(['up.sql', 'up.sql.njk', 'down.sql', 'down.sql.njk', 'verify.sql', 'verify.sql.njk', 'meta.toml', 'lock.toml'])
 const META_KEYS = new Set(['depends', 'draft', 'transaction', 'scope', 'description'])
 
@@ -73,11 +77,16 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
       try {
         entries = await readdir(dir, { withFileTypes: true })
       } catch (err) {
-        problems.push({ file: path, message: `cannot read migrations folder: ${(err as NodeJS.ErrnoException).code ?? String(err)}` })
+        const code = (err as NodeJS.ErrnoException).code
+        problems.push({
+          file: path,
+          message: code === 'ENOENT' ? 'migrations folder does not exist (run mig init, or set migrations = [...] in mig.toml)' : `cannot read migrations folder: ${code ?? String(err)}`,
+        })
         return []
       }
       const byId = new Map<string, Migration>()
       const downs = new Map<string, string>()
+      const locks = new Map<string, string>()
       const out: Migration[] = []
       entries.sort((a, b) => (a.name < b.name ? -1 : 1))
       for (const e of entries) {
@@ -95,6 +104,11 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
           continue
         }
         if (!e.isFile()) continue
+        const lock = FLAT_LOCK.exec(e.name)
+        if (lock) {
+          locks.set(lock[3] !== undefined ? `R__${lock[3]}` : `${lock[1]}_${lock[2]}`, file)
+          continue
+        }
         const rep = REPEATABLE.exec(e.name)
         if (rep) {
           const template = Boolean(rep[2])
@@ -105,6 +119,17 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
           } catch (err) {
             problems.push({ file, message: (err as Error).message })
           }
+          out.push(mig)
+          continue
+        }
+        const c = e.name.endsWith('.d.ts') ? null : CODE_MIGRATION.exec(e.name)
+        if (c) {
+          const id = `${c[1]}_${c[2]}`
+          const mig = baseMigration({ id, version: c[1]!, name: c[2]!, kind: 'versioned', source: label, path: file })
+          // checksum = the file's bytes; the module is loaded only before a run (loadCodeMigrations)
+          mig.up = fileBody(file, false)
+          mig.codeFile = file
+          byId.set(id, mig)
           out.push(mig)
           continue
         }
@@ -154,6 +179,11 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
           continue
         }
         mig.down = fileBody(file, file.endsWith('.njk'))
+      }
+      for (const [id, file] of locks) {
+        const mig = out.find((m) => m.id === id && m.up?.file === m.path)
+        if (!mig) problems.push({ file, message: `lock file without its migration (expected ${id}.sql or ${id}.up.sql next to it)` })
+        else mig.lockFile = file
       }
       return out
     },
@@ -246,7 +276,7 @@ function explainBadName(name: string): string | undefined {
   if (/^\d+$/.test(name.split('.')[0] ?? '') && sqlish) return 'missing a name after the version: use {version}_{name}.sql'
   if (/^\d+[^_\-\d]/.test(name) && sqlish) return 'the version must be followed by "_" or "-" and a name'
   if (/^\d+[_-]/.test(name)) {
-    if (/\.(up|down)\.(?!sql)/.test(name) || !sqlish) return 'unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates)'
+    if (/\.(up|down)\.(?!sql)/.test(name) || !sqlish) return 'unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates), or .ts/.mts/.js/.mjs for code migrations'
     return 'does not match {version}_{name}.sql, {version}_{name}.up.sql or {version}_{name}.down.sql'
   }
   if (/^r__/i.test(name) && sqlish) return 'repeatable migrations are named R__{name}.sql (capital R, two underscores)'
@@ -279,6 +309,7 @@ export async function discover(sources: MigrationSource[]): Promise<Migration[]>
     }
     byVersion.set(m.version, m)
   }
+  if (!problems.length) problems.push(...resolveDependencies([...byVersion.values()]))
   if (problems.length) throw new ProjectError(problems, { hint: 'fix or rename the files named above' })
   return [...byVersion.values()].sort(compareMigrations)
 }

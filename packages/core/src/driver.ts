@@ -45,6 +45,8 @@ export interface ScriptStatement {
   sql: string
   /** 1-based line in the file where the statement starts. */
   line: number
+  /** Offset (UTF-16 code units) of the statement's first character in the script's text. */
+  offset?: number
 }
 
 /** A SQL script to execute. */
@@ -96,6 +98,11 @@ export interface Driver extends QueryExecutor {
   runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void>
   /** Take the migration lock, waiting for other runners. */
   acquireLock(options: LockOptions): Promise<LockHandle>
+  /**
+   * Create a schema (namespace) if it does not exist: called before the history tables are created
+   * when the history table is schema-qualified. Optional: drivers without schemas omit it.
+   */
+  ensureSchema?(schema: string): Promise<void>
   /** Drop every object in the database (or schema) the URL points at: used by `mig fresh`. */
   dropAllObjects(): Promise<void>
   /** The driver's own client (for code migrations). */

@@ -25,7 +25,7 @@ export interface HistoryRow {
 }
 
 /** Actions recorded in the append-only log. */
-export type LogAction = 'apply' | 'revert' | 'adopt' | 'repair' | 'resolve' | 'reapply'
+export type LogAction = 'apply' | 'revert' | 'adopt' | 'repair' | 'resolve' | 'reapply' | 'env'
 
 /** One entry of the append-only log. */
 export interface LogEntry {
@@ -39,6 +39,8 @@ export interface LogEntry {
   durationMs: number
   scope: string
   checksum: string | null
+  /** Why (adopt `--description`, the tool an import came from). */
+  note?: string | null
 }
 
 /** A logged entry as read back, with who and when. */
@@ -94,6 +96,8 @@ export class HistoryStore {
   async ensure(): Promise<void> {
     const t = this.driver.dialect.types
     const i = (n: string) => this.driver.dialect.quoteIdent(n)
+    const dot = this.table.lastIndexOf('.')
+    if (dot > 0 && this.driver.ensureSchema) await this.driver.ensureSchema(this.table.slice(0, dot))
     await this.driver.query(
       `CREATE TABLE IF NOT EXISTS ${this.q(this.table)} (` +
         `${i('version')} ${t.key} NOT NULL, ${i('name')} ${t.key} NOT NULL, ${i('kind')} ${t.key} NOT NULL, ` +
@@ -107,7 +111,8 @@ export class HistoryStore {
         `${i('version')} ${t.key} NOT NULL, ${i('name')} ${t.key} NOT NULL, ${i('action')} ${t.key} NOT NULL, ` +
         `${i('status')} ${t.key} NOT NULL, ${i('scope')} ${t.key} NOT NULL, ${i('checksum')} ${t.key}, ` +
         `${i('sql_text')} ${t.text}, ${i('vars')} ${t.text}, ${i('error')} ${t.text}, ` +
-        `${i('applied_by')} ${t.key} NOT NULL, ${i('host')} ${t.key} NOT NULL, ${i('at')} ${t.timestamp} NOT NULL, ${i('duration_ms')} ${t.integer} NOT NULL)`,
+        `${i('applied_by')} ${t.key} NOT NULL, ${i('host')} ${t.key} NOT NULL, ${i('at')} ${t.timestamp} NOT NULL, ${i('duration_ms')} ${t.integer} NOT NULL, ` +
+        `${i('note')} ${t.text})`,
     )
     await this.driver.query(
       `CREATE TABLE IF NOT EXISTS ${this.q(this.metaTable)} (${i('key')} ${t.key} NOT NULL PRIMARY KEY, ${i('value')} ${t.text})`,
@@ -147,11 +152,24 @@ export class HistoryStore {
     await exec.query(`DELETE FROM ${this.q(this.table)} WHERE version = ? AND scope = ?`, [version, scope])
   }
 
-  /** Append to the log. */
+  /**
+   * Add the `note` column to a log table created before it existed. Call outside a transaction
+   * (a failed probe would abort a PostgreSQL transaction). Idempotent.
+   */
+  async ensureLogColumns(): Promise<void> {
+    try {
+      await this.driver.query(`SELECT note FROM ${this.q(this.logTable)} WHERE 1 = 0`)
+    } catch {
+      await this.driver.query(`ALTER TABLE ${this.q(this.logTable)} ADD ${this.driver.dialect.quoteIdent('note')} ${this.driver.dialect.types.text}`)
+    }
+  }
+
+  /** Append to the log. Entries without a note do not touch the `note` column (tables from before it). */
   async log(exec: QueryExecutor, e: LogEntry): Promise<void> {
+    const note = e.note ?? null
     await exec.query(
-      `INSERT INTO ${this.q(this.logTable)} (version, name, action, status, scope, checksum, sql_text, vars, error, applied_by, host, at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [e.version, e.name, e.action, e.status, e.scope, e.checksum, e.sql, e.vars, e.error, currentActor(), hostname(), new Date(), Math.round(e.durationMs)],
+      `INSERT INTO ${this.q(this.logTable)} (version, name, action, status, scope, checksum, sql_text, vars, error, applied_by, host, at, duration_ms${note === null ? '' : ', note'}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${note === null ? '' : ', ?'})`,
+      [e.version, e.name, e.action, e.status, e.scope, e.checksum, e.sql, e.vars, e.error, currentActor(), hostname(), new Date(), Math.round(e.durationMs), ...(note === null ? [] : [note])],
     )
   }
 
@@ -175,6 +193,7 @@ export class HistoryStore {
       host: String(r.host),
       at: toDate(r.at),
       durationMs: Number(r.duration_ms),
+      note: (r.note as string | null | undefined) ?? null,
     }))
   }
 

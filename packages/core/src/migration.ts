@@ -60,6 +60,8 @@ export interface Migration {
   verify: MigrationBody | null
   /** Code migrations: functions instead of SQL bodies. */
   code?: { up: MigrationFn; down?: MigrationFn; file?: string }
+  /** Code migration files (`.ts`, `.mts`, `.js`, `.mjs`): loaded into `code` before a run (see `loadCodeMigrations`). */
+  codeFile?: string
   /** False for `-- mig:no-transaction` / `transaction = false`. */
   transaction: boolean
   /** Versions (or `R__` names) that must be applied first. */

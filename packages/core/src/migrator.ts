@@ -1,9 +1,16 @@
+import { matchImported, type Unmatched } from './adopt.js'
+import { readLoggedVars, varsForLog, type LoggedVars } from './audit.js'
 import { checksum, normalizeNewlines } from './checksum.js'
+import { loadCodeMigrations } from './code-migration.js'
+import { isProductionEnv } from './env.js'
+import { callHooks, type HookContext, HookError, type HookName, hasRunLines, type MigratorHooks, type RunCommand, splitRunSegments } from './hooks.js'
+import { IMPORTERS } from './importers/tools.js'
+import { ImportError, type ImportTool } from './importers/importer.js'
 import { type MigrationSource, discover } from './discovery.js'
 import { type Driver, type QueryExecutor, StatementFailure } from './driver.js'
 import { EnvironmentError, MigError, MigrationError, PlanError } from './errors.js'
 import { Emitter, type MigrationInfo, type MigratorEvents } from './events.js'
-import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore } from './history-store.js'
+import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore, type LogRow } from './history-store.js'
 import type { Migration, MigrationBody, MigrationContext, RenderContext } from './migration.js'
 import { computeStatus, type DownOptions, type PlanInput, planDown, planUp, type StatusEntry, type UpOptions } from './planner.js'
 
@@ -29,6 +36,58 @@ export interface MigratorOptions {
   vars?: Record<string, unknown>
   /** Scope of this run (`shared`, or a tenant). Default `shared`. */
   scope?: string
+  /** Callbacks around the run and each migration (see {@link MigratorHooks}). */
+  hooks?: MigratorHooks
+  /** Runs `-- mig:run <command>` lines of no-transaction migrations. Without it such lines fail the migration. */
+  runCommand?: RunCommand
+  /**
+   * Masks secrets in SQL (and errors) before they are written to the log, e.g.
+   * `(t) => renderer.maskSecrets(t)` from `@mig/templates`. Default: none.
+   */
+  redact?: (text: string) => string
+  /**
+   * Secret the variables in the log are encrypted with (AES-256-GCM). Default: `MIG_ENCRYPTION_KEY`
+   * from the environment; without one, only variable names are logged.
+   */
+  encryptionKey?: string
+}
+
+/** Options of {@link Migrator.adopt}. */
+export interface AdoptOptions {
+  /** Versions to record as applied. */
+  versions?: string[]
+  /** Every pending versioned migration (not drafts). */
+  all?: boolean
+  /** Why: kept in the log. */
+  description?: string
+}
+
+/** Outcome of {@link Migrator.adopt} and {@link Migrator.importHistory}. */
+export interface AdoptResult {
+  adopted: MigrationInfo[]
+  /** Asked for, but already applied: left as they are. */
+  alreadyApplied: MigrationInfo[]
+  /** Imports only: entries of the other tool that matched no migration, or were not cleanly applied. */
+  unmatched: Unmatched[]
+  /** Imports only: entries left aside on purpose (flyway repeatables). */
+  skipped: Unmatched[]
+}
+
+/** Options of {@link Migrator.importHistory}. */
+export interface ImportHistoryOptions {
+  /** The other tool's table, when not its default (`schema_migrations`, `flyway_schema_history`, `sqitch.changes`, `knex_migrations`). */
+  table?: string
+  description?: string
+  /**
+   * Where the other tool's table lives, when not in the target database (sqitch on SQLite keeps
+   * its registry in `sqitch.db`). A connected driver; default: the migrator's own.
+   */
+  reader?: Driver
+}
+
+/** A log entry as {@link Migrator.readLog} returns it: variables decoded. */
+export interface AuditEntry extends LogRow {
+  variables: LoggedVars | null
 }
 
 /** Outcome of one migration in a run. */
@@ -38,6 +97,7 @@ export interface MigrationResult {
   /** `planned` in a dry run; `rolled-back` when a single-transaction run failed later. */
   status: 'applied' | 'reverted' | 'failed' | 'planned' | 'rolled-back'
   durationMs: number
+  /** Why it failed; or, with status applied/reverted, the `after_each` hook that failed after it. */
   error?: MigrationError
 }
 
@@ -50,6 +110,16 @@ export interface RunResult {
   /** The first failure, if any. */
   error?: MigrationError
   durationMs: number
+}
+
+/** What {@link Migrator.resolve} or {@link Migrator.repair} did to one migration. */
+export interface ResolveResult {
+  version: string
+  name: string
+  /** The status the history row had (`failed` or `running`). */
+  previousStatus: HistoryRow['status']
+  /** `applied`: now recorded as applied; `rolled-back`: its row was removed, `up` will run it again. */
+  resolvedAs: 'applied' | 'rolled-back'
 }
 
 /** Options of {@link Migrator.up}. */
@@ -87,6 +157,8 @@ export class Migrator extends Emitter<MigratorEvents> {
   private connected = false
   private migrations: Migration[] | undefined
   private readonly scope: string
+  /** Versions that had a history row when the run started (repeatables: reapply, not apply). */
+  private previouslyApplied = new Set<string>()
 
   constructor(private readonly options: MigratorOptions) {
     super()
@@ -211,7 +283,62 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   /** Apply pending migrations. See {@link RunUpOptions}. */
   async up(options: RunUpOptions = {}): Promise<RunResult> {
-    return this.planAndRun('up', (input) => planUp(input, options), options)
+    await loadCodeMigrations(await this.discover())
+    return this.withLock(async (history, prepare) => {
+      const started = now()
+      if (options.includeDrafts) await this.refuseDraftsOnProduction()
+      const plan = planUp(await this.planInput(history), options)
+      this.previouslyApplied = new Set(history.filter((h) => h.scope === this.scope).map((h) => h.version))
+      const writes = plan.length > 0 && !options.dryRun
+      if (writes) {
+        await this.callHook('before_up', 'up', plan)
+        await prepare()
+      }
+      const result = await this.run('up', plan, options, started)
+      if (writes && result.ok) {
+        try {
+          await this.callHook('after_up', 'up', plan, { status: 'applied' })
+        } catch (err) {
+          result.ok = false
+          result.error = this.hookFailure(err, 'up')
+        }
+      }
+      return result
+    })
+  }
+
+  private async refuseDraftsOnProduction(): Promise<void> {
+    const env = this.options.env ?? (await this.history.getMeta('env').catch(() => undefined))
+    if (isProductionEnv(env)) {
+      throw new EnvironmentError(`--include-drafts is refused: the target env is ${env}, and drafts are never applied to production`, {
+        hint: 'apply drafts to a dev or staging database; remove -- mig:draft when the migration is ready',
+      })
+    }
+  }
+
+  /** Context for a hook call. */
+  private hookContext(hook: HookName, direction: 'up' | 'down', plan: Migration[], extra: Partial<HookContext> = {}): HookContext {
+    const ctx: HookContext = {
+      hook,
+      direction,
+      migrations: plan.map(info),
+      database: this.driver.displayUrl,
+      sql: async (text, file) => {
+        await this.driver.runScript(this.driver, { sql: normalizeNewlines(text), file: file ?? `${hook} hook`, line: 1 })
+      },
+      ...extra,
+    }
+    if (this.options.env) ctx.env = this.options.env
+    return ctx
+  }
+
+  private async callHook(hook: HookName, direction: 'up' | 'down', plan: Migration[], extra: Partial<HookContext> = {}): Promise<void> {
+    await callHooks(this.options.hooks, this.hookContext(hook, direction, plan, extra))
+  }
+
+  private hookFailure(err: unknown, direction: 'up' | 'down', m?: Migration): MigrationError {
+    const he = err instanceof HookError ? err : new HookError('after_up', err)
+    return new MigrationError({ migration: m?.id ?? he.hook, direction, message: he.message, cause: he })
   }
 
   /** Revert applied migrations (the last one by default). See {@link RunDownOptions}. */
@@ -220,7 +347,7 @@ export class Migrator extends Emitter<MigratorEvents> {
   }
 
   private async planAndRun(direction: 'up' | 'down', plan: (input: PlanInput) => Migration[], options: RunUpOptions): Promise<RunResult> {
-    await this.discover()
+    await loadCodeMigrations(await this.discover())
     return this.withLock(async (history, prepare) => {
       const started = now()
       const migrations = plan(await this.planInput(history))
@@ -231,9 +358,11 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   /** Drop every object, then apply everything. */
   async fresh(options: RunUpOptions = {}): Promise<RunResult> {
-    await this.discover()
+    await loadCodeMigrations(await this.discover())
     await this.connect()
     const env = await this.storedEnv()
+    // refuse before dropping anything when the database's env is not the target's
+    if (env) await this.checkEnv(false)
     await this.driver.dropAllObjects()
     if (env) {
       await this.history.ensure()
@@ -242,12 +371,164 @@ export class Migrator extends Emitter<MigratorEvents> {
     return this.up(options)
   }
 
+  /**
+   * Record migrations as applied without running them (baseline of an existing database):
+   * history kind `adopted`, log action `adopt` with who and `description`. Unknown versions
+   * throw {@link PlanError} before anything is written; applied ones are left as they are.
+   */
+  async adopt(options: AdoptOptions): Promise<AdoptResult> {
+    const migrations = await this.discover()
+    const versions = options.versions ?? []
+    if (!options.all && !versions.length) throw new PlanError('other', 'name the versions to adopt, or pass --all')
+    const byVersion = new Map(migrations.map((m) => [m.version, m]))
+    const unknown = versions.filter((v) => !byVersion.has(v))
+    if (unknown.length) throw new PlanError('unknown-version', `no migration has version ${unknown.join(', ')}`, unknown, { hint: 'run mig status to see the versions' })
+    return this.withLock(async (history, prepare) => {
+      const input = await this.planInput(history)
+      const status = computeStatus(input)
+      const chosen = options.all
+        ? status.filter((s) => s.kind === 'versioned' && s.status === 'pending' && s.migration).map((s) => s.migration!)
+        : versions.map((v) => byVersion.get(v)!)
+      return this.recordAdopted(chosen, status, input.checksums, prepare, options.description ?? null)
+    })
+  }
+
+  private async recordAdopted(chosen: Migration[], status: StatusEntry[], checksums: Map<string, string>, prepare: () => Promise<void>, note: string | null): Promise<AdoptResult> {
+    const state = new Map(status.map((s) => [s.version, s]))
+    const failed = chosen.filter((m) => state.get(m.version)?.status === 'failed')
+    if (failed.length) {
+      throw new PlanError('failed', `${failed.map((m) => m.id).join(', ')} ${failed.length === 1 ? 'is' : 'are'} in a failed state; adopt records pending migrations only`, failed.map((m) => m.version), {
+        hint: `run mig resolve ${failed[0]!.version} --applied after checking the database`,
+      })
+    }
+    const result: AdoptResult = { adopted: [], alreadyApplied: [], unmatched: [], skipped: [] }
+    const todo: Migration[] = []
+    for (const m of chosen) {
+      const st = state.get(m.version)?.status
+      if (st === 'pending' || st === 'draft') todo.push(m)
+      else result.alreadyApplied.push(info(m))
+    }
+    if (!todo.length) return result
+    await prepare()
+    if (note !== null) await this.history.ensureLogColumns()
+    await this.driver.transaction(async (tx) => {
+      for (const m of todo) {
+        const sum = checksums.get(m.id) ?? ''
+        await this.history.upsert(tx, { version: m.version, name: m.name, kind: 'adopted', checksum: sum, durationMs: 0, scope: this.scope, status: 'applied', error: null, statementIndex: null, statementLine: null })
+        await this.history.log(tx, { version: m.version, name: m.name, action: 'adopt', status: 'ok', sql: null, vars: null, error: null, durationMs: 0, scope: this.scope, checksum: sum, note })
+        result.adopted.push(info(m))
+      }
+    })
+    return result
+  }
+
+  /**
+   * `mig adopt --from <tool>`: read another tool's history table and adopt the mig migrations it
+   * applied. Entries that match no migration are returned in `unmatched`, never guessed.
+   */
+  async importHistory(tool: ImportTool, options: ImportHistoryOptions = {}): Promise<AdoptResult> {
+    const importer = IMPORTERS[tool]
+    if (!importer) throw new ImportError(tool, `cannot import from "${tool}" (known: ${Object.keys(IMPORTERS).join(', ')})`)
+    const table = options.table ?? importer.defaultTable
+    if (table === this.history.table && !options.reader) {
+      throw new ImportError(tool, `${tool} keeps its history in ${table}, which is also mig's history table`, {
+        hint: 'set history_table = "mig_migrations" (any other name) in mig.toml, then run the import again',
+      })
+    }
+    const migrations = await this.discover()
+    return this.withLock(async (history, prepare) => {
+      const reader = options.reader ?? this.driver
+      const entries = await importer.read(reader, reader.dialect, table)
+      const match = matchImported(entries, migrations)
+      const input = await this.planInput(history)
+      const result = await this.recordAdopted(match.migrations, computeStatus(input), input.checksums, prepare, options.description ?? `imported from ${tool}`)
+      result.unmatched = match.unmatched
+      result.skipped = match.skipped
+      return result
+    })
+  }
+
+  /**
+   * Change the env the database says it is (`mig env set <env> --confirm`). Logged with who
+   * and the previous value.
+   */
+  async setEnv(env: string): Promise<{ previous: string | undefined }> {
+    await this.connect()
+    await this.history.ensure()
+    await this.history.ensureLogColumns()
+    const previous = await this.history.getMeta('env')
+    await this.history.setMeta('env', env)
+    await this.history.log(this.driver, { version: '', name: '', action: 'env', status: 'ok', sql: null, vars: null, error: null, durationMs: 0, scope: this.scope, checksum: null, note: `env ${previous ?? '(none)'} -> ${env}` })
+    return { previous }
+  }
+
+  /**
+   * The append-only log, oldest first (optionally of one version). With `decrypt`, variable
+   * values are decrypted with the encryption key; a missing or wrong key throws DecryptionError.
+   */
+  async readLog(options: { version?: string; decrypt?: boolean } = {}): Promise<AuditEntry[]> {
+    await this.connect()
+    if (!(await this.historyExists())) return []
+    const rows = await this.history.readLog(options.version)
+    const secret = this.encryptionKey()
+    return rows.map((r) => ({ ...r, variables: readLoggedVars(r.vars, { decrypt: options.decrypt, secret, entry: r.id }) }))
+  }
+
+  /**
+   * Clear the failed (or interrupted `running`) state of one migration after the database was fixed
+   * by hand: `applied` records it as applied with the current checksum of its file, `rolled-back`
+   * removes its row so `up` runs it again. Logged in the append-only log with action `resolve`.
+   * Throws {@link PlanError} when the migration is not in a failed state.
+   */
+  async resolve(version: string, as: 'applied' | 'rolled-back'): Promise<ResolveResult> {
+    await this.discover()
+    return this.withLock(async () => {
+      const row = (await this.history.rows()).find((h) => h.version === version && h.scope === this.scope)
+      if (!row) throw new PlanError('not-applied', `migration ${version} has no history row: nothing to resolve`, [version])
+      if (row.status === 'applied') throw new PlanError('other', `migration ${version} is applied, not failed: nothing to resolve`, [version])
+      const m = this.migrations?.find((x) => x.version === version)
+      const sum = m?.up ? checksum(await this.bodySql(m, m.up, 'up')) : row.checksum
+      const note = `resolved as ${as} (was ${row.status}${row.error ? `: ${row.error}` : ''})`.slice(0, 4000)
+      await this.driver.transaction(async (tx) => {
+        if (as === 'applied') {
+          await this.history.upsert(tx, { ...row, checksum: sum, status: 'applied', error: null, statementIndex: null, statementLine: null, appliedAt: new Date(), appliedBy: undefined })
+        } else {
+          await this.history.delete(tx, version, this.scope)
+        }
+        await this.history.log(tx, { version, name: row.name, action: 'resolve', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: sum })
+      })
+      return { version, name: row.name, previousStatus: row.status, resolvedAs: as }
+    })
+  }
+
+  /**
+   * Clear every failed or interrupted migration of this scope (like Flyway's repair): their rows are
+   * removed, so `up` runs them again once their files are fixed. Each is logged with action `repair`.
+   * Returns what was cleared (empty when nothing was failed).
+   */
+  async repair(): Promise<ResolveResult[]> {
+    await this.discover()
+    return this.withLock(async () => {
+      const failed = (await this.history.rows()).filter((h) => h.scope === this.scope && h.status !== 'applied')
+      const out: ResolveResult[] = []
+      for (const row of failed) {
+        const note = `repaired: cleared ${row.status} state${row.error ? ` (${row.error})` : ''}`.slice(0, 4000)
+        await this.driver.transaction(async (tx) => {
+          await this.history.delete(tx, row.version, this.scope)
+          await this.history.log(tx, { version: row.version, name: row.name, action: 'repair', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: row.checksum })
+        })
+        out.push({ version: row.version, name: row.name, previousStatus: row.status, resolvedAs: 'rolled-back' })
+      }
+      return out
+    })
+  }
+
   private async run(direction: 'up' | 'down', plan: Migration[], options: { dryRun?: boolean; singleTransaction?: boolean }, started: number): Promise<RunResult> {
     const dryRun = Boolean(options.dryRun)
     this.emit('plan', { direction, migrations: plan.map(info), dryRun })
     const results: MigrationResult[] = []
     const finish = (): RunResult => {
-      const failed = results.filter((r) => r.status === 'failed')
+      const failed = results.filter((r) => r.status === 'failed' || r.error)
       const done = results.filter((r) => r.status === 'applied' || r.status === 'reverted').length
       const durationMs = Math.round(now() - started)
       if (!dryRun) this.emit('done', { direction, applied: done, failed: failed.length, skipped: plan.length - results.length, durationMs })
@@ -269,7 +550,7 @@ export class Migrator extends Emitter<MigratorEvents> {
     for (let i = 0; i < plan.length; i++) {
       const r = await this.runOne(plan[i]!, direction, i, plan.length)
       results.push(r)
-      if (r.status === 'failed') break
+      if (r.status === 'failed' || r.error) break
     }
     return finish()
   }
@@ -312,22 +593,65 @@ export class Migrator extends Emitter<MigratorEvents> {
     return new MigrationError({ migration: m.id, direction, message: err instanceof Error ? err.message : String(err), file: body?.file, cause: err })
   }
 
-  private codeContext(m: Migration, exec: QueryExecutor): MigrationContext {
+  private codeContext(m: Migration, exec: QueryExecutor, ran: string[]): MigrationContext {
+    const run = (sql: string, params?: readonly unknown[]) => {
+      ran.push(sql)
+      return exec.query(sql, params)
+    }
     return {
-      sql: (strings, ...values) => exec.query(strings.join('?'), values),
-      query: (sql, params) => exec.query(sql, params),
+      sql: (strings, ...values) => run(strings.join('?'), values),
+      query: (sql, params) => run(sql, params),
       client: this.driver.client,
       vars: this.options.vars ?? {},
       log: (message) => this.emit('log', { migration: info(m), message }),
     }
   }
 
-  private async execute(m: Migration, direction: 'up' | 'down', exec: QueryExecutor, sql: string | undefined, body: MigrationBody | null, onStatement?: (i: number, line: number) => Promise<void>): Promise<void> {
+  private async execute(
+    m: Migration,
+    direction: 'up' | 'down',
+    exec: QueryExecutor,
+    sql: string | undefined,
+    body: MigrationBody | null,
+    onStatement?: (i: number, line: number) => Promise<void>,
+    ran: string[] = [],
+  ): Promise<void> {
     const fn = direction === 'up' ? m.code?.up : m.code?.down
-    if (fn) return void (await fn(this.codeContext(m, exec)))
+    if (fn) return void (await fn(this.codeContext(m, exec, ran)))
     if (sql === undefined || !body) return
-    await this.driver.runScript(exec, { sql, file: body.file, line: body.line }, onStatement ? (i, st) => onStatement(i, st.line) : undefined)
+    if (hasRunLines(sql)) await this.executeWithCommands(m, direction, exec, sql, body, onStatement)
+    else await this.driver.runScript(exec, { sql, file: body.file, line: body.line }, onStatement ? (i, st) => onStatement(i, st.line) : undefined)
     if (direction === 'up' && m.verify) await this.verify(m, exec)
+  }
+
+  /** A no-transaction body with `-- mig:run <command>` lines: SQL up to each line, then the command. */
+  private async executeWithCommands(m: Migration, direction: 'up' | 'down', exec: QueryExecutor, sql: string, body: MigrationBody, onStatement?: (i: number, line: number) => Promise<void>): Promise<void> {
+    const segments = splitRunSegments(sql, body.line)
+    let base = 0
+    for (const seg of segments) {
+      if (seg.kind === 'run') {
+        if (!this.options.runCommand) {
+          throw new MigrationError({ migration: m.id, direction, message: `-- mig:run needs a command runner (the mig CLI provides one)`, file: body.file, line: seg.line })
+        }
+        try {
+          await this.options.runCommand({ command: seg.command, migration: info(m), direction, file: body.file, line: seg.line, database: this.driver.displayUrl, ...(this.options.env ? { env: this.options.env } : {}) })
+        } catch (err) {
+          throw new MigrationError({ migration: m.id, direction, message: `-- mig:run ${seg.command} failed: ${(err as Error).message}`, file: body.file, line: seg.line, statementIndex: base + 1, cause: err })
+        }
+        continue
+      }
+      let last = -1
+      try {
+        await this.driver.runScript(exec, { sql: seg.text, file: body.file, line: seg.line }, async (i, st) => {
+          last = i
+          if (onStatement) await onStatement(base + i, st.line)
+        })
+      } catch (err) {
+        if (err instanceof StatementFailure) throw new StatementFailure(base + err.index, err.statement, err.cause, err.line)
+        throw err
+      }
+      base += last + 1
+    }
   }
 
   private async verify(m: Migration, exec: QueryExecutor): Promise<void> {
@@ -347,11 +671,19 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   private async runOne(m: Migration, direction: 'up' | 'down', index: number, total: number, outerTx?: QueryExecutor): Promise<MigrationResult> {
     const mi = info(m)
+    const body = direction === 'up' ? m.up : m.down
+    let hookError: unknown
+    try {
+      await this.callHook('before_each', direction, [m], { migration: mi })
+    } catch (err) {
+      hookError = err
+    }
     this.emit('migration:start', { migration: mi, direction, index, total })
     const t0 = now()
-    const body = direction === 'up' ? m.up : m.down
+    if (hookError) return this.failed(m, direction, body, this.hookFailure(hookError, direction, m), t0, index, total, undefined)
     let sql: string | undefined
     let upChecksum = ''
+    const ran: string[] = []
     try {
       sql = body && !m.code ? await this.bodySql(m, body, direction) : undefined
       const upSql = direction === 'up' ? sql : m.up ? await this.bodySql(m, m.up, 'up') : undefined
@@ -373,14 +705,18 @@ export class Migrator extends Emitter<MigratorEvents> {
       statementLine: null,
       ...extra,
     })
-    const action = direction === 'up' ? (m.kind === 'repeatable' ? 'reapply' : 'apply') : 'revert'
+    const action = direction === 'up' ? (m.kind === 'repeatable' && this.previouslyApplied.has(m.version) ? 'reapply' : 'apply') : 'revert'
     const logOk = (exec: QueryExecutor) =>
-      this.history.log(exec, { version: m.version, name: m.name, action, status: 'ok', sql: sql ?? null, vars: this.varNames(), error: null, durationMs: now() - t0, scope: this.scope, checksum: upChecksum })
+      this.history.log(exec, { version: m.version, name: m.name, action, status: 'ok', sql: this.loggedSql(sql, ran), vars: this.varNames(), error: null, durationMs: now() - t0, scope: this.scope, checksum: upChecksum })
+    if (sql !== undefined && hasRunLines(sql) && (m.transaction || outerTx)) {
+      const err = new MigrationError({ migration: m.id, direction, message: '-- mig:run is only allowed in -- mig:no-transaction migrations', file: body?.file })
+      return this.failed(m, direction, body, err, t0, index, total, sql)
+    }
     const transactional = (m.transaction && this.driver.capabilities.transactionalDdl) || outerTx
     if (transactional) {
       try {
         const work = async (tx: QueryExecutor) => {
-          await this.execute(m, direction, tx, sql, body)
+          await this.execute(m, direction, tx, sql, body, undefined, ran)
           if (direction === 'up') await this.history.upsert(tx, row('applied'))
           else await this.history.delete(tx, m.version, this.scope)
           await logOk(tx)
@@ -394,38 +730,55 @@ export class Migrator extends Emitter<MigratorEvents> {
       let lastDone = -1
       let lastLine = body?.line ?? 1
       try {
-        await this.history.upsert(this.driver, row('running', { error: direction === 'down' ? 'rolling back' : null }))
+        // History transitions are data changes: each commits whole even where DDL cannot, so a
+        // crash never leaves a migration's changes without a row that says so.
+        await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null })))
         await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
           lastDone = i
           lastLine = line
           this.emit('statement:start', { migration: mi, index: i + 1, line })
           await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
+        }, ran)
+        await this.driver.transaction(async (tx) => {
+          if (direction === 'up') await this.history.upsert(tx, row('applied'))
+          else await this.history.delete(tx, m.version, this.scope)
+          await logOk(tx)
         })
-        if (direction === 'up') await this.history.upsert(this.driver, row('applied'))
-        else await this.history.delete(this.driver, m.version, this.scope)
-        await logOk(this.driver)
       } catch (err) {
         const me = this.toMigrationError(m, direction, body, err)
         const failedIndex = me.statementIndex ?? lastDone + 2
         try {
-          await this.history.upsert(
-            this.driver,
+          await this.driver.transaction((tx) => this.history.upsert(
+            tx,
             row('failed', {
-              error: `${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.message}`.slice(0, 4000),
+              error: this.redactText(`${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.cause instanceof Error ? me.cause.message : me.message}`).slice(0, 4000),
               statementIndex: failedIndex,
               statementLine: me.line ?? lastLine,
             }),
-          )
+          ))
         } catch {
           // the connection is gone; the 'running' row already marks the migration as interrupted
         }
-        return this.failed(m, direction, body, me, t0, index, total, sql, true)
+        return this.failed(m, direction, body, me, t0, index, total, this.loggedSql(sql, ran) ?? undefined, true)
       }
     }
     const durationMs = Math.round(now() - t0)
     if (direction === 'up') this.emit('migration:applied', { migration: mi, direction, durationMs, index, total })
     else this.emit('migration:reverted', { migration: mi, direction, durationMs, index, total })
-    return { migration: mi, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
+    const result: MigrationResult = { migration: mi, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
+    try {
+      await this.callHook('after_each', direction, [m], { migration: mi, status: result.status as 'applied' | 'reverted' })
+    } catch (err) {
+      result.error = this.hookFailure(err, direction, m)
+    }
+    return result
+  }
+
+  /** The SQL recorded in the log: what ran (a code migration's statements), secrets masked. */
+  private loggedSql(sql: string | undefined, ran: string[]): string | null {
+    const text = sql ?? (ran.length ? ran.map((s) => `${s.trim().replace(/;$/, '')};`).join('\n') : undefined)
+    if (text === undefined) return null
+    return this.redactText(text)
   }
 
   private qHistory(): string {
@@ -435,9 +788,16 @@ export class Migrator extends Emitter<MigratorEvents> {
       .join('.')
   }
 
+  private redactText(text: string): string {
+    return this.options.redact ? this.options.redact(text) : text
+  }
+
   private varNames(): string | null {
-    const names = Object.keys(this.options.vars ?? {})
-    return names.length ? JSON.stringify({ names }) : null
+    return varsForLog(this.options.vars, this.encryptionKey())
+  }
+
+  private encryptionKey(): string | undefined {
+    return this.options.encryptionKey ?? (process.env.MIG_ENCRYPTION_KEY || undefined)
   }
 
   private async failed(
@@ -460,9 +820,9 @@ export class Migrator extends Emitter<MigratorEvents> {
           name: m.name,
           action: direction === 'up' ? 'apply' : 'revert',
           status: 'failed',
-          sql: sql ?? null,
+          sql: sql === undefined ? null : this.redactText(sql),
           vars: this.varNames(),
-          error: error.message,
+          error: this.redactText(error.message),
           durationMs,
           scope: this.scope,
           checksum: null,
@@ -473,6 +833,11 @@ export class Migrator extends Emitter<MigratorEvents> {
     }
     const mi = info(m)
     this.emit('migration:failed', { migration: mi, direction, durationMs, error, index, total })
+    try {
+      await this.callHook('on_error', direction, [m], { migration: mi, error, status: 'failed' })
+    } catch (err) {
+      this.emit('warning', { code: 'hook-failed', message: (err as Error).message })
+    }
     return { migration: mi, direction, status: 'failed', durationMs, error }
   }
 }

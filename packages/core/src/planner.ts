@@ -1,3 +1,4 @@
+import { orderByDependencies } from './dependencies.js'
 import { PlanError } from './errors.js'
 import type { HistoryRow } from './history-store.js'
 import { compareVersions, type Migration } from './migration.js'
@@ -65,6 +66,7 @@ function historyByVersion(input: PlanInput): Map<string, HistoryRow> {
 /** Compute the status of every migration on disk and every history row without a file. Pure. */
 export function computeStatus(input: PlanInput): StatusEntry[] {
   const applied = historyByVersion(input)
+  const rows = historyByVersion(input)
   const out: StatusEntry[] = []
   const newestApplied = [...applied.values()]
     .filter((h) => h.kind !== 'repeatable' && /^\d+$/.test(h.version) && h.status === 'applied')
@@ -76,7 +78,7 @@ export function computeStatus(input: PlanInput): StatusEntry[] {
     if (sum) base.checksum = sum
     if (!h) {
       if (m.draft) base.status = 'draft'
-      else if (m.kind === 'versioned' && newestApplied && compareVersions(m.version, newestApplied) < 0) base.outOfOrder = true
+      else if (m.kind === 'versioned' && newestApplied && compareVersions(m.version, newestApplied) < 0 && !dependenciesMet(m, rows)) base.outOfOrder = true
       out.push(base)
       continue
     }
@@ -108,6 +110,11 @@ export function computeStatus(input: PlanInput): StatusEntry[] {
   })
 }
 
+/** The migration declares dependencies and every one has an applied history row. */
+function dependenciesMet(m: Migration, rows: Map<string, HistoryRow>): boolean {
+  return m.depends.length > 0 && m.depends.every((d) => rows.get(d)?.status === 'applied')
+}
+
 /**
  * Plan `up`: which migrations to apply, in order. Throws {@link PlanError} when the state
  * forbids applying (a failed or modified migration, an unknown version).
@@ -134,34 +141,57 @@ export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
   for (const v of [options.to, options.only]) {
     if (v !== undefined && !known.has(v)) throw new PlanError('unknown-version', `no migration has version ${v}`, [v])
   }
+  const applied = appliedVersions(input)
   const pending = status.filter((s) => s.migration && (s.status === 'pending' || (s.status === 'draft' && options.includeDrafts)))
   let versioned = pending.filter((s) => s.kind === 'versioned')
   const repeatables = pending.filter((s) => s.kind === 'repeatable')
   if (options.only !== undefined) {
     const one = pending.find((s) => s.version === options.only)
     if (!one) throw new PlanError('other', `migration ${options.only} is not pending`, [options.only])
+    checkDependenciesMet([one.migration!], applied, input.migrations)
     return [one.migration!]
   }
   if (!options.allowOutOfOrder) {
-    const ooo = versioned.filter((s) => s.outOfOrder && !dependenciesOnlyReason(s))
+    const ooo = versioned.filter((s) => s.outOfOrder)
     if (ooo.length) {
       throw new PlanError(
         'out-of-order',
         `pending ${ooo.length === 1 ? 'migration is' : 'migrations are'} older than the newest applied one: ${ooo.map((s) => `${s.version}_${s.name}`).join(', ')}`,
         ooo.map((s) => s.version),
-        { hint: 'pass --allow-out-of-order to apply them anyway' },
+        { hint: 'pass --allow-out-of-order to apply them anyway, or declare what they need with -- mig:depends <version>' },
       )
     }
   }
   if (options.to !== undefined) versioned = versioned.filter((s) => compareVersions(s.version, options.to!) <= 0)
-  let plan = [...versioned, ...(options.to === undefined ? repeatables : [])].map((s) => s.migration!)
+  let plan = orderByDependencies([...versioned, ...(options.to === undefined ? repeatables : [])].map((s) => s.migration!))
+  checkDependenciesMet(plan, applied, input.migrations)
   if (options.steps !== undefined) plan = plan.slice(0, options.steps)
   return plan
 }
 
-// Hook for dependency-aware out-of-order rules (see docs/migrations.md).
-function dependenciesOnlyReason(_s: StatusEntry): boolean {
-  return false
+/** Versions recorded as applied (any kind) in the run's scope. */
+function appliedVersions(input: PlanInput): Set<string> {
+  const scope = input.scope ?? 'shared'
+  return new Set(input.history.filter((h) => h.scope === scope && h.status === 'applied').map((h) => h.version))
+}
+
+/** Every dependency of a planned migration is applied or planned before it; else a PlanError naming them. */
+function checkDependenciesMet(plan: Migration[], applied: Set<string>, all: Migration[]): void {
+  const before = new Set(applied)
+  const byVersion = new Map(all.map((m) => [m.version, m]))
+  const unmet: string[] = []
+  for (const m of plan) {
+    for (const d of m.depends) {
+      if (before.has(d)) continue
+      const dep = byVersion.get(d)
+      const why = dep?.draft ? ' (a draft; pass --include-drafts)' : ' and is not part of this run'
+      unmet.push(`${m.id} depends on ${dep?.id ?? d}, which is not applied${why}`)
+    }
+    before.add(m.version)
+  }
+  if (unmet.length) {
+    throw new PlanError('dependency', unmet.join('\n'), plan.map((m) => m.version), { hint: 'apply the dependencies first (mig up --to / --only), or widen the run' })
+  }
 }
 
 /**
@@ -169,7 +199,8 @@ function dependenciesOnlyReason(_s: StatusEntry): boolean {
  * version that is not applied or a migration without a down script.
  */
 export function planDown(input: PlanInput, options: DownOptions = {}): Migration[] {
-  const status = computeStatus(input).filter((s) => s.kind === 'versioned')
+  const all = computeStatus(input)
+  const status = all.filter((s) => s.kind === 'versioned')
   const applied = status.filter((s) => s.status === 'applied' || s.status === 'modified' || s.status === 'adopted')
   const appliedMissing = status.filter((s) => s.status === 'missing')
   if (options.to !== undefined && !applied.some((s) => s.version === options.to)) {
@@ -192,5 +223,23 @@ export function planDown(input: PlanInput, options: DownOptions = {}): Migration
       hint: 'add a .down.sql (or a -- mig:down section) to roll it back',
     })
   }
-  return chosen.map((s) => s.migration!)
+  const plan = orderByDependencies(
+    chosen.map((s) => s.migration!),
+    true,
+  )
+  if (!options.force) {
+    const reverting = new Set(plan.map((m) => m.version))
+    const stillApplied = all.filter((s) => s.migration && s.history?.status === 'applied' && !reverting.has(s.version))
+    const blocked: string[] = []
+    for (const m of plan) {
+      const users = stillApplied.filter((s) => s.migration!.depends.includes(m.version))
+      if (users.length) blocked.push(`${m.id} is needed by ${users.map((u) => u.migration!.id).join(', ')}`)
+    }
+    if (blocked.length) {
+      throw new PlanError('dependency', `cannot roll back: ${blocked.join('; ')}`, plan.map((m) => m.version), {
+        hint: 'roll back the dependent migrations first, or pass --force',
+      })
+    }
+  }
+  return plan
 }

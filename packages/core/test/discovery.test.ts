@@ -60,8 +60,8 @@ describe('discovery', () => {
   })
 
   it('parses header directives', async () => {
-    const dir = project({ '1_a.sql': '-- mig:depends 0 2\n-- mig:draft\n-- mig:scope tenant\nSELECT 1;\n-- mig:depends 9 (not a header)\n' })
-    const [m] = await discover([directory(dir)])
+    const dir = project({ '0_z.sql': '', '2_b.sql': '', '1_a.sql': '-- mig:depends 0 2\n-- mig:draft\n-- mig:scope tenant\nSELECT 1;\n-- mig:depends 9 (not a header)\n' })
+    const m = (await discover([directory(dir)])).find((x) => x.version === '1')
     expect(m!.depends).toEqual(['0', '2'])
     expect(m!.draft).toBe(true)
     expect(m!.scope).toBe('tenant')
@@ -81,7 +81,7 @@ describe('discovery', () => {
   it('explains names that look like migrations but do not parse', async () => {
     const problems = await problemsOf(project({ '20240101.sql': 'x', '2024create.sql': 'x', 'users.sql': 'x', '1_a.up.txt': 'x', 'r__x.sql': 'x' }))
     expect(problems.sort()).toEqual([
-      '1_a.up.txt: unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates)',
+      '1_a.up.txt: unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates), or .ts/.mts/.js/.mjs for code migrations',
       '20240101.sql: missing a name after the version: use {version}_{name}.sql',
       '2024create.sql: the version must be followed by "_" or "-" and a name',
       'r__x.sql: repeatable migrations are named R__{name}.sql (capital R, two underscores)',
@@ -111,5 +111,34 @@ describe('discovery', () => {
   it('an empty migration is a valid no-op', async () => {
     const [m] = await discover([directory(project({ '1_empty.sql': '' }))])
     expect(await m!.up!.read()).toBe('')
+  })
+})
+
+describe('lock files of flat-file migrations', () => {
+  it('attaches {version}_{name}.lock.toml and R__{name}.lock.toml to their migration', async () => {
+    const dir = project({
+      '20240101000000_a.sql.njk': 'SELECT 1;',
+      '20240101000000_a.lock.toml': '[components]\n',
+      '20240102000000-b.up.sql.njk': 'SELECT 2;',
+      '20240102000000-b.lock.toml': '[components]\n',
+      'R__views.sql.njk': 'SELECT 3;',
+      'R__views.lock.toml': '[components]\n',
+      '20240103000000_c/up.sql.njk': 'SELECT 4;',
+      '20240103000000_c/lock.toml': '[components]\n',
+      '20240104000000_d.sql': 'SELECT 5;',
+    })
+    const ms = await discover([directory(dir)])
+    expect(ms.map((m) => [m.id, m.lockFile?.slice(dir.length + 1)])).toEqual([
+      ['20240101000000_a', '20240101000000_a.lock.toml'],
+      ['20240102000000_b', '20240102000000-b.lock.toml'],
+      ['20240103000000_c', '20240103000000_c/lock.toml'],
+      ['20240104000000_d', undefined],
+      ['R__views', 'R__views.lock.toml'],
+    ])
+  })
+
+  it('reports a lock file without its migration', async () => {
+    const dir = project({ '20240101000000_a.sql': 'SELECT 1;', '20240105000000_gone.lock.toml': '[components]\n' })
+    expect(await problemsOf(dir)).toEqual(['20240105000000_gone.lock.toml: lock file without its migration (expected 20240105000000_gone.sql or 20240105000000_gone.up.sql next to it)'])
   })
 })

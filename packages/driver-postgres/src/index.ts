@@ -1,3 +1,7 @@
+export { escapeLiteral, inlineParams, literal, postgresDialect, rewritePlaceholders, toNumberedPlaceholders } from './postgres-dialect.js'
+export type { PostgresOptions } from './postgres-driver.js'
+export { createDriver, PostgresDriver, postgres, postgresConfig } from './postgres-driver.js'
+export { advisoryHolder, advisoryKey } from './postgres-lock.js'
 export type { PostgresIntrospectOptions } from './postgres-introspector.js'
 export { introspectPostgres, shortType } from './postgres-introspector.js'
 export { constraintSql, createTableSql, postgresDdl, quotePg } from './postgres-ddl.js'

@@ -34,5 +34,18 @@ export function tempProject(files: Record<string, string> = {}): TempProject {
 export function randomName(prefix = 'mig_test'): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
 }
+
+export type { DialectName, TestDialect } from './dialects.js'
+export {
+  ALL_DIALECTS,
+  MYSQL_ADMIN_URL,
+  mysqlAdmin,
+  mysqlDialectForTests,
+  PG_ADMIN_URL,
+  pgAdmin,
+  postgresDialectForTests,
+  sqliteDialectForTests,
+  testDialects,
+} from './dialects.js'
 export * from './sqldef.js'
 export * from './schema-cases.js'

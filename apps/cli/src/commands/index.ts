@@ -1,9 +1,18 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.js'
+import { EXIT, ExitError } from '../exit.js'
+import { buildCommand } from './build.js'
+import { componentsStatusCommand } from './components.js'
+import { adoptCommand } from './adopt.js'
 import { downCommand } from './down.js'
+import { envSetCommand, envShowCommand } from './env.js'
 import { freshCommand } from './fresh.js'
 import { initCommand } from './init.js'
+import { logCommand } from './log.js'
 import { newCommand } from './new.js'
+import { pinCheckoutCommand, pinCommand, pinDiffCommand, pinReportCommand, pinValidateCommand } from './pin.js'
+import { repairCommand } from './repair.js'
+import { resolveCommand } from './resolve.js'
 import { statusCommand } from './status.js'
 import { upCommand } from './up.js'
 import { validateCommand } from './validate.js'
@@ -73,4 +82,90 @@ export function registerCommands(program: Command, action: Wrap): void {
     .description('check file names, checksums, dependencies and pins; non-zero on any problem')
     .option('--offline', 'do not connect to the database (skip checksum comparison)')
     .action(action(validateCommand))
+
+  program
+    .command('resolve')
+    .description('clear a failed (dirty) migration after fixing the database by hand')
+    .argument('<version>', 'the failed migration')
+    .option('--applied', 'the migration is now fully applied: record it as applied')
+    .option('--rolled-back', 'the migration is now fully undone: remove its row')
+    .action(action(resolveCommand))
+
+  program
+    .command('repair')
+    .description('clear every failed or interrupted migration row after a manual fix')
+    .action(action(repairCommand))
+
+  program
+    .command('build')
+    .description('print the rendered SQL of a migration')
+    .argument('<migration>', 'version, name or id of the migration')
+    .option('--pinned', 'render from pinned components only (error if not pinned)')
+    .option('--no-pinned', 'render from the current components, ignoring lock.toml')
+    .option('--direction <script>', 'which script to render: up (default), down or verify')
+    .action(action(buildCommand))
+
+  const pin = program
+    .command('pin')
+    .description('snapshot the components a migration uses into pinned/ and write its lock.toml')
+    .argument('[migration]', 'version, name or id of the migration')
+    .action(action(async (ctx, migration?: string) => {
+      if (!migration) throw new ExitError('mig pin needs a migration (or a subcommand: checkout, diff, report, validate)', EXIT.usage)
+      return pinCommand(ctx, migration)
+    }))
+  pin
+    .command('checkout')
+    .description('write the pinned component files of a migration (or one object) to a folder')
+    .argument('<migration-or-hash>')
+    .option('--to <dir>', 'where to write (default: a new folder under the system temp dir)')
+    .action(action(pinCheckoutCommand))
+  pin
+    .command('diff')
+    .description('unified diff of every component between two migrations\' pins')
+    .argument('<m1>')
+    .argument('<m2>')
+    .action(action(pinDiffCommand))
+  pin
+    .command('report')
+    .description('objects in pinned/ that no lock references')
+    .option('--unused', 'list unreferenced objects (the default report)')
+    .option('--delete', 'delete the unreferenced objects')
+    .action(action(pinReportCommand))
+  pin
+    .command('validate')
+    .description('every object every lock references exists and hashes to its name')
+    .action(action(pinValidateCommand))
+
+  program
+    .command('components')
+    .description('component tools')
+    .command('status')
+    .description('components whose current content no pin contains')
+    .option('--all', 'list every component, pinned or not')
+    .action(action(componentsStatusCommand))
+    .command('adopt')
+    .description('record migrations as applied without running them (baseline), or import another tool’s history')
+    .argument('[versions...]', 'versions to adopt')
+    .option('--all', 'adopt every pending migration')
+    .option('--description <text>', 'why: kept in the log')
+    .option('--from <tool>', 'import the history of dbmate, golang-migrate, flyway, sqitch or knex')
+    .option('--table <name>', 'the other tool’s history table, when not its default')
+    .option('--history-url <url>', 'database holding the other tool’s table, when not the target (sqitch on SQLite: sqlite:./sqitch.db)')
+    .action(action(adoptCommand))
+
+  program
+    .command('log')
+    .description('show the append-only log: applies, reverts, adoptions, resolves, re-applies')
+    .argument('[version]', 'only this version (prints the SQL that ran)')
+    .option('--decrypt', 'decrypt the variables (needs MIG_ENCRYPTION_KEY)')
+    .option('--sql', 'print the SQL of every entry')
+    .action(action(logCommand))
+
+  const env = program.command('env').description('show or change the env the database says it is').action(action(envShowCommand))
+  env
+    .command('set')
+    .description('change the env stored in the database')
+    .argument('<env>', 'new env, e.g. staging')
+    .option('--confirm', 'required: the env guard protects production databases')
+    .action(action(envSetCommand))
 }

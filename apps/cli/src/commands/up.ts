@@ -1,5 +1,8 @@
 import type { CommandContext } from '../context.js'
+import { EXIT, ExitError } from '../exit.js'
+import { confirm } from '../prompt.js'
 import { reportRun } from '../run-reporter.js'
+import { pinPolicyForUp } from './template-renderer.js'
 
 /** Options of `mig up`. */
 export interface UpCommandOptions {
@@ -11,10 +14,27 @@ export interface UpCommandOptions {
   includeDrafts?: boolean
 }
 
+/**
+ * The target's `pins` policy: `required` refuses unpinned templated migrations; `prompt` asks on a
+ * TTY and refuses off a TTY unless --yes.
+ */
+async function checkPins(ctx: CommandContext, migrator: Awaited<ReturnType<CommandContext['migrator']>>): Promise<void> {
+  if (ctx.target.pins === 'none') return
+  const decision = await pinPolicyForUp(ctx, migrator)
+  if (decision.action === 'ok') return
+  if (decision.action === 'prompt') {
+    if (ctx.options.yes) return
+    if (process.stdin.isTTY && ctx.out.mode === 'tty' && (await confirm(decision.message ?? 'Apply unpinned migrations?'))) return
+    throw new ExitError(decision.message ?? 'unpinned templated migrations', EXIT.failed, 'pin them with mig pin <migration>, or pass --yes to apply them unpinned')
+  }
+  throw new ExitError(decision.message ?? 'unpinned templated migrations', EXIT.failed, 'pin them with mig pin <migration>')
+}
+
 /** `mig up [N] [--to V] [--only V] [--dry-run] [--single-transaction]` */
 export async function upCommand(ctx: CommandContext, steps: number | undefined, opts: UpCommandOptions): Promise<number> {
   const migrator = await ctx.migrator()
   try {
+    if (!opts.dryRun) await checkPins(ctx, migrator)
     return await reportRun(ctx, migrator, () =>
       migrator.up({
         steps,

@@ -1,4 +1,4 @@
-import { discover, ProjectError } from '@mig/core'
+import { discover, loadCodeMigrations, ProjectError } from '@mig/core'
 import type { CommandContext } from '../context.js'
 import { EXIT } from '../exit.js'
 
@@ -15,6 +15,7 @@ export async function validateCommand(ctx: CommandContext, opts: { offline?: boo
   let migrations: Awaited<ReturnType<typeof discover>> = []
   try {
     migrations = await discover(ctx.sources())
+    await loadCodeMigrations(migrations)
   } catch (err) {
     if (!(err instanceof ProjectError)) throw err
     for (const p of err.problems) problems.push({ file: p.file, message: p.message })

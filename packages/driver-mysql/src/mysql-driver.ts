@@ -1,0 +1,194 @@
+import {
+  ConnectionError,
+  type Driver,
+  type DriverCapabilities,
+  type DriverOptions,
+  type LockHandle,
+  type LockOptions,
+  type QueryExecutor,
+  type Row,
+  redactUrl,
+  type Script,
+  type ScriptStatement,
+  type SplitOptions,
+  StatementFailure,
+  splitStatements,
+} from '@mig/core'
+import mysql, { type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise'
+import { mysqlDialect } from './mysql-dialect.js'
+import { acquireMysqlLock } from './mysql-lock.js'
+
+/** Options of {@link mysql}. */
+export interface MysqlOptions {
+  /** `mysql://user:pass@host:port/db` or `mariadb://...`. */
+  url: string
+  /** `program_name` connection attribute. Default `mig`. */
+  applicationName?: string
+}
+
+/** mysql2's connection options for a URL: UTC dates as strings, no multi-statement strings. */
+export function mysqlConfig(url: string, applicationName = 'mig'): ConnectionOptions {
+  const uri = url.replace(/^mariadb:/i, 'mysql:')
+  const u = new URL(uri)
+  if (!u.pathname || u.pathname === '/') throw new Error('the URL names no database (mysql://user@host/DATABASE)')
+  return {
+    uri,
+    // Dates are written and read as UTC strings: history timestamps round-trip whatever the server's zone.
+    timezone: 'Z',
+    dateStrings: true,
+    supportBigNumbers: true,
+    multipleStatements: false,
+    connectAttributes: { program_name: applicationName },
+  }
+}
+
+/** Open a connection in UTC, turning every failure into a {@link ConnectionError} without the password. */
+export async function openConnection(config: ConnectionOptions, displayUrl: string): Promise<Connection> {
+  let conn: Connection | undefined
+  try {
+    conn = await mysql.createConnection(config)
+    // An idle connection whose server goes away emits 'error'; the next query reports it instead.
+    conn.on('error', () => {})
+    await conn.query("SET time_zone = '+00:00'")
+    return conn
+  } catch (err) {
+    await conn?.end().catch(() => {})
+    const e = err as Error & { code?: string }
+    const detail = e.code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : e.message || String(err)
+    throw new ConnectionError(displayUrl, redactUrl(detail), { cause: err })
+  }
+}
+
+/** The line a MySQL syntax error points at ("... near 'x' at line 3"), relative to the statement. */
+function errorLine(err: unknown, statement: ScriptStatement): number | undefined {
+  const m = / at line (\d+)\s*$/.exec((err as Error)?.message ?? '')
+  return m ? statement.line + Number(m[1]) - 1 : undefined
+}
+
+/**
+ * MySQL and MariaDB on mysql2. DDL commits implicitly (`transactionalDdl: false`), so core applies
+ * migrations statement by statement and records progress; the migration lock is `GET_LOCK` on a
+ * dedicated connection. Scripts may use the client's `DELIMITER` command; backslash escapes follow
+ * the server's `sql_mode`.
+ */
+export class MysqlDriver implements Driver {
+  readonly dialect = mysqlDialect
+  readonly capabilities: DriverCapabilities = { transactionalDdl: false, separateLockConnection: true }
+  readonly displayUrl: string
+  readonly config: ConnectionOptions
+  private conn: Connection | undefined
+  private database = ''
+  private split: SplitOptions = { delimiterCommand: true, backslashEscapes: true }
+
+  constructor(options: MysqlOptions) {
+    this.displayUrl = redactUrl(options.url)
+    try {
+      this.config = mysqlConfig(options.url, options.applicationName)
+    } catch (err) {
+      throw new ConnectionError(this.displayUrl, (err as Error).message, { cause: err })
+    }
+  }
+
+  /** The main mysql2 (promise) `Connection`, for code migrations. */
+  get client(): Connection {
+    if (!this.conn) throw new Error('not connected')
+    return this.conn
+  }
+
+  async connect(): Promise<void> {
+    if (this.conn) return
+    const conn = await openConnection(this.config, this.displayUrl)
+    this.conn = conn
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT DATABASE() AS db, @@SESSION.sql_mode AS mode')
+    this.database = String(rows[0]?.db ?? '')
+    this.split = { delimiterCommand: true, backslashEscapes: !/NO_BACKSLASH_ESCAPES/i.test(String(rows[0]?.mode ?? '')) }
+  }
+
+  async close(): Promise<void> {
+    const c = this.conn
+    this.conn = undefined
+    await c?.end().catch(() => {})
+  }
+
+  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    const [rows] = await this.client.query(sql, params as unknown[] | undefined)
+    return Array.isArray(rows) ? (rows as R[]) : []
+  }
+
+  async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
+    // Only data changes are undone by ROLLBACK: DDL commits implicitly on MySQL.
+    await this.client.query('START TRANSACTION')
+    try {
+      const out = await fn(this)
+      await this.client.query('COMMIT')
+      return out
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => {})
+      throw err
+    }
+  }
+
+  /** Statements one by one (the server takes one per round trip here), `onStatement` after each. */
+  async runScript(_exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
+    const statements = splitStatements(script.sql, this.split, script.line ?? 1)
+    for (let i = 0; i < statements.length; i++) {
+      const st = statements[i]!
+      try {
+        await this.client.query(st.sql)
+      } catch (err) {
+        throw new StatementFailure(i, st, err, errorLine(err, st))
+      }
+      if (onStatement) await onStatement(i, st)
+    }
+  }
+
+  async acquireLock(options: LockOptions): Promise<LockHandle> {
+    const conn = await openConnection(this.config, this.displayUrl)
+    return acquireMysqlLock(conn, this.database, options)
+  }
+
+  /** A schema is a database on MySQL: create it for a history table named `db.table`. */
+  async ensureSchema(schema: string): Promise<void> {
+    await this.client.query(`CREATE DATABASE IF NOT EXISTS ${mysqlDialect.quoteIdent(schema)}`)
+  }
+
+  /** Drop every view, table, sequence, routine and event of the URL's database (the database itself stays). */
+  async dropAllObjects(): Promise<void> {
+    const c = this.client
+    const q = mysqlDialect.quoteIdent
+    const [tables] = await c.query<RowDataPacket[]>(
+      `SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,
+    )
+    const [routines] = await c.query<RowDataPacket[]>(
+      `SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()`,
+    )
+    const [events] = await c.query<RowDataPacket[]>(`SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()`)
+    await c.query('SET FOREIGN_KEY_CHECKS = 0')
+    try {
+      for (const t of tables.filter((t) => t.type === 'VIEW')) await c.query(`DROP VIEW IF EXISTS ${q(t.name)}`)
+      for (const t of tables.filter((t) => t.type === 'SEQUENCE')) await c.query(`DROP SEQUENCE IF EXISTS ${q(t.name)}`)
+      for (const t of tables.filter((t) => t.type !== 'VIEW' && t.type !== 'SEQUENCE')) await c.query(`DROP TABLE IF EXISTS ${q(t.name)}`)
+      for (const r of routines) await c.query(`DROP ${r.type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE'} IF EXISTS ${q(r.name)}`)
+      for (const e of events) await c.query(`DROP EVENT IF EXISTS ${q(e.name)}`)
+    } finally {
+      await c.query('SET FOREIGN_KEY_CHECKS = 1')
+    }
+  }
+}
+
+/**
+ * Create a MySQL / MariaDB driver.
+ *
+ * @example
+ * createMigrator({ driver: mysql({ url: 'mysql://root@127.0.0.1/app' }), sources: [directory('migrations')] })
+ */
+export function mysqlDriver(options: MysqlOptions): MysqlDriver {
+  return new MysqlDriver(options)
+}
+
+export { mysqlDriver as mysql }
+
+/** The factory the CLI calls for `mysql://` and `mariadb://` URLs. */
+export function createDriver(url: string, options: DriverOptions = {}): MysqlDriver {
+  return new MysqlDriver({ url, applicationName: options.applicationName })
+}

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto'
+import { type LockHandle, type LockHolder, type LockOptions, LockTimeoutError } from '@mig/core'
+import type { Connection, RowDataPacket } from 'mysql2/promise'
+
+/** How long one GET_LOCK call waits before mig looks at the holder again, in seconds. */
+const ATTEMPT_S = 1
+/** How often `onWait` reports the holder while waiting. */
+const REPORT_EVERY_MS = 5000
+
+/**
+ * The GET_LOCK name of a lock key in a database. GET_LOCK names are server-wide and at most 64
+ * characters, so the database name is hashed in with the key.
+ */
+export function lockName(database: string, key: string): string {
+  return `mig_${createHash('sha256').update(`${database}\0${key}`).digest('hex').slice(0, 40)}`
+}
+
+/** Who holds a named lock: IS_USED_LOCK gives the connection id, the processlist the rest. */
+export async function lockHolder(conn: Connection, name: string): Promise<LockHolder | undefined> {
+  const [used] = await conn.query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) AS id', [name])
+  const id = used[0]?.id
+  if (id === null || id === undefined) return undefined
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT USER, HOST, DB, TIME, COMMAND FROM information_schema.PROCESSLIST WHERE ID = ?', [id])
+  const p = rows[0]
+  const holder: LockHolder = { pid: Number(id) }
+  if (!p) return holder
+  if (p.USER) holder.user = String(p.USER)
+  if (p.HOST) holder.host = String(p.HOST)
+  if (p.TIME !== null && p.TIME !== undefined) holder.since = new Date(Date.now() - Number(p.TIME) * 1000)
+  holder.detail = `connection ${id}${p.DB ? ` to ${p.DB}` : ''}`
+  return holder
+}
+
+/**
+ * Take `GET_LOCK` on `conn`, a connection dedicated to the lock for the whole run (the lock is
+ * released when that session ends, so a killed runner never leaves it behind). Waits in GET_LOCK one
+ * second at a time, reporting the holder between attempts; `timeoutMs` bounds the wait.
+ */
+export async function acquireMysqlLock(conn: Connection, database: string, options: LockOptions): Promise<LockHandle> {
+  const name = lockName(database, options.key)
+  const started = Date.now()
+  let lastReport = -Infinity
+  const close = () => conn.end().catch(() => {})
+  try {
+    let [got] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS ok', [name])
+    while (Number(got[0]?.ok) !== 1) {
+      const holder = await lockHolder(conn, name)
+      const waited = Date.now() - started
+      if (options.timeoutMs !== undefined && waited >= options.timeoutMs) throw new LockTimeoutError(options.timeoutMs, holder)
+      if (Date.now() - lastReport >= REPORT_EVERY_MS) {
+        lastReport = Date.now()
+        options.onWait?.(holder)
+      }
+      const slice = options.timeoutMs === undefined ? ATTEMPT_S : Math.max(0.001, Math.min(ATTEMPT_S, (options.timeoutMs - waited) / 1000))
+      ;[got] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS ok', [name, slice])
+    }
+  } catch (err) {
+    await close()
+    throw err
+  }
+  return {
+    async release() {
+      try {
+        await conn.query('SELECT RELEASE_LOCK(?)', [name])
+      } catch {
+        // the session is gone (server restarted, connection killed): so is its lock
+      } finally {
+        // GET_LOCK is released when the session ends, even if RELEASE_LOCK failed.
+        await close()
+      }
+    },
+  }
+}

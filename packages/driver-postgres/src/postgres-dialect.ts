@@ -1,0 +1,123 @@
+import type { SqlDialect } from '@mig/core'
+
+/** PostgreSQL's SQL, for the statements core writes (history tables). */
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  quoteIdent: (name) => `"${name.replace(/"/g, '""')}"`,
+  types: {
+    key: 'text',
+    text: 'text',
+    integer: 'bigint',
+    timestamp: 'timestamptz',
+    serialPrimaryKey: '"id" bigserial PRIMARY KEY',
+  },
+}
+
+/**
+ * Rewrite `?` placeholders (the one placeholder core uses in every dialect) to PostgreSQL's `$1, $2...`.
+ * Question marks inside quotes, dollar-quoted bodies and comments are left alone.
+ */
+export function toNumberedPlaceholders(sql: string): string {
+  return rewritePlaceholders(sql, (n) => `$${n}`)
+}
+
+/** Replace each `?` placeholder outside quotes and comments by `replace(n)` (n is 1-based). */
+export function rewritePlaceholders(sql: string, replace: (n: number) => string): string {
+  let out = ''
+  let n = 0
+  let i = 0
+  const len = sql.length
+  while (i < len) {
+    const c = sql[i]!
+    if (c === "'" || c === '"') {
+      const close = skipQuoted(sql, i, c)
+      out += sql.slice(i, close)
+      i = close
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const eol = sql.indexOf('\n', i)
+      const end = eol < 0 ? len : eol
+      out += sql.slice(i, end)
+      i = end
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2)
+      const stop = end < 0 ? len : end + 2
+      out += sql.slice(i, stop)
+      i = stop
+    } else if (c === '$' && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
+      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64))
+      if (m) {
+        const close = sql.indexOf(m[0], i + m[0].length)
+        const stop = close < 0 ? len : close + m[0].length
+        out += sql.slice(i, stop)
+        i = stop
+      } else {
+        out += c
+        i++
+      }
+    } else if (c === '?') {
+      out += replace(++n)
+      i++
+    } else {
+      out += c
+      i++
+    }
+  }
+  return out
+}
+
+function skipQuoted(sql: string, start: number, quote: string): number {
+  const escapes = quote === "'" && (sql[start - 1] === 'E' || sql[start - 1] === 'e')
+  let i = start + 1
+  while (i < sql.length) {
+    const d = sql[i]
+    if (escapes && d === '\\') {
+      i += 2
+      continue
+    }
+    if (d === quote) {
+      if (sql[i + 1] === quote) {
+        i += 2
+        continue
+      }
+      return i + 1
+    }
+    i++
+  }
+  return sql.length
+}
+
+/** A value as a SQL literal, for batching parameterised writes into one simple-protocol round trip. */
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL'
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`cannot inline ${value}`)
+    return String(value)
+  }
+  if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE'
+  if (value instanceof Date) return `'${value.toISOString()}'`
+  return escapeLiteral(typeof value === 'string' ? value : JSON.stringify(value))
+}
+
+/** Quote a string as a literal: `E'...'` when it holds backslashes (as pg's escapeLiteral). */
+export function escapeLiteral(s: string): string {
+  let hasBackslash = false
+  let out = "'"
+  for (const ch of s) {
+    if (ch === "'") out += "''"
+    else if (ch === '\\') {
+      out += '\\\\'
+      hasBackslash = true
+    } else out += ch
+  }
+  out += "'"
+  return hasBackslash ? ` E${out}` : out
+}
+
+/** Replace `?` placeholders by literals (see {@link literal}). */
+export function inlineParams(sql: string, params: readonly unknown[]): string {
+  return rewritePlaceholders(sql, (n) => {
+    if (n > params.length) throw new Error(`statement has more placeholders than the ${params.length} parameters given`)
+    return literal(params[n - 1])
+  })
+}

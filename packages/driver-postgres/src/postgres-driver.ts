@@ -1,0 +1,345 @@
+import {
+  ConnectionError,
+  type Driver,
+  type DriverCapabilities,
+  type DriverOptions,
+  type LockHandle,
+  type LockOptions,
+  type QueryExecutor,
+  type Row,
+  redactUrl,
+  type Script,
+  type ScriptStatement,
+  StatementFailure,
+  splitStatements,
+} from '@mig/core'
+import pg from 'pg'
+import { acquirePostgresLock } from './postgres-lock.js'
+import { inlineParams, postgresDialect, toNumberedPlaceholders } from './postgres-dialect.js'
+
+/** Options of {@link postgres}. */
+export interface PostgresOptions {
+  /**
+   * `postgres://user:pass@host:port/db`. Besides libpq's own parameters (`sslmode`, `options`...),
+   * `?search_path=a,b` (or `?schema=a`) sets the search path of every connection mig opens.
+   */
+  url: string
+  /** `application_name` of mig's connections, shown to other sessions waiting for the lock. Default `mig`. */
+  applicationName?: string
+}
+
+/** pg's error fields mig reads. */
+interface PgError extends Error {
+  code?: string
+  position?: string
+}
+
+/** A pg `Query` that counts the statements completed before an error (for multi-statement scripts). */
+class CountingQuery extends (pg.Query as unknown as new (text: string, values: undefined, cb: (err: Error | null, res: unknown) => void) => object) {
+  completed = 0
+  handleCommandComplete(msg: unknown, connection: unknown): void {
+    this.completed++
+    ;(pg.Query.prototype as unknown as { handleCommandComplete(m: unknown, c: unknown): void }).handleCommandComplete.call(this, msg, connection)
+  }
+}
+
+type PgResult = { rows: Row[] }
+
+/** Run a simple-protocol query (possibly several statements); resolve with the results and the count of completed statements. */
+function simpleQuery(client: pg.Client, text: string): Promise<{ results: PgResult[]; completed: number }> {
+  return new Promise((resolve, reject) => {
+    const q = new CountingQuery(text, undefined, (err, res) => {
+      if (err) {
+        ;(err as Error & { completed?: number }).completed = q.completed
+        reject(err)
+      } else resolve({ results: Array.isArray(res) ? (res as PgResult[]) : [res as PgResult], completed: q.completed })
+    })
+    client.query(q as unknown as pg.Submittable)
+  })
+}
+
+/** Offset in `text` (UTF-16) of the server's 1-based character `position`. */
+function positionToOffset(text: string, position: number): number {
+  let chars = 0
+  let i = 0
+  while (i < text.length && chars < position - 1) {
+    const cp = text.codePointAt(i)!
+    i += cp > 0xffff ? 2 : 1
+    chars++
+  }
+  return i
+}
+
+function lineAt(text: string, offset: number, firstLine: number): number {
+  let line = firstLine
+  for (let k = 0; k < offset && k < text.length; k++) if (text.charCodeAt(k) === 10) line++
+  return line
+}
+
+/** Parse the URL into pg's config, taking out mig's own `search_path` / `schema` parameters. */
+export function postgresConfig(url: string, applicationName = 'mig'): pg.ClientConfig {
+  const u = new URL(url)
+  const searchPath = u.searchParams.get('search_path') ?? u.searchParams.get('schema')
+  u.searchParams.delete('search_path')
+  u.searchParams.delete('schema')
+  const config: pg.ClientConfig = { connectionString: u.toString().replace(/^postgresql:/, 'postgres:') }
+  if (!u.searchParams.has('application_name')) config.application_name = applicationName
+  if (searchPath) {
+    const path = searchPath
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => postgresDialect.quoteIdent(s))
+      .join(',')
+    config.options = `-c search_path=${path.replace(/([\\ ])/g, '\\$1')}`
+  }
+  return config
+}
+
+/** Open a pg client, turning every failure into a {@link ConnectionError} without the password. */
+export async function openClient(config: pg.ClientConfig, displayUrl: string): Promise<pg.Client> {
+  const client = new pg.Client(config)
+  // An idle client whose server goes away emits 'error'; the next query reports it instead.
+  client.on('error', () => {})
+  try {
+    await client.connect()
+  } catch (err) {
+    await client.end().catch(() => {})
+    const e = err as PgError
+    const detail = e.code === 'ECONNREFUSED' ? `connection refused (is the server running?)` : e.message || String(err)
+    throw new ConnectionError(displayUrl, redactUrl(detail), { cause: err })
+  }
+  return client
+}
+
+/**
+ * The executor of a transaction. Writes that return nothing (INSERT/UPDATE/DELETE without RETURNING,
+ * the history rows core writes) are held back and sent with the next round trip, so a migration
+ * costs two round trips: `BEGIN; <script>` and `<history writes>; COMMIT`. A held-back write that
+ * fails is reported by the next query, script or COMMIT of the transaction, which then fails.
+ */
+class PostgresTransaction implements QueryExecutor {
+  private pending: string[] = []
+  private began = false
+  done = false
+
+  constructor(private readonly client: pg.Client) {}
+
+  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    if (/^\s*(insert|update|delete)\b/i.test(sql) && !/\breturning\b/i.test(sql) && (params ?? []).every(isInlinable)) {
+      this.pending.push(params?.length ? inlineParams(sql, params) : sql)
+      return []
+    }
+    if (!params?.length && !this.pending.length && this.began) {
+      const res = await this.client.query(sql)
+      return res.rows as R[]
+    }
+    if (params?.length) {
+      await this.flush()
+      const res = await this.client.query(toNumberedPlaceholders(sql), params as unknown[])
+      return res.rows as R[]
+    }
+    const { results } = await this.flush({ sql })
+    return (results.at(-1)?.rows ?? []) as R[]
+  }
+
+  /** Send the held-back writes, then `last` (a statement or a script), in one simple-protocol round trip. */
+  async flush(last?: { sql: string; script?: Script }): Promise<{ results: PgResult[] }> {
+    const head: string[] = []
+    if (!this.began) head.push('BEGIN')
+    head.push(...this.pending)
+    this.pending = []
+    if (!head.length && !last) return { results: [] }
+    const prefix = head.length ? `${head.join(';\n')};\n` : ''
+    const text = last ? prefix + last.sql + (last.script ? '\n;' : '') : prefix
+    this.began = true
+    try {
+      return await simpleQuery(this.client, text)
+    } catch (err) {
+      const completed = (err as { completed?: number }).completed ?? 0
+      if (!last?.script) throw err
+      // A syntax error stops the whole string before anything runs: then only the position tells where.
+      const position = (err as PgError).position
+      const offset = position ? positionToOffset(text, Number(position)) : -1
+      if (offset >= prefix.length || (!position && completed >= head.length)) {
+        throw scriptFailure(last.script, err as PgError, Math.max(0, completed - head.length), prefix.length, text)
+      }
+      throw err
+    }
+  }
+
+  async runScript(script: Script): Promise<void> {
+    await this.flush({ sql: script.sql, script })
+  }
+
+  async commit(): Promise<void> {
+    this.done = true
+    if (!this.began && !this.pending.length) return
+    await this.flush({ sql: 'COMMIT' })
+  }
+
+  async rollback(): Promise<void> {
+    this.done = true
+    this.pending = []
+    if (this.began) await this.client.query('ROLLBACK').catch(() => {})
+  }
+}
+
+function isInlinable(v: unknown): boolean {
+  return v === null || v === undefined || v instanceof Date || ['string', 'number', 'bigint', 'boolean'].includes(typeof v)
+}
+
+/** Map an error of a script sent whole to the statement that failed and the line the server points at. */
+function scriptFailure(script: Script, err: PgError, index: number, scriptOffset: number, text: string): StatementFailure {
+  const statements = splitStatements(script.sql, {}, script.line ?? 1)
+  let line: number | undefined
+  let byPosition: number | undefined
+  if (err.position) {
+    const offset = positionToOffset(text, Number(err.position)) - scriptOffset
+    if (offset >= 0 && offset <= script.sql.length) {
+      line = lineAt(script.sql, offset, script.line ?? 1)
+      // The position names the statement (a syntax error stops the whole string before anything runs).
+      {
+        for (let k = statements.length - 1; k >= 0; k--) {
+          if ((statements[k]!.offset ?? 0) <= offset) {
+            byPosition = k
+            break
+          }
+        }
+      }
+    }
+  }
+  const k = Math.min(byPosition ?? index, Math.max(statements.length - 1, 0))
+  const statement = statements[k] ?? { sql: script.sql, line: script.line ?? 1 }
+  return new StatementFailure(k, statement, err, line)
+}
+
+/**
+ * PostgreSQL on `pg`: transactional DDL, a session advisory lock on a dedicated connection,
+ * migrations sent whole in one round trip, `-- mig:no-transaction` migrations statement by statement.
+ */
+export class PostgresDriver implements Driver {
+  readonly dialect = postgresDialect
+  readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true }
+  readonly displayUrl: string
+  readonly config: pg.ClientConfig
+  private main: pg.Client | undefined
+
+  constructor(options: PostgresOptions) {
+    this.displayUrl = redactUrl(options.url)
+    try {
+      this.config = postgresConfig(options.url, options.applicationName)
+    } catch (err) {
+      throw new ConnectionError(this.displayUrl, 'malformed URL', { cause: err })
+    }
+  }
+
+  /** The main connection's pg `Client` (for code migrations). */
+  get client(): pg.Client {
+    if (!this.main) throw new Error('not connected')
+    return this.main
+  }
+
+  async connect(): Promise<void> {
+    if (this.main) return
+    this.main = await openClient(this.config, this.displayUrl)
+  }
+
+  async close(): Promise<void> {
+    const c = this.main
+    this.main = undefined
+    await c?.end().catch(() => {})
+  }
+
+  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    const res = params?.length ? await this.client.query(toNumberedPlaceholders(sql), params as unknown[]) : await this.client.query(sql)
+    return res.rows as R[]
+  }
+
+  async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
+    const tx = new PostgresTransaction(this.client)
+    try {
+      const out = await fn(tx)
+      await tx.commit()
+      return out
+    } catch (err) {
+      await tx.rollback()
+      throw err
+    }
+  }
+
+  async runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
+    if (exec instanceof PostgresTransaction && !onStatement) return exec.runScript(script)
+    // Outside a transaction (-- mig:no-transaction): one statement per round trip, so CREATE INDEX
+    // CONCURRENTLY and ALTER TYPE ... ADD VALUE never land in an implicit multi-statement transaction.
+    const statements = splitStatements(script.sql, {}, script.line ?? 1)
+    for (let i = 0; i < statements.length; i++) {
+      const st = statements[i]!
+      try {
+        if (exec instanceof PostgresTransaction) await exec.query(st.sql)
+        else await this.client.query(st.sql)
+      } catch (err) {
+        const e = err as PgError
+        const line = e.position ? lineAt(st.sql, positionToOffset(st.sql, Number(e.position)), st.line) : undefined
+        throw new StatementFailure(i, st, err, line)
+      }
+      if (onStatement) await onStatement(i, st)
+    }
+  }
+
+  async acquireLock(options: LockOptions): Promise<LockHandle> {
+    const client = await openClient(this.config, this.displayUrl)
+    return acquirePostgresLock(client, options)
+  }
+
+  async ensureSchema(schema: string): Promise<void> {
+    await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${postgresDialect.quoteIdent(schema)}`)
+  }
+
+  /**
+   * Drop every user schema (everything but `pg_*` and `information_schema`) with CASCADE, then
+   * recreate the schemas of the search path (and `public`) empty.
+   */
+  async dropAllObjects(): Promise<void> {
+    const c = this.client
+    const schemas = (
+      await c.query<{ nspname: string }>(
+        `SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY nspname`,
+      )
+    ).rows.map((r) => r.nspname)
+    const path = (await c.query<{ s: string[] | string }>(`SELECT current_schemas(false)::text[] AS s`)).rows[0]?.s
+    const onPath = new Set(Array.isArray(path) ? path : String(path ?? '').replace(/[{}]/g, '').split(',').filter(Boolean))
+    const { rows } = await c.query<{ p: string }>(`SELECT current_setting('search_path') AS p`)
+    for (const p of (rows[0]?.p ?? '').split(',')) {
+      const name = p.trim().replace(/^"(.*)"$/, '$1')
+      if (name && name !== '$user' && !name.startsWith('pg_')) onPath.add(name)
+    }
+    const recreate = schemas.filter((s) => onPath.has(s) || s === 'public')
+    const q = postgresDialect.quoteIdent
+    await c.query('BEGIN')
+    try {
+      for (const s of schemas) await c.query(`DROP SCHEMA ${q(s)} CASCADE`)
+      for (const s of recreate) await c.query(`CREATE SCHEMA ${q(s)}`)
+      if (recreate.includes('public')) await c.query('GRANT USAGE ON SCHEMA public TO PUBLIC')
+      await c.query('COMMIT')
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {})
+      throw err
+    }
+  }
+}
+
+/**
+ * Create a PostgreSQL driver.
+ *
+ * @example
+ * createMigrator({ driver: postgres({ url: process.env.DATABASE_URL! }), sources: [directory('migrations')] })
+ */
+export function postgres(options: PostgresOptions): PostgresDriver {
+  return new PostgresDriver(options)
+}
+
+/** The factory the CLI calls for `postgres://` and `postgresql://` URLs. */
+export function createDriver(url: string, options: DriverOptions = {}): PostgresDriver {
+  return new PostgresDriver({ url, applicationName: options.applicationName })
+}

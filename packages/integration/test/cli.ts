@@ -1,0 +1,61 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { Driver } from '@mig/core'
+import type { DialectName } from '@mig/test-utils'
+import { DRIVERS } from './drivers.js'
+
+/** The built CLI, as a user runs it. */
+export const MIG_BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url))
+
+/** Outcome of a finished `mig` process. */
+export interface MigRun {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/** Start `mig <args>` in `cwd` (no TTY: plain output). */
+export function startMig(args: string[], cwd: string, env: Record<string, string> = {}): { child: ChildProcess; done: Promise<MigRun> } {
+  const child = spawn(process.execPath, [MIG_BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => {
+    stdout += d
+  })
+  child.stderr!.on('data', (d) => {
+    stderr += d
+  })
+  const done = new Promise<MigRun>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+  return { child, done }
+}
+
+/** Run `mig <args>` to completion. */
+export function runMig(args: string[], cwd: string, env: Record<string, string> = {}): Promise<MigRun> {
+  return startMig(args, cwd, env).done
+}
+
+/** Open a driver on `url`, run `fn`, close it. */
+export async function withDriver<T>(dialect: DialectName, url: string, fn: (d: Driver) => Promise<T>): Promise<T> {
+  const driver = DRIVERS[dialect](url)
+  await driver.connect()
+  try {
+    return await fn(driver)
+  } finally {
+    await driver.close()
+  }
+}
+
+/** Names of the tables of the database (current schema). */
+export async function tableNames(dialect: DialectName, d: Driver): Promise<string[]> {
+  const rows =
+    dialect === 'sqlite'
+      ? await d.query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+      : dialect === 'postgres'
+        ? await d.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
+        : await d.query(`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)
+  return rows.map((r) => String(r.name)).sort()
+}

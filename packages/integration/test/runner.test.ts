@@ -1,0 +1,327 @@
+import { type Driver, LockTimeoutError, type LockHolder, createMigrator, directory, MigrationError, PlanError, ConnectionError, type Migrator } from '@mig/core'
+import { tempProject, testDialects, type TempProject } from '@mig/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DRIVERS } from './drivers.js'
+
+// Capability-gated cases are not registered at all on dialects they do not apply to (never reported as skipped).
+const notForThisDialect = (() => {}) as unknown as typeof it
+const itOn = (applies: boolean): typeof it => (applies ? it : notForThisDialect)
+
+for (const dialect of testDialects()) {
+  describe(dialect.name, () => {
+    let url: string
+    let counter = 0
+    const open: { migrator?: Migrator; driver?: Driver }[] = []
+    const projects: TempProject[] = []
+
+    beforeAll(async () => {
+      url = await dialect.createDatabase()
+    })
+    afterAll(async () => {
+      for (const o of open) await (o.migrator ? o.migrator.close() : o.driver?.close())
+      for (const p of projects) p.cleanup()
+      await dialect.dropDatabase(url)
+    })
+
+    /** A project with its own history table and table-name prefix, so cases share one database. */
+    function setup(files: (p: string) => Record<string, string>, options: { historyTable?: string; lockTimeoutMs?: number; url?: string } = {}) {
+      const p = `c${++counter}_`
+      const project = tempProject(Object.fromEntries(Object.entries(files(p)).map(([k, v]) => [`migrations/${k}`, v])))
+      projects.push(project)
+      const make = () => {
+        const driver = DRIVERS[dialect.name](options.url ?? url, { applicationName: 'mig-test' })
+        const migrator = createMigrator({
+          driver,
+          sources: [directory(project.path('migrations'))],
+          historyTable: options.historyTable ?? `${p}history`,
+          lockTimeoutMs: options.lockTimeoutMs,
+        })
+        open.push({ migrator })
+        return migrator
+      }
+      return { p, project, migrator: make(), make }
+    }
+
+    const tables = async (m: Migrator, p: string) => {
+      const all = dialect.name === 'sqlite'
+        ? await m.driver.query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+        : dialect.name === 'postgres'
+          ? await m.driver.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
+          : await m.driver.query(`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)
+      return all.map((r) => String(r.name)).filter((n) => n.startsWith(p) && !n.startsWith(`${p}history`)).sort()
+    }
+
+    it('applies and reverts, writing history rows and the log (UTC timestamps)', async () => {
+      const { p, migrator } = setup((p) => ({
+        '001_users.up.sql': `CREATE TABLE ${p}users (id INTEGER PRIMARY KEY, name VARCHAR(50));\nINSERT INTO ${p}users VALUES (1, 'a;b');`,
+        '001_users.down.sql': `DROP TABLE ${p}users;`,
+        '002_orders.sql': `-- mig:up\nCREATE TABLE ${p}orders (id INTEGER PRIMARY KEY);\n-- mig:down\nDROP TABLE ${p}orders;\n`,
+      }))
+      const before = Date.now()
+      const up = await migrator.up()
+      expect(up.ok).toBe(true)
+      expect(up.results.map((r) => r.status)).toEqual(['applied', 'applied'])
+      expect(await tables(migrator, p)).toEqual([`${p}orders`, `${p}users`])
+      const rows = await migrator.history.rows()
+      expect(rows.map((r) => [r.version, r.status, r.kind])).toEqual([
+        ['001', 'applied', 'versioned'],
+        ['002', 'applied', 'versioned'],
+      ])
+      expect(rows[0]!.checksum).toMatch(/^[0-9a-f]{64}$/)
+      for (const r of rows) {
+        expect(Math.abs(r.appliedAt.getTime() - before)).toBeLessThan(60_000)
+      }
+      const users = await migrator.driver.query(`SELECT name FROM ${p}users`)
+      expect(users).toEqual([{ name: 'a;b' }])
+      const down = await migrator.down()
+      expect(down.ok).toBe(true)
+      expect(await tables(migrator, p)).toEqual([`${p}users`])
+      const log = await migrator.history.readLog()
+      expect(log.map((l) => `${l.version}:${l.action}:${l.status}`)).toEqual(['001:apply:ok', '002:apply:ok', '002:revert:ok'])
+      expect(log[0]!.sql).toContain(`CREATE TABLE ${p}users`)
+      expect(Math.abs(log[0]!.at.getTime() - before)).toBeLessThan(60_000)
+      expect((await migrator.status()).map((s) => s.status)).toEqual(['applied', 'pending'])
+    })
+
+    it('a failing migration names file and line; rolled back atomically or left failed by capability', async () => {
+      const { p, migrator } = setup((p) => ({
+        '001_ok.sql': `CREATE TABLE ${p}ok (id INTEGER);`,
+        '002_bad.sql': `CREATE TABLE ${p}half (id INTEGER);\nINSERT INTO ${p}half VALUES (1);\n\nINSERT INTO ${p}missing_table VALUES (1);\nCREATE TABLE ${p}never (id INTEGER);\n`,
+      }))
+      const r = await migrator.up()
+      expect(r.ok).toBe(false)
+      expect(r.results.map((x) => x.status)).toEqual(['applied', 'failed'])
+      const err = r.error!
+      expect(err).toBeInstanceOf(MigrationError)
+      expect(err.file).toMatch(/002_bad\.sql$/)
+      expect(err.line).toBe(4)
+      expect(err.statementIndex).toBe(3)
+      expect(err.statement).toContain(`${p}missing_table`)
+      const rows = await migrator.history.rows()
+      if (migrator.driver.capabilities.transactionalDdl) {
+        expect(await tables(migrator, p)).toEqual([`${p}ok`])
+        expect(rows.map((x) => x.version)).toEqual(['001'])
+      } else {
+        expect(await tables(migrator, p)).toEqual([`${p}half`, `${p}ok`])
+        const failed = rows.find((x) => x.version === '002')!
+        expect(failed.status).toBe('failed')
+        expect(failed.statementIndex).toBe(3)
+        expect(failed.statementLine).toBe(4)
+        expect(failed.error).toMatch(/statement 3 \(line 4\)/)
+        await expect(migrator.up()).rejects.toMatchObject({ reason: 'failed' })
+      }
+      const log = await migrator.history.readLog('002')
+      expect(log.map((l) => l.status)).toEqual(['failed'])
+    })
+
+    it('a no-transaction migration that fails leaves a failed row; resolve and repair clear it', async () => {
+      const { p, project, migrator } = setup((p) => ({
+        '001_a.sql': `-- mig:no-transaction\nCREATE TABLE ${p}a (id INTEGER);\nINSERT INTO ${p}nope VALUES (1);\n`,
+        '002_b.sql': `-- mig:no-transaction\nCREATE TABLE ${p}b (id INTEGER);\nINSERT INTO ${p}nope VALUES (1);\n`,
+      }))
+      const r = await migrator.up()
+      expect(r.ok).toBe(false)
+      let rows = await migrator.history.rows()
+      expect(rows.map((x) => [x.version, x.status, x.statementIndex, x.statementLine])).toEqual([['001', 'failed', 2, 3]])
+      expect((await migrator.status()).map((s) => s.status)).toEqual(['failed', 'pending'])
+      await expect(migrator.up()).rejects.toBeInstanceOf(PlanError)
+      await expect(migrator.resolve('002', 'applied')).rejects.toBeInstanceOf(PlanError)
+      // fixed by hand: the table exists, so record it applied
+      const resolved = await migrator.resolve('001', 'applied')
+      expect(resolved).toMatchObject({ version: '001', previousStatus: 'failed', resolvedAs: 'applied' })
+      rows = await migrator.history.rows()
+      expect(rows.map((x) => [x.version, x.status, x.error])).toEqual([['001', 'applied', null]])
+      // 002 fails next; repair clears it, the fixed file then applies
+      expect((await migrator.up()).ok).toBe(false)
+      expect((await migrator.history.rows()).find((x) => x.version === '002')?.status).toBe('failed')
+      const repaired = await migrator.repair()
+      expect(repaired.map((x) => x.version)).toEqual(['002'])
+      expect(await migrator.repair()).toEqual([])
+      await migrator.driver.query(`DROP TABLE ${p}b`)
+      project.write({ 'migrations/002_b.sql': `-- mig:no-transaction\nCREATE TABLE ${p}b (id INTEGER);\n` })
+      const fresh = setup(() => ({}))
+      void fresh
+      const again = createMigrator({ driver: DRIVERS[dialect.name](url), sources: [directory(project.path('migrations'))], historyTable: `${p}history` })
+      open.push({ migrator: again })
+      expect((await again.up()).ok).toBe(true)
+      const log = await again.history.readLog()
+      expect(log.map((l) => `${l.version}:${l.action}:${l.status}`)).toEqual([
+        '001:apply:failed',
+        '001:resolve:ok',
+        '002:apply:failed',
+        '002:repair:ok',
+        '002:apply:ok',
+      ])
+      expect(log[1]!.error).toMatch(/resolved as applied \(was failed/)
+    })
+
+    it('a migration modified after it was applied stops up', async () => {
+      const { p, project, migrator } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);` }))
+      expect((await migrator.up()).ok).toBe(true)
+      project.write({ 'migrations/001_a.sql': `CREATE TABLE ${p}a (id INTEGER, x INTEGER);`, 'migrations/002_b.sql': `CREATE TABLE ${p}b (id INTEGER);` })
+      const m2 = createMigrator({ driver: DRIVERS[dialect.name](url), sources: [directory(project.path('migrations'))], historyTable: `${p}history` })
+      open.push({ migrator: m2 })
+      await expect(m2.up()).rejects.toMatchObject({ reason: 'modified', versions: ['001'] })
+      expect((await m2.status()).map((s) => s.status)).toEqual(['modified', 'pending'])
+      expect(await tables(m2, p)).toEqual([`${p}a`])
+    })
+
+    it('reports a syntax error at the file line the server points to', async () => {
+      const { migrator } = setup((p) => ({
+        '001_syntax.sql': `CREATE TABLE ${p}x (id INTEGER);\n\nCREATE TABLE ${p}y (\n  id INTEGER,,\n  z INTEGER\n);\n`,
+      }))
+      const r = await migrator.up()
+      expect(r.ok).toBe(false)
+      expect(r.error!.file).toMatch(/001_syntax\.sql$/)
+      expect(r.error!.message).toMatch(/001_syntax\.sql:\d+/)
+      // PostgreSQL gives a position and MySQL a line inside the statement: both land on line 4.
+      // SQLite gives neither: the statement's first line.
+      expect(r.error!.line).toBe(dialect.name === 'sqlite' ? 3 : 4)
+      if (migrator.driver.capabilities.transactionalDdl) expect(await migrator.history.rows()).toEqual([])
+    })
+
+    it('runs engine-specific bodies: functions, routines, triggers with BEGIN ... END', async () => {
+      const bodies: Record<string, (p: string) => string> = {
+        postgres: (p) =>
+          `CREATE TABLE ${p}t (id int, note text);\nCREATE FUNCTION ${p}f() RETURNS trigger AS $$\nBEGIN\n  NEW.note := 'set; by trigger';\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\nCREATE TRIGGER ${p}trg BEFORE INSERT ON ${p}t FOR EACH ROW EXECUTE FUNCTION ${p}f();\nDO $do$ BEGIN INSERT INTO ${p}t (id) VALUES (1); END $do$;\nCREATE FUNCTION ${p}g(i int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT i + 1; END;\n`,
+        mysql: (p) =>
+          `CREATE TABLE ${p}t (id INT, note VARCHAR(50));\nDELIMITER $$\nCREATE TRIGGER ${p}trg BEFORE INSERT ON ${p}t FOR EACH ROW\nBEGIN\n  SET NEW.note = 'set; by trigger';\nEND$$\nDELIMITER ;\nCREATE PROCEDURE ${p}p() BEGIN INSERT INTO ${p}t (id) VALUES (1); END;\nCALL ${p}p();\n`,
+        sqlite: (p) =>
+          `CREATE TABLE ${p}t (id INTEGER, note TEXT);\nCREATE TRIGGER ${p}trg AFTER INSERT ON ${p}t BEGIN\n  UPDATE ${p}t SET note = 'set; by trigger' WHERE id = NEW.id;\nEND;\nINSERT INTO ${p}t (id) VALUES (1);\n`,
+      }
+      const { p, migrator } = setup((p) => ({ '001_body.sql': bodies[dialect.name]!(p) }))
+      const r = await migrator.up()
+      expect(r.error?.message).toBeUndefined()
+      expect(await migrator.driver.query(`SELECT id, note FROM ${p}t`)).toEqual([{ id: 1, note: 'set; by trigger' }])
+    })
+
+    it('second runner waits for the lock, reports the holder, then proceeds', async () => {
+      const { p, make } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);` }))
+      const holderDriver = DRIVERS[dialect.name](url, { applicationName: 'mig-holder' })
+      open.push({ driver: holderDriver })
+      await holderDriver.connect()
+      const lock = await holderDriver.acquireLock({ key: `mig:${p}history` })
+      const waiter = make()
+      const seen: (LockHolder | undefined)[] = []
+      waiter.on('lock:waiting', (e) => seen.push(e.holder))
+      const started = Date.now()
+      const running = waiter.up()
+      await new Promise((r) => setTimeout(r, 1500))
+      await lock.release()
+      const result = await running
+      expect(result.ok).toBe(true)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400)
+      expect(seen.length).toBeGreaterThanOrEqual(1)
+      expect(seen[0]?.pid).toBeDefined()
+      if (dialect.name === 'postgres') expect(seen[0]?.application).toBe('mig-holder')
+      expect((await waiter.history.rows()).map((r) => r.version)).toEqual(['001'])
+    })
+
+    it('gives up with LockTimeoutError naming the holder after --lock-timeout', async () => {
+      const { p, make } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);` }), { lockTimeoutMs: 800 })
+      const holderDriver = DRIVERS[dialect.name](url, { applicationName: 'mig-holder' })
+      open.push({ driver: holderDriver })
+      await holderDriver.connect()
+      const lock = await holderDriver.acquireLock({ key: `mig:${p}history` })
+      try {
+        const waiter = make()
+        const started = Date.now()
+        const err = await waiter.up().then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        expect(err).toBeInstanceOf(LockTimeoutError)
+        expect((err as LockTimeoutError).holder?.pid).toBeDefined()
+        expect(Date.now() - started).toBeGreaterThanOrEqual(750)
+        expect(Date.now() - started).toBeLessThan(5000)
+      } finally {
+        await lock.release()
+      }
+    })
+
+    it('keeps history in a schema-qualified table, creating the schema', async () => {
+      const schema = dialect.name === 'sqlite' ? 'main' : `${new URL(url.replace(/^sqlite:/, 'file:')).pathname.split('/').pop()}_audit`
+      const { p, migrator } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);` }), { historyTable: `${schema}.qualified_history` })
+      try {
+        expect((await migrator.up()).ok).toBe(true)
+        expect(await tables(migrator, p)).toEqual([`${p}a`])
+        const rows = await migrator.driver.query(`SELECT version FROM ${migrator.driver.dialect.quoteIdent(schema)}.${migrator.driver.dialect.quoteIdent('qualified_history')}`)
+        expect(rows.map((r) => String(r.version))).toEqual(['001'])
+        expect((await migrator.status()).map((s) => s.status)).toEqual(['applied'])
+      } finally {
+        if (dialect.name === 'postgres') await migrator.driver.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+        if (dialect.name === 'mysql') await migrator.driver.query(`DROP DATABASE IF EXISTS \`${schema}\``)
+      }
+    })
+
+    it('a wrong password or an unreachable server is a ConnectionError without the password', async () => {
+      const urls = [dialect.unreachableUrl()]
+      if (dialect.passwords) urls.push(dialect.urlWithCredentials(url, 'mig_no_such_user', 'hunter2'))
+      for (const bad of urls) {
+        const driver = DRIVERS[dialect.name](bad)
+        const err = await driver.connect().then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        expect(err, bad).toBeInstanceOf(ConnectionError)
+        expect((err as Error).message).not.toContain('hunter2')
+        expect(driver.displayUrl).not.toContain('hunter2')
+        if (dialect.passwords) expect((err as Error).message).toContain('***')
+      }
+    })
+
+    itOn(dialect.name === 'postgres')('CREATE INDEX CONCURRENTLY in a no-transaction migration does not deadlock with a waiting runner', async () => {
+      const { p, make } = setup((p) => ({
+        '001_t.sql': `CREATE TABLE ${p}t (id int);\nINSERT INTO ${p}t SELECT generate_series(1, 1000);`,
+        '002_idx.sql': `-- mig:no-transaction\nSELECT pg_sleep(1.5);\nCREATE INDEX CONCURRENTLY ${p}idx ON ${p}t (id);\nALTER TABLE ${p}t ADD COLUMN done boolean;\n`,
+      }))
+      const first = make()
+      const second = make()
+      let waited = false
+      second.on('lock:waiting', () => {
+        waited = true
+      })
+      const acquired = new Promise<void>((resolve) => first.on('lock:acquired', () => resolve()))
+      const a = first.up()
+      await acquired
+      const b = second.up()
+      const [ra, rb] = await Promise.all([a, b])
+      expect(ra.ok).toBe(true)
+      expect(ra.results.map((r) => r.status)).toEqual(['applied', 'applied'])
+      expect(rb.ok).toBe(true)
+      expect(rb.results).toEqual([])
+      expect(waited).toBe(true)
+      const idx = await first.driver.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = '${p}idx'::regclass`)
+      expect(idx).toEqual([{ indisvalid: true }])
+    }, 30_000)
+
+    itOn(dialect.name === 'postgres')('respects search_path given in the URL', async () => {
+      const admin = DRIVERS.postgres(url)
+      open.push({ driver: admin })
+      await admin.connect()
+      await admin.query('CREATE SCHEMA IF NOT EXISTS app')
+      const { p, migrator } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id int);` }), { url: `${url}?search_path=app` })
+      expect((await migrator.up()).ok).toBe(true)
+      const where = await admin.query(`SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_name LIKE '${p}%' ORDER BY 2`)
+      expect(where.map((r) => `${r.s}.${r.t}`)).toEqual([`app.${p}a`, `app.${p}history`, `app.${p}history_log`, `app.${p}history_meta`])
+    })
+
+    it('fresh drops every object and applies everything again', async () => {
+      const db = await dialect.createDatabase()
+      try {
+        const { p, project } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);\nCREATE VIEW ${p}v AS SELECT id FROM ${p}a;` }))
+        const m = createMigrator({ driver: DRIVERS[dialect.name](db), sources: [directory(project.path('migrations'))], env: 'dev' })
+        open.push({ migrator: m })
+        expect((await m.up()).ok).toBe(true)
+        await m.driver.query(`CREATE TABLE ${p}stray (id INTEGER)`)
+        const r = await m.fresh()
+        expect(r.ok).toBe(true)
+        expect(await tables(m, p)).toEqual(dialect.name === 'sqlite' ? [`${p}a`] : [`${p}a`, `${p}v`])
+        expect(await m.storedEnv()).toBe('dev')
+        await m.close()
+      } finally {
+        await dialect.dropDatabase(db)
+      }
+    })
+  })
+}

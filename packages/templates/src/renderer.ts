@@ -1,0 +1,327 @@
+import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { MigError, type Migration, type MigrationBody, type RenderContext, type Renderer } from '@mig/core'
+import { parse as parseToml } from 'smol-toml'
+import { parse as parseYaml } from 'yaml'
+import { compileTemplate, installRenderStack, toRenderError } from './compiler.js'
+import { type CreateEscaperOptions, createEscaper } from './create-escaper.js'
+import { type CsvOptions, parseCsv } from './data-formats.js'
+import type { Escaper } from './escaper.js'
+import { MysqlEscaper } from './mysql-escaper.js'
+import { PinError, TemplatePathError, TemplateRenderError } from './errors.js'
+import { existingLockFile, type Lock, lockPathFor, readLock } from './lock-file.js'
+import { type NjkEnvironment, nunjucks } from './nunjucks-internals.js'
+import { getObject } from './object-store.js'
+import { checkRealPath, isFile, type ProjectOptions, type ProjectPaths, projectPaths, projectRelative, resolveComponent, resolveDataPath } from './project-paths.js'
+import { SecretMask } from './secret-mask.js'
+import { uuidV4, uuidV7 } from './uuid.js'
+
+/**
+ * When templates render from pinned components: `auto` (default) when the migration has a lock,
+ * `always` (a migration without a lock is an error), `never` (always the working tree).
+ */
+export type PinMode = 'auto' | 'always' | 'never'
+
+/** A template filter or function given by a plugin. */
+export type TemplateFunction = (...args: never[]) => unknown
+
+/** Options of {@link createRenderer}. */
+export interface RendererOptions extends ProjectOptions {
+  /** The driver's `dialect.name` (`postgres`, `mysql`, `sqlite`) or an {@link Escaper} for other engines. */
+  dialect: string | Escaper
+  /** MySQL: the server's `sql_mode` has `NO_BACKSLASH_ESCAPES`. Default false. */
+  mysqlNoBackslashEscapes?: boolean
+  /** `vars` in templates (see {@link loadVars}). Default `{}`. */
+  vars?: Record<string, unknown>
+  /** `env` in templates: the target's env (`dev`, `production`). */
+  env?: string
+  /** `target` in templates: the target's name. */
+  target?: string
+  /** When to render from pinned components. Default `auto`. */
+  pinned?: PinMode
+  /** Where `secret("NAME")` reads. Default `process.env`. */
+  environment?: Record<string, string | undefined>
+  /** Extra filters (plugins). A filter returning a string is escaped as a literal unless marked with {@link raw}. */
+  filters?: Record<string, TemplateFunction>
+  /** Extra global functions and values (plugins). */
+  globals?: Record<string, unknown>
+}
+
+/** Options of one render. */
+export interface RenderOptions {
+  /** The migration rendered (for `migration` in templates and its lock). */
+  migration?: Migration
+  direction?: RenderContext['direction']
+  tenant?: string
+  /** Override the renderer's {@link PinMode} for this render. */
+  pinned?: PinMode
+  /** 1-based line of the file where `source` starts (sections of single-file migrations). */
+  line?: number
+  /** Receives every component and data file loaded from the working tree: project-relative path → bytes. */
+  record?: Map<string, Buffer>
+}
+
+/** What a render used. */
+interface Source {
+  lock?: { file: string; lock: Lock; migration: string }
+  record?: Map<string, Buffer>
+}
+
+/** Mark a string as SQL that must not be escaped (what `| raw` does), for plugin filters. */
+export function raw(sql: string): unknown {
+  return new nunjucks.runtime.SafeString(sql)
+}
+
+const isSafe = (v: unknown) => v instanceof nunjucks.runtime.SafeString
+const RELATIVE = '\0rel\0'
+
+/**
+ * Renders `.njk` migrations, scripts and tests with nunjucks: components from `components/`
+ * (or from the pin store when pinned), every `{{ value }}` escaped as a SQL literal for the dialect.
+ * Create one per run with {@link createRenderer}; pass {@link TemplateRenderer.render} to
+ * `createMigrator({ render })`.
+ */
+export class TemplateRenderer {
+  readonly paths: ProjectPaths
+  private currentEscaper: Escaper
+  readonly secrets = new SecretMask()
+  /** The Renderer function core expects (`createMigrator({ render: renderer.render })`). */
+  readonly render: Renderer
+
+  constructor(readonly options: RendererOptions) {
+    this.paths = projectPaths(options)
+    const escOptions: CreateEscaperOptions = { mysqlNoBackslashEscapes: options.mysqlNoBackslashEscapes }
+    this.currentEscaper = createEscaper(options.dialect, escOptions)
+    this.render = (body, context) => this.renderBody(body, context)
+  }
+
+  /** How values are written as SQL for this dialect. */
+  get escaper(): Escaper {
+    return this.currentEscaper
+  }
+
+  /**
+   * Tell a MySQL renderer the server's mode once it is known (after connecting: `@@sql_mode`
+   * contains `NO_BACKSLASH_ESCAPES`). Later renders escape for that mode. No effect on other dialects.
+   */
+  setMysqlNoBackslashEscapes(on: boolean): void {
+    if (this.currentEscaper instanceof MysqlEscaper) this.currentEscaper = new MysqlEscaper({ noBackslashEscapes: on })
+  }
+
+  /** Mask every secret read so far (`***`). Pass to core as `redact` and apply to anything printed. */
+  maskSecrets(text: string): string {
+    return this.secrets.mask(text)
+  }
+
+  /** Render a migration body (what core calls). */
+  async renderBody(body: MigrationBody, context: RenderContext): Promise<string> {
+    const src = await body.read()
+    const pinned: PinMode | undefined = context.pinned === false ? 'never' : undefined
+    return this.renderSource(src, body.file, { migration: context.migration, direction: context.direction, tenant: context.tenant, pinned, line: body.line })
+  }
+
+  /**
+   * Render one body of a migration (`mig build`). `pinned` overrides the renderer's mode.
+   * Throws when the migration has no such body; a plain `.sql` body is returned as it is.
+   */
+  async renderMigration(migration: Migration, options: { direction?: 'up' | 'down' | 'verify'; pinned?: PinMode; tenant?: string } = {}): Promise<string> {
+    const direction = options.direction ?? 'up'
+    const body = migration[direction]
+    if (!body) throw new MigError(`${migration.id} has no ${direction} script`)
+    if (!body.template) return body.read()
+    return this.renderSource(await body.read(), body.file, { migration, direction, pinned: options.pinned, tenant: options.tenant, line: body.line })
+  }
+
+  /** Render a template file that is not a migration (`mig run` scripts, tests). */
+  async renderFile(file: string, options: RenderOptions = {}): Promise<string> {
+    return this.renderSource(await readFile(file, 'utf8'), file, options)
+  }
+
+  /** Render template text. `file` names it in errors (absolute, or relative to the project root). */
+  renderSource(source: string, file: string, options: RenderOptions = {}): string {
+    const name = projectRelative(this.paths, resolveFrom(this.paths.root, file))
+    const src = this.source(options)
+    const env = this.environment(src)
+    const context = {
+      ...(this.options.globals ?? {}),
+      vars: this.options.vars ?? {},
+      env: this.options.env,
+      target: this.options.target,
+      dialect: this.escaper.dialect,
+      migration: options.migration ? { id: options.migration.id, version: options.migration.version, name: options.migration.name, kind: options.migration.kind } : undefined,
+      direction: options.direction,
+      tenant: options.tenant,
+    }
+    const hint = src.lock ? `rendered from pinned components (${projectRelative(this.paths, src.lock.file)}); build with --no-pinned to use the working tree` : undefined
+    try {
+      const tmpl = new nunjucks.Template({ type: 'code', obj: compileTemplate(source, name, env) }, env, name)
+      // With a callback nunjucks does not rethrow from inside nested templates' callbacks (which
+      // would re-enter their catch blocks and report the error twice).
+      let failure: unknown
+      let output: string | undefined
+      tmpl.render(context, new nunjucks.runtime.Frame(), (err, res) => {
+        if (err) failure ??= err
+        else output ??= res
+      })
+      if (failure !== undefined) throw failure
+      if (output === undefined) throw new MigError(`${name}: the template did not finish rendering (an asynchronous filter?)`)
+      return output
+    } catch (err) {
+      const notFound = (n: string) =>
+        src.lock ? `component "${n}" is not pinned in ${projectRelative(this.paths, src.lock.file)}` : `component "${n}" not found in ${projectRelative(this.paths, this.paths.components)}/`
+      const e = toRenderError(err, name, { hint, notFound })
+      if (e instanceof TemplateRenderError && (options.line ?? 1) > 1) throw shiftLines(e, name, (options.line ?? 1) - 1)
+      throw e
+    }
+  }
+
+  /**
+   * The components and data files the migration's templates load from the working tree
+   * (project-relative path → bytes), rendering every template body with the current variables.
+   */
+  async loadedFiles(migration: Migration): Promise<Map<string, Buffer>> {
+    const record = new Map<string, Buffer>()
+    const bodies = (['up', 'down', 'verify'] as const).filter((d) => migration[d]?.template)
+    if (!bodies.length) throw new PinError(`${migration.id} has no template (.njk) body: there is nothing to pin`, { migration: migration.id })
+    for (const d of bodies) {
+      const body = migration[d]!
+      this.renderSource(await body.read(), body.file, { migration, direction: d, pinned: 'never', record, line: body.line })
+    }
+    return record
+  }
+
+  private source(options: RenderOptions): Source {
+    const mode = options.pinned ?? this.options.pinned ?? 'auto'
+    const m = options.migration
+    if (mode === 'never' || !m) {
+      if (mode === 'always' && !m) throw new PinError('a pinned render needs a migration')
+      return { record: options.record }
+    }
+    const file = existingLockFile(m)
+    if (!file) {
+      if (mode === 'always') {
+        throw new PinError(`${m.id} is not pinned (no ${projectRelative(this.paths, lockPathFor(m))})`, { migration: m.id, hint: `run mig pin ${m.version}, or build with --no-pinned` })
+      }
+      return { record: options.record }
+    }
+    return { lock: { file, lock: readLock(file), migration: m.id } }
+  }
+
+  private environment(src: Source): NjkEnvironment {
+    const self = this
+    const loader = {
+      async: false,
+      cache: {},
+      isRelative: (f: string) => f.startsWith('./') || f.startsWith('../'),
+      resolve: (parent: string, f: string) => `${RELATIVE}${parent}\0${f}`,
+      getSource(name: string) {
+        let parent: string | undefined
+        let written = name
+        if (name.startsWith(RELATIVE)) [parent, written] = name.slice(RELATIVE.length).split('\0') as [string, string]
+        const found = self.loadComponent(src, written, parent)
+        if (!found) return null
+        return { src: { type: 'code', obj: compileTemplate(found.bytes.toString('utf8'), found.rel, env) }, path: found.rel, noCache: true }
+      },
+    }
+    const env = new nunjucks.Environment([loader], { autoescape: false, throwOnUndefined: false, dev: true, trimBlocks: true, lstripBlocks: true }) as NjkEnvironment
+    const escaper = this.escaper
+    installRenderStack(env)
+    env.migOutput = (value: unknown, desc: string, type: string) => {
+      if (value === undefined) throw new MigError(type === 'Symbol' || type === 'LookupVal' ? `undefined variable ${desc}` : `${desc} is undefined`)
+      if (isSafe(value)) return String(value)
+      return escaper.literal(value)
+    }
+    const need = (filter: string, v: unknown) => {
+      if (v === undefined) throw new MigError(`| ${filter} got an undefined value`)
+      return isSafe(v) ? String(v) : v
+    }
+    env.addFilter('ident', ((v: unknown) => raw(escaper.identifier(need('ident', v) as string | string[]))) as never)
+    env.addFilter('literal', ((v: unknown) => raw(escaper.literal(need('literal', v)))) as never)
+    env.addFilter('raw', ((v: unknown) => raw(String(need('raw', v)))) as never)
+    env.addFilter('json', ((v: unknown) => raw(escaper.string(JSON.stringify(need('json', v))))) as never)
+    for (const [k, f] of Object.entries(this.options.filters ?? {})) env.addFilter(k, f)
+    const text = (p: string) => this.readData(src, p).toString('utf8')
+    const parseWith = (kind: string, p: string, parse: (t: string) => unknown) => {
+      const t = text(p)
+      try {
+        return parse(t)
+      } catch (err) {
+        throw new MigError(`${kind}("${p}"): ${(err as Error).message.split('\n')[0]}`)
+      }
+    }
+    env.addGlobal('uuid_v4', uuidV4)
+    env.addGlobal('uuid_v7', () => uuidV7())
+    env.addGlobal('read_file', (p: string) => text(p))
+    env.addGlobal('read_json', (p: string) => parseWith('read_json', p, JSON.parse))
+    env.addGlobal('read_toml', (p: string) => parseWith('read_toml', p, parseToml))
+    env.addGlobal('read_yaml', (p: string) => parseWith('read_yaml', p, parseYaml))
+    env.addGlobal('read_csv', (p: string, opts?: CsvOptions) => parseWith('read_csv', p, (t) => parseCsv(t, opts ?? {})))
+    env.addGlobal('secret', (name: string) => this.secret(name))
+    return env
+  }
+
+  private secret(name: string): string {
+    if (typeof name !== 'string' || !name) throw new MigError('secret() takes the name of an environment variable')
+    const value = (this.options.environment ?? process.env)[name]
+    if (value === undefined) throw new MigError(`secret("${name}"): the environment variable ${name} is not set`, { hint: `export ${name}=...` })
+    const lit = this.escaper.string(value)
+    const inner = /^E?'([\s\S]*)'$/.exec(lit)?.[1]
+    this.secrets.add(value, ...(inner && inner !== value ? [inner] : []))
+    return value
+  }
+
+  /** A component's bytes, or null when it does not exist (nunjucks then honours `ignore missing`). */
+  private loadComponent(src: Source, written: string, parent: string | undefined): { rel: string; bytes: Buffer } | null {
+    if (src.lock) {
+      const { lock, migration } = src.lock
+      const r = resolveComponent(this.paths, written, parent, (rel) => rel in lock.components)
+      return r && { rel: r.rel, bytes: getObject(this.paths.pinned, lock.components[r.rel]!, r.rel, migration) }
+    }
+    const r = resolveComponent(this.paths, written, parent, (_rel, f) => isFile(f))
+    if (!r) return null
+    checkRealPath(this.paths, r.file, written, 'include')
+    const bytes = readFileSync(r.file)
+    src.record?.set(r.rel, bytes)
+    return { rel: r.rel, bytes }
+  }
+
+  private readData(src: Source, written: string): Buffer {
+    if (typeof written !== 'string') throw new MigError('file helpers take a path relative to the project root')
+    const r = resolveDataPath(this.paths, written)
+    if (src.lock) {
+      const { lock, file, migration } = src.lock
+      const hash = lock.components[r.rel]
+      if (!hash) {
+        throw new PinError(`data file "${r.rel}" is not pinned in ${projectRelative(this.paths, file)}`, { migration, component: r.rel, hint: `re-run mig pin ${migration} if the migration really changed` })
+      }
+      return getObject(this.paths.pinned, hash, r.rel, migration)
+    }
+    if (!isFile(r.file)) throw new TemplatePathError(written, `file "${written}" not found in the project folder`)
+    checkRealPath(this.paths, r.file, written, 'file')
+    const bytes = readFileSync(r.file)
+    src.record?.set(r.rel, bytes)
+    return bytes
+  }
+}
+
+function resolveFrom(root: string, file: string): string {
+  return file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file) ? file : `${root}/${file}`
+}
+
+/** Shift lines of frames in `name` (a section that starts further down its file). */
+function shiftLines(e: TemplateRenderError, name: string, by: number): TemplateRenderError {
+  const shift = <T extends { template: string; line?: number }>(f: T): T => (f.template === name && f.line ? { ...f, line: f.line + by } : f)
+  const at = shift({ template: e.template, line: e.line, column: e.column })
+  return new TemplateRenderError({ ...at, chain: e.chain.map(shift), reason: e.reason, cause: e.cause, hint: e.hint })
+}
+
+/**
+ * Create a renderer for a run.
+ *
+ * @example
+ * const renderer = createRenderer({ root: config.root, dialect: driver.dialect.name, vars, env: target.env, target: target.name })
+ * const migrator = createMigrator({ driver, sources, render: renderer.render, redact: (t) => renderer.maskSecrets(t) })
+ */
+export function createRenderer(options: RendererOptions): TemplateRenderer {
+  return new TemplateRenderer(options)
+}
