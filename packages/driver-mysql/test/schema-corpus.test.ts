@@ -31,7 +31,7 @@ let next = 0
 const target: SchemaTestTarget = {
   async open() {
     const db = pool[next++ % pool.length]!
-    await db.driver.dropAllObjects()
+    await db.driver.recreate()
     return { driver: db.driver, close: async () => {} }
   },
 }
