@@ -49,6 +49,10 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   const nsOids = wanted.map((n) => Number(n.oid))
   if (nsOids.length === 0) return schema
   const nsName = (n: string) => (n === cur ? undefined : n)
+  // pg_get_*def always qualify the table/routine name; objects of the current schema are written
+  // unqualified so a dump or a diff does not depend on the schema's name.
+  const curQ = /^[a-z_][a-z0-9_$]*$/.test(cur) ? cur : `"${cur.replace(/"/g, '""')}"`
+  const unqualify = (def: string, before: RegExp) => def.replace(new RegExp(`(${before.source})${curQ.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`), '$1')
   schema.schemas = wanted.map((n) => n.nspname).filter((n) => n !== cur && n !== 'public')
   const inNs = `(${nsOids.join(',')})`
   const notExt = (cls: string, col: string) => `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${cls}'::regclass AND e.objid = ${col} AND e.deptype = 'e')`
@@ -173,7 +177,7 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
       const text = String(p)
       return /^("[^"]+"|[a-z_][a-z0-9_$]*)$/.test(text) ? { name: text.replace(/^"|"$/g, '') } : { name: text, expression: true }
     })
-    const ix: Index = { name: String(r.name), unique: Boolean(r.indisunique), columns: parts, definition: String(r.def) }
+    const ix: Index = { name: String(r.name), unique: Boolean(r.indisunique), columns: parts, definition: t.schema ? String(r.def) : unqualify(String(r.def), / ON (?:ONLY )?/) }
     if (r.pred !== null) ix.where = String(r.pred)
     if (r.amname !== 'btree') ix.method = String(r.amname)
     if (r.comment !== null) ix.comment = String(r.comment)
@@ -248,8 +252,9 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
      WHERE p.pronamespace IN ${inNs} AND p.prokind IN ('f', 'p') AND ${notExt('pg_proc', 'p.oid')} ORDER BY 1, 2, 4`,
   )
   for (const r of procs) {
-    const fn: Routine = { name: String(r.proname), kind: r.prokind === 'p' ? 'procedure' : 'function', signature: `(${r.args})`, definition: String(r.def).trim() }
     const sc = nsName(String(r.nspname))
+    const def = String(r.def).trim()
+    const fn: Routine = { name: String(r.proname), kind: r.prokind === 'p' ? 'procedure' : 'function', signature: `(${r.args})`, definition: sc ? def : unqualify(def, /^CREATE OR REPLACE (?:FUNCTION|PROCEDURE) /) }
     if (sc) fn.schema = sc
     if (r.comment !== null) fn.comment = String(r.comment)
     schema.routines.push(fn)
@@ -262,8 +267,8 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
      WHERE NOT t.tgisinternal AND c.relnamespace IN ${inNs} ORDER BY 1, 2, 3`,
   )
   for (const r of trigs) {
-    const tr: Trigger = { name: String(r.tgname), table: String(r.relname), definition: String(r.def) }
     const sc = nsName(String(r.nspname))
+    const tr: Trigger = { name: String(r.tgname), table: String(r.relname), definition: sc ? String(r.def) : unqualify(String(r.def), / ON /) }
     if (sc) tr.schema = sc
     schema.triggers.push(tr)
   }

@@ -60,6 +60,24 @@ describe('PostgreSQL schema: dump', () => {
   })
 })
 
+describe('PostgreSQL schema: portable definitions', () => {
+  it('a dump taken in schema app applies to public and compares equal', async () => {
+    const a = await freshPgDatabase()
+    const b = await freshPgDatabase()
+    try {
+      await applySql(a.driver, 'CREATE SCHEMA app; SET search_path = app;')
+      await applySql(a.driver, RICH.replace('CREATE SCHEMA audit;', 'CREATE SCHEMA audit;'))
+      const dump = dumpSchema(await a.driver.introspect(), a.driver.ddl)
+      expect(dump).not.toContain('app.')
+      await applySql(b.driver, dump)
+      expect(diffSchemas(await a.driver.introspect(), await b.driver.introspect()).changes).toEqual([])
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})
+
 describe('PostgreSQL schema: enums, functions, triggers', () => {
   it('adds an enum value in place and replaces a changed function', async () => {
     const a = await freshPgDatabase()
