@@ -1,24 +1,12 @@
-/**
- * The real MysqlDriver with the schema members wired the way the driver should wire them
- * (`ddl`, `introspect()`, `createShadow()`), so the schema tests run through the driver's own
- * scripts and connections.
- */
-import type { Schema, ShadowDatabase } from '@mig/core'
+/** The real driver (its `ddl`, `introspect()` and `createShadow()` are what the schema tests exercise). */
 import { randomName } from '@mig/test-utils'
-import { createMysqlShadow, introspectMysql, MysqlDriver, mysqlDdl, withDatabase } from '../src/index.js'
+import { MysqlDriver, withDatabase } from '../src/index.js'
 
 export const MYSQL_URL = process.env.MIG_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql'
 
 export class MysqlTestDriver extends MysqlDriver {
-  readonly ddl = mysqlDdl
-  constructor(readonly url: string) {
+  constructor(url: string) {
     super({ url })
-  }
-  introspect(): Promise<Schema> {
-    return introspectMysql(this)
-  }
-  createShadow(): Promise<ShadowDatabase> {
-    return createMysqlShadow(this, this.url)
   }
   /** Empty the database by dropping and re-creating it (faster than dropping objects one by one). */
   async recreate(): Promise<void> {

@@ -1,24 +1,12 @@
-/**
- * The real PostgresDriver with the schema members wired the way the driver should wire them
- * (`ddl`, `introspect()`, `createShadow()`), so the schema tests run through the driver's own
- * placeholders, scripts and connections.
- */
-import type { Schema, ShadowDatabase } from '@mig/core'
+/** The real driver (its `ddl`, `introspect()` and `createShadow()` are what the schema tests exercise). */
 import { randomName } from '@mig/test-utils'
-import { createPostgresShadow, introspectPostgres, PostgresDriver, postgresDdl, withDatabase } from '../src/index.js'
+import { PostgresDriver, withDatabase } from '../src/index.js'
 
 export const PG_URL = process.env.MIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 export class PgTestDriver extends PostgresDriver {
-  readonly ddl = postgresDdl
-  constructor(readonly url: string) {
+  constructor(url: string) {
     super({ url })
-  }
-  introspect(): Promise<Schema> {
-    return introspectPostgres(this)
-  }
-  createShadow(): Promise<ShadowDatabase> {
-    return createPostgresShadow(this, this.url)
   }
 }
 
