@@ -59,7 +59,8 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
 
   // tables
   const rels = await exec.query<R>(
-    `SELECT c.oid::int AS oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') AS comment
+    `SELECT c.oid::int AS oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') AS comment,
+            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND ${notExt('pg_class', 'c.oid')}
      ORDER BY n.nspname, c.relname`,
@@ -70,7 +71,7 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
     const sc = nsName(String(r.nspname))
     if (sc) t.schema = sc
     if (r.comment !== null) t.comment = String(r.comment)
-    if (r.relkind === 'p') t.options = 'PARTITIONED'
+    if (r.relkind === 'p') t.options = `PARTITION BY ${r.partkey}`
     tables.set(Number(r.oid), t)
   }
 
