@@ -126,6 +126,15 @@ describe('mig dump / diff / drift on SQLite (command functions)', () => {
     expect(again.stdout).toBe('No differences\n')
   })
 
+  it('materialises template (.njk) migrations with the project renderer', async () => {
+    const p = project({
+      'migrations/20240101000000_tables/up.sql.njk': '{% for i in [1, 2] %}CREATE TABLE t{{ i }} (id integer PRIMARY KEY);\n{% endfor %}',
+      'schema.sql': 'CREATE TABLE t1 (id integer PRIMARY KEY);\nCREATE TABLE t2 (id integer PRIMARY KEY);\n',
+    })
+    const r = await run(p, (ctx) => diffCommand(ctx, { from: 'migrations', to: 'schema.sql' }))
+    expect(r.stdout).toBe('No differences\n')
+  })
+
   it('a failing schema file names the file and line', async () => {
     const p = project({ 'migrations/.keep': '', 'schema.sql': 'CREATE TABLE a (id int);\n\nCREATE TABLE broken (;\n' })
     await expect(run(p, (ctx) => diffCommand(ctx, { from: 'migrations', to: 'schema.sql' }))).rejects.toThrow(/schema\.sql:3/)
