@@ -61,7 +61,12 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
       // so plain-SQL projects do not pay for it on every command.
       let renderer: TemplateRenderer | undefined
       const templates = async () => {
-        renderer ??= await (await import('./commands/template-renderer.js')).templateRenderer(ctx, { dialect: driver.dialect.name })
+        if (!renderer) {
+          const r = await (await import('./commands/template-renderer.js')).templateRenderer(ctx, { dialect: driver.dialect.name, mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false })
+          // secret("NAME") values never reach the terminal, not even inside a failing statement
+          out.setRedact((text) => r.maskSecrets(text))
+          renderer = r
+        }
         return renderer
       }
       const hasVars = Boolean(target.vars || options.vars || options.var?.length)

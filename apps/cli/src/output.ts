@@ -20,6 +20,8 @@ export interface Output {
   error(err: unknown): void
   /** A line to stderr that is part of a failure report (not suppressed by --quiet; nothing in JSON mode). */
   problem(text: string): void
+  /** Mask secrets in everything printed from now on (the template renderer's `maskSecrets`). */
+  setRedact(fn: (text: string) => string): void
 }
 
 /** Streams to write to; injectable for tests. */
@@ -34,7 +36,7 @@ export function toJson(value: unknown): string {
     if (v instanceof Error) {
       const e = v as Error & Record<string, unknown>
       const out: Record<string, unknown> = { name: e.name, message: describeError(e).message }
-      for (const k of ['migration', 'direction', 'file', 'line', 'statementIndex', 'statement', 'hint', 'reason', 'versions']) if (e[k] !== undefined) out[k] = e[k]
+      for (const k of ['migration', 'direction', 'file', 'line', 'column', 'template', 'chain', 'statementIndex', 'statement', 'hint', 'reason', 'versions']) if (e[k] !== undefined) out[k] = e[k]
       return out
     }
     if (typeof v === 'bigint') return v.toString()
@@ -44,8 +46,14 @@ export function toJson(value: unknown): string {
 
 /** Create the output for a mode. */
 export function createOutput(mode: OutputMode, quiet: boolean, streams: Streams = { stdout: process.stdout, stderr: process.stderr }): Output {
-  const { stdout, stderr } = streams
+  const { stdout: rawOut, stderr: rawErr } = streams
+  let redact = (text: string) => text
+  const stdout = { write: (text: string) => rawOut.write(redact(text)) }
+  const stderr = { write: (text: string) => rawErr.write(redact(text)) }
   return {
+    setRedact(fn) {
+      redact = fn
+    },
     mode,
     quiet,
     line(text) {

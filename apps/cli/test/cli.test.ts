@@ -108,6 +108,18 @@ describe('mig on the embedded SQLite default', () => {
     expect(mig(p.dir, ['validate']).code).toBe(1)
   })
 
+  it('validate checks pins: a corrupted pinned object fails it (exit 1)', () => {
+    const p = project({ 'migrations/1_v/up.sql.njk': "{% include 'one.sql' %}\n", 'components/one.sql': 'CREATE TABLE one (x int);\n' })
+    expect(mig(p.dir, ['pin', '1']).code).toBe(0)
+    expect(mig(p.dir, ['validate', '--offline']).stdout).toBe('OK: 1 migration valid\n')
+    const objects = readdirSync(p.path('pinned'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    expect(objects).toHaveLength(1)
+    p.write({ [`pinned/${objects[0]!.parentPath.split('/pinned/')[1]}/${objects[0]!.name}`]: 'tampered' })
+    const r = mig(p.dir, ['validate', '--offline'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/lock\.toml: .*(hash|match)/i)
+  })
+
   it('CRLF checkouts do not change checksums', () => {
     const p = project({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);\nSELECT 1;\n' })
     expect(mig(p.dir, ['up']).code).toBe(0)

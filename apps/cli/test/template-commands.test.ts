@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildCommand } from '../src/commands/build.js'
 import { componentsStatusCommand } from '../src/commands/components.js'
 import { pinCheckoutCommand, pinCommand, pinDiffCommand, pinReportCommand, pinValidateCommand } from '../src/commands/pin.js'
-import { pinPolicyForUp, templateMigratorOptions } from '../src/commands/template-renderer.js'
+import { pinPolicyForUp } from '../src/commands/template-renderer.js'
 import { createContext, type GlobalOptions } from '../src/context.js'
 import { createOutput, type OutputMode } from '../src/output.js'
 
@@ -85,29 +85,23 @@ describe('template commands', () => {
     expect(unused.stdout).toMatch(/^deleted pinned\/[0-9a-f]{2}\/[0-9a-f]{62} \(\d+ bytes\)\n2 objects, 2 referenced, 1 unused, 1 deleted\n$/)
   })
 
-  it('templateMigratorOptions renders .njk migrations in up and masks secrets in the log', async () => {
-    const { createMigrator, directory } = await import('@mig/core')
-    const { sqlite } = await import('@mig/driver-sqlite')
+  it("the CLI's migrator renders .njk migrations in up and masks secrets in the log", async () => {
     const ctx = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const { renderer, ...templating } = await templateMigratorOptions(ctx, 'sqlite')
-    const migrator = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...templating })
+    const migrator = await ctx.migrator()
     try {
       expect((await migrator.up()).ok).toBe(true)
       const log = await migrator.driver.query('SELECT sql_text FROM schema_migrations_log ORDER BY id')
       expect(String(log[0]!.sql_text)).toContain("-- '***'")
-      expect(renderer.maskSecrets('tok-secret')).toBe('***')
+      expect(log.map((r) => String(r.sql_text)).join('\n')).not.toContain('tok-secret')
     } finally {
       await migrator.close()
     }
   })
 
   it('pinPolicyForUp applies the target policy to the migrations up would run', async () => {
-    const { createMigrator, directory } = await import('@mig/core')
-    const { sqlite } = await import('@mig/driver-sqlite')
     p.write({ 'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\nvars = "vars/dev.toml"\npins = "required"\n' })
     const ctx = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const { renderer: _r, ...templating } = await templateMigratorOptions(ctx, 'sqlite')
-    const migrator = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...templating })
+    const migrator = await ctx.migrator()
     try {
       const refused = await pinPolicyForUp(ctx, migrator)
       expect(refused.action).toBe('refuse')
@@ -119,11 +113,36 @@ describe('template commands', () => {
     }
     await run((c) => pinCommand(c, '20240102000000'), { var: ['note=n'] })
     const ctx2 = await createContext({ var: ['note=n'] } as GlobalOptions, createOutput('plain', true), p.dir)
-    const m2 = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('dev.db')}` }), sources: [directory(p.path('migrations'))], ...(await templateMigratorOptions(ctx2, 'sqlite')) })
+    const m2 = await ctx2.migrator()
     try {
       expect(await pinPolicyForUp(ctx2, m2)).toEqual({ action: 'ok', unpinned: [] })
     } finally {
       await m2.close()
     }
+  })
+})
+
+describe('template commands through the binary', () => {
+  it('build, pins = "required" on up, pin, up, components status, validate, with exit codes', async () => {
+    const { mig } = await import('./helpers.js')
+    p.write({ 'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\nvars = "vars/dev.toml"\npins = "required"\n' })
+    const env = { MIG_TEST_TOKEN: 'tok-secret' }
+    const build = mig(p.dir, ['build', '20240101000000', '--var', "note=it's"], env)
+    expect(build.code).toBe(0)
+    expect(build.stdout).toBe(`CREATE TABLE "main"."t" (id integer primary key, note text DEFAULT 'it''s');\n-- '***'\n`)
+    const refused = mig(p.dir, ['up', '--var', 'note=n'], env)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('2 templated migrations are not pinned: 20240101000000_t, 20240102000000_u')
+    expect(mig(p.dir, ['pin', '20240101000000', '--var', 'note=n'], env).code).toBe(0)
+    expect(mig(p.dir, ['pin', '20240102000000', '--var', 'note=n'], env).code).toBe(0)
+    const up = mig(p.dir, ['up', '--var', 'note=n'], env)
+    expect(up.stdout).toContain('Applied 2 migrations')
+    expect(up.code).toBe(0)
+    const bad = mig(p.dir, ['build', '20240102000000', '--no-pinned'], env)
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('error: components/cols.sql.njk:1:46: undefined variable vars.note\n  included from migrations/20240102000000_u.sql.njk:2:20\n')
+    writeFileSync(p.path('components/cols.sql.njk'), 'id integer')
+    expect(mig(p.dir, ['components', 'status']).stdout).toBe('changed   components/cols.sql.njk\n1 of 1 components not in any pin\n')
+    expect(mig(p.dir, ['pin', 'validate']).code).toBe(0)
   })
 })

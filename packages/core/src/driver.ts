@@ -11,6 +11,12 @@ export interface DriverCapabilities {
   transactionalDdl: boolean
   /** The migration lock is held on its own connection (so it survives statements on the main one). */
   separateLockConnection?: boolean
+  /**
+   * Backslash is an escape character in string literals on this connection (MySQL without
+   * `NO_BACKSLASH_ESCAPES`). Known after `connect()`; undefined when the engine has no such mode.
+   * The template renderer escapes values to match.
+   */
+  backslashEscapes?: boolean
 }
 
 /** The SQL a driver speaks, for the few statements core writes itself (history tables). */

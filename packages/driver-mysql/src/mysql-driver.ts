@@ -112,7 +112,10 @@ export class MysqlDriver implements Driver {
     this.conn = conn
     const [rows] = await conn.query<RowDataPacket[]>('SELECT DATABASE() AS db, @@SESSION.sql_mode AS mode')
     this.database = String(rows[0]?.db ?? '')
-    this.split = { delimiterCommand: true, backslashEscapes: !/NO_BACKSLASH_ESCAPES/i.test(String(rows[0]?.mode ?? '')) }
+    const backslashEscapes = !/NO_BACKSLASH_ESCAPES/i.test(String(rows[0]?.mode ?? ''))
+    this.split = { delimiterCommand: true, backslashEscapes }
+    // Templates escape string literals for the server's actual sql_mode.
+    this.capabilities.backslashEscapes = backslashEscapes
   }
 
   async close(): Promise<void> {

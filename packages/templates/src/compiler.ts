@@ -71,7 +71,8 @@ const MigCompiler = Compiler.extend('MigCompiler', {
   },
   compileFilter(this: NjkCompiler, node: NjkNode, frame: unknown) {
     const name = node.name!
-    this._emit(`(${at(this, node)}, env.getFilter(${JSON.stringify(String(name.value))}).call(context, `)
+    const subject = JSON.stringify(describeNode(node.args?.children?.[0]))
+    this._emit(`(${at(this, start(node))}, env.migFilter(${JSON.stringify(String(name.value))}, ${subject}).call(context, `)
     this._compileAggregate(node.args!, frame)
     this._emit('))')
   },

@@ -14,8 +14,10 @@ export interface MysqlEscaperOptions {
 }
 
 /**
- * MySQL / MariaDB escaping. Quotes are doubled; with the default `sql_mode` backslashes are doubled
- * and NUL is written `\0`; with `NO_BACKSLASH_ESCAPES` backslashes and NUL are written as they are.
+ * MySQL / MariaDB escaping. Quotes are doubled; with the default `sql_mode` backslashes are doubled,
+ * NUL is written `\0` and CR `\r`; with `NO_BACKSLASH_ESCAPES` backslashes and NUL are written as
+ * they are and CR is spliced in with `CONCAT(..., CHAR(13 USING utf8mb4), ...)` (a raw CR would not
+ * survive line-ending normalisation of the SQL that runs).
  * The escaping must match the server's mode, which is why the mode is an option: a string escaped
  * for one mode reads differently in the other when it contains a backslash.
  * Arrays are a comma-separated list for `IN (...)` (`NULL` when empty, so `IN (NULL)` matches nothing);
@@ -33,8 +35,16 @@ export class MysqlEscaper extends BaseEscaper {
 
   string(value: string): string {
     this.checkText(value, 'string')
-    if (this.noBackslashEscapes) return `'${value.replaceAll("'", "''")}'`
-    return `'${value.replace(/[\\'\0]/g, (c) => (c === '\\' ? '\\\\' : c === "'" ? "''" : '\\0'))}'`
+    if (this.noBackslashEscapes) {
+      // No escapes in this mode: a carriage return (which line-ending normalisation would turn
+      // into LF) is spliced in with CHAR(13).
+      if (!value.includes('\r')) return `'${value.replaceAll("'", "''")}'`
+      return `CONCAT(${value
+        .split('\r')
+        .map((p) => `'${p.replaceAll("'", "''")}'`)
+        .join(', CHAR(13 USING utf8mb4), ')})`
+    }
+    return `'${value.replace(/[\\'\0\r]/g, (c) => (c === '\\' ? '\\\\' : c === "'" ? "''" : c === '\r' ? '\\r' : '\\0'))}'`
   }
 
   identifierPart(name: string): string {

@@ -62,6 +62,7 @@ export interface NjkEnvironment {
   extensionsList: unknown[]
   asyncFilters: string[]
   addFilter(name: string, fn: (...args: never[]) => unknown): void
+  getFilter(name: string): unknown
   addGlobal(name: string, value: unknown): void
   [key: string]: unknown
 }

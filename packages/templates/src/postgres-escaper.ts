@@ -5,9 +5,9 @@ import { EscapeError } from './errors.js'
 export const POSTGRES_MAX_IDENTIFIER_BYTES = 63
 
 /**
- * PostgreSQL escaping. Strings without a backslash are written `'...'`; strings with one are written
- * `E'...'` with backslashes doubled, which reads the same whether `standard_conforming_strings` is
- * on or off. Text cannot contain NUL in PostgreSQL: such strings are refused. Arrays are `ARRAY[...]`
+ * PostgreSQL escaping. Strings without a backslash or carriage return are written `'...'`; others
+ * are written `E'...'` with backslashes doubled and CR as `\r`, which reads the same whether
+ * `standard_conforming_strings` is on or off and survives line-ending normalisation. Text cannot contain NUL in PostgreSQL: such strings are refused. Arrays are `ARRAY[...]`
  * (`'{}'` when empty, so the column type decides the element type); bytes are `decode('..', 'hex')`.
  */
 export class PostgresEscaper extends BaseEscaper {
@@ -17,7 +17,9 @@ export class PostgresEscaper extends BaseEscaper {
     this.checkText(value, 'string')
     if (value.includes('\0')) throw new EscapeError(this.dialect, 'PostgreSQL text cannot contain NUL (\\0)')
     const quoted = value.replaceAll("'", "''")
-    return value.includes('\\') ? `E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`
+    if (!value.includes('\\') && !value.includes('\r')) return `'${quoted}'`
+    // E'' with \r for carriage returns: the SQL that runs has its line endings normalised.
+    return `E'${quoted.replaceAll('\\', '\\\\').replaceAll('\r', '\\r')}'`
   }
 
   identifierPart(name: string): string {

@@ -29,8 +29,11 @@ export type TemplateFunction = (...args: never[]) => unknown
 export interface RendererOptions extends ProjectOptions {
   /** The driver's `dialect.name` (`postgres`, `mysql`, `sqlite`) or an {@link Escaper} for other engines. */
   dialect: string | Escaper
-  /** MySQL: the server's `sql_mode` has `NO_BACKSLASH_ESCAPES`. Default false. */
-  mysqlNoBackslashEscapes?: boolean
+  /**
+   * MySQL: the server's `sql_mode` has `NO_BACKSLASH_ESCAPES`. Default false. A function is asked
+   * at each render (e.g. `() => driver.capabilities.backslashEscapes === false`, known once connected).
+   */
+  mysqlNoBackslashEscapes?: boolean | (() => boolean | undefined)
   /** `vars` in templates (see {@link loadVars}). Default `{}`. */
   vars?: Record<string, unknown>
   /** `env` in templates: the target's env (`dev`, `production`). */
@@ -90,13 +93,16 @@ export class TemplateRenderer {
 
   constructor(readonly options: RendererOptions) {
     this.paths = projectPaths(options)
-    const escOptions: CreateEscaperOptions = { mysqlNoBackslashEscapes: options.mysqlNoBackslashEscapes }
+    const nbe = options.mysqlNoBackslashEscapes
+    const escOptions: CreateEscaperOptions = { mysqlNoBackslashEscapes: typeof nbe === 'function' ? Boolean(nbe()) : nbe }
     this.currentEscaper = createEscaper(options.dialect, escOptions)
     this.render = (body, context) => this.renderBody(body, context)
   }
 
   /** How values are written as SQL for this dialect. */
   get escaper(): Escaper {
+    const nbe = this.options.mysqlNoBackslashEscapes
+    if (typeof nbe === 'function') this.setMysqlNoBackslashEscapes(Boolean(nbe()))
     return this.currentEscaper
   }
 
@@ -105,7 +111,8 @@ export class TemplateRenderer {
    * contains `NO_BACKSLASH_ESCAPES`). Later renders escape for that mode. No effect on other dialects.
    */
   setMysqlNoBackslashEscapes(on: boolean): void {
-    if (this.currentEscaper instanceof MysqlEscaper) this.currentEscaper = new MysqlEscaper({ noBackslashEscapes: on })
+    const e = this.currentEscaper
+    if (e instanceof MysqlEscaper && e.noBackslashEscapes !== on) this.currentEscaper = new MysqlEscaper({ noBackslashEscapes: on })
   }
 
   /** Mask every secret read so far (`***`). Pass to core as `redact` and apply to anything printed. */
@@ -231,8 +238,19 @@ export class TemplateRenderer {
       if (isSafe(value)) return String(value)
       return escaper.literal(value)
     }
+    // The expression a filter is applied to, for "undefined variable" messages (set at each call).
+    let subject = 'value'
+    env.migFilter = (name: string, desc: string) => {
+      const f = env.getFilter(name) as (...args: unknown[]) => unknown
+      return {
+        call(context: unknown, ...args: unknown[]) {
+          subject = desc
+          return f.apply(context, args)
+        },
+      }
+    }
     const need = (filter: string, v: unknown) => {
-      if (v === undefined) throw new MigError(`| ${filter} got an undefined value`)
+      if (v === undefined) throw new MigError(`undefined variable ${subject} (in | ${filter})`)
       return isSafe(v) ? String(v) : v
     }
     env.addFilter('ident', ((v: unknown) => raw(escaper.identifier(need('ident', v) as string | string[]))) as never)

@@ -2,8 +2,8 @@ import { BaseEscaper, hex } from './escaper.js'
 
 /**
  * SQLite escaping. Quotes are doubled; backslash is an ordinary character. SQLite stops reading a
- * statement at a NUL byte, so a string containing NUL is written as a concatenation with `char(0)`:
- * `('a' || char(0) || 'b')`. Arrays are a comma-separated list for `IN (...)` (`NULL` when empty);
+ * statement at a NUL byte, and the SQL that runs has its line endings normalised, so NUL and CR are
+ * spliced in: `('a' || char(0) || 'b' || char(13) || '')`. Arrays are a comma-separated list for `IN (...)` (`NULL` when empty);
  * bytes are `X'..'`.
  */
 export class SqliteEscaper extends BaseEscaper {
@@ -11,9 +11,9 @@ export class SqliteEscaper extends BaseEscaper {
 
   string(value: string): string {
     this.checkText(value, 'string')
-    if (!value.includes('\0')) return `'${value.replaceAll("'", "''")}'`
-    const parts = value.split('\0').map((p) => `'${p.replaceAll("'", "''")}'`)
-    return `(${parts.join(' || char(0) || ')})`
+    if (!/[\0\r]/.test(value)) return `'${value.replaceAll("'", "''")}'`
+    const parts = value.split(/([\0\r])/).map((p) => (p === '\0' ? 'char(0)' : p === '\r' ? 'char(13)' : `'${p.replaceAll("'", "''")}'`))
+    return `(${parts.join(' || ')})`
   }
 
   identifierPart(name: string): string {

@@ -17,6 +17,11 @@ describe('literals', () => {
     expect(lite.literal("O'Brien \\ x")).toBe("'O''Brien \\ x'")
     expect(lite.literal("a\0b'")).toBe("('a' || char(0) || 'b''')")
     expect(pg.literal('')).toBe("''")
+    // carriage returns are escaped: core normalises line endings of the SQL that runs
+    expect(pg.literal('a\r\nb')).toBe("E'a\\r\nb'")
+    expect(my.literal('a\r\nb')).toBe("'a\\r\nb'")
+    expect(myNbe.literal("a\r'b")).toBe("CONCAT('a', CHAR(13 USING utf8mb4), '''b')")
+    expect(lite.literal('a\r\0b')).toBe("('a' || char(13) || '' || char(0) || 'b')")
   })
 
   it('writes numbers, booleans, null, dates, bytes and objects', () => {
@@ -74,6 +79,7 @@ describe('identifiers', () => {
     expect(() => pg.identifier('')).toThrow(/empty/)
     expect(() => pg.identifier('a..b')).toThrow(/empty/)
     expect(() => lite.identifier(['a\0'])).toThrow(/NUL/)
+    expect(() => pg.identifier(['a\rb'])).toThrow(/carriage return/)
     expect(() => pg.identifier(['x'.repeat(64)])).toThrow(/63 bytes/)
     expect(pg.identifier(['x'.repeat(63)])).toBe(`"${'x'.repeat(63)}"`)
     expect(() => pg.identifier(['é'.repeat(32)])).toThrow(/64 bytes/)

@@ -40,6 +40,11 @@ describe('escaping by default', () => {
     expect(r.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\\\ x'")
     r.setMysqlNoBackslashEscapes(true)
     expect(r.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\ x'")
+    let nbe: boolean | undefined
+    const lazy = renderer({ dialect: 'mysql', vars, mysqlNoBackslashEscapes: () => nbe })
+    expect(lazy.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\\\ x'")
+    nbe = true
+    expect(lazy.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\ x'")
   })
 
   it('has | ident, | literal, | raw and | json filters', () => {
@@ -92,7 +97,8 @@ describe('undefined variables and template errors', () => {
     expect(e.column).toBe(11)
     expect(e.message).toBe('migrations/1_x/up.sql.njk:2:11: undefined variable vars.shcema')
     expect(renderError('{{ nope }}').message).toContain('undefined variable nope')
-    expect(renderError('{{ "t" | ident }} {{ vars.x | ident }}').message).toMatch(/:1:\d+: \| ident got an undefined value/)
+    expect(renderError('{{ "t" | ident }} {{ vars.x | ident }}').message).toBe('migrations/1_x/up.sql.njk:1:22: undefined variable vars.x (in | ident)')
+    expect(renderError('{{ vars.a.b | default(vars.c) | ident }}', { vars: { a: {} } }).message).toMatch(/:1:4: undefined variable vars\.a\.b \| default \(in \| ident\)$/)
   })
 
   it('shows the including chain for an error in a nested component', () => {

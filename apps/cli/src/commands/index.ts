@@ -143,6 +143,8 @@ export function registerCommands(program: Command, action: Wrap): void {
     .description('components whose current content no pin contains')
     .option('--all', 'list every component, pinned or not')
     .action(action(componentsStatusCommand))
+
+  program
     .command('adopt')
     .description('record migrations as applied without running them (baseline), or import another tool’s history')
     .argument('[versions...]', 'versions to adopt')

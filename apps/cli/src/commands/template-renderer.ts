@@ -1,4 +1,4 @@
-import { type Migrator, type MigratorOptions, UrlError, urlScheme } from '@mig/core'
+import { type Migrator, UrlError, urlScheme } from '@mig/core'
 import { checkPinPolicy, createRenderer, loadVars, type PinMode, type PinPolicyDecision, type TemplateRenderer } from '@mig/templates'
 import type { CommandContext } from '../context.js'
 import { loadDriver } from '../driver-loader.js'
@@ -9,8 +9,8 @@ export interface TemplateRendererOptions {
   dialect?: string
   /** When to render from pins. Default `auto` (pinned when a lock exists). */
   pinned?: PinMode
-  /** The server runs with NO_BACKSLASH_ESCAPES (MySQL). Default false. */
-  mysqlNoBackslashEscapes?: boolean
+  /** The server runs with NO_BACKSLASH_ESCAPES (MySQL), or a function asked at each render. Default false. */
+  mysqlNoBackslashEscapes?: boolean | (() => boolean | undefined)
 }
 
 /** `--var key=value` assignments, however the program collected them (string or list). */
@@ -52,14 +52,6 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
   })
 }
 
-/**
- * What `ctx.migrator()` should pass to core so `.njk` migrations render and secrets are masked
- * in the history log: `createMigrator({ ..., ...(await templateMigratorOptions(ctx, driver.dialect.name)) })`.
- */
-export async function templateMigratorOptions(ctx: CommandContext, dialect: string): Promise<Pick<MigratorOptions, 'render' | 'redact' | 'vars'> & { renderer: TemplateRenderer }> {
-  const renderer = await templateRenderer(ctx, { dialect })
-  return { renderer, render: renderer.render, redact: (text) => renderer.maskSecrets(text), vars: renderer.options.vars ?? {} }
-}
 
 /**
  * The target's pin policy applied to what `up` would run (pending migrations, and repeatables not

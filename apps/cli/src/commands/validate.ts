@@ -24,6 +24,12 @@ export async function validateCommand(ctx: CommandContext, opts: { offline?: boo
   for (const m of migrations) {
     for (const d of m.depends) if (!versions.has(d)) problems.push({ migration: m.id, file: m.path, message: `depends on ${d}, which does not exist` })
   }
+  if (migrations.some((m) => m.lockFile)) {
+    // Pins: every object every lock references exists and hashes to its name.
+    const { pinValidate } = await import('@mig/templates')
+    const pins = pinValidate({ root: ctx.config.root, componentsDir: ctx.config.components, migrations })
+    for (const p of pins.problems) problems.push({ migration: p.migration, file: p.lockFile, message: p.message })
+  }
   if (!opts.offline && migrations.length && !problems.length) {
     const migrator = await ctx.migrator()
     try {
