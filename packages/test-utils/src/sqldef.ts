@@ -1,10 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { type Change, canonicalize, type Driver, diffSchemas, renderMigration, type Schema } from '@mig/core'
 import { parse } from 'yaml'
 
-/** Where the shared sqldef corpus lives (override with `SQLDEF_CORPUS`). */
-export const SQLDEF_DIR = process.env.SQLDEF_CORPUS ?? '/work/shared/corpus/sqldef'
+/**
+ * Where the sqldef corpus lives: a copy in this package (`corpus/sqldef`, MIT, with its README and
+ * licence), so CI needs nothing outside the repository. Override with `SQLDEF_CORPUS`.
+ */
+export const SQLDEF_DIR = process.env.SQLDEF_CORPUS ?? fileURLToPath(new URL('../corpus/sqldef', import.meta.url))
 
 /** One sqldef test case (see the corpus README for the fields). */
 export interface SqldefCase {
