@@ -42,8 +42,10 @@ beforeAll(async () => {
   serverVersion = (v ?? '15').split(' ')[0]!
 })
 const notRun: string[] = []
+let passed = 0
 afterAll(async () => {
   for (const db of pool) await db.close()
+  console.log(`sqldef corpus: ${passed} passed, ${notRun.length} not run (CORPUS_REPORT=1 lists them with reasons)`)
   // the list docs/schema-diff.md is written from
   if (process.env.CORPUS_REPORT) console.log(`not run (${notRun.length}):\n${notRun.join('\n')}`)
 })
@@ -68,6 +70,7 @@ describe('sqldef corpus on PostgreSQL', () => {
       }
       try {
         await runSqldefCase(target, c)
+        passed++
       } catch (err) {
         if (err instanceof CaseNotExecutableError) {
           notRun.push(`${c.file} ${c.name}: ${err.message.split('\n')[0]}`)
