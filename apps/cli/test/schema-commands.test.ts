@@ -104,6 +104,37 @@ describe('mig dump / diff / drift on SQLite (command functions)', () => {
     expect(fromDb.stdout).toContain('CREATE INDEX "idx_users_email" ON "users" ("email");')
   })
 
+  it('a rebuild of a referenced SQLite table runs through the migrator as a no-transaction migration and keeps rows', async () => {
+    const init = '-- mig:up\nCREATE TABLE users (id integer PRIMARY KEY, name varchar(10));\nCREATE TABLE posts (id integer PRIMARY KEY, user_id int REFERENCES users (id) ON DELETE CASCADE);\nINSERT INTO users VALUES (1, \'ann\');\nINSERT INTO posts VALUES (10, 1);\n'
+    const p = project({
+      'migrations/20240101000000_init.sql': init,
+      'schema.sql': 'CREATE TABLE users (id integer PRIMARY KEY, name varchar(50) NOT NULL);\nCREATE TABLE posts (id integer PRIMARY KEY, user_id int REFERENCES users (id) ON DELETE CASCADE);\n',
+    })
+    const w = await run(p, (ctx) => diffCommand(ctx, { from: 'migrations', to: 'schema.sql', out: 'migrations/20240102000000_widen', allowDestructive: true }))
+    expect(w.code).toBe(0)
+    const up = readFileSync(p.path('migrations/20240102000000_widen.up.sql'), 'utf8')
+    expect(up.startsWith('-- mig:no-transaction\nPRAGMA foreign_keys = OFF;\nBEGIN;\n')).toBe(true)
+    const migrator = await (await createContext({}, createOutput('plain', true), p.dir)).migrator()
+    const result = await migrator.up()
+    await migrator.close()
+    expect(result.ok).toBe(true)
+    const db = new Database(p.path('dev.db'), { readonly: true })
+    expect(db.prepare('SELECT count(*) AS n FROM posts').get()).toEqual({ n: 1 })
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'users'").get()).toEqual({ sql: expect.stringContaining('varchar(50) NOT NULL') })
+    db.close()
+    const again = await run(p, (ctx) => diffCommand(ctx, { to: 'schema.sql' }))
+    expect(again.stdout).toBe('No differences\n')
+  })
+
+  it('materialises template (.njk) migrations with the project renderer', async () => {
+    const p = project({
+      'migrations/20240101000000_tables/up.sql.njk': '{% for i in [1, 2] %}CREATE TABLE t{{ i }} (id integer PRIMARY KEY);\n{% endfor %}',
+      'schema.sql': 'CREATE TABLE t1 (id integer PRIMARY KEY);\nCREATE TABLE t2 (id integer PRIMARY KEY);\n',
+    })
+    const r = await run(p, (ctx) => diffCommand(ctx, { from: 'migrations', to: 'schema.sql' }))
+    expect(r.stdout).toBe('No differences\n')
+  })
+
   it('a failing schema file names the file and line', async () => {
     const p = project({ 'migrations/.keep': '', 'schema.sql': 'CREATE TABLE a (id int);\n\nCREATE TABLE broken (;\n' })
     await expect(run(p, (ctx) => diffCommand(ctx, { from: 'migrations', to: 'schema.sql' }))).rejects.toThrow(/schema\.sql:3/)

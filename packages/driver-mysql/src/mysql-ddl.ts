@@ -70,7 +70,7 @@ export const mysqlDdl: SchemaDdl = {
           emit(`ALTER TABLE ${q(c.table.name)} DROP COLUMN ${q(c.column.name)}`, c)
           break
         case 'alter_column':
-          emit(`ALTER TABLE ${q(c.table.name)} MODIFY COLUMN ${columnSql(c.to)}`, c)
+          emit(`ALTER TABLE ${q(c.table.name)} MODIFY COLUMN ${columnSql(c.to)}${c.move ? (c.move.after ? ` AFTER ${q(c.move.after)}` : ' FIRST') : ''}`, c)
           break
         case 'add_constraint': {
           const k = c.constraint
@@ -83,7 +83,15 @@ export const mysqlDdl: SchemaDdl = {
         case 'drop_constraint': {
           const k = c.constraint
           if (k.kind === 'primary') emit(`ALTER TABLE ${q(c.table.name)} DROP PRIMARY KEY`, c)
-          else if (k.kind === 'foreign') emit(`ALTER TABLE ${q(c.table.name)} DROP FOREIGN KEY ${q(k.constraint.name)}`, c)
+          else if (k.kind === 'foreign') {
+            emit(`ALTER TABLE ${q(c.table.name)} DROP FOREIGN KEY ${q(k.constraint.name)}`, c)
+            // the index InnoDB made for the key stays behind unless dropped; drop it unless the
+            // target still has a key or index that will use it
+            const implied = k.constraint.impliedIndex
+            const target = diff.to.tables.find((t) => t.name === c.table.name)
+            const stillUsed = target && (target.indexes.some((ix) => ix.name === implied) || target.foreignKeys.some((f) => f.columns.join() === k.constraint.columns.join()))
+            if (implied && target && !stillUsed) emit(`DROP INDEX ${q(implied)} ON ${q(c.table.name)}`, c)
+          }
           else if (k.kind === 'unique') emit(`ALTER TABLE ${q(c.table.name)} DROP INDEX ${q(k.constraint.name)}`, c)
           else emit(`ALTER TABLE ${q(c.table.name)} DROP CONSTRAINT ${q(k.constraint.name)}`, c)
           break
@@ -93,9 +101,19 @@ export const mysqlDdl: SchemaDdl = {
           emit(`CREATE ${kind}INDEX ${q(c.index.name)} ON ${q(c.table.name)} (${partsSql(c.index)})${c.index.comment ? ` COMMENT ${lit(c.index.comment)}` : ''}`, c)
           break
         }
-        case 'drop_index':
+        case 'drop_index': {
+          // A surviving foreign key whose own (implied) index does not exist yet needs one before
+          // the index it relied on can go.
+          const target = diff.to.tables.find((t) => t.name === c.table.name)
+          for (const f of target?.foreignKeys ?? []) {
+            const covers = (ix: Index) => f.columns.every((col, i) => ix.columns[i]?.name === col && !ix.columns[i]?.expression)
+            if (!f.impliedIndex || f.impliedIndex === c.index.name || !covers(c.index)) continue
+            if (target!.indexes.some(covers) || c.table.indexes.some((ix) => ix.name !== c.index.name && covers(ix))) continue
+            emit(`CREATE INDEX ${q(f.impliedIndex)} ON ${q(c.table.name)} (${f.columns.map(q).join(', ')})`, c)
+          }
           emit(`DROP INDEX ${q(c.index.name)} ON ${q(c.table.name)}`, c)
           break
+        }
         case 'set_table_comment':
           emit(`ALTER TABLE ${q(c.table.name)} COMMENT = ${lit(c.to ?? '')}`, c)
           break

@@ -13,9 +13,15 @@ import {
   type SplitOptions,
   StatementFailure,
   splitStatements,
+  type Schema,
+  type SchemaDdl,
+  type ShadowDatabase,
 } from '@mig/core'
 import mysql, { type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise'
 import { mysqlDialect } from './mysql-dialect.js'
+import { mysqlDdl } from './mysql-ddl.js'
+import { introspectMysql } from './mysql-introspector.js'
+import { createMysqlShadow } from './mysql-shadow.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 
 /** Options of {@link mysql}. */
@@ -82,6 +88,10 @@ function errorLine(err: unknown, statement: ScriptStatement): number | undefined
  * the server's `sql_mode`.
  */
 export class MysqlDriver implements Driver {
+  /** DDL generator for `mig dump` / `mig diff` (mysql-ddl.ts). */
+  readonly ddl: SchemaDdl = mysqlDdl
+  /** The URL as given (with its password), for shadow database URLs. Never printed. */
+  private readonly shadowBaseUrl: string
   readonly dialect = mysqlDialect
   readonly capabilities: DriverCapabilities = { transactionalDdl: false, separateLockConnection: true }
   readonly displayUrl: string
@@ -98,6 +108,7 @@ export class MysqlDriver implements Driver {
   private historyTables = new Set<string>()
 
   constructor(options: MysqlOptions) {
+    this.shadowBaseUrl = options.url
     this.displayUrl = redactUrl(options.url)
     try {
       this.config = mysqlConfig(options.url, options.applicationName)
@@ -274,6 +285,16 @@ export class MysqlDriver implements Driver {
   async ensureSchema(schema: string): Promise<void> {
     await this.flush()
     await this.connection().query(`CREATE DATABASE IF NOT EXISTS ${mysqlDialect.quoteIdent(schema)}`)
+  }
+
+  /** Read the schema of the database the URL points at (mysql-introspector.ts). */
+  introspect(): Promise<Schema> {
+    return introspectMysql(this)
+  }
+
+  /** A temporary database on the same server, dropped by the returned `drop()` (mysql-shadow.ts). */
+  createShadow(): Promise<ShadowDatabase> {
+    return createMysqlShadow(this, this.shadowBaseUrl)
   }
 
   /** Drop every view, table, sequence, routine and event of the URL's database (the database itself stays). */

@@ -168,7 +168,25 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
     const norm = (a: FkAction): FkAction => (a === 'RESTRICT' ? 'NO ACTION' : a)
     tables.get(table)?.foreignKeys.push({ ...fk, onDelete: norm(action(fk.onDelete)), onUpdate: norm(action(fk.onUpdate)) })
   }
+  // InnoDB creates an index for a foreign key that has none, named after the constraint (or its
+  // first column). It is implied by the foreign key: leave it out, so adding or re-creating a
+  // foreign key does not show up as an extra index.
+  for (const t of tables.values()) {
+    t.indexes = t.indexes.filter((ix) => {
+      const fk = t.foreignKeys.find(
+        (f) =>
+          !ix.unique &&
+          !ix.method &&
+          (ix.name === f.name || ix.name === f.columns[0]) &&
+          ix.columns.length === f.columns.length &&
+          ix.columns.every((p, i) => !p.expression && !p.suffix && p.name === f.columns[i]),
+      )
+      if (fk) fk.impliedIndex = ix.name
+      return !fk
+    })
+  }
   schema.tables = [...tables.values()]
+  schema.movableColumns = true
 
   // views: strip the database name MySQL writes into definitions
   const dbRe = new RegExp(`\`${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`\\.`, 'g')

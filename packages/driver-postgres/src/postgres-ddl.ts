@@ -59,7 +59,7 @@ function constraintsOf(t: Table): Constraint[] {
 /** `CREATE TABLE` with columns and constraints (indexes and comments are separate statements). */
 export function createTableSql(t: Table): string {
   const items = [...t.columns.map(columnSql), ...constraintsOf(t).map((c) => constraintSql(c, t))]
-  return `CREATE TABLE ${qn(t)} (\n${items.map((i) => `  ${i}`).join(',\n')}\n)${t.options === 'PARTITIONED' ? '' : ''}`
+  return `CREATE TABLE ${qn(t)} (\n${items.map((i) => `  ${i}`).join(',\n')}\n)${t.options?.startsWith('PARTITION BY ') ? ` ${t.options}` : ''}`
 }
 
 function indexSql(t: Table, ix: Index): string {

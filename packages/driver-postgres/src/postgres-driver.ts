@@ -12,8 +12,14 @@ import {
   type ScriptStatement,
   StatementFailure,
   splitStatements,
+  type Schema,
+  type SchemaDdl,
+  type ShadowDatabase,
 } from '@mig/core'
 import pg from 'pg'
+import { postgresDdl } from './postgres-ddl.js'
+import { introspectPostgres } from './postgres-introspector.js'
+import { createPostgresShadow } from './postgres-shadow.js'
 import { acquirePostgresLock } from './postgres-lock.js'
 import { inlineParams, postgresDialect, toNumberedPlaceholders } from './postgres-dialect.js'
 
@@ -220,6 +226,10 @@ function scriptFailure(script: Script, err: PgError, index: number, scriptOffset
  * migrations sent whole in one round trip, `-- mig:no-transaction` migrations statement by statement.
  */
 export class PostgresDriver implements Driver {
+  /** DDL generator for `mig dump` / `mig diff` (postgres-ddl.ts). */
+  readonly ddl: SchemaDdl = postgresDdl
+  /** The URL as given (with its password), for shadow database URLs. Never printed. */
+  private readonly shadowBaseUrl: string
   readonly dialect = postgresDialect
   readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true }
   readonly displayUrl: string
@@ -227,6 +237,7 @@ export class PostgresDriver implements Driver {
   private main: pg.Client | undefined
 
   constructor(options: PostgresOptions) {
+    this.shadowBaseUrl = options.url
     this.displayUrl = redactUrl(options.url)
     try {
       this.config = postgresConfig(options.url, options.applicationName)
@@ -295,6 +306,16 @@ export class PostgresDriver implements Driver {
 
   async ensureSchema(schema: string): Promise<void> {
     await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${postgresDialect.quoteIdent(schema)}`)
+  }
+
+  /** Read the schema of the database the URL points at (postgres-introspector.ts). */
+  introspect(): Promise<Schema> {
+    return introspectPostgres(this)
+  }
+
+  /** A temporary database on the same server, dropped by the returned `drop()` (postgres-shadow.ts). */
+  createShadow(): Promise<ShadowDatabase> {
+    return createPostgresShadow(this, this.shadowBaseUrl)
   }
 
   /**

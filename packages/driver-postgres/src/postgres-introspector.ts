@@ -49,13 +49,18 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   const nsOids = wanted.map((n) => Number(n.oid))
   if (nsOids.length === 0) return schema
   const nsName = (n: string) => (n === cur ? undefined : n)
+  // pg_get_*def always qualify the table/routine name; objects of the current schema are written
+  // unqualified so a dump or a diff does not depend on the schema's name.
+  const curQ = /^[a-z_][a-z0-9_$]*$/.test(cur) ? cur : `"${cur.replace(/"/g, '""')}"`
+  const unqualify = (def: string, before: RegExp) => def.replace(new RegExp(`(${before.source})${curQ.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`), '$1')
   schema.schemas = wanted.map((n) => n.nspname).filter((n) => n !== cur && n !== 'public')
   const inNs = `(${nsOids.join(',')})`
   const notExt = (cls: string, col: string) => `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${cls}'::regclass AND e.objid = ${col} AND e.deptype = 'e')`
 
   // tables
   const rels = await exec.query<R>(
-    `SELECT c.oid::int AS oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') AS comment
+    `SELECT c.oid::int AS oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') AS comment,
+            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND ${notExt('pg_class', 'c.oid')}
      ORDER BY n.nspname, c.relname`,
@@ -66,20 +71,24 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
     const sc = nsName(String(r.nspname))
     if (sc) t.schema = sc
     if (r.comment !== null) t.comment = String(r.comment)
-    if (r.relkind === 'p') t.options = 'PARTITIONED'
+    if (r.relkind === 'p') t.options = `PARTITION BY ${r.partkey}`
     tables.set(Number(r.oid), t)
   }
 
   // columns (+ serial detection: default nextval of a sequence owned by the column)
   const cols = await exec.query<R>(
-    `SELECT a.attrelid::int AS rel, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.attidentity, a.attgenerated,
+    `WITH owned AS (
+       SELECT DISTINCT ON (dep.refobjid, dep.refobjsubid) dep.refobjid, dep.refobjsubid, s.relname
+       FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+       WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass AND dep.deptype = 'a'
+     )
+     SELECT a.attrelid::int AS rel, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.attidentity, a.attgenerated,
             pg_get_expr(d.adbin, d.adrelid) AS def, col_description(a.attrelid, a.attnum) AS comment,
-            CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
-            (SELECT s.relname FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid
-              WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass AND s.relkind = 'S' AND dep.deptype = 'a' LIMIT 1) AS owned_seq
+            CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation, o.relname AS owned_seq
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      LEFT JOIN pg_collation co ON co.oid = a.attcollation
+     LEFT JOIN owned o ON o.refobjid = a.attrelid AND o.refobjsubid = a.attnum
      WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY a.attrelid, a.attnum`,
   )
@@ -169,7 +178,7 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
       const text = String(p)
       return /^("[^"]+"|[a-z_][a-z0-9_$]*)$/.test(text) ? { name: text.replace(/^"|"$/g, '') } : { name: text, expression: true }
     })
-    const ix: Index = { name: String(r.name), unique: Boolean(r.indisunique), columns: parts, definition: String(r.def) }
+    const ix: Index = { name: String(r.name), unique: Boolean(r.indisunique), columns: parts, definition: t.schema ? String(r.def) : unqualify(String(r.def), / ON (?:ONLY )?/) }
     if (r.pred !== null) ix.where = String(r.pred)
     if (r.amname !== 'btree') ix.method = String(r.amname)
     if (r.comment !== null) ix.comment = String(r.comment)
@@ -244,8 +253,9 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
      WHERE p.pronamespace IN ${inNs} AND p.prokind IN ('f', 'p') AND ${notExt('pg_proc', 'p.oid')} ORDER BY 1, 2, 4`,
   )
   for (const r of procs) {
-    const fn: Routine = { name: String(r.proname), kind: r.prokind === 'p' ? 'procedure' : 'function', signature: `(${r.args})`, definition: String(r.def).trim() }
     const sc = nsName(String(r.nspname))
+    const def = String(r.def).trim()
+    const fn: Routine = { name: String(r.proname), kind: r.prokind === 'p' ? 'procedure' : 'function', signature: `(${r.args})`, definition: sc ? def : unqualify(def, /^CREATE OR REPLACE (?:FUNCTION|PROCEDURE) /) }
     if (sc) fn.schema = sc
     if (r.comment !== null) fn.comment = String(r.comment)
     schema.routines.push(fn)
@@ -258,8 +268,8 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
      WHERE NOT t.tgisinternal AND c.relnamespace IN ${inNs} ORDER BY 1, 2, 3`,
   )
   for (const r of trigs) {
-    const tr: Trigger = { name: String(r.tgname), table: String(r.relname), definition: String(r.def) }
     const sc = nsName(String(r.nspname))
+    const tr: Trigger = { name: String(r.tgname), table: String(r.relname), definition: sc ? String(r.def) : unqualify(String(r.def), / ON /) }
     if (sc) tr.schema = sc
     schema.triggers.push(tr)
   }

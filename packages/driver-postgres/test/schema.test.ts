@@ -22,6 +22,7 @@ CREATE MATERIALIZED VIEW post_counts AS SELECT user_id, count(*) AS n FROM posts
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.title := trim(NEW.title); RETURN NEW; END $$;
 CREATE TRIGGER posts_touch BEFORE INSERT OR UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION touch();
 CREATE PROCEDURE noop(a int) LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE TABLE measurements (at date NOT NULL, v int) PARTITION BY RANGE (at);
 `
 
 describe('PostgreSQL schema: change types', () => {
@@ -50,8 +51,27 @@ describe('PostgreSQL schema: dump', () => {
       expect(first).toContain('"id" serial,')
       expect(first).toContain('"id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL')
       expect(first).toContain('CREATE TABLE "audit"."events"')
+      expect(first).toContain(') PARTITION BY RANGE (at);')
       expect(first).toContain("COMMENT ON COLUMN \"users\".\"email\" IS 'login';")
       expect(first.indexOf('CREATE VIEW "user_posts"')).toBeLessThan(first.indexOf('CREATE VIEW "busy_users"'))
+      expect(diffSchemas(await a.driver.introspect(), await b.driver.introspect()).changes).toEqual([])
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})
+
+describe('PostgreSQL schema: portable definitions', () => {
+  it('a dump taken in schema app applies to public and compares equal', async () => {
+    const a = await freshPgDatabase()
+    const b = await freshPgDatabase()
+    try {
+      await applySql(a.driver, 'CREATE SCHEMA app; SET search_path = app;')
+      await applySql(a.driver, RICH.replace('CREATE SCHEMA audit;', 'CREATE SCHEMA audit;'))
+      const dump = dumpSchema(await a.driver.introspect(), a.driver.ddl)
+      expect(dump).not.toContain('app.')
+      await applySql(b.driver, dump)
       expect(diffSchemas(await a.driver.introspect(), await b.driver.introspect()).changes).toEqual([])
     } finally {
       await a.close()

@@ -53,6 +53,7 @@ type FkRow = {
 export async function introspectSqlite(exec: QueryExecutor): Promise<Schema> {
   const schema = emptySchema('sqlite')
   schema.caseInsensitive = true
+  schema.movableColumns = true
   const master = await exec.query<MasterRow>(
     `SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql IS NOT NULL ORDER BY rowid`,
   )

@@ -1,10 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { type Change, canonicalize, type Driver, diffSchemas, renderMigration, type Schema } from '@mig/core'
 import { parse } from 'yaml'
 
-/** Where the shared sqldef corpus lives (override with `SQLDEF_CORPUS`). */
-export const SQLDEF_DIR = process.env.SQLDEF_CORPUS ?? '/work/shared/corpus/sqldef'
+/**
+ * Where the sqldef corpus lives: a copy in this package (`corpus/sqldef`, MIT, with its README and
+ * licence), so CI needs nothing outside the repository. Override with `SQLDEF_CORPUS`.
+ */
+export const SQLDEF_DIR = process.env.SQLDEF_CORPUS ?? fileURLToPath(new URL('../corpus/sqldef', import.meta.url))
 
 /** One sqldef test case (see the corpus README for the fields). */
 export interface SqldefCase {
@@ -87,7 +91,7 @@ export function schemaFingerprint(schema: Schema, ignoreColumnOrder = false): st
     {
       ...s,
       tables: s.tables
-        .map((t) => ({ ...t, name: fold(t.name), columns: ignoreColumnOrder ? [...t.columns].sort((a, b) => (a.name < b.name ? -1 : 1)) : t.columns }))
+        .map((t) => ({ ...t, foreignKeys: t.foreignKeys.map(({ impliedIndex: _i, ...f }) => f), name: fold(t.name), columns: ignoreColumnOrder ? [...t.columns].sort((a, b) => (a.name < b.name ? -1 : 1)) : t.columns }))
         .sort((a, b) => (a.name < b.name ? -1 : 1)),
     },
     null,

@@ -43,6 +43,8 @@ export async function diffCommand(ctx: CommandContext, options: DiffCommandOptio
     const mctx = materializeContext(ctx, driver, options.shadowUrl)
     const from = await materialize(fromSrc, mctx)
     const to = await materialize(toSrc, mctx)
+    if (from.dialect !== to.dialect)
+      throw new ExitError(`cannot diff a ${from.dialect} schema with a ${to.dialect} schema`, 2, 'compare sources of one engine; SQL files and migrations run on the target\'s engine')
     const opts = { ignoreTables: ignoredTables(ctx) }
     const diff = diffSchemas(from, to, opts)
     const up = renderMigration(diff, driver.ddl!, { allowDestructive: options.allowDestructive })

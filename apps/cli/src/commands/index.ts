@@ -4,7 +4,10 @@ import { EXIT, ExitError } from '../exit.js'
 import { buildCommand } from './build.js'
 import { componentsStatusCommand } from './components.js'
 import { adoptCommand } from './adopt.js'
+import { diffCommand } from './diff.js'
 import { downCommand } from './down.js'
+import { driftCommand } from './drift.js'
+import { dumpCommand } from './dump.js'
 import { envSetCommand, envShowCommand } from './env.js'
 import { freshCommand } from './fresh.js'
 import { initCommand } from './init.js'
@@ -170,4 +173,28 @@ export function registerCommands(program: Command, action: Wrap): void {
     .argument('<env>', 'new env, e.g. staging')
     .option('--confirm', 'required: the env guard protects production databases')
     .action(action(envSetCommand))
+
+  program
+    .command('dump')
+    .description('print deterministic SQL that recreates the schema of the database')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(action(dumpCommand))
+
+  program
+    .command('diff')
+    .description('compare two schemas: database URL, schema .sql file or folder, or "migrations"')
+    .option('--from <src>', 'the schema to start from (default: the target database)')
+    .option('--to <src>', 'the schema to reach (default: --schema, else "migrations")')
+    .option('--schema <file>', 'short form: diff from the database to this schema file')
+    .option('--format <format>', 'summary (default), sql or json')
+    .option('--out <path>', 'write an up and a down migration, e.g. migrations/20240101000000_sync')
+    .option('--allow-destructive', 'emit drops and narrowing changes instead of commenting them out')
+    .option('--shadow-url <url>', 'database server to materialise SQL sources in (default: target shadow_url, else the target server)')
+    .action(action(diffCommand))
+
+  program
+    .command('drift')
+    .description('compare the live database with what its applied migrations should produce; exit 1 when they differ')
+    .option('--shadow-url <url>', 'database server for the shadow database')
+    .action(action(driftCommand))
 }

@@ -1,4 +1,5 @@
 import { type Driver, historyTables, type MaterializeContext, SchemaUnsupportedError } from '@mig/core'
+import type { TemplateRenderer } from '@mig/templates'
 import type { CommandContext } from '../context.js'
 import { loadDriver } from '../driver-loader.js'
 
@@ -10,13 +11,22 @@ export async function openTargetDriver(ctx: CommandContext, url = ctx.target.url
   return driver
 }
 
-/** What `materialize`/`drift` need, built from the command context. */
+/**
+ * What `materialize`/`drift` need, built from the command context. `.njk` migrations render with
+ * the project's template renderer (loaded only when a template is met).
+ */
 export function materializeContext(ctx: CommandContext, driver: Driver, shadowUrl?: string): MaterializeContext {
+  let renderer: Promise<TemplateRenderer> | undefined
+  const templates = () => {
+    renderer ??= import('./template-renderer.js').then((m) => m.templateRenderer(ctx, { dialect: driver.dialect.name }))
+    return renderer
+  }
   return {
     driver,
     openDriver: (url) => loadDriver(url, ctx.config.root),
     sources: ctx.sources(),
     historyTable: ctx.config.historyTable,
+    render: async (body, context) => (await templates()).render(body, context),
     shadowUrl: shadowUrl ?? ctx.target.shadowUrl,
     cwd: ctx.cwd,
   }

@@ -23,7 +23,7 @@ export type ChangeBody =
   | { kind: 'drop_table'; table: Table }
   | { kind: 'add_column'; table: Table; column: Column; after?: string }
   | { kind: 'drop_column'; table: Table; column: Column }
-  | { kind: 'alter_column'; table: Table; from: Column; to: Column }
+  | { kind: 'alter_column'; table: Table; from: Column; to: Column; move?: { after?: string } }
   | { kind: 'add_constraint'; table: Table; constraint: Constraint }
   | { kind: 'drop_constraint'; table: Table; constraint: Constraint }
   | { kind: 'add_index'; table: Table; index: Index }

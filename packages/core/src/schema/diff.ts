@@ -1,5 +1,5 @@
 import type { Change, ChangeBody, Constraint } from './changes.js'
-import { type Column, cmp, type ForeignKey, type Index, qualifiedName, routineKey, type Schema, type Table, type View } from './model.js'
+import { type Column, type ForeignKey, type Index, qualifiedName, routineKey, type Schema, type Table, type View } from './model.js'
 import { isWidening, summarize } from './summary.js'
 
 /** Options of {@link diffSchemas}. */
@@ -23,6 +23,18 @@ export interface SchemaDiff {
 let fold = false
 const nk = (name: string) => (fold ? name.toLowerCase() : name)
 const qn = (o: { schema?: string; name: string }) => nk(qualifiedName(o))
+
+/**
+ * Drop phases, in order: dependents before what they depend on. Dropped tables go before the
+ * constraints of kept tables (they may hold foreign keys to them); routines after tables (column
+ * defaults and checks may call them).
+ */
+const D = { trigger: 0, view: 1, fk: 3, table: 4, index: 5, constraint: 6, column: 7, routine: 8, sequence: 9, enum: 10, extension: 11, schema: 12 } as const
+/**
+ * Create phases, in order. Routines before tables (defaults, checks, generated columns and index
+ * expressions may call them; the dialect relaxes body checks when a body reads tables).
+ */
+const C = { schema: 0, extension: 1, enum: 2, sequence: 3, routine: 4, table: 5, column: 6, constraint: 7, index: 8, fk: 9, view: 10, trigger: 11, comment: 12 } as const
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
@@ -92,23 +104,17 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   const to = filterSchema(toSchema, ignore)
   const drops: Change[][] = Array.from({ length: 13 }, () => [])
   const creates: Change[][] = Array.from({ length: 13 }, () => [])
-  // Drop phases: dependents before what they depend on. Routines go after tables (column defaults
-  // and checks may call them).
-  const D_TRIGGER = 0, D_VIEW = 1, D_FK = 3, D_TABLE = 4, D_COLUMN = 7, D_ROUTINE = 8, D_SEQUENCE = 9, D_ENUM = 10, D_EXTENSION = 11, D_SCHEMA = 12
-  // Create phases: routines before tables (defaults, checks, generated columns and index
-  // expressions may call them); the dialect relaxes body checks when a body reads tables.
-  const C_SCHEMA = 0, C_EXTENSION = 1, C_ENUM = 2, C_SEQUENCE = 3, C_ROUTINE = 4, C_TABLE = 5, C_FK = 9, C_VIEW = 10, C_TRIGGER = 11, C_COMMENT = 12
 
   // extensions
   const extKey = (e: { name: string }) => e.name
   const fromExt = byKey(from.extensions ?? [], extKey)
   const toExt = byKey(to.extensions ?? [], extKey)
-  for (const e of to.extensions ?? []) if (!fromExt.has(e.name)) creates[C_EXTENSION]!.push(finish({ kind: 'create_extension', extension: e }, false))
-  for (const e of from.extensions ?? []) if (!toExt.has(e.name)) drops[D_EXTENSION]!.push(finish({ kind: 'drop_extension', extension: e }, true))
+  for (const e of to.extensions ?? []) if (!fromExt.has(e.name)) creates[C.extension]!.push(finish({ kind: 'create_extension', extension: e }, false))
+  for (const e of from.extensions ?? []) if (!toExt.has(e.name)) drops[D.extension]!.push(finish({ kind: 'drop_extension', extension: e }, true))
 
   // schemas
-  for (const s of to.schemas) if (!from.schemas.includes(s)) creates[C_SCHEMA]!.push(finish({ kind: 'create_schema', name: s }, false))
-  for (const s of from.schemas) if (!to.schemas.includes(s)) drops[D_SCHEMA]!.push(finish({ kind: 'drop_schema', name: s }, true))
+  for (const s of to.schemas) if (!from.schemas.includes(s)) creates[C.schema]!.push(finish({ kind: 'create_schema', name: s }, false))
+  for (const s of from.schemas) if (!to.schemas.includes(s)) drops[D.schema]!.push(finish({ kind: 'drop_schema', name: s }, true))
 
   // enums
   const fromEnums = byKey(from.enums, qn)
@@ -116,7 +122,7 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   for (const e of to.enums) {
     const old = fromEnums.get(qn(e))
     if (!old) {
-      creates[C_ENUM]!.push(finish({ kind: 'create_enum', enum: e }, false))
+      creates[C.enum]!.push(finish({ kind: 'create_enum', enum: e }, false))
       continue
     }
     if (same(old.values, e.values)) continue
@@ -126,25 +132,25 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
       e.values.forEach((v, i) => {
         if (!old.values.includes(v)) {
           const before = e.values.slice(i + 1).find((x) => old.values.includes(x))
-          creates[C_ENUM]!.push(finish({ kind: 'add_enum_value', enum: e, value: v, before }, false))
+          creates[C.enum]!.push(finish({ kind: 'add_enum_value', enum: e, value: v, before }, false))
         }
       })
     } else {
-      drops[D_ENUM]!.push(finish({ kind: 'drop_enum', enum: old }, true, [`enum ${qn(e)} lost or reordered values: columns using it must be converted by hand`]))
-      creates[C_ENUM]!.push(finish({ kind: 'create_enum', enum: e }, false))
+      drops[D.enum]!.push(finish({ kind: 'drop_enum', enum: old }, true, [`enum ${qn(e)} lost or reordered values: columns using it must be converted by hand`]))
+      creates[C.enum]!.push(finish({ kind: 'create_enum', enum: e }, false))
     }
   }
-  for (const e of from.enums) if (!toEnums.has(qn(e))) drops[D_ENUM]!.push(finish({ kind: 'drop_enum', enum: e }, true))
+  for (const e of from.enums) if (!toEnums.has(qn(e))) drops[D.enum]!.push(finish({ kind: 'drop_enum', enum: e }, true))
 
   // sequences
   const fromSeq = byKey(from.sequences, qn)
   const toSeq = byKey(to.sequences, qn)
   for (const s of to.sequences) {
     const old = fromSeq.get(qn(s))
-    if (!old) creates[C_SEQUENCE]!.push(finish({ kind: 'create_sequence', sequence: s }, false))
-    else if (!same(old, s)) creates[C_SEQUENCE]!.push(finish({ kind: 'alter_sequence', from: old, to: s }, false))
+    if (!old) creates[C.sequence]!.push(finish({ kind: 'create_sequence', sequence: s }, false))
+    else if (!same(old, s)) creates[C.sequence]!.push(finish({ kind: 'alter_sequence', from: old, to: s }, false))
   }
-  for (const s of from.sequences) if (!toSeq.has(qn(s))) drops[D_SEQUENCE]!.push(finish({ kind: 'drop_sequence', sequence: s }, true))
+  for (const s of from.sequences) if (!toSeq.has(qn(s))) drops[D.sequence]!.push(finish({ kind: 'drop_sequence', sequence: s }, true))
 
   // tables
   const fromTables = byKey(from.tables, qn)
@@ -154,7 +160,6 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   const goneTables = from.tables.filter((t) => !toTables.has(qn(t)))
 
   // Dropped tables: dependents first. Foreign keys between dropped tables in a cycle are dropped first.
-  const goneKeys = new Set(goneTables.map(qn))
   const dropOrder = topo(goneTables, qn, (t) => t.foreignKeys.map((fk) => fkTarget(t, fk))).reverse()
   const dropped = new Set<string>()
   for (const t of dropOrder) {
@@ -163,18 +168,17 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
     for (const other of goneTables) {
       if (qn(other) === k || dropped.has(qn(other))) continue
       for (const fk of other.foreignKeys)
-        if (fkTarget(other, fk) === k) drops[D_FK]!.push(finish({ kind: 'drop_constraint', table: other, constraint: { kind: 'foreign', constraint: fk } }, false))
+        if (fkTarget(other, fk) === k) drops[D.fk]!.push(finish({ kind: 'drop_constraint', table: other, constraint: { kind: 'foreign', constraint: fk } }, false))
     }
     dropped.add(k)
-    drops[D_TABLE]!.push(finish({ kind: 'drop_table', table: t }, true))
+    drops[D.table]!.push(finish({ kind: 'drop_table', table: t }, true))
   }
-  void goneKeys
 
   for (const t of to.tables) {
     const old = fromTables.get(qn(t))
     if (!old) continue
     const before = drops.map((p) => p.length).concat(creates.map((p) => p.length))
-    diffTable(old, t, drops, creates)
+    diffTable(old, t, drops, creates, from.movableColumns === true && to.movableColumns === true)
     const after = drops.map((p) => p.length).concat(creates.map((p) => p.length))
     if (!same(before, after)) changedTables.add(qn(t))
   }
@@ -190,8 +194,8 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
     const later = t.foreignKeys.filter((fk) => (newKeys.has(fkTarget(t, fk)) && !created.has(fkTarget(t, fk)) && fkTarget(t, fk) !== k) || changedTables.has(fkTarget(t, fk)))
     const table = later.length ? { ...t, foreignKeys: t.foreignKeys.filter((fk) => !later.includes(fk)) } : t
     created.add(k)
-    creates[C_TABLE]!.push(finish({ kind: 'create_table', table }, false))
-    for (const fk of later) creates[C_FK]!.push(finish({ kind: 'add_constraint', table: t, constraint: { kind: 'foreign', constraint: fk } }, false))
+    creates[C.table]!.push(finish({ kind: 'create_table', table }, false))
+    for (const fk of later) creates[C.fk]!.push(finish({ kind: 'add_constraint', table: t, constraint: { kind: 'foreign', constraint: fk } }, false))
   }
 
   // Foreign keys of kept tables that point at a dropped table are dropped by diffTable (they are gone from `to`).
@@ -204,16 +208,17 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
       .map((c) => ('table' in c ? qn(c.table) : '')),
   )
   if (rekeyed.size) {
-    const dropping = new Set(drops[D_FK]!.map((c) => (c.kind === 'drop_constraint' ? `${qn(c.table)}|${JSON.stringify(c.constraint.constraint)}` : '')))
+    const dropping = new Set(drops[D.fk]!.map((c) => (c.kind === 'drop_constraint' ? `${qn(c.table)}|${JSON.stringify(c.constraint.constraint)}` : '')))
     for (const t of to.tables) {
       const old = fromTables.get(qn(t))
       if (!old) continue
       for (const fk of t.foreignKeys) {
         if (!rekeyed.has(fkTarget(t, fk))) continue
-        const before = old.foreignKeys.find((f) => same(f, fk))
+        const plain = ({ impliedIndex: _i, ...f }: ForeignKey) => f
+        const before = old.foreignKeys.find((f) => same(plain(f), plain(fk)))
         if (!before || dropping.has(`${qn(old)}|${JSON.stringify(before)}`)) continue
-        drops[D_FK]!.push(finish({ kind: 'drop_constraint', table: old, constraint: { kind: 'foreign', constraint: before } }, false))
-        creates[C_FK]!.push(finish({ kind: 'add_constraint', table: t, constraint: { kind: 'foreign', constraint: fk } }, false))
+        drops[D.fk]!.push(finish({ kind: 'drop_constraint', table: old, constraint: { kind: 'foreign', constraint: before } }, false))
+        creates[C.fk]!.push(finish({ kind: 'add_constraint', table: t, constraint: { kind: 'foreign', constraint: fk } }, false))
       }
     }
   }
@@ -223,10 +228,10 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   const toRoutines = byKey(to.routines, routineKey)
   for (const r of to.routines) {
     const old = fromRoutines.get(routineKey(r))
-    if (!old) creates[C_ROUTINE]!.push(finish({ kind: 'create_routine', routine: r }, false))
-    else if (old.definition !== r.definition || old.comment !== r.comment) creates[C_ROUTINE]!.push(finish({ kind: 'create_routine', routine: r, replaces: old }, false))
+    if (!old) creates[C.routine]!.push(finish({ kind: 'create_routine', routine: r }, false))
+    else if (old.definition !== r.definition || old.comment !== r.comment) creates[C.routine]!.push(finish({ kind: 'create_routine', routine: r, replaces: old }, false))
   }
-  for (const r of from.routines) if (!toRoutines.has(routineKey(r))) drops[D_ROUTINE]!.push(finish({ kind: 'drop_routine', routine: r }, true))
+  for (const r of from.routines) if (!toRoutines.has(routineKey(r))) drops[D.routine]!.push(finish({ kind: 'drop_routine', routine: r }, true))
 
   // views: recreate a view when its definition changed, when a table it reads changed, or when a view it reads is recreated.
   const fromViews = byKey(from.views, qn)
@@ -250,9 +255,9 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
     }
   }
   const viewDrops = from.views.filter((v) => !toViews.has(qn(v)) || recreate.has(qn(v)))
-  for (const v of topo(viewDrops, qn, viewDeps).reverse()) drops[D_VIEW]!.push(finish({ kind: 'drop_view', view: v }, false))
+  for (const v of topo(viewDrops, qn, viewDeps).reverse()) drops[D.view]!.push(finish({ kind: 'drop_view', view: v }, false))
   const viewCreates = to.views.filter((v) => !fromViews.has(qn(v)) || recreate.has(qn(v)))
-  for (const v of topo(viewCreates, qn, viewDeps)) creates[C_VIEW]!.push(finish({ kind: 'create_view', view: v }, false))
+  for (const v of topo(viewCreates, qn, viewDeps)) creates[C.view]!.push(finish({ kind: 'create_view', view: v }, false))
 
   // triggers: by definition; a trigger on a table that is rebuilt stays the dialect's business.
   const trigKey = (t: { schema?: string; name: string; table: string }) => nk(`${t.schema ?? ''}.${t.table}.${t.name}`)
@@ -261,13 +266,11 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   for (const t of to.triggers) {
     const old = fromTriggers.get(trigKey(t))
     if (old && old.definition === t.definition) continue
-    if (old) drops[D_TRIGGER]!.push(finish({ kind: 'drop_trigger', trigger: old }, false))
-    creates[C_TRIGGER]!.push(finish({ kind: 'create_trigger', trigger: t }, false))
+    if (old) drops[D.trigger]!.push(finish({ kind: 'drop_trigger', trigger: old }, false))
+    creates[C.trigger]!.push(finish({ kind: 'create_trigger', trigger: t }, false))
   }
-  for (const t of from.triggers) if (!toTriggers.has(trigKey(t))) drops[D_TRIGGER]!.push(finish({ kind: 'drop_trigger', trigger: t }, false))
+  for (const t of from.triggers) if (!toTriggers.has(trigKey(t))) drops[D.trigger]!.push(finish({ kind: 'drop_trigger', trigger: t }, false))
 
-  void C_COMMENT
-  void cmp
   return { from: fromSchema, to: toSchema, changes: [...drops.flat(), ...creates.flat()] }
 }
 
@@ -277,14 +280,14 @@ function constraintsOf(t: Table): Map<string, Constraint> {
   if (t.primaryKey) m.set(`p:${t.primaryKey.name ?? ''}`, { kind: 'primary', constraint: t.primaryKey })
   for (const u of t.uniques) m.set(`u:${u.name || JSON.stringify(u)}`, { kind: 'unique', constraint: u })
   for (const c of t.checks) m.set(`c:${c.name || JSON.stringify(c)}`, { kind: 'check', constraint: c })
-  for (const f of t.foreignKeys) m.set(`f:${f.name || JSON.stringify(f)}`, { kind: 'foreign', constraint: f })
+  for (const f of t.foreignKeys) {
+    const { impliedIndex: _implied, ...compared } = f
+    m.set(`f:${f.name || JSON.stringify(compared)}`, { kind: 'foreign', constraint: compared })
+  }
   return m
 }
 
-function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][]): void {
-  // dropped tables (4) go before constraints of kept tables: they may hold foreign keys to them
-  const D_FK = 3, D_INDEX = 5, D_CONSTRAINT = 6, D_COLUMN = 7
-  const C_COLUMN = 6, C_CONSTRAINT = 7, C_INDEX = 8, C_FK = 9, C_COMMENT = 12
+function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][], movable: boolean): void {
   const oldCols = byKey(old.columns, (c) => nk(c.name))
   const newCols = byKey(t.columns, (c) => nk(c.name))
   const added: Column[] = []
@@ -296,35 +299,50 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][])
   const nc = constraintsOf(t)
   for (const [k, c] of oc) {
     const n = nc.get(k)
-    if (!n || !same(n, c)) drops[c.kind === 'foreign' ? D_FK : D_CONSTRAINT]!.push(finish({ kind: 'drop_constraint', table: old, constraint: c }, false))
+    if (!n || !same(n, c)) {
+      // the dropped key keeps its implied index name, for the DDL
+      const full = c.kind === 'foreign' ? old.foreignKeys.find((f) => f.name === c.constraint.name && f.columns.join() === c.constraint.columns.join()) : undefined
+      const constraint: Constraint = full ? { kind: 'foreign', constraint: full } : c
+      drops[c.kind === 'foreign' ? D.fk : D.constraint]!.push(finish({ kind: 'drop_constraint', table: old, constraint }, false))
+    }
   }
   for (const [k, c] of nc) {
     const o = oc.get(k)
     if (!o || !same(o, c)) {
       const hints = c.kind === 'check' || c.kind === 'unique' || c.kind === 'foreign' || c.kind === 'primary' ? [`existing rows must satisfy the new ${c.kind === 'foreign' ? 'foreign key' : c.kind === 'primary' ? 'primary key' : `${c.kind} constraint`} ${constraintName(c)}`] : []
-      creates[c.kind === 'foreign' ? C_FK : C_CONSTRAINT]!.push(finish({ kind: 'add_constraint', table: t, constraint: c }, false, hints))
+      creates[c.kind === 'foreign' ? C.fk : C.constraint]!.push(finish({ kind: 'add_constraint', table: t, constraint: c }, false, hints))
     }
   }
   const oi = byKey(old.indexes, (i) => nk(i.name))
   const ni = byKey(t.indexes, (i) => nk(i.name))
+  // An index a surviving foreign key may rely on (MySQL refuses to drop it) goes after the new indexes.
+  const fkNeeds = (i: Index) => t.foreignKeys.some((fk) => fk.columns.every((c, k) => i.columns[k]?.name === c && !i.columns[k]?.expression))
   for (const [k, i] of oi) {
     const n = ni.get(k)
-    if (!n || !sameIndex(n, i)) drops[D_INDEX]!.push(finish({ kind: 'drop_index', table: old, index: i }, false))
+    if (!n || !sameIndex(n, i)) (fkNeeds(i) ? creates[C.fk]! : drops[D.index]!).push(finish({ kind: 'drop_index', table: old, index: i }, false))
   }
   for (const [k, i] of ni) {
     const o = oi.get(k)
-    if (!o || !sameIndex(o, i)) creates[C_INDEX]!.push(finish({ kind: 'add_index', table: t, index: i }, false, i.unique ? [`existing rows must be unique on ${i.name}`] : []))
+    if (!o || !sameIndex(o, i)) creates[C.index]!.push(finish({ kind: 'add_index', table: t, index: i }, false, i.unique ? [`existing rows must be unique on ${i.name}`] : []))
   }
 
   for (const c of old.columns) if (!newCols.has(nk(c.name))) removed.push(c)
+  // every old column goes: add the new ones first (MySQL refuses to drop a table's last column)
+  const rewrite = removed.length === old.columns.length
+  // column order among the columns both sides have
+  const commonOld = old.columns.filter((c) => newCols.has(nk(c.name))).map((c) => nk(c.name))
+  const commonNew = t.columns.filter((c) => oldCols.has(nk(c.name))).map((c) => nk(c.name))
+  const reordered = movable && commonOld.join('\u0000') !== commonNew.join('\u0000')
   t.columns.forEach((c, i) => {
     const o = oldCols.get(nk(c.name))
+    const j = commonNew.indexOf(nk(c.name))
+    const moved = reordered && o !== undefined && commonOld[commonOld.indexOf(nk(c.name)) - 1] !== commonNew[j - 1]
     if (!o) {
       added.push(c)
       const hints: string[] = []
       if (!c.nullable && c.default === undefined && !c.generated && !c.identity) hints.push(`${t.name}.${c.name} is NOT NULL without a default: a table with rows needs a default or a backfill`)
-      creates[C_COLUMN]!.push(finish({ kind: 'add_column', table: t, column: c, after: i > 0 ? t.columns[i - 1]!.name : undefined }, false, hints))
-    } else if (!same(o, c)) {
+      ;(rewrite ? drops[D.column]! : creates[C.column]!).push(finish({ kind: 'add_column', table: t, column: c, after: i > 0 ? t.columns[i - 1]!.name : undefined }, false, hints))
+    } else if (!same(o, c) || moved) {
       alteredNames.add(c.name)
       const hints: string[] = []
       let destructive = false
@@ -334,17 +352,18 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][])
       }
       if (o.nullable && !c.nullable) hints.push(`${t.name}.${c.name} becomes NOT NULL: backfill NULLs first, e.g. UPDATE ${t.name} SET ${c.name} = ... WHERE ${c.name} IS NULL`)
       if (!same(o.generated, c.generated) && o.generated === undefined) destructive = true
-      creates[C_COLUMN]!.push(finish({ kind: 'alter_column', table: t, from: o, to: c }, destructive, hints))
+      const body = { kind: 'alter_column' as const, table: t, from: o, to: c }
+      creates[C.column]!.push(finish(moved ? { ...body, move: i > 0 ? { after: t.columns[i - 1]!.name } : {} } : body, destructive, hints))
     }
   })
   for (const c of removed) {
     const hints: string[] = []
     const twin = added.find((a) => a.type === c.type)
     if (twin) hints.push(`${t.name}.${c.name} is dropped and ${t.name}.${twin.name} (${twin.type}) added: if this is a rename, use ALTER TABLE ${t.name} RENAME COLUMN ${c.name} TO ${twin.name} instead to keep the data`)
-    drops[D_COLUMN]!.push(finish({ kind: 'drop_column', table: t, column: c }, true, hints))
+    drops[D.column]!.push(finish({ kind: 'drop_column', table: t, column: c }, true, hints))
   }
-  if ((old.comment ?? '') !== (t.comment ?? '')) creates[C_COMMENT]!.push(finish({ kind: 'set_table_comment', table: t, from: old.comment, to: t.comment }, false))
-  if ((old.options ?? '') !== (t.options ?? '')) creates[C_COLUMN]!.push(finish({ kind: 'alter_table_options', table: t, from: old.options, to: t.options }, false))
+  if ((old.comment ?? '') !== (t.comment ?? '')) creates[C.comment]!.push(finish({ kind: 'set_table_comment', table: t, from: old.comment, to: t.comment }, false))
+  if ((old.options ?? '') !== (t.options ?? '')) creates[C.column]!.push(finish({ kind: 'alter_table_options', table: t, from: old.options, to: t.options }, false))
 }
 
 function sameIndex(a: Index, b: Index): boolean {

@@ -60,6 +60,11 @@ export interface ForeignKey {
   onUpdate: FkAction
   /** `DEFERRABLE INITIALLY DEFERRED` and the like. */
   options?: string
+  /**
+   * Index the engine created for this key by itself (InnoDB), left out of `indexes`. Not compared;
+   * the DDL drops it together with the key.
+   */
+  impliedIndex?: string
 }
 
 /** An index that is not the implementation of a constraint. */
@@ -176,6 +181,11 @@ export interface Schema {
   dialect: string
   /** Identifiers match case-insensitively (SQLite: `Users` and `users` are one table). */
   caseInsensitive?: boolean
+  /**
+   * The engine can place a column (MySQL `AFTER`, SQLite by rebuild): a changed column order is a
+   * difference. PostgreSQL cannot, so there order is ignored.
+   */
+  movableColumns?: boolean
   /** Namespaces other than the default one, that must exist (PostgreSQL `CREATE SCHEMA`). */
   schemas: string[]
   tables: Table[]
@@ -212,6 +222,7 @@ export function canonicalize(schema: Schema): Schema {
   return {
     dialect: schema.dialect,
     ...(schema.caseInsensitive ? { caseInsensitive: true } : {}),
+    ...(schema.movableColumns ? { movableColumns: true } : {}),
     schemas: [...schema.schemas].sort(cmp),
     tables: schema.tables
       .map((t) => ({

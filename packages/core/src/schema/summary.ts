@@ -60,7 +60,10 @@ function describe(c: Change): { sign: string; text: string } {
     case 'drop_column':
       return { sign: '-', text: `DROP COLUMN ${qualifiedName(c.table)}.${c.column.name}` }
     case 'alter_column':
-      return { sign: '~', text: `ALTER COLUMN ${qualifiedName(c.table)}.${c.to.name} ${alteration(c.from, c.to)}` }
+      return {
+        sign: '~',
+        text: `ALTER COLUMN ${qualifiedName(c.table)}.${c.to.name} ${[alteration(c.from, c.to), c.move ? (c.move.after ? `MOVE AFTER ${c.move.after}` : 'MOVE FIRST') : ''].filter(Boolean).join(', ')}`,
+      }
     case 'add_constraint':
       return { sign: '+', text: `ADD ${constraintLabel(c.constraint.kind)} ${qualifiedName(c.table)}.${constraintTitle(c.constraint)}` }
     case 'drop_constraint':
