@@ -3,7 +3,6 @@
  * `down(ctx)`, loaded with jiti (TypeScript without a build step), and the `code([...])` source.
  */
 import { pathToFileURL } from 'node:url'
-import { createJiti } from 'jiti'
 import type { MigrationSource } from './discovery.js'
 import { ProjectError } from './errors.js'
 import type { Migration, MigrationFn } from './migration.js'
@@ -25,6 +24,8 @@ interface CodeModule {
 export async function loadCodeMigrations(migrations: Migration[]): Promise<void> {
   const todo = migrations.filter((m) => m.codeFile && !m.code)
   if (!todo.length) return
+  // jiti (and its TypeScript transform) is loaded only when a project has code migrations
+  const { createJiti } = await import('jiti')
   const jiti = createJiti(pathToFileURL(todo[0]!.codeFile!).href, { moduleCache: false, fsCache: false, interopDefault: true })
   const problems: { file: string; message: string }[] = []
   for (const m of todo) {

@@ -1,27 +1,15 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
-import { buildCommand } from './build.js'
-import { componentsStatusCommand } from './components.js'
-import { adoptCommand } from './adopt.js'
-import { diffCommand } from './diff.js'
-import { downCommand } from './down.js'
-import { driftCommand } from './drift.js'
-import { dumpCommand } from './dump.js'
-import { envSetCommand, envShowCommand } from './env.js'
-import { freshCommand } from './fresh.js'
-import { initCommand } from './init.js'
-import { logCommand } from './log.js'
-import { newCommand } from './new.js'
-import { pinCheckoutCommand, pinCommand, pinDiffCommand, pinReportCommand, pinValidateCommand } from './pin.js'
-import { repairCommand } from './repair.js'
-import { resolveCommand } from './resolve.js'
-import { statusCommand } from './status.js'
-import { upCommand } from './up.js'
-import { validateCommand } from './validate.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: commander passes loosely typed arguments
-type Wrap = (fn: (ctx: CommandContext, ...args: any[]) => Promise<number | undefined>) => (...args: unknown[]) => Promise<void>
+type Handler = (ctx: CommandContext, ...args: any[]) => Promise<number | undefined>
+type Wrap = (fn: Handler) => (...args: unknown[]) => Promise<void>
+
+/** A command handler whose module is imported only when the command runs (start-up stays small). */
+function lazy<M>(load: () => Promise<M>, pick: (m: M) => Handler): Handler {
+  return async (ctx, ...args) => pick(await load())(ctx, ...args)
+}
 
 function int(flag: string) {
   return (v: string) => {
@@ -35,7 +23,7 @@ export function registerCommands(program: Command, action: Wrap): void {
   program
     .command('init')
     .description('create mig.toml and the project folders; with a reachable database, create the history tables')
-    .action(action(initCommand))
+    .action(action(lazy(() => import('./init.js'), (m) => m.initCommand)))
 
   program
     .command('new')
@@ -45,12 +33,12 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--ts', 'code migration in TypeScript')
     .option('--repeatable', 'repeatable migration R__<name>.sql')
     .option('--template', 'make the SQL a nunjucks template (.sql.njk)')
-    .action(action(newCommand))
+    .action(action(lazy(() => import('./new.js'), (m) => m.newCommand)))
 
   program
     .command('status')
     .description('show every migration: VERSION NAME STATUS APPLIED AT')
-    .action(action(statusCommand))
+    .action(action(lazy(() => import('./status.js'), (m) => m.statusCommand)))
 
   program
     .command('up')
@@ -62,7 +50,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--single-transaction', 'apply the batch in one transaction (PostgreSQL, SQLite)')
     .option('--allow-out-of-order', 'apply pending migrations older than the newest applied one')
     .option('--include-drafts', 'apply draft migrations too (not on production)')
-    .action(action(upCommand))
+    .action(action(lazy(() => import('./up.js'), (m) => m.upCommand)))
 
   program
     .command('down')
@@ -72,19 +60,19 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--all', 'roll back everything')
     .option('--force', 'roll back even when other applied migrations depend on it')
     .option('--dry-run', 'show what would be rolled back')
-    .action(action(downCommand))
+    .action(action(lazy(() => import('./down.js'), (m) => m.downCommand)))
 
   program
     .command('fresh')
     .description('drop every object in the database and apply all migrations')
     .option('--confirm', 'required when the target env is production')
-    .action(action(freshCommand))
+    .action(action(lazy(() => import('./fresh.js'), (m) => m.freshCommand)))
 
   program
     .command('validate')
     .description('check file names, checksums, dependencies and pins; non-zero on any problem')
     .option('--offline', 'do not connect to the database (skip checksum comparison)')
-    .action(action(validateCommand))
+    .action(action(lazy(() => import('./validate.js'), (m) => m.validateCommand)))
 
   program
     .command('resolve')
@@ -92,12 +80,12 @@ export function registerCommands(program: Command, action: Wrap): void {
     .argument('<version>', 'the failed migration')
     .option('--applied', 'the migration is now fully applied: record it as applied')
     .option('--rolled-back', 'the migration is now fully undone: remove its row')
-    .action(action(resolveCommand))
+    .action(action(lazy(() => import('./resolve.js'), (m) => m.resolveCommand)))
 
   program
     .command('repair')
     .description('clear every failed or interrupted migration row after a manual fix')
-    .action(action(repairCommand))
+    .action(action(lazy(() => import('./repair.js'), (m) => m.repairCommand)))
 
   program
     .command('build')
@@ -106,7 +94,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--pinned', 'render from pinned components only (error if not pinned)')
     .option('--no-pinned', 'render from the current components, ignoring lock.toml')
     .option('--direction <script>', 'which script to render: up (default), down or verify')
-    .action(action(buildCommand))
+    .action(action(lazy(() => import('./build.js'), (m) => m.buildCommand)))
 
   const pin = program
     .command('pin')
@@ -114,30 +102,30 @@ export function registerCommands(program: Command, action: Wrap): void {
     .argument('[migration]', 'version, name or id of the migration')
     .action(action(async (ctx, migration?: string) => {
       if (!migration) throw new ExitError('mig pin needs a migration (or a subcommand: checkout, diff, report, validate)', EXIT.usage)
-      return pinCommand(ctx, migration)
+      return (await import('./pin.js')).pinCommand(ctx, migration)
     }))
   pin
     .command('checkout')
     .description('write the pinned component files of a migration (or one object) to a folder')
     .argument('<migration-or-hash>')
     .option('--to <dir>', 'where to write (default: a new folder under the system temp dir)')
-    .action(action(pinCheckoutCommand))
+    .action(action(lazy(() => import('./pin.js'), (m) => m.pinCheckoutCommand)))
   pin
     .command('diff')
     .description('unified diff of every component between two migrations\' pins')
     .argument('<m1>')
     .argument('<m2>')
-    .action(action(pinDiffCommand))
+    .action(action(lazy(() => import('./pin.js'), (m) => m.pinDiffCommand)))
   pin
     .command('report')
     .description('objects in pinned/ that no lock references')
     .option('--unused', 'list unreferenced objects (the default report)')
     .option('--delete', 'delete the unreferenced objects')
-    .action(action(pinReportCommand))
+    .action(action(lazy(() => import('./pin.js'), (m) => m.pinReportCommand)))
   pin
     .command('validate')
     .description('every object every lock references exists and hashes to its name')
-    .action(action(pinValidateCommand))
+    .action(action(lazy(() => import('./pin.js'), (m) => m.pinValidateCommand)))
 
   program
     .command('components')
@@ -145,7 +133,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .command('status')
     .description('components whose current content no pin contains')
     .option('--all', 'list every component, pinned or not')
-    .action(action(componentsStatusCommand))
+    .action(action(lazy(() => import('./components.js'), (m) => m.componentsStatusCommand)))
 
   program
     .command('adopt')
@@ -156,7 +144,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--from <tool>', 'import the history of dbmate, golang-migrate, flyway, sqitch or knex')
     .option('--table <name>', 'the other tool’s history table, when not its default')
     .option('--history-url <url>', 'database holding the other tool’s table, when not the target (sqitch on SQLite: sqlite:./sqitch.db)')
-    .action(action(adoptCommand))
+    .action(action(lazy(() => import('./adopt.js'), (m) => m.adoptCommand)))
 
   program
     .command('log')
@@ -164,21 +152,21 @@ export function registerCommands(program: Command, action: Wrap): void {
     .argument('[version]', 'only this version (prints the SQL that ran)')
     .option('--decrypt', 'decrypt the variables (needs MIG_ENCRYPTION_KEY)')
     .option('--sql', 'print the SQL of every entry')
-    .action(action(logCommand))
+    .action(action(lazy(() => import('./log.js'), (m) => m.logCommand)))
 
-  const env = program.command('env').description('show or change the env the database says it is').action(action(envShowCommand))
+  const env = program.command('env').description('show or change the env the database says it is').action(action(lazy(() => import('./env.js'), (m) => m.envShowCommand)))
   env
     .command('set')
     .description('change the env stored in the database')
     .argument('<env>', 'new env, e.g. staging')
     .option('--confirm', 'required: the env guard protects production databases')
-    .action(action(envSetCommand))
+    .action(action(lazy(() => import('./env.js'), (m) => m.envSetCommand)))
 
   program
     .command('dump')
     .description('print deterministic SQL that recreates the schema of the database')
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(action(dumpCommand))
+    .action(action(lazy(() => import('./dump.js'), (m) => m.dumpCommand)))
 
   program
     .command('diff')
@@ -190,11 +178,11 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--out <path>', 'write an up and a down migration, e.g. migrations/20240101000000_sync')
     .option('--allow-destructive', 'emit drops and narrowing changes instead of commenting them out')
     .option('--shadow-url <url>', 'database server to materialise SQL sources in (default: target shadow_url, else the target server)')
-    .action(action(diffCommand))
+    .action(action(lazy(() => import('./diff.js'), (m) => m.diffCommand)))
 
   program
     .command('drift')
     .description('compare the live database with what its applied migrations should produce; exit 1 when they differ')
     .option('--shadow-url <url>', 'database server for the shadow database')
-    .action(action(driftCommand))
+    .action(action(lazy(() => import('./drift.js'), (m) => m.driftCommand)))
 }
