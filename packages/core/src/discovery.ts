@@ -1,3 +1,4 @@
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import { minimatch } from 'minimatch'
@@ -42,9 +43,31 @@ function fileBody(file: string, template: boolean, line = 1, text?: string): Mig
   return { file, line, template, read: text === undefined ? () => readFile(file, 'utf8') : async () => text }
 }
 
-async function readHeader(file: string): Promise<string> {
-  const text = await readFile(file, 'utf8')
-  return text
+/** Files up to this size are read once at discovery and kept; larger ones are read again when they run. */
+const CACHE_LIMIT = 1024 * 1024
+const HEADER_BYTES = 64 * 1024
+
+/**
+ * Read a migration file for discovery: the whole text when it is small (kept, so the file is read
+ * once per run), else only its first 64 KiB, enough for the header directives.
+ */
+function readForDiscovery(file: string): { text: string; whole: boolean } {
+  if (statSync(file).size <= CACHE_LIMIT) return { text: readFileSync(file, 'utf8'), whole: true }
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.alloc(HEADER_BYTES)
+    const n = readSync(fd, buf, 0, HEADER_BYTES, 0)
+    // cut at the last newline so a multi-byte character is never split
+    const text = buf.subarray(0, n).toString('utf8')
+    return { text: text.slice(0, text.lastIndexOf('\n') + 1), whole: false }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** A body backed by a file, with its text when discovery already read all of it. */
+function discoveredBody(file: string, template: boolean, read: { text: string; whole: boolean }): MigrationBody {
+  return fileBody(file, template, 1, read.whole ? read.text : undefined)
 }
 
 function applyDirectives(m: Migration, d: Directives): void {
@@ -113,9 +136,10 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
         if (rep) {
           const template = Boolean(rep[2])
           const mig = baseMigration({ id: `R__${rep[1]}`, version: `R__${rep[1]}`, name: rep[1]!, kind: 'repeatable', source: label, path: file })
-          mig.up = fileBody(file, template)
           try {
-            applyDirectives(mig, parseDirectives(await readHeader(file)))
+            const read = readForDiscovery(file)
+            mig.up = discoveredBody(file, template, read)
+            applyDirectives(mig, parseDirectives(read.text))
           } catch (err) {
             problems.push({ file, message: (err as Error).message })
           }
@@ -148,12 +172,14 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
         }
         const mig = baseMigration({ id, version, name, kind: 'versioned', source: label, path: file })
         try {
-          const text = await readFile(file, 'utf8')
+          const read = readForDiscovery(file)
           if (direction === 'up') {
-            mig.up = fileBody(file, template)
-            applyDirectives(mig, parseDirectives(text))
+            mig.up = discoveredBody(file, template, read)
+            applyDirectives(mig, parseDirectives(read.text))
+          } else if (!read.whole) {
+            throw new Error(`single-file migrations (with -- mig:up / -- mig:down sections) must be under ${CACHE_LIMIT / 1024 / 1024} MiB; use {version}_{name}.up.sql and .down.sql for large files`)
           } else {
-            const s = splitSections(text.replace(/\r\n?/g, '\n'))
+            const s = splitSections(read.text.replace(/\r\n?/g, '\n'))
             mig.up = fileBody(file, template, s.up.line, s.up.text)
             if (s.down) mig.down = fileBody(file, template, s.down.line, s.down.text)
             applyDirectives(mig, parseDirectives(s.up.text))
@@ -212,9 +238,10 @@ async function loadFolder(
     const template = f.endsWith('.njk')
     if (f.startsWith('up.')) {
       if (mig.up) problems.push({ file, message: 'both up.sql and up.sql.njk exist' })
-      mig.up = fileBody(file, template)
       try {
-        applyDirectives(mig, parseDirectives(await readFile(file, 'utf8')))
+        const read = readForDiscovery(file)
+        mig.up = discoveredBody(file, template, read)
+        applyDirectives(mig, parseDirectives(read.text))
       } catch (err) {
         problems.push({ file, message: (err as Error).message })
       }
