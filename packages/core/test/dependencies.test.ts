@@ -1,23 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { computeStatus, directory, discover, type HistoryRow, type Migration, orderByDependencies, PlanError, planDown, planUp, ProjectError } from '../src/index.js'
+import { project } from './temp-project.js'
 
-let dirs: string[] = []
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mig-deps-'))
-  dirs.push(dir)
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true })
-    writeFileSync(join(dir, rel), text)
-  }
-  return dir
-}
-afterEach(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-  dirs = []
-})
 
 async function problems(files: Record<string, string>): Promise<string[]> {
   const dir = project(files)

@@ -1,23 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { directory, discover, ProjectError } from '../src/index.js'
-
-let dirs: string[] = []
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mig-disc-'))
-  dirs.push(dir)
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true })
-    writeFileSync(join(dir, rel), text)
-  }
-  return dir
-}
-afterEach(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-  dirs = []
-})
+import { project } from './temp-project.js'
 
 async function problemsOf(dir: string, ignore?: string[]): Promise<string[]> {
   try {

@@ -1,23 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
 import { discover, matchFolders, ProjectError, projectSources, resolvePackage } from '../src/index.js'
+import { project } from './temp-project.js'
 
-let dirs: string[] = []
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mig-src-'))
-  dirs.push(dir)
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true })
-    writeFileSync(join(dir, rel), text)
-  }
-  return dir
-}
-afterEach(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-  dirs = []
-})
 
 describe('project sources', () => {
   it('resolves packages through parent node_modules, with mig.migrations or migrations/', () => {
