@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
-import { basename, join, relative, resolve, sep } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { minimatch } from 'minimatch'
 import { parse as parseToml } from 'smol-toml'
 import { CODE_MIGRATION } from './code-migration.js'
@@ -92,7 +92,8 @@ function baseMigration(fields: Pick<Migration, 'id' | 'version' | 'name' | 'kind
 export function directory(path: string, options: DirectoryOptions = {}): MigrationSource {
   const dir = resolve(path)
   const label = options.label ?? path
-  const ignored = (rel: string) => (options.ignore ?? []).some((p) => minimatch(rel, p, { dot: true }) || minimatch(basename(rel), p, { dot: true }))
+  const patterns = options.ignore ?? []
+  const ignored = (rel: string) => patterns.length > 0 && patterns.some((p) => minimatch(rel, p, { dot: true }) || minimatch(basename(rel), p, { dot: true }))
   return {
     name: label,
     async load(problems) {
@@ -114,8 +115,9 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
       entries.sort((a, b) => (a.name < b.name ? -1 : 1))
       for (const e of entries) {
         const file = join(dir, e.name)
-        const rel = relative(dir, file).split(sep).join('/')
-        if (ignored(rel) || e.name.startsWith('.')) continue
+        // entries are direct children, so the path relative to the folder is the entry's name
+        const rel = e.name
+        if (e.name.startsWith('.') || ignored(rel)) continue
         if (e.isDirectory()) {
           const m = FOLDER.exec(e.name)
           if (!m) {
