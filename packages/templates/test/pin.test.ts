@@ -117,13 +117,14 @@ describe('pinned render', () => {
     expect((missing as Error).message).toContain(`pinned object ${h} (components/filters/active.sql) is missing`)
     expect(((missing as TemplateRenderError).cause as PinError).hash).toBe(h)
     // a template that now includes a component the lock does not have
+    // discovery reads a migration file once per run, so discover again after editing it
     writeFileSync(p.path('migrations/20240101000000_views/up.sql.njk'), '{% include "unused.sql" %}')
-    const notPinned = await renderer().renderMigration(m).catch((e: unknown) => e as TemplateRenderError)
+    const notPinned = await renderer().renderMigration(await byId('20240101000000')).catch((e: unknown) => e as TemplateRenderError)
     expect((notPinned as Error).message).toMatch(/component "unused.sql" is not pinned in migrations\/20240101000000_views\/lock.toml/)
     p.write({ 'data/other.csv': 'a\n1\n', 'migrations/20240101000000_views/up.sql.njk': '{{ read_csv("data/other.csv") | length }}' })
-    const dataNotPinned = await renderer().renderMigration(m).catch((e: unknown) => e as TemplateRenderError)
+    const dataNotPinned = await renderer().renderMigration(await byId('20240101000000')).catch((e: unknown) => e as TemplateRenderError)
     expect((dataNotPinned as Error).message).toMatch(/data file "data\/other.csv" is not pinned in migrations\/20240101000000_views\/lock.toml/)
-    expect(await renderer().renderMigration(m, { pinned: 'never' })).toBe('1')
+    expect(await renderer().renderMigration(await byId('20240101000000'), { pinned: 'never' })).toBe('1')
   })
 
   it('pinned: always refuses a migration without a lock', async () => {
