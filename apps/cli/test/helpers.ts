@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -17,4 +18,16 @@ export function mig(cwd: string, args: string[], env: Record<string, string | un
 /** Replace `(12ms)` durations so output can be compared exactly. */
 export function stable(text: string): string {
   return text.replace(/\(\d+ms\)/g, '(Xms)')
+}
+
+/** A writable stream that keeps what was written, for in-process command tests. */
+export function sink(): { stream: Writable; text(): string } {
+  let buf = ''
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      buf += chunk.toString()
+      cb()
+    },
+  })
+  return { stream, text: () => buf }
 }

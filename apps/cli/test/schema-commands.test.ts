@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { Writable } from 'node:stream'
 import { tempProject, type TempProject } from '@mig/test-utils'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -8,23 +7,13 @@ import { driftCommand } from '../src/commands/drift.js'
 import { dumpCommand } from '../src/commands/dump.js'
 import { createContext } from '../src/context.js'
 import { createOutput } from '../src/output.js'
+import { sink } from './helpers.js'
 
 let projects: TempProject[] = []
 afterEach(() => {
   for (const p of projects) p.cleanup()
   projects = []
 })
-
-function sink(): { stream: Writable; text(): string } {
-  let buf = ''
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      buf += chunk.toString()
-      cb()
-    },
-  })
-  return { stream, text: () => buf }
-}
 
 async function run(p: TempProject, fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<number>, json = false) {
   const out = sink()

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { Writable } from 'node:stream'
 import { tempProject, type TempProject, testDialects } from '@mig/test-utils'
 import { afterAll, describe, expect, it } from 'vitest'
 import { diffCommand } from '../src/commands/diff.js'
@@ -8,17 +7,7 @@ import { dumpCommand } from '../src/commands/dump.js'
 import { createContext } from '../src/context.js'
 import { loadDriver } from '../src/driver-loader.js'
 import { createOutput } from '../src/output.js'
-
-function sink(): { stream: Writable; text(): string } {
-  let buf = ''
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      buf += chunk.toString()
-      cb()
-    },
-  })
-  return { stream, text: () => buf }
-}
+import { sink } from './helpers.js'
 
 async function run(p: TempProject, fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<number>) {
   const out = sink()

@@ -1,5 +1,5 @@
-import { diffSchemas, dumpSchema, renderMigration } from '@mig/core'
-import { applySql, runChangeCase, SCHEMA_CHANGE_CASES } from '@mig/test-utils'
+import { diffSchemas, renderMigration } from '@mig/core'
+import { applySql, runChangeCase, changeCasesFor, dumpRoundTrip } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
 import { createDriver, type SqliteDriver } from '../src/index.js'
 
@@ -23,10 +23,10 @@ CREATE TRIGGER posts_touch AFTER UPDATE ON posts BEGIN UPDATE users SET age = ag
 `
 
 describe('SQLite schema: change types', () => {
-  for (const c of SCHEMA_CHANGE_CASES.filter((x) => !x.only || x.only.includes('sqlite'))) {
+  for (const { c, summary } of changeCasesFor('sqlite')) {
     it(c.name, async () => {
       const r = await runChangeCase(open, c)
-      expect(r.summary).toEqual(c.summaryBy?.sqlite ?? c.summary)
+      expect(r.summary).toEqual(summary)
       expect(r.afterUp).toEqual([])
       expect(r.afterDown).toEqual([])
       expect(r.upTwice).toEqual([])
@@ -36,12 +36,7 @@ describe('SQLite schema: change types', () => {
 
 describe('SQLite schema: dump', () => {
   it('is deterministic: dump -> apply to empty -> dump gives identical text', async () => {
-    const a = await open()
-    const b = await open()
-    await applySql(a.driver, RICH)
-    const first = dumpSchema(await a.driver.introspect(), a.driver.ddl)
-    await applySql(b.driver, first)
-    const second = dumpSchema(await b.driver.introspect(), b.driver.ddl)
+    const { first, second, remaining } = await dumpRoundTrip(open, RICH)
     expect(second).toBe(first)
     expect(first).toContain('CREATE TABLE "users" (\n  "id" integer PRIMARY KEY AUTOINCREMENT,')
     expect(first).toContain('"slug" text GENERATED ALWAYS AS (lower(title)) VIRTUAL')
@@ -51,9 +46,7 @@ describe('SQLite schema: dump', () => {
     expect(first.indexOf('CREATE TABLE "users"')).toBeLessThan(first.indexOf('CREATE TABLE "posts"'))
     expect(first.indexOf('CREATE TABLE "posts"')).toBeLessThan(first.indexOf('CREATE TABLE "tags"'))
     expect(first.indexOf('CREATE VIEW user_posts')).toBeLessThan(first.indexOf('CREATE VIEW busy_users'))
-    expect(diffSchemas(await a.driver.introspect(), await b.driver.introspect()).changes).toEqual([])
-    await a.close()
-    await b.close()
+    expect(remaining).toEqual([])
   })
 })
 

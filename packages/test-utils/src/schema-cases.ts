@@ -1,4 +1,4 @@
-import { type Driver, diffSchemas, renderMigration, type Schema } from '@mig/core'
+import { type Driver, diffSchemas, dumpSchema, renderMigration, type Schema } from '@mig/core'
 
 /** One change-type case: `from` and `to` are SQL scripts; `summary` are expected summary lines. */
 export interface SchemaChangeCase {
@@ -160,9 +160,37 @@ export async function applySql(driver: Driver, sql: string): Promise<void> {
   if (sql.trim()) await driver.runScript(driver, { sql })
 }
 
+/** Opens a fresh, empty database of one dialect. */
+export type OpenFreshDatabase = () => Promise<{ driver: Driver; close(): Promise<void> }>
+
+/** The change cases that apply to a dialect, each with the summary lines expected there. */
+export function changeCasesFor(dialect: string): { c: SchemaChangeCase; summary: string[] }[] {
+  return SCHEMA_CHANGE_CASES.filter((c) => !c.only || c.only.includes(dialect)).map((c) => ({ c, summary: c.summaryBy?.[dialect] ?? c.summary }))
+}
+
+/**
+ * Dump a database built from `sql`, apply the dump to an empty database and dump that again.
+ * `remaining` is what a diff between the two databases still finds (empty when the dump is faithful).
+ */
+export async function dumpRoundTrip(open: OpenFreshDatabase, sql: string): Promise<{ first: string; second: string; remaining: string[] }> {
+  const a = await open()
+  const b = await open()
+  try {
+    await applySql(a.driver, sql)
+    const first = dumpSchema(await a.driver.introspect!(), a.driver.ddl!)
+    await applySql(b.driver, first)
+    const second = dumpSchema(await b.driver.introspect!(), b.driver.ddl!)
+    const remaining = diffSchemas(await a.driver.introspect!(), await b.driver.introspect!()).changes.map((x) => x.summary)
+    return { first, second, remaining }
+  } finally {
+    await a.close()
+    await b.close()
+  }
+}
+
 /** Run one change case on two fresh databases; returns what the test asserts on. */
 export async function runChangeCase(
-  open: () => Promise<{ driver: Driver; close(): Promise<void> }>,
+  open: OpenFreshDatabase,
   c: SchemaChangeCase,
 ): Promise<{ summary: string[]; up: string; afterUp: string[]; afterDown: string[]; upTwice: string[] }> {
   const a = await open()
