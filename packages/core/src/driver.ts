@@ -44,6 +44,18 @@ export interface SqlDialect {
 export interface QueryExecutor {
   /** Run one statement and return its rows. */
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>
+  /**
+   * Executors that hold statements back to save round trips (a transaction that sends a migration,
+   * its history rows and COMMIT together) send them now, throwing what they would have thrown.
+   * Core calls it where an error must be told apart from the next migration's.
+   */
+  sync?(): Promise<void>
+  /**
+   * Set while the executor holds back work whose duration only the server will know: an SQL
+   * expression giving that duration in milliseconds, which the history tables record instead of
+   * the client's figure.
+   */
+  readonly elapsedMsSql?: string
 }
 
 /** One statement of a script, with where it starts in its file. */

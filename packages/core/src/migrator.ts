@@ -731,11 +731,15 @@ export class Migrator extends Emitter<MigratorEvents> {
       try {
         const work = async (tx: QueryExecutor) => {
           await this.execute(m, direction, tx, sql, body, undefined, ran)
-          if (direction === 'up') await this.history.upsert(tx, row('applied'))
+          if (direction === 'up') await this.history.upsert(tx, row('applied'), { exists: this.previouslyApplied.has(m.version) })
           else await this.history.delete(tx, m.version, this.scope)
           await logOk(tx)
         }
-        if (outerTx) await work(outerTx)
+        if (outerTx) {
+          await work(outerTx)
+          // errors held back by the executor belong to this migration, not the next
+          await outerTx.sync?.()
+        }
         else await this.driver.transaction(work)
       } catch (err) {
         return this.failed(m, direction, body, err, t0, index, total, sql, !outerTx)
@@ -746,7 +750,8 @@ export class Migrator extends Emitter<MigratorEvents> {
       try {
         // History transitions are data changes: each commits whole even where DDL cannot, so a
         // crash never leaves a migration's changes without a row that says so.
-        await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null })))
+        const exists = direction === 'down' || this.previouslyApplied.has(m.version)
+        await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null }), { exists }))
         await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
           lastDone = i
           lastLine = line
@@ -754,7 +759,7 @@ export class Migrator extends Emitter<MigratorEvents> {
           await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
         }, ran)
         await this.driver.transaction(async (tx) => {
-          if (direction === 'up') await this.history.upsert(tx, row('applied'))
+          if (direction === 'up') await this.history.upsert(tx, row('applied'), { exists: true })
           else await this.history.delete(tx, m.version, this.scope)
           await logOk(tx)
         })

@@ -75,6 +75,11 @@ function isDataChange(sql: string): boolean {
   return /^\s*(?:insert|update|delete|replace)\b/i.test(sql)
 }
 
+/** mysql2's callback connection under the promise wrapper: its query emits one 'fields' per result. */
+interface RawConnection {
+  query(sql: string, cb: (err: unknown) => void): { on(event: 'fields', fn: () => void): void }
+}
+
 /** The line a MySQL syntax error points at ("... near 'x' at line 3"), relative to the statement. */
 function errorLine(err: unknown, statement: ScriptStatement): number | undefined {
   const m = / at line (\d+)\s*$/.exec((err as Error)?.message ?? '')
@@ -245,23 +250,77 @@ export class MysqlDriver implements Driver {
     }
   }
 
-  /** Statements one by one (the server takes one per round trip here), `onStatement` after each. */
+  /**
+   * The whole script in one round trip (a multi-statement packet, which the server runs statement
+   * by statement and stops at the first error), with the held-back history writes in front. Data
+   * changes run in a transaction that the migration's `applied` row joins; anything else is
+   * preceded by a COMMIT, as in {@link query}. The count of results that came back before an error
+   * names the statement that failed. `onStatement` is called once, for the last statement, after
+   * the packet completes (progress is then written with the next round trip).
+   */
   async runScript(_exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
     const statements = splitStatements(script.sql, this.split, script.line ?? 1)
-    for (let i = 0; i < statements.length; i++) {
-      const st = statements[i]!
-      const wasDeferred = this.deferred
-      try {
-        await this.send(st.sql, undefined, isDataChange(st.sql))
-      } catch (err) {
-        // the batch may have stopped before its COMMIT: commit what is open later
-        this.deferred ||= wasDeferred
-        throw new StatementFailure(i, st, err, errorLine(err, st))
-      }
-      if (USER_BEGIN.test(st.sql)) this.userTransaction = true
-      else if (USER_END.test(st.sql) || IMPLICIT_COMMIT.test(st.sql)) this.userTransaction = false
-      if (onStatement) await onStatement(i, st)
+    if (!statements.length) return
+    this.takeFailedFlush()
+    const batch = this.pending
+    this.pending = []
+    // for each entry of the batch: the statement of the script it is (-1: mig's own), and the
+    // transaction state before it (restored when it fails: the server stops there)
+    const owner: number[] = batch.map(() => -1)
+    const before: { deferred: boolean; userTransaction: boolean }[] = batch.map(() => ({ deferred: this.deferred, userTransaction: this.userTransaction }))
+    const add = (sql: string, index: number) => {
+      batch.push(sql)
+      owner.push(index)
+      before.push({ deferred: this.deferred, userTransaction: this.userTransaction })
     }
+    for (let i = 0; i < statements.length; i++) {
+      const sql = statements[i]!.sql
+      if (isDataChange(sql)) {
+        if (!this.deferred && !this.userTransaction) {
+          add('START TRANSACTION', -1)
+          this.deferred = true
+        }
+      } else if (this.deferred) {
+        add('COMMIT', -1)
+        this.deferred = false
+      }
+      add(sql, i)
+      if (USER_BEGIN.test(sql)) this.userTransaction = true
+      else if (USER_END.test(sql) || IMPLICIT_COMMIT.test(sql)) this.userTransaction = false
+    }
+    const done = await this.sendBatch(batch)
+    if (done < batch.length) {
+      const state = before[done]!
+      this.deferred = state.deferred
+      this.userTransaction = state.userTransaction
+      const err = this.batchError!
+      this.batchError = undefined
+      const index = owner[done]!
+      if (index < 0) throw err
+      const st = statements[index]!
+      throw new StatementFailure(index, st, err, errorLine(err, st))
+    }
+    if (onStatement) await onStatement(statements.length - 1, statements.at(-1)!)
+  }
+
+  private batchError: unknown
+  /**
+   * Send statements in one packet; the number that completed (all of them, or the index of the
+   * one that failed, whose error is left in {@link batchError}).
+   */
+  private sendBatch(batch: string[]): Promise<number> {
+    const raw = (this.connection() as unknown as { connection: RawConnection }).connection
+    return new Promise((resolve) => {
+      let results = 0
+      const q = raw.query(batch.join(';\n'), (err) => {
+        if (err) {
+          this.batchError = err
+          resolve(Math.min(results, batch.length - 1))
+        } else resolve(batch.length)
+      })
+      // one 'fields' event per statement that returned its result (rows or not)
+      q.on('fields', () => results++)
+    })
   }
 
   async acquireLock(options: LockOptions): Promise<LockHandle> {

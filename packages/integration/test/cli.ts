@@ -49,6 +49,26 @@ export async function withDriver<T>(dialect: DialectName, url: string, fn: (d: D
   }
 }
 
+/**
+ * Wait until no other session is connected to the database: a killed client's last round trip
+ * may still be running on the server (and commit) after the process is gone, so its outcome is
+ * read once the server is done with it. SQLite has no server: the process's end is the end.
+ */
+export async function waitForOtherSessions(dialect: DialectName, d: Driver, timeoutMs = 20_000): Promise<void> {
+  const sql =
+    dialect === 'postgres'
+      ? 'SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()'
+      : dialect === 'mysql'
+        ? 'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()'
+        : undefined
+  if (!sql) return
+  const until = Date.now() + timeoutMs
+  while (Number((await d.query(sql))[0]!.n) > 0) {
+    if (Date.now() > until) throw new Error(`other sessions still connected after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
 /** Names of the tables of the database (current schema). */
 export async function tableNames(dialect: DialectName, d: Driver): Promise<string[]> {
   const rows =
