@@ -17,6 +17,15 @@ export interface DriverCapabilities {
    * The template renderer escapes values to match.
    */
   backslashEscapes?: boolean
+  /**
+   * A transaction may be started (handed to {@link Driver.transaction}) while the previous one is
+   * still running, and is then sent right after it; when the previous one fails, the queued one is
+   * guaranteed to change nothing and to fail. PostgreSQL: a failed `BEGIN; ...` message leaves the
+   * session in an aborted transaction block, which refuses the next message's statements. Core
+   * uses it for plain SQL migrations, so the client prepares the next migration while the server
+   * runs the current one.
+   */
+  queuedTransactions?: boolean
 }
 
 /** The SQL a driver speaks, for the few statements core writes itself (history tables). */

@@ -8,11 +8,15 @@ import { IMPORTERS } from './importers/tools.js'
 import { ImportError, type ImportTool } from './importers/importer.js'
 import { type MigrationSource, discover } from './discovery.js'
 import { type Driver, type QueryExecutor, StatementFailure } from './driver.js'
+import { splitStatements } from './splitter.js'
 import { EnvironmentError, MigError, MigrationError, PlanError } from './errors.js'
 import { Emitter, type MigrationInfo, type MigratorEvents } from './events.js'
 import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore, type LogRow } from './history-store.js'
 import type { Migration, MigrationBody, MigrationContext, RenderContext } from './migration.js'
 import { computeStatus, type DownOptions, type PlanInput, planDown, planUp, type StatusEntry, type UpOptions } from './planner.js'
+
+/** A statement that starts, ends or prepares a transaction. */
+const TRANSACTION_CONTROL = /^(?:commit|rollback|abort|end|begin|start\s+transaction|prepare\s+transaction|savepoint|release)\b/i
 
 /** Renders a template body to SQL; supplied by `@mig/templates` (or anything with the same shape). */
 export type Renderer = (body: MigrationBody, context: RenderContext) => Promise<string>
@@ -561,11 +565,35 @@ export class Migrator extends Emitter<MigratorEvents> {
       })
     }
     if (options.singleTransaction) return this.runSingleTransaction(direction, plan, results, finish)
+    // A migration that only needs its transaction committed is handed to the driver while the one
+    // before it is still running on the server (drivers with queuedTransactions); its outcome is
+    // read, and its events emitted, after the previous one's.
+    let inflight: { finish(): Promise<MigrationResult> } | undefined
     for (let i = 0; i < plan.length; i++) {
-      const r = await this.runOne(plan[i]!, direction, i, plan.length)
-      results.push(r)
-      if (r.status === 'failed' || r.error) break
+      const m = plan[i]!
+      const queueable = await this.canQueue(m, direction)
+      const queue = inflight !== undefined && queueable
+      if (inflight && !queue) {
+        const r = await inflight.finish()
+        inflight = undefined
+        results.push(r)
+        if (r.status === 'failed' || r.error) return finish()
+      }
+      const next = await this.startOne(m, direction, i, plan.length, undefined, queue)
+      if (inflight) {
+        const r = await inflight.finish()
+        results.push(r)
+        // the queued transaction cannot apply after a failed one (see queuedTransactions)
+        if (r.status === 'failed' || r.error) return finish()
+      }
+      inflight = queueable ? next : undefined
+      if (!inflight) {
+        const r = await next.finish()
+        results.push(r)
+        if (r.status === 'failed' || r.error) return finish()
+      }
     }
+    if (inflight) results.push(await inflight.finish())
     return finish()
   }
 
@@ -684,6 +712,35 @@ export class Migrator extends Emitter<MigratorEvents> {
   }
 
   private async runOne(m: Migration, direction: 'up' | 'down', index: number, total: number, outerTx?: QueryExecutor): Promise<MigrationResult> {
+    return (await this.startOne(m, direction, index, total, outerTx)).finish()
+  }
+
+  /**
+   * Whether a migration's transaction may be handed to the driver while the one before it is still
+   * running, and may have the next one handed over behind it (see
+   * {@link DriverCapabilities.queuedTransactions}): plain SQL whose transaction needs nothing but
+   * its commit (no code, template, verify script or `-- mig:run`), no per-migration hooks (their
+   * side effects must not run before the previous migration is known to be applied), and no
+   * transaction control statement of its own (a COMMIT in it could leave a failure outside any
+   * transaction block, which would let the next one run).
+   */
+  private async canQueue(m: Migration, direction: 'up' | 'down'): Promise<boolean> {
+    const body = direction === 'up' ? m.up : m.down
+    if (!this.driver.capabilities.queuedTransactions || !m.transaction || m.code || !body || body.template) return false
+    if (direction === 'up' && m.verify) return false
+    const hooks = this.options.hooks
+    if (hooks?.before_each || hooks?.after_each) return false
+    const text = await body.read()
+    if (hasRunLines(text)) return false
+    return !splitStatements(text).some((st) => TRANSACTION_CONTROL.test(st.sql))
+  }
+
+  /**
+   * Start a migration: its `before_each` hook, its SQL, and (for a transactional migration) its
+   * transaction handed to the driver. `finish()` waits for the outcome and reports it. `queued`: the
+   * previous migration's outcome is not known yet, so the start event waits for `finish()` too.
+   */
+  private async startOne(m: Migration, direction: 'up' | 'down', index: number, total: number, outerTx?: QueryExecutor, queued = false): Promise<{ finish(): Promise<MigrationResult> }> {
     const mi = info(m)
     const body = direction === 'up' ? m.up : m.down
     let hookError: unknown
@@ -692,9 +749,22 @@ export class Migrator extends Emitter<MigratorEvents> {
     } catch (err) {
       hookError = err
     }
-    this.emit('migration:start', { migration: mi, direction, index, total })
-    const t0 = now()
-    if (hookError) return this.failed(m, direction, body, this.hookFailure(hookError, direction, m), t0, index, total, undefined)
+    let t0 = now()
+    let announced = false
+    const announce = () => {
+      if (announced) return
+      announced = true
+      this.emit('migration:start', { migration: mi, direction, index, total })
+      t0 = now()
+    }
+    if (!queued) announce()
+    const failure = (err: unknown, sql?: string, log = true) => ({
+      finish: () => {
+        announce()
+        return this.failed(m, direction, body, err, t0, index, total, sql, log)
+      },
+    })
+    if (hookError) return failure(this.hookFailure(hookError, direction, m))
     let sql: string | undefined
     let upChecksum = ''
     const ran: string[] = []
@@ -703,7 +773,7 @@ export class Migrator extends Emitter<MigratorEvents> {
       const upSql = direction === 'up' ? sql : m.up ? await this.bodySql(m, m.up, 'up') : undefined
       upChecksum = m.up ? checksum(upSql ?? (await m.up.read())) : ''
     } catch (err) {
-      return this.failed(m, direction, body, err, t0, index, total, sql)
+      return failure(err, sql)
     }
     const kind = m.kind
     const row = (status: HistoryRow['status'], extra: Partial<HistoryRow> = {}) => ({
@@ -723,74 +793,90 @@ export class Migrator extends Emitter<MigratorEvents> {
     const logOk = (exec: QueryExecutor) =>
       this.history.log(exec, { version: m.version, name: m.name, action, status: 'ok', sql: this.loggedSql(sql, ran), vars: this.varNames(), error: null, durationMs: now() - t0, scope: this.scope, checksum: upChecksum })
     if (sql !== undefined && hasRunLines(sql) && (m.transaction || outerTx)) {
-      const err = new MigrationError({ migration: m.id, direction, message: '-- mig:run is only allowed in -- mig:no-transaction migrations', file: body?.file })
-      return this.failed(m, direction, body, err, t0, index, total, sql)
+      return failure(new MigrationError({ migration: m.id, direction, message: '-- mig:run is only allowed in -- mig:no-transaction migrations', file: body?.file }), sql)
+    }
+    const succeeded = async (): Promise<MigrationResult> => {
+      const durationMs = Math.round(now() - t0)
+      if (direction === 'up') this.emit('migration:applied', { migration: mi, direction, durationMs, index, total })
+      else this.emit('migration:reverted', { migration: mi, direction, durationMs, index, total })
+      const result: MigrationResult = { migration: mi, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
+      try {
+        await this.callHook('after_each', direction, [m], { migration: mi, status: result.status as 'applied' | 'reverted' })
+      } catch (err) {
+        result.error = this.hookFailure(err, direction, m)
+      }
+      return result
     }
     const transactional = (m.transaction && this.driver.capabilities.transactionalDdl) || outerTx
     if (transactional) {
-      try {
-        const work = async (tx: QueryExecutor) => {
-          await this.execute(m, direction, tx, sql, body, undefined, ran)
-          if (direction === 'up') await this.history.upsert(tx, row('applied'), { exists: this.previouslyApplied.has(m.version) })
-          else await this.history.delete(tx, m.version, this.scope)
-          await logOk(tx)
-        }
-        if (outerTx) {
-          await work(outerTx)
-          // errors held back by the executor belong to this migration, not the next
-          await outerTx.sync?.()
-        }
-        else await this.driver.transaction(work)
-      } catch (err) {
-        return this.failed(m, direction, body, err, t0, index, total, sql, !outerTx)
+      const work = async (tx: QueryExecutor) => {
+        await this.execute(m, direction, tx, sql, body, undefined, ran)
+        if (direction === 'up') await this.history.upsert(tx, row('applied'), { exists: this.previouslyApplied.has(m.version) })
+        else await this.history.delete(tx, m.version, this.scope)
+        await logOk(tx)
       }
-    } else {
-      let lastDone = -1
-      let lastLine = body?.line ?? 1
-      try {
-        // History transitions are data changes: each commits whole even where DDL cannot, so a
-        // crash never leaves a migration's changes without a row that says so.
-        const exists = direction === 'down' || this.previouslyApplied.has(m.version)
-        await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null }), { exists }))
-        await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
-          lastDone = i
-          lastLine = line
-          this.emit('statement:start', { migration: mi, index: i + 1, line })
-          await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
-        }, ran)
-        await this.driver.transaction(async (tx) => {
-          if (direction === 'up') await this.history.upsert(tx, row('applied'), { exists: true })
-          else await this.history.delete(tx, m.version, this.scope)
-          await logOk(tx)
-        })
-      } catch (err) {
-        const me = this.toMigrationError(m, direction, body, err)
-        const failedIndex = me.statementIndex ?? lastDone + 2
+      const done = outerTx
+        ? (async () => {
+            await work(outerTx)
+            // errors held back by the executor belong to this migration, not the next
+            await outerTx.sync?.()
+          })()
+        : this.driver.transaction(work)
+      // observed by finish(); a queued transaction may be abandoned unobserved when the one before it fails
+      done.catch(() => {})
+      return {
+        finish: async () => {
+          announce()
+          try {
+            await done
+          } catch (err) {
+            return this.failed(m, direction, body, err, t0, index, total, sql, !outerTx)
+          }
+          return succeeded()
+        },
+      }
+    }
+    return {
+      finish: async () => {
+        announce()
+        let lastDone = -1
+        let lastLine = body?.line ?? 1
         try {
-          await this.driver.transaction((tx) => this.history.upsert(
-            tx,
-            row('failed', {
-              error: this.redactText(`${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.cause instanceof Error ? me.cause.message : me.message}`).slice(0, 4000),
-              statementIndex: failedIndex,
-              statementLine: me.line ?? lastLine,
-            }),
-          ))
-        } catch {
-          // the connection is gone; the 'running' row already marks the migration as interrupted
+          // History transitions are data changes: each commits whole even where DDL cannot, so a
+          // crash never leaves a migration's changes without a row that says so.
+          const exists = direction === 'down' || this.previouslyApplied.has(m.version)
+          await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null }), { exists }))
+          await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
+            lastDone = i
+            lastLine = line
+            this.emit('statement:start', { migration: mi, index: i + 1, line })
+            await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
+          }, ran)
+          await this.driver.transaction(async (tx) => {
+            if (direction === 'up') await this.history.upsert(tx, row('applied'), { exists: true })
+            else await this.history.delete(tx, m.version, this.scope)
+            await logOk(tx)
+          })
+        } catch (err) {
+          const me = this.toMigrationError(m, direction, body, err)
+          const failedIndex = me.statementIndex ?? lastDone + 2
+          try {
+            await this.driver.transaction((tx) => this.history.upsert(
+              tx,
+              row('failed', {
+                error: this.redactText(`${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.cause instanceof Error ? me.cause.message : me.message}`).slice(0, 4000),
+                statementIndex: failedIndex,
+                statementLine: me.line ?? lastLine,
+              }),
+            ))
+          } catch {
+            // the connection is gone; the 'running' row already marks the migration as interrupted
+          }
+          return this.failed(m, direction, body, me, t0, index, total, this.loggedSql(sql, ran) ?? undefined, true)
         }
-        return this.failed(m, direction, body, me, t0, index, total, this.loggedSql(sql, ran) ?? undefined, true)
-      }
+        return succeeded()
+      },
     }
-    const durationMs = Math.round(now() - t0)
-    if (direction === 'up') this.emit('migration:applied', { migration: mi, direction, durationMs, index, total })
-    else this.emit('migration:reverted', { migration: mi, direction, durationMs, index, total })
-    const result: MigrationResult = { migration: mi, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
-    try {
-      await this.callHook('after_each', direction, [m], { migration: mi, status: result.status as 'applied' | 'reverted' })
-    } catch (err) {
-      result.error = this.hookFailure(err, direction, m)
-    }
-    return result
   }
 
   /** The SQL recorded in the log: what ran (a code migration's statements), secrets masked. */

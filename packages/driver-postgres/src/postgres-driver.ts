@@ -121,6 +121,12 @@ export async function openClient(config: pg.ClientConfig, displayUrl: string): P
 /** Milliseconds since the server received the current round trip (see {@link PostgresTransaction.elapsedMsSql}). */
 const ELAPSED_MS = `(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint`
 
+/** Outcome of a transaction, as seen by the one queued behind it. */
+interface TransactionState {
+  settled: boolean
+  failed: boolean
+}
+
 /** A statement (or a whole script) held back for the next round trip. */
 interface Held {
   sql: string
@@ -139,7 +145,11 @@ class PostgresTransaction implements QueryExecutor {
   private held: Held[] = []
   private began = false
 
-  constructor(private readonly client: pg.Client) {}
+  constructor(
+    private readonly client: pg.Client,
+    /** The transaction this one was queued behind, while it was still running. */
+    private readonly before?: TransactionState,
+  ) {}
 
   /**
    * While a script is held back, its duration is only known to the server: history rows written
@@ -179,6 +189,7 @@ class PostgresTransaction implements QueryExecutor {
    * round trip; the results of every statement.
    */
   private async send(last?: Held): Promise<PgResult[]> {
+    if (!this.began && this.before?.failed) throw new Error('not run: the transaction before it failed')
     const parts: Held[] = []
     // The commit need not wait for its WAL flush: the run flushes once before it releases the lock
     // (see acquirePostgresLock). A server crash can lose only whole transactions: a migration and
@@ -273,7 +284,7 @@ export class PostgresDriver implements Driver {
   /** The URL as given (with its password), for shadow database URLs. Never printed. */
   private readonly shadowBaseUrl: string
   readonly dialect = postgresDialect
-  readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true }
+  readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true, queuedTransactions: true }
   readonly displayUrl: string
   readonly config: pg.ClientConfig
   private main: pg.Client | undefined
@@ -310,15 +321,31 @@ export class PostgresDriver implements Driver {
     return res.rows as R[]
   }
 
+  /** The last transaction started, to tell a queued one that the one before it failed. */
+  private lastTransaction: TransactionState | undefined
+
+  /**
+   * Run `fn` in a transaction. A transaction started while the previous one is still running is
+   * queued behind it (`queuedTransactions`): when the previous one fails, this one sends nothing,
+   * or (if its message is already on its way) its `BEGIN` meets the failed transaction block,
+   * which refuses everything until the ROLLBACK that the failed one sends after it.
+   */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
-    const tx = new PostgresTransaction(this.client)
+    const before = this.lastTransaction?.settled === false ? this.lastTransaction : undefined
+    const state: TransactionState = { settled: false, failed: false }
+    this.lastTransaction = state
+    const tx = new PostgresTransaction(this.client, before)
     try {
       const out = await fn(tx)
       await tx.commit()
       return out
     } catch (err) {
+      // marked before the ROLLBACK is queued: a transaction queued after that point sends nothing
+      state.failed = true
       await tx.rollback()
       throw err
+    } finally {
+      state.settled = true
     }
   }
 

@@ -147,6 +147,30 @@ for (const dialect of testDialects()) {
       expect(await tables(migrator, p)).toEqual([`${p}a`])
     })
 
+    itOn(Boolean(capabilitiesOf(dialect.name).queuedTransactions))('migrations queued behind one that fails never apply; events stay in order', async () => {
+      const { p, migrator } = setup((p) => ({
+        '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);\n`,
+        '002_slow_fail.sql': `CREATE TABLE ${p}b (id INTEGER);\nSELECT pg_sleep(0.2);\nINSERT INTO ${p}missing VALUES (1);\n`,
+        '003_c.sql': `CREATE TABLE ${p}c (id INTEGER);\n`,
+        '004_d.sql': `CREATE TABLE ${p}d (id INTEGER);\n`,
+      }))
+      const events: string[] = []
+      migrator.on('migration:start', ({ migration }) => events.push(`start ${migration.version}`))
+      migrator.on('migration:applied', ({ migration }) => events.push(`applied ${migration.version}`))
+      migrator.on('migration:failed', ({ migration }) => events.push(`failed ${migration.version}`))
+      const r = await migrator.up()
+      expect(r.results.map((x) => `${x.migration.version}:${x.status}`)).toEqual(['001:applied', '002:failed'])
+      expect(events).toEqual(['start 001', 'applied 001', 'start 002', 'failed 002'])
+      expect(await tables(migrator, p)).toEqual([`${p}a`])
+      expect((await migrator.history.rows()).map((x) => x.version)).toEqual(['001'])
+      expect((await migrator.history.readLog()).map((l) => `${l.version}:${l.status}`)).toEqual(['001:ok', '002:failed'])
+      // fixed, the rest applies in order
+      await migrator.driver.query(`CREATE TABLE ${p}missing (id INTEGER)`)
+      const again = await migrator.up()
+      expect(again.results.map((x) => `${x.migration.version}:${x.status}`)).toEqual(['002:applied', '003:applied', '004:applied'])
+      expect(await tables(migrator, p)).toEqual([`${p}a`, `${p}b`, `${p}c`, `${p}d`, `${p}missing`])
+    })
+
     itOn(dialect.name !== 'sqlite')('history and log record how long the migration ran on the server', async () => {
       const sleep = dialect.name === 'postgres' ? 'SELECT pg_sleep(0.2)' : 'SELECT SLEEP(0.2)'
       const { migrator } = setup(() => ({ '001_slow.sql': `${sleep};\n` }))
