@@ -16,6 +16,7 @@ import {
   type Schema,
   type SchemaDdl,
   type ShadowDatabase,
+  type StreamedScript,
 } from '@mig/core'
 import mysql, { type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise'
 import { mysqlDialect } from './mysql-dialect.js'
@@ -65,6 +66,14 @@ export async function openConnection(config: ConnectionOptions, displayUrl: stri
     throw new ConnectionError(displayUrl, redactUrl(detail), { cause: err })
   }
 }
+
+/** Most statements of a streamed script in one packet. */
+const STREAM_PACKET_STATEMENTS = 1000
+/**
+ * A streamed packet is sent once its statements reach this many characters (1 Mi; well under the
+ * default `max_allowed_packet` of 16 MiB on MariaDB and 64 MiB on MySQL 8).
+ */
+const STREAM_PACKET_CHARS = 1024 * 1024
 
 const USER_BEGIN = /^\s*(?:start\s+transaction\b|begin(?:\s+work)?\s*$)/i
 const USER_END = /^\s*(?:commit|rollback)\b/i
@@ -301,6 +310,88 @@ export class MysqlDriver implements Driver {
       throw new StatementFailure(index, st, err, errorLine(err, st))
     }
     if (onStatement) await onStatement(statements.length - 1, statements.at(-1)!)
+  }
+
+  /** How scripts are split on this connection (`DELIMITER`, `#` comments, backslash escapes per `sql_mode`). */
+  get splitOptions(): SplitOptions {
+    return this.split
+  }
+
+  /**
+   * A streamed file's statements (see `Driver.runStatements`): sent in packets of at most
+   * {@link STREAM_PACKET_STATEMENTS} statements or about {@link STREAM_PACKET_CHARS} characters,
+   * each handled like a whole script by {@link runScript} (history writes in front, data changes in
+   * a transaction, COMMIT before anything else, the failing statement named by the count of
+   * results). `onStatement` is called after each packet, for its last statement.
+   */
+  async runStatements(
+    _exec: QueryExecutor,
+    statements: AsyncIterable<ScriptStatement>,
+    _script: StreamedScript,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+  ): Promise<void> {
+    let packet: ScriptStatement[] = []
+    let chars = 0
+    let base = 0
+    const flush = async () => {
+      await this.runPacket(packet, base)
+      base += packet.length
+      if (onStatement) await onStatement(base - 1, packet.at(-1)!)
+      packet = []
+      chars = 0
+    }
+    for await (const st of statements) {
+      // a statement larger than the bound goes alone
+      if (packet.length && chars + st.sql.length > STREAM_PACKET_CHARS) await flush()
+      packet.push(st)
+      chars += st.sql.length
+      if (packet.length >= STREAM_PACKET_STATEMENTS) await flush()
+    }
+    if (packet.length) await flush()
+  }
+
+  /**
+   * One packet of a streamed script, with the held-back history writes in front: what
+   * {@link runScript} does with a whole script. `base` is the index of `statements[0]` in the file.
+   */
+  private async runPacket(statements: ScriptStatement[], base: number): Promise<void> {
+    this.takeFailedFlush()
+    const batch = this.pending
+    this.pending = []
+    const owner: number[] = batch.map(() => -1)
+    const before: { deferred: boolean; userTransaction: boolean }[] = batch.map(() => ({ deferred: this.deferred, userTransaction: this.userTransaction }))
+    const add = (sql: string, index: number) => {
+      batch.push(sql)
+      owner.push(index)
+      before.push({ deferred: this.deferred, userTransaction: this.userTransaction })
+    }
+    for (let i = 0; i < statements.length; i++) {
+      const sql = statements[i]!.sql
+      if (isDataChange(sql)) {
+        if (!this.deferred && !this.userTransaction) {
+          add('START TRANSACTION', -1)
+          this.deferred = true
+        }
+      } else if (this.deferred) {
+        add('COMMIT', -1)
+        this.deferred = false
+      }
+      add(sql, i)
+      if (USER_BEGIN.test(sql)) this.userTransaction = true
+      else if (USER_END.test(sql) || IMPLICIT_COMMIT.test(sql)) this.userTransaction = false
+    }
+    const done = await this.sendBatch(batch)
+    if (done < batch.length) {
+      const state = before[done]!
+      this.deferred = state.deferred
+      this.userTransaction = state.userTransaction
+      const err = this.batchError!
+      this.batchError = undefined
+      const index = owner[done]!
+      if (index < 0) throw err
+      const st = statements[index]!
+      throw new StatementFailure(base + index, st, err, errorLine(err, st))
+    }
   }
 
   private batchError: unknown
