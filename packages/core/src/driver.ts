@@ -1,6 +1,7 @@
 import type { LockHolder } from './errors.js'
 import type { SchemaDdl } from './schema/ddl.js'
 import type { Schema } from './schema/model.js'
+import type { SplitOptions } from './splitter.js'
 
 /** A row as returned by a driver: column name to value. */
 export type Row = Record<string, unknown>
@@ -86,6 +87,14 @@ export interface Script {
   line?: number
 }
 
+/** A script streamed from a file (see {@link Driver.runStatements}): where its statements come from. */
+export interface StreamedScript {
+  /** File the statements come from, for errors. */
+  file?: string
+  /** 1-based line of the file on which the script begins. */
+  line?: number
+}
+
 /** Held migration lock; release it once the run is over. */
 export interface LockHandle {
   release(): Promise<void>
@@ -129,6 +138,27 @@ export interface Driver extends QueryExecutor {
    * cannot roll DDL back and record progress per statement.
    */
   runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void>
+  /**
+   * Execute statements as they arrive from a file too large to hold (a migration over
+   * `STREAM_THRESHOLD`, split by core with {@link splitOptions} as the file is read). Same contract
+   * as {@link runScript}: throws a {@link StatementFailure} naming the statement (its index in the
+   * whole file) and line; `onStatement` records progress (after each statement, or after each
+   * bounded batch for its last statement). Memory must not grow with the number of statements: send
+   * them one by one or in modest batches, inside `exec`'s transaction when it has one. Optional:
+   * without it, core reads such a file whole and calls {@link runScript}.
+   */
+  runStatements?(
+    exec: QueryExecutor,
+    statements: AsyncIterable<ScriptStatement>,
+    script: StreamedScript,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+  ): Promise<void>
+  /**
+   * How this engine's scripts are split (MySQL: `DELIMITER`, `#` comments, backslash escapes per
+   * `sql_mode`), for statements core splits itself (see {@link runStatements}). Default: the
+   * PostgreSQL/SQLite rules (`{}`).
+   */
+  readonly splitOptions?: SplitOptions
   /** Take the migration lock, waiting for other runners. */
   acquireLock(options: LockOptions): Promise<LockHandle>
   /**

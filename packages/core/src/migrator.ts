@@ -1,14 +1,15 @@
 import { matchImported, type Unmatched } from './adopt.js'
 import { readLoggedVars, varsForLog, type LoggedVars } from './audit.js'
-import { checksum, normalizeNewlines } from './checksum.js'
+import { checksum, normalizedText, normalizeNewlines } from './checksum.js'
 import { loadCodeMigrations } from './code-migration.js'
 import { isProductionEnv } from './env.js'
 import { callHooks, type HookContext, HookError, type HookName, hasRunLines, type MigratorHooks, type RunCommand, splitRunSegments } from './hooks.js'
 import { IMPORTERS } from './importers/tools.js'
 import { ImportError, type ImportTool } from './importers/importer.js'
 import { type MigrationSource, discover } from './discovery.js'
-import { type Driver, type QueryExecutor, StatementFailure } from './driver.js'
-import { splitStatements } from './splitter.js'
+import { type Driver, type QueryExecutor, type ScriptStatement, StatementFailure } from './driver.js'
+import { splitStatements, splitStream } from './splitter.js'
+import { STREAM_THRESHOLD, scanStreamedBody, type StreamedBodyInfo, streamedLogText } from './streaming.js'
 import { EnvironmentError, MigError, MigrationError, PlanError } from './errors.js'
 import { Emitter, type MigrationInfo, type MigratorEvents } from './events.js'
 import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore, type LogRow } from './history-store.js'
@@ -138,6 +139,11 @@ export interface RunDownOptions extends DownOptions {
   dryRun?: boolean
 }
 
+/** A plain-SQL body read as a stream (see {@link MigrationBody.stream}). */
+function isStreamed(body: MigrationBody): boolean {
+  return Boolean(body.stream) && !body.template
+}
+
 function info(m: Migration): MigrationInfo {
   return { id: m.id, version: m.version, name: m.name, kind: m.kind, source: m.source }
 }
@@ -163,6 +169,8 @@ export class Migrator extends Emitter<MigratorEvents> {
   private readonly scope: string
   /** Versions that had a history row when the run started (repeatables: reapply, not apply). */
   private previouslyApplied = new Set<string>()
+  /** What one read of each streamed body found (see {@link streamedInfo}). */
+  private readonly streamed = new WeakMap<MigrationBody, Promise<StreamedBodyInfo>>()
 
   constructor(private readonly options: MigratorOptions) {
     super()
@@ -198,8 +206,13 @@ export class Migrator extends Emitter<MigratorEvents> {
     await this.checkEnv(true)
   }
 
-  /** The SQL a body runs, rendered when it is a template, line endings normalised. */
+  /**
+   * The SQL a body runs, rendered when it is a template, line endings normalised. For a body that
+   * is streamed (a plain-SQL file over `STREAM_THRESHOLD`, see {@link MigrationBody.stream}) it is
+   * the note the log keeps instead: the file's first 16 KiB and its size and checksum.
+   */
   async bodySql(m: Migration, body: MigrationBody, direction: RenderContext['direction']): Promise<string> {
+    if (isStreamed(body)) return streamedLogText(await this.streamedInfo(body))
     if (!body.template) return normalizeNewlines(await body.read())
     if (!this.options.render) throw new MigError(`${body.file} is a template but no renderer is configured`, { hint: 'install @mig/templates' })
     return normalizeNewlines(await this.options.render(body, { migration: m, direction }))
@@ -209,10 +222,29 @@ export class Migrator extends Emitter<MigratorEvents> {
     const out = new Map<string, string>()
     await Promise.all(
       migrations.map(async (m) => {
-        if (m.up) out.set(m.id, checksum(await this.bodySql(m, m.up, 'up')))
+        if (m.up) out.set(m.id, await this.upChecksum(m, m.up))
       }),
     )
     return out
+  }
+
+  /**
+   * Checksum of an up body: of `sql` (its SQL, when already rendered), else of its SQL rendered
+   * now; a streamed body is hashed from its file, once per migrator (like a small file's text).
+   */
+  private async upChecksum(m: Migration, up: MigrationBody, sql?: string): Promise<string> {
+    if (isStreamed(up)) return (await this.streamedInfo(up)).checksum
+    return checksum(sql ?? (await this.bodySql(m, up, 'up')))
+  }
+
+  /** One pass over a streamed body (checksum, size, head for the log), cached for the migrator's life. */
+  private streamedInfo(body: MigrationBody): Promise<StreamedBodyInfo> {
+    let info = this.streamed.get(body)
+    if (!info) {
+      info = scanStreamedBody(body)
+      this.streamed.set(body, info)
+    }
+    return info
   }
 
   private async planInput(history?: HistoryRow[]): Promise<PlanInput> {
@@ -503,7 +535,7 @@ export class Migrator extends Emitter<MigratorEvents> {
       if (!row) throw new PlanError('not-applied', `migration ${version} has no history row: nothing to resolve`, [version])
       if (row.status === 'applied') throw new PlanError('other', `migration ${version} is applied, not failed: nothing to resolve`, [version])
       const m = this.migrations?.find((x) => x.version === version)
-      const sum = m?.up ? checksum(await this.bodySql(m, m.up, 'up')) : row.checksum
+      const sum = m?.up ? await this.upChecksum(m, m.up) : row.checksum
       const note = `resolved as ${as} (was ${row.status}${row.error ? `: ${row.error}` : ''})`.slice(0, 4000)
       await prepare()
       await this.driver.transaction(async (tx) => {
@@ -661,9 +693,35 @@ export class Migrator extends Emitter<MigratorEvents> {
     const fn = direction === 'up' ? m.code?.up : m.code?.down
     if (fn) return void (await fn(this.codeContext(m, exec, ran)))
     if (sql === undefined || !body) return
-    if (hasRunLines(sql)) await this.executeWithCommands(m, direction, exec, sql, body, onStatement)
+    if (isStreamed(body)) await this.executeStreamed(m, direction, exec, body, onStatement)
+    else if (hasRunLines(sql)) await this.executeWithCommands(m, direction, exec, sql, body, onStatement)
     else await this.driver.runScript(exec, { sql, file: body.file, line: body.line }, onStatement ? (i, st) => onStatement(i, st.line) : undefined)
     if (direction === 'up' && m.verify) await this.verify(m, exec)
+  }
+
+  /**
+   * A streamed body (a plain-SQL file over `STREAM_THRESHOLD`): split as the file is read and fed to
+   * the driver's `runStatements`, so memory holds a statement (or a driver's bounded batch), never
+   * the file. A driver without `runStatements` gets the whole text through `runScript`.
+   */
+  private async executeStreamed(m: Migration, direction: 'up' | 'down', exec: QueryExecutor, body: MigrationBody, onStatement?: (i: number, line: number) => Promise<void>): Promise<void> {
+    const info = await this.streamedInfo(body)
+    if (info.runLine !== undefined) {
+      throw new MigrationError({
+        migration: m.id,
+        direction,
+        message: `-- mig:run is not supported in a file streamed because it is over ${STREAM_THRESHOLD / 1024 / 1024} MiB: split the file at the command`,
+        file: body.file,
+        line: info.runLine,
+      })
+    }
+    const progress = onStatement ? (i: number, st: ScriptStatement) => onStatement(i, st.line) : undefined
+    if (!this.driver.runStatements) {
+      await this.driver.runScript(exec, { sql: normalizeNewlines(await body.read()), file: body.file, line: body.line }, progress)
+      return
+    }
+    const statements = splitStream(normalizedText(body.stream!()), this.driver.splitOptions ?? {}, body.line)
+    await this.driver.runStatements(exec, statements, { file: body.file, line: body.line }, progress)
   }
 
   /** A no-transaction body with `-- mig:run <command>` lines: SQL up to each line, then the command. */
@@ -719,14 +777,14 @@ export class Migrator extends Emitter<MigratorEvents> {
    * Whether a migration's transaction may be handed to the driver while the one before it is still
    * running, and may have the next one handed over behind it (see
    * {@link DriverCapabilities.queuedTransactions}): plain SQL whose transaction needs nothing but
-   * its commit (no code, template, verify script or `-- mig:run`), no per-migration hooks (their
+   * its commit (no code, template, streamed file, verify script or `-- mig:run`), no per-migration hooks (their
    * side effects must not run before the previous migration is known to be applied), and no
    * transaction control statement of its own (a COMMIT in it could leave a failure outside any
    * transaction block, which would let the next one run).
    */
   private async canQueue(m: Migration, direction: 'up' | 'down'): Promise<boolean> {
     const body = direction === 'up' ? m.up : m.down
-    if (!this.driver.capabilities.queuedTransactions || !m.transaction || m.code || !body || body.template) return false
+    if (!this.driver.capabilities.queuedTransactions || !m.transaction || m.code || !body || body.template || isStreamed(body)) return false
     if (direction === 'up' && m.verify) return false
     const hooks = this.options.hooks
     if (hooks?.before_each || hooks?.after_each) return false
@@ -770,8 +828,7 @@ export class Migrator extends Emitter<MigratorEvents> {
     const ran: string[] = []
     try {
       sql = body && !m.code ? await this.bodySql(m, body, direction) : undefined
-      const upSql = direction === 'up' ? sql : m.up ? await this.bodySql(m, m.up, 'up') : undefined
-      upChecksum = m.up ? checksum(upSql ?? (await m.up.read())) : ''
+      upChecksum = m.up ? await this.upChecksum(m, m.up, direction === 'up' ? sql : undefined) : ''
     } catch (err) {
       return failure(err, sql)
     }

@@ -16,6 +16,7 @@ import {
   type Schema,
   type SchemaDdl,
   type ShadowDatabase,
+  type StreamedScript,
 } from '@mig/core'
 import mysql, { type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise'
 import { mysqlDialect } from './mysql-dialect.js'
@@ -65,6 +66,14 @@ export async function openConnection(config: ConnectionOptions, displayUrl: stri
     throw new ConnectionError(displayUrl, redactUrl(detail), { cause: err })
   }
 }
+
+/** Most statements of a streamed script in one packet. */
+const STREAM_PACKET_STATEMENTS = 1000
+/**
+ * A streamed packet is sent once its statements reach this many characters (1 Mi; well under the
+ * default `max_allowed_packet` of 16 MiB on MariaDB and 64 MiB on MySQL 8).
+ */
+const STREAM_PACKET_CHARS = 1024 * 1024
 
 const USER_BEGIN = /^\s*(?:start\s+transaction\b|begin(?:\s+work)?\s*$)/i
 const USER_END = /^\s*(?:commit|rollback)\b/i
@@ -261,11 +270,59 @@ export class MysqlDriver implements Driver {
   async runScript(_exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
     const statements = splitStatements(script.sql, this.split, script.line ?? 1)
     if (!statements.length) return
+    await this.runPacket(statements, 0)
+    if (onStatement) await onStatement(statements.length - 1, statements.at(-1)!)
+  }
+
+  /** How scripts are split on this connection (`DELIMITER`, `#` comments, backslash escapes per `sql_mode`). */
+  get splitOptions(): SplitOptions {
+    return this.split
+  }
+
+  /**
+   * A streamed file's statements (see `Driver.runStatements`): sent in packets of at most
+   * {@link STREAM_PACKET_STATEMENTS} statements or about {@link STREAM_PACKET_CHARS} characters,
+   * each handled like a whole script by {@link runScript} (history writes in front, data changes in
+   * a transaction, COMMIT before anything else, the failing statement named by the count of
+   * results). `onStatement` is called after each packet, for its last statement.
+   */
+  async runStatements(
+    _exec: QueryExecutor,
+    statements: AsyncIterable<ScriptStatement>,
+    _script: StreamedScript,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+  ): Promise<void> {
+    let packet: ScriptStatement[] = []
+    let chars = 0
+    let base = 0
+    const flush = async () => {
+      await this.runPacket(packet, base)
+      base += packet.length
+      if (onStatement) await onStatement(base - 1, packet.at(-1)!)
+      packet = []
+      chars = 0
+    }
+    for await (const st of statements) {
+      // a statement larger than the bound goes alone
+      if (packet.length && chars + st.sql.length > STREAM_PACKET_CHARS) await flush()
+      packet.push(st)
+      chars += st.sql.length
+      if (packet.length >= STREAM_PACKET_STATEMENTS) await flush()
+    }
+    if (packet.length) await flush()
+  }
+
+  /**
+   * Statements in one packet with the held-back history writes in front (a whole script, or a
+   * bounded part of a streamed one; `base` is the index of `statements[0]` in its file). Data
+   * changes run in a transaction (the open one, or one started here) that the `applied` row joins;
+   * anything else is preceded by a COMMIT. On error the transaction state is the one before the
+   * failed statement, and the failure names it.
+   */
+  private async runPacket(statements: ScriptStatement[], base: number): Promise<void> {
     this.takeFailedFlush()
     const batch = this.pending
     this.pending = []
-    // for each entry of the batch: the statement of the script it is (-1: mig's own), and the
-    // transaction state before it (restored when it fails: the server stops there)
     const owner: number[] = batch.map(() => -1)
     const before: { deferred: boolean; userTransaction: boolean }[] = batch.map(() => ({ deferred: this.deferred, userTransaction: this.userTransaction }))
     const add = (sql: string, index: number) => {
@@ -298,9 +355,8 @@ export class MysqlDriver implements Driver {
       const index = owner[done]!
       if (index < 0) throw err
       const st = statements[index]!
-      throw new StatementFailure(index, st, err, errorLine(err, st))
+      throw new StatementFailure(base + index, st, err, errorLine(err, st))
     }
-    if (onStatement) await onStatement(statements.length - 1, statements.at(-1)!)
   }
 
   private batchError: unknown

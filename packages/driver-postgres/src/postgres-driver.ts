@@ -15,6 +15,7 @@ import {
   type Schema,
   type SchemaDdl,
   type ShadowDatabase,
+  type StreamedScript,
 } from '@mig/core'
 import pg from 'pg'
 import { postgresDdl } from './postgres-ddl.js'
@@ -219,6 +220,16 @@ class PostgresTransaction implements QueryExecutor {
     await this.send({ sql: 'COMMIT' })
   }
 
+  /**
+   * Send what is held back, then `text` (a batch of a streamed script, see
+   * {@link PostgresDriver.runStatements}) at once. Rejects with pg's error for `text`, with the
+   * count of its statements that `completed`.
+   */
+  async sendStreamed(text: string): Promise<void> {
+    await this.sync()
+    await simpleQuery(this.client, text)
+  }
+
   async rollback(): Promise<void> {
     this.held = []
     if (this.began) await this.client.query('ROLLBACK').catch(() => {})
@@ -245,6 +256,43 @@ function traceFailure(err: PgError & { completed?: number }, parts: Held[], star
   }
   const part = parts[k]!
   return part.script ? scriptFailure(part.script, err, completed, starts[k]!, text) : err
+}
+
+/** Most statements of a streamed script sent in one round trip inside a transaction. */
+const STREAM_BATCH_STATEMENTS = 1000
+/** A streamed batch is sent once its statements reach this many characters (1 Mi). */
+const STREAM_BATCH_CHARS = 1024 * 1024
+
+/**
+ * Send a batch of a streamed script in one round trip of `tx`; an error becomes the
+ * {@link StatementFailure} of its statement (`base` = index of the batch's first statement in the
+ * file), at the line the server's position points to.
+ */
+async function sendStreamedBatch(tx: PostgresTransaction, batch: ScriptStatement[], base: number): Promise<void> {
+  let text = ''
+  const starts: number[] = []
+  for (const st of batch) {
+    starts.push(text.length)
+    // a statement may end in a comment: its terminator goes on a line of its own
+    text += `${st.sql}\n;\n`
+  }
+  // what the transaction held back (BEGIN first) fails as itself, not as a statement of the batch
+  await tx.sync()
+  try {
+    await tx.sendStreamed(text)
+  } catch (err) {
+    const e = err as PgError & { completed?: number }
+    let k = Math.min(e.completed ?? 0, batch.length - 1)
+    let line: number | undefined
+    if (e.position) {
+      // a syntax error stops the whole batch before anything runs: the position names the statement
+      const offset = positionToOffset(text, Number(e.position))
+      k = 0
+      while (k < batch.length - 1 && starts[k + 1]! <= offset) k++
+      line = lineAt(batch[k]!.sql, offset - starts[k]!, batch[k]!.line)
+    }
+    throw new StatementFailure(base + k, batch[k]!, err, line)
+  }
 }
 
 function isInlinable(v: unknown): boolean {
@@ -366,6 +414,50 @@ export class PostgresDriver implements Driver {
       }
       if (onStatement) await onStatement(i, st)
     }
+  }
+
+  /**
+   * A streamed file's statements (see `Driver.runStatements`). Inside the migration's transaction
+   * they go in batches of at most {@link STREAM_BATCH_STATEMENTS} statements or about
+   * {@link STREAM_BATCH_CHARS} characters per round trip (`onStatement`, if given, after each batch
+   * for its last statement); outside one (`-- mig:no-transaction`), one statement per round trip.
+   */
+  async runStatements(
+    exec: QueryExecutor,
+    statements: AsyncIterable<ScriptStatement>,
+    _script: StreamedScript,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+  ): Promise<void> {
+    let i = 0
+    if (!(exec instanceof PostgresTransaction)) {
+      for await (const st of statements) {
+        try {
+          await this.client.query(st.sql)
+        } catch (err) {
+          const e = err as PgError
+          const line = e.position ? lineAt(st.sql, positionToOffset(st.sql, Number(e.position)), st.line) : undefined
+          throw new StatementFailure(i, st, err, line)
+        }
+        if (onStatement) await onStatement(i, st)
+        i++
+      }
+      return
+    }
+    let batch: ScriptStatement[] = []
+    let chars = 0
+    const flush = async () => {
+      await sendStreamedBatch(exec, batch, i)
+      i += batch.length
+      if (onStatement) await onStatement(i - 1, batch.at(-1)!)
+      batch = []
+      chars = 0
+    }
+    for await (const st of statements) {
+      batch.push(st)
+      chars += st.sql.length
+      if (batch.length >= STREAM_BATCH_STATEMENTS || chars >= STREAM_BATCH_CHARS) await flush()
+    }
+    if (batch.length) await flush()
   }
 
   async acquireLock(options: LockOptions): Promise<LockHandle> {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Driver } from '@mig/core'
 import type { DialectName } from '@mig/test-utils'
@@ -36,6 +37,40 @@ export function startMig(args: string[], cwd: string, env: Record<string, string
 /** Run `mig <args>` to completion. */
 export function runMig(args: string[], cwd: string, env: Record<string, string> = {}): Promise<MigRun> {
   return startMig(args, cwd, env).done
+}
+
+/** `/usr/bin/time` (GNU time), when installed: it reports a process's peak resident set size. */
+export const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+
+/** A finished `mig` process with its peak resident set size (KiB), when {@link GNU_TIME} measured it. */
+export interface MeasuredMigRun extends MigRun {
+  peakRssKb?: number
+  wallMs: number
+}
+
+/**
+ * Run `mig <args>` with node's heap capped at `heapMb` MiB (old generation: a large file read whole
+ * does not fit) and, when GNU time is installed, measure its peak RSS.
+ */
+export async function runMigMeasured(args: string[], cwd: string, heapMb: number): Promise<MeasuredMigRun> {
+  const node = [process.execPath, `--max-old-space-size=${heapMb}`, MIG_BIN, ...args]
+  const [cmd, ...argv] = GNU_TIME ? [GNU_TIME, '-f', 'mig-peak-rss-kb=%M', ...node] : node
+  const started = Date.now()
+  const child = spawn(cmd!, argv, { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => {
+    stdout += d
+  })
+  child.stderr!.on('data', (d) => {
+    stderr += d
+  })
+  const run = await new Promise<MigRun>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+  const m = /mig-peak-rss-kb=(\d+)\s*$/.exec(run.stderr)
+  return { ...run, stderr: m ? run.stderr.slice(0, m.index) : run.stderr, wallMs: Date.now() - started, ...(m ? { peakRssKb: Number(m[1]) } : {}) }
 }
 
 /** Open a driver on `url`, run `fn`, close it. */
