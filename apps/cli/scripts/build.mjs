@@ -1,0 +1,90 @@
+// Builds the CLI: tsc writes the declarations (dist/**/*.d.ts, for the package's library export),
+// esbuild writes the JavaScript as one ESM bundle with lazily imported chunks.
+//
+// Why a bundle: `mig status` spent more time resolving, compiling and linking ~120 ES modules
+// (the CLI, @mig/core, commander, smol-toml, minimatch) and ~40 CommonJS files of pg than doing its
+// work. Entry points:
+//   dist/bin.js          the `mig` binary; prints --version without loading anything else
+//   dist/main.js         the CLI (commander, config, core), also the package's import entry
+//   dist/ui/run-view.js  the Ink view, imported only on a terminal
+// Everything else (commands, drivers, @mig/templates, schema diff) is a chunk under dist/chunks/
+// imported when used. With code splitting every module lives in exactly one output file, so all
+// chunks share one copy of @mig/core (its error classes are checked with instanceof).
+//
+// Left external (imported from node_modules at run time, so they are dependencies of this
+// package): better-sqlite3 (native), ink and react (ESM with wasm; only on a terminal), jiti
+// (loads code migrations; finds its own files relative to itself), nunjucks (required through
+// createRequire by @mig/templates).
+import { spawnSync } from 'node:child_process'
+import { chmodSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { analyzeMetafile, build } from 'esbuild'
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)))
+const dist = join(root, 'dist')
+const require = createRequire(import.meta.url)
+
+rmSync(dist, { recursive: true, force: true })
+
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { cwd: root, stdio: 'inherit' })
+if (tsc.status !== 0) process.exit(tsc.status ?? 1)
+
+/**
+ * pg decides at load time whether it runs on Cloudflare Workers; on Node 20 (no `navigator`) it
+ * finds out by constructing a `Response`, which loads Node's fetch implementation (undici):
+ * ~20 ms of every run against PostgreSQL. The CLI only runs on Node, so the check is dropped.
+ */
+const pgNodeOnly = {
+  name: 'pg-node-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      const patched = text.replace(/if \(isCloudflareRuntime\(\)\)/, 'if (false /* mig: runs on Node only */)')
+      const warnings = patched === text ? [{ text: 'pg/lib/stream.js changed: its Cloudflare check is no longer skipped (slower start against PostgreSQL)' }] : []
+      return { contents: patched, loader: 'js', warnings }
+    })
+  },
+}
+
+// bin.js stands alone (its version string inlined, no chunk imported): `mig --version` loads one file.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/bin.ts'],
+  outfile: 'dist/bin.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  external: ['./main.js'],
+  logLevel: 'warning',
+})
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { main: 'src/main.ts', 'ui/run-view': 'src/ui/run-view.tsx' },
+  outdir: 'dist',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  legalComments: 'linked',
+  external: ['better-sqlite3', 'ink', 'react', 'react/*', 'jiti', 'nunjucks', 'nunjucks/*', 'pg-native', 'pg-cloudflare'],
+  // CommonJS dependencies (pg, mysql2) call require() for Node's built-in modules; an ES module
+  // has no require, so each output file that needs one makes its own.
+  banner: { js: "import { createRequire as __migCreateRequire } from 'node:module'; const require = __migCreateRequire(import.meta.url);" },
+  plugins: [pgNodeOnly],
+  metafile: true,
+  logLevel: 'warning',
+})
+
+chmodSync(join(dist, 'bin.js'), 0o755)
+// MIG_BUNDLE_REPORT=1 pnpm build: what each output file holds, largest inputs first
+if (process.env.MIG_BUNDLE_REPORT) {
+  console.log(await analyzeMetafile(result.metafile))
+}
