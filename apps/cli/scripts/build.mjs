@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process'
 import { chmodSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { analyzeMetafile, build } from 'esbuild'
 
@@ -62,7 +62,8 @@ await build({
   logLevel: 'warning',
 })
 
-const result = await build({
+/** Options of the main build, shared with the pass that finds the start-up path. */
+const options = {
   absWorkingDir: root,
   entryPoints: { main: 'src/main.ts', 'ui/run-view': 'src/ui/run-view.tsx' },
   outdir: 'dist',
@@ -78,10 +79,48 @@ const result = await build({
   // CommonJS dependencies (pg, mysql2) call require() for Node's built-in modules; an ES module
   // has no require, so each output file that needs one makes its own.
   banner: { js: "import { createRequire as __migCreateRequire } from 'node:module'; const require = __migCreateRequire(import.meta.url);" },
-  plugins: [pgNodeOnly],
-  metafile: true,
   logLevel: 'warning',
-})
+}
+
+/** Every module main.ts reaches through static imports: what each run loads before doing anything. */
+async function startupModules() {
+  const { metafile } = await build({ ...options, plugins: [pgNodeOnly], write: false, metafile: true, logLevel: 'silent' })
+  const seen = new Set()
+  const todo = ['src/main.ts']
+  while (todo.length) {
+    const file = todo.pop()
+    if (seen.has(file) || !metafile.inputs[file]) continue
+    seen.add(file)
+    for (const i of metafile.inputs[file].imports) if (i.kind === 'import-statement' && !i.external) todo.push(i.path)
+  }
+  return new Set([...seen].map((f) => resolve(root, f)))
+}
+
+/**
+ * esbuild puts each module in the chunk of the set of entry points that reach it (entry points
+ * include every dynamically imported module). @mig/core, the CLI's own modules and commander are
+ * reached by main.js and by different sets of lazy chunks, which gave one small chunk per set:
+ * each an extra file to resolve, read, compile and link on every run. So every first-party module
+ * outside the start-up path gets `import "src/main.ts"` prepended (on its first line: line numbers
+ * stay). Such a module only ever loads after main.js, so this changes nothing at run time, but now
+ * every entry point reaches the whole start-up path, and it lands in one shared chunk.
+ */
+function sharedStartup(startup) {
+  const main = join(root, 'src/main.ts')
+  const firstParty = [join(root, 'src'), resolve(root, '../../packages')]
+  return {
+    name: 'shared-startup',
+    setup(b) {
+      b.onLoad({ filter: /\.(ts|tsx|js)$/ }, (args) => {
+        if (startup.has(args.path) || args.path.includes(`${sep}node_modules${sep}`) || !firstParty.some((d) => args.path.startsWith(d + sep))) return undefined
+        const loader = args.path.endsWith('.tsx') ? 'tsx' : args.path.endsWith('.ts') ? 'ts' : 'js'
+        return { contents: `import ${JSON.stringify(main)};${readFileSync(args.path, 'utf8')}`, loader }
+      })
+    },
+  }
+}
+
+const result = await build({ ...options, plugins: [pgNodeOnly, sharedStartup(await startupModules())], metafile: true })
 
 chmodSync(join(dist, 'bin.js'), 0o755)
 // MIG_BUNDLE_REPORT=1 pnpm build: what each output file holds, largest inputs first
