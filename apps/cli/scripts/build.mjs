@@ -3,13 +3,15 @@
 //
 // Why a bundle: `mig status` spent more time resolving, compiling and linking ~120 ES modules
 // (the CLI, @mig/core, commander, smol-toml, minimatch) and ~40 CommonJS files of pg than doing its
-// work. Entry points:
+// work. Output:
 //   dist/bin.js          the `mig` binary; prints --version without loading anything else
-//   dist/main.js         the CLI (commander, config, core), also the package's import entry
+//   dist/main.js         the CLI's entry, also the package's import entry: re-exports from the
+//                        start-up chunk (the CLI, status and up, @mig/core, commander)
 //   dist/ui/run-view.js  the Ink view, imported only on a terminal
-// Everything else (commands, drivers, @mig/templates, schema diff) is a chunk under dist/chunks/
-// imported when used. With code splitting every module lives in exactly one output file, so all
-// chunks share one copy of @mig/core (its error classes are checked with instanceof).
+//   dist/chunks/         the start-up chunk, and everything imported when used: the other
+//                        commands, each driver (pg, mysql2 inlined), @mig/templates, schema tools
+// With code splitting every module lives in exactly one output file, so all chunks share one copy
+// of @mig/core (its error classes are checked with instanceof).
 //
 // Left external (imported from node_modules at run time, so they are dependencies of this
 // package): better-sqlite3 (native), ink and react (ESM with wasm; only on a terminal), jiti
