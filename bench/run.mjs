@@ -3,6 +3,7 @@
 // Each migration creates one table and inserts 10 rows. Prints medians of several runs, ratios and
 // peak RSS (from /usr/bin/time). Servers: MIG_BENCH_PG_URL, MIG_BENCH_MYSQL_URL (defaults: local).
 import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -109,6 +110,9 @@ const mariadbArgs = (db) => {
 const pgAdmin = (sql) => execFileSync('psql', [...psqlArgs(PG.pathname.slice(1)), '-c', sql], { stdio: 'pipe' })
 const myAdmin = (sql) => execFileSync('mariadb', [...mariadbArgs(''), '-e', sql], { stdio: 'pipe' })
 const mig = (args) => [process.execPath, [MIG, ...args]]
+// random database names: two people (or a CI run) benchmarking on one server must not drop each other's
+const RUN_ID = randomBytes(4).toString('hex')
+const cleanups = []
 
 console.log(`mig bench: ${COUNT} migrations (CREATE TABLE + INSERT of 10 rows each), median of ${RUNS} runs`)
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`)
@@ -118,7 +122,8 @@ const node0 = { label: 'node -e 0', run: () => measure(process.execPath, ['-e', 
 try {
   if (ONLY.includes('postgres')) {
     console.log('PostgreSQL')
-    const db = 'mig_bench_pg'
+    const db = `mig_bench_pg_${RUN_ID}`
+    cleanups.push(() => pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
     const reset = () => {
       pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
       pgAdmin(`CREATE DATABASE ${db}`)
@@ -135,7 +140,8 @@ try {
   }
   if (ONLY.includes('mysql')) {
     console.log('MariaDB / MySQL')
-    const db = 'mig_bench_my'
+    const db = `mig_bench_my_${RUN_ID}`
+    cleanups.push(() => myAdmin(`DROP DATABASE IF EXISTS ${db}`))
     const reset = () => myAdmin(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db}`)
     compare(
       'MariaDB mig up / mariadb client',
@@ -152,6 +158,11 @@ try {
     compare('mig --version / node -e 0', 1.5, node0, { label: 'mig --version', run: () => measure(...mig(['--version'])) })
   }
 } finally {
+  for (const c of cleanups) {
+    try {
+      c()
+    } catch {}
+  }
   rmSync(dir, { recursive: true, force: true })
 }
 

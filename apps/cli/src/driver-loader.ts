@@ -13,17 +13,29 @@ export const BUILTIN_DRIVERS: Record<string, string> = {
   mariadb: '@mig/driver-mysql',
 }
 
-async function importFrom(spec: string, projectRoot: string): Promise<{ createDriver?: DriverFactory } | undefined> {
+type DriverModule = { createDriver?: DriverFactory }
+
+/**
+ * The built-in drivers, each imported only when its scheme is used. Written out (not `import(spec)`)
+ * so the bundler makes each one a chunk of the CLI that shares the CLI's copy of @mig/core.
+ */
+const BUILTIN_IMPORTS: Record<string, () => Promise<DriverModule>> = {
+  '@mig/driver-sqlite': () => import('@mig/driver-sqlite'),
+  '@mig/driver-postgres': () => import('@mig/driver-postgres'),
+  '@mig/driver-mysql': () => import('@mig/driver-mysql'),
+}
+
+async function importFrom(spec: string, projectRoot: string): Promise<DriverModule | undefined> {
   // Try the CLI's own dependencies first, then the user's project (third-party drivers).
   try {
-    return (await import(spec)) as { createDriver?: DriverFactory }
+    return await (BUILTIN_IMPORTS[spec] ?? (() => import(spec) as Promise<DriverModule>))()
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err
   }
   try {
     const req = createRequire(join(projectRoot, 'package.json'))
     const resolved = req.resolve(spec)
-    return (await import(pathToFileURL(resolved).href)) as { createDriver?: DriverFactory }
+    return (await import(pathToFileURL(resolved).href)) as DriverModule
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw err

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander'
+import { registerCommands } from './commands/index.js'
 import { type CommandContext, createContext, type GlobalOptions } from './context.js'
 import { EXIT, ExitError, exitCodeOf } from './exit.js'
 import { createOutput, type Output, type OutputMode, type Streams } from './output.js'
@@ -56,7 +57,6 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       exitCode = code ?? EXIT.ok
     }
 
-  const { registerCommands } = await import('./commands/index.js')
   registerCommands(program, action)
 
   try {

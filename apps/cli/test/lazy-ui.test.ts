@@ -10,10 +10,31 @@ function traced(cwd: string, args: string[]) {
   return spawnSync(process.execPath, ['--import', TRACE, BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } })
 }
 
+/** The same, on a pseudo-terminal (util-linux `script`), where mig shows the Ink view. */
+function tracedOnTerminal(cwd: string, args: string[]): string {
+  const env = { ...process.env }
+  delete env.CI
+  const cmd = [process.execPath, '--import', TRACE, BIN, ...args].map((a) => JSON.stringify(a)).join(' ')
+  const r = spawnSync('script', ['-qec', `stty cols 100 rows 30; ${cmd}`, '/dev/null'], { cwd, encoding: 'utf8', env })
+  // strip ANSI escapes and carriage returns
+  return r.stdout.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r/g, '\n')
+}
+
 describe('Ink and React load only for a TTY', () => {
   it('the tracer sees them when the UI module is imported (so the check below can fail)', () => {
     const r = spawnSync(process.execPath, ['--import', TRACE, '-e', `import(${JSON.stringify(new URL('../dist/ui/run-view.js', import.meta.url).href)})`], { encoding: 'utf8' })
     expect(r.stderr).toContain('LOADED ink')
+  })
+  it('the tracer sees them when the bundled binary runs on a terminal (Ink and React are imported, not inlined)', () => {
+    const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+    try {
+      const screen = tracedOnTerminal(p.dir, ['up'])
+      expect(screen).toMatch(/✔ Applied 1_a \(\d+ms\)/)
+      expect(screen).toContain('LOADED ink')
+      expect(screen).toContain('LOADED react')
+    } finally {
+      p.cleanup()
+    }
   })
   for (const args of [['--version'], ['up', '--json'], ['up'], ['status']]) {
     it(`mig ${args.join(' ')} does not load them`, () => {

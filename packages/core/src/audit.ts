@@ -3,7 +3,7 @@
  * encrypted with AES-256-GCM when `MIG_ENCRYPTION_KEY` is set.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto'
-import { MigError } from './errors.js'
+import { brand, MigError } from './errors.js'
 
 /** Prefix of encrypted variables in the log; the version lets the format change later. */
 export const ENCRYPTED_PREFIX = 'enc:v1:'
@@ -35,6 +35,7 @@ export class DecryptionError extends MigError {
     this.entry = options.entry
   }
 }
+brand(DecryptionError, 'DecryptionError')
 
 /**
  * Encrypt `vars` as JSON: `enc:v1:` + base64(salt | iv | tag | ciphertext). The key is derived

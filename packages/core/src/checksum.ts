@@ -1,13 +1,17 @@
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 
 /** Normalise line endings to LF, so a checkout on Windows does not change a checksum. */
 export function normalizeNewlines(sql: string): string {
   return sql.includes('\r') ? sql.replace(/\r\n?/g, '\n') : sql
 }
 
+/** One-shot hashing (Node >= 20.12): no Hash object per migration. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash
+
 /** sha256 hex of the exact SQL that runs, after line endings are normalised to LF. */
 export function checksum(sql: string): string {
-  return createHash('sha256').update(normalizeNewlines(sql), 'utf8').digest('hex')
+  const text = normalizeNewlines(sql)
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text, 'utf8').digest('hex')
 }
 
 /**
@@ -65,7 +69,7 @@ export async function* normalizedText(chunks: AsyncIterable<string | Uint8Array>
  * read whole, whatever the chunk boundaries. Memory does not grow with the text.
  */
 export async function checksumStream(chunks: AsyncIterable<string | Uint8Array>): Promise<string> {
-  const hash = createHash('sha256')
+  const hash = crypto.createHash('sha256')
   for await (const text of normalizedText(chunks)) hash.update(text, 'utf8')
   return hash.digest('hex')
 }

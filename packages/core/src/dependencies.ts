@@ -14,12 +14,18 @@ import type { Migration } from './migration.js'
 export function resolveDependencies(migrations: Migration[]): DiscoveryProblem[] {
   const problems: DiscoveryProblem[] = []
   const byRef = new Map<string, Migration>()
+  let anyDepends = false
   for (const m of migrations) {
     byRef.set(m.version, m)
     byRef.set(m.id, m)
-    if (/^\d+$/.test(m.version)) byRef.set(BigInt(m.version).toString(), m)
+    // a version with leading zeros is also found by its number (0042 by 42)
+    if (m.version.length > 1 && m.version[0] === '0' && /^\d+$/.test(m.version)) byRef.set(BigInt(m.version).toString(), m)
+    if (m.depends.length) anyDepends = true
   }
+  // most projects declare no dependencies: nothing to resolve, no cycle possible
+  if (!anyDepends) return problems
   for (const m of migrations) {
+    if (!m.depends.length) continue
     const resolved: string[] = []
     for (const ref of m.depends) {
       const target = byRef.get(ref) ?? (/^\d+$/.test(ref) ? byRef.get(BigInt(ref).toString()) : undefined)
@@ -101,24 +107,73 @@ function orderCycle(members: Migration[]): Migration[] {
  * `reverse` orders dependents first (for rolling back).
  */
 export function orderByDependencies(list: Migration[], reverse = false): Migration[] {
-  const pos = new Map(list.map((m, i) => [m.version, i]))
-  // edges: before[x] = migrations that must come before x
-  const before = new Map<string, Set<string>>(list.map((m) => [m.version, new Set()]))
-  for (const m of list) {
-    for (const d of m.depends) {
-      if (!pos.has(d)) continue
-      if (reverse) before.get(d)!.add(m.version)
-      else before.get(m.version)!.add(d)
+  const pos = new Map<string, number>()
+  for (let i = 0; i < list.length; i++) pos.set(list[i]!.version, i)
+  // edges by position: waiting[i] = how many of i's predecessors are not placed yet; next[j] = what j unblocks
+  const waiting = new Array<number>(list.length).fill(0)
+  const next: number[][] = list.map(() => [])
+  let edges = 0
+  for (let i = 0; i < list.length; i++) {
+    const seen = new Set<number>()
+    for (const d of list[i]!.depends) {
+      const j = pos.get(d)
+      if (j === undefined || j === i || seen.has(j)) continue
+      seen.add(j)
+      const [from, to] = reverse ? [i, j] : [j, i]
+      next[from]!.push(to)
+      waiting[to]!++
+      edges++
     }
   }
-  const done = new Set<string>()
+  if (!edges) return [...list]
+  // Kahn's algorithm, always taking the first ready migration in input order (a min-heap of positions)
+  const heap: number[] = []
+  const push = (x: number) => {
+    heap.push(x)
+    for (let k = heap.length - 1; k > 0; ) {
+      const p = (k - 1) >> 1
+      if (heap[p]! <= x) break
+      heap[k] = heap[p]!
+      heap[p] = x
+      k = p
+    }
+  }
+  const pop = (): number => {
+    const top = heap[0]!
+    const last = heap.pop()!
+    if (heap.length) {
+      heap[0] = last
+      for (let k = 0; ; ) {
+        const l = 2 * k + 1
+        const r = l + 1
+        let m = k
+        if (l < heap.length && heap[l]! < heap[m]!) m = l
+        if (r < heap.length && heap[r]! < heap[m]!) m = r
+        if (m === k) break
+        const t = heap[k]!
+        heap[k] = heap[m]!
+        heap[m] = t
+        k = m
+      }
+    }
+    return top
+  }
+  for (let i = 0; i < list.length; i++) if (!waiting[i]) push(i)
+  const done = new Array<boolean>(list.length).fill(false)
   const out: Migration[] = []
+  let firstUndone = 0
   while (out.length < list.length) {
-    const next = list.find((m) => !done.has(m.version) && [...before.get(m.version)!].every((d) => done.has(d)))
-    // A cycle cannot reach here (discovery rejects them); keep input order if it does.
-    const pick = next ?? list.find((m) => !done.has(m.version))!
-    done.add(pick.version)
-    out.push(pick)
+    let pick: number
+    if (heap.length) pick = pop()
+    else {
+      // A cycle cannot reach here (discovery rejects them); keep input order if it does.
+      while (done[firstUndone]) firstUndone++
+      pick = firstUndone
+    }
+    if (done[pick]) continue
+    done[pick] = true
+    out.push(list[pick]!)
+    for (const t of next[pick]!) if (--waiting[t]! === 0 && !done[t]) push(t)
   }
   return out
 }

@@ -18,9 +18,14 @@ export const KNOWN_DIRECTIVES = ['no-transaction', 'depends', 'draft', 'scope', 
  */
 export function parseDirectives(sql: string): Directives {
   const out: Directives = {}
-  const lines = sql.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim()
+  // every directive contains "mig:": most files have none, and need no scan line by line
+  if (!sql.includes('mig:')) return out
+  // walk the header line by line without splitting the whole file (it may be large)
+  for (let i = 0, start = 0; start <= sql.length; i++) {
+    let end = sql.indexOf('\n', start)
+    if (end < 0) end = sql.length
+    const line = sql.slice(start, end).trim()
+    start = end + 1
     if (line === '') continue
     if (!line.startsWith('--')) break
     const m = /^--\s*mig:([A-Za-z-]+)\s*(.*)$/.exec(line)
@@ -66,6 +71,8 @@ const MARKER = /^--\s*mig:(up|down)\s*$/
  * Text before `-- mig:up` (a header with directives) belongs to up.
  */
 export function splitSections(sql: string): Sections {
+  // markers contain "mig:"; without it the file is all up
+  if (!sql.includes('mig:')) return { up: { text: sql, line: 1 }, down: null }
   const lines = sql.split('\n')
   let upStart = -1
   let downStart = -1

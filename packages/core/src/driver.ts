@@ -1,4 +1,4 @@
-import type { LockHolder } from './errors.js'
+import { brand, isBranded, type LockHolder } from './errors.js'
 import type { SchemaDdl } from './schema/ddl.js'
 import type { Schema } from './schema/model.js'
 import type { SplitOptions } from './splitter.js'
@@ -189,6 +189,11 @@ export interface ShadowDatabase {
 
 /** A statement of a script failed. */
 export class StatementFailure extends Error {
+  /** `instanceof` works across copies of @mig/core: a driver package may bring its own. */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about (a subclass too)
+    return isBranded(this, x)
+  }
   override name = 'StatementFailure'
   readonly statement: ScriptStatement
   readonly index: number
@@ -201,6 +206,8 @@ export class StatementFailure extends Error {
     this.line = line ?? statement.line
   }
 }
+
+brand(StatementFailure, 'StatementFailure')
 
 /** What a driver package exports. */
 export type DriverFactory = (url: string, options?: DriverOptions) => Driver

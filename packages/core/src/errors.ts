@@ -3,8 +3,40 @@
  * core only throws them and never prints or exits.
  */
 
+/** Where a class keeps its brand; `Symbol.for`, so every copy of @mig/core in a process uses the same key. */
+const BRAND = Symbol.for('@mig/core.brand')
+
+/**
+ * Give a class of @mig/core a name that `instanceof` recognises across copies of the package: a
+ * driver installed in the user's project brings its own @mig/core, while the CLI bundles one, and
+ * an error one throws must still be, say, a `LockTimeoutError` to the other.
+ */
+export function brand(cls: abstract new (...args: never[]) => unknown, name: string): void {
+  Object.defineProperty(cls, BRAND, { value: `@mig/core:${name}` })
+}
+
+/**
+ * `x instanceof cls`, or, when `cls` is branded, `x` was made by a class of the same brand (from
+ * any copy of @mig/core). A subclass without its own brand matches only its own instances.
+ */
+export function isBranded(cls: abstract new (...args: never[]) => unknown, x: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(cls, x)) return true
+  if (typeof x !== 'object' || x === null || !Object.hasOwn(cls, BRAND)) return false
+  const want = (cls as unknown as Record<symbol, unknown>)[BRAND]
+  for (let p = Object.getPrototypeOf(x); p !== null; p = Object.getPrototypeOf(p)) {
+    const c = (p as { constructor?: unknown }).constructor
+    if (typeof c === 'function' && Object.hasOwn(c, BRAND) && (c as unknown as Record<symbol, unknown>)[BRAND] === want) return true
+  }
+  return false
+}
+
 /** Base class of every error mig throws on purpose. `hint` is a next step for the user. */
 export class MigError extends Error {
+  /** `instanceof` works across copies of @mig/core (see {@link brand}). */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about (a subclass too)
+    return isBranded(this, x)
+  }
   override name = 'MigError'
   /** A short suggestion of what to do next ("run mig resolve 2024... --applied"). */
   hint?: string
@@ -13,6 +45,7 @@ export class MigError extends Error {
     if (options?.hint) this.hint = options.hint
   }
 }
+brand(MigError, 'MigError')
 
 /** One problem in a config file, with the key and file it concerns. */
 export interface ConfigProblem {
@@ -38,6 +71,7 @@ export class ConfigError extends MigError {
     return this.problems[0]?.key
   }
 }
+brand(ConfigError, 'ConfigError')
 
 function formatProblem(p: ConfigProblem): string {
   const where = p.line ? `${p.file}:${p.line}${p.column ? `:${p.column}` : ''}` : p.file
@@ -53,6 +87,7 @@ export class ProjectError extends MigError {
     this.problems = problems
   }
 }
+brand(ProjectError, 'ProjectError')
 
 /** The requested plan cannot be made (modified migration, unknown target version, missing down). */
 export class PlanError extends MigError {
@@ -66,6 +101,7 @@ export class PlanError extends MigError {
     this.versions = versions
   }
 }
+brand(PlanError, 'PlanError')
 
 /** Who holds the migration lock, as far as the database can tell. */
 export interface LockHolder {
@@ -90,6 +126,7 @@ export class LockTimeoutError extends MigError {
     this.timeoutMs = timeoutMs
   }
 }
+brand(LockTimeoutError, 'LockTimeoutError')
 
 /** Human-readable description of a lock holder. */
 export function describeHolder(h: LockHolder): string {
@@ -112,11 +149,13 @@ export class ConnectionError extends MigError {
     this.url = url
   }
 }
+brand(ConnectionError, 'ConnectionError')
 
 /** A database URL mig cannot use (unknown scheme, malformed). */
 export class UrlError extends MigError {
   override name = 'UrlError'
 }
+brand(UrlError, 'UrlError')
 
 /** A statement of a migration failed. `line` is the 1-based line of the statement in `file`. */
 export class MigrationError extends MigError {
@@ -148,8 +187,10 @@ export class MigrationError extends MigError {
     this.line = fields.line
   }
 }
+brand(MigrationError, 'MigrationError')
 
 /** The database's stored env and the target's env differ, or a production guard refused. */
 export class EnvironmentError extends MigError {
   override name = 'EnvironmentError'
 }
+brand(EnvironmentError, 'EnvironmentError')

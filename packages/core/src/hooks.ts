@@ -2,7 +2,7 @@
  * Hooks: callbacks around a run and around each migration. Core only calls functions; the CLI
  * turns the `[hooks]` of mig.toml (shell commands, `.sql` files) into such functions.
  */
-import { MigError, type MigrationError } from './errors.js'
+import { brand, MigError, type MigrationError } from './errors.js'
 import type { MigrationInfo } from './events.js'
 
 /** Names of the hooks, as in `[hooks]` of mig.toml. */
@@ -68,6 +68,7 @@ export class HookError extends MigError {
     this.migration = migration
   }
 }
+brand(HookError, 'HookError')
 
 /** Call every callback of a hook in order; the first failure throws a {@link HookError}. */
 export async function callHooks(hooks: MigratorHooks | undefined, ctx: HookContext): Promise<void> {

@@ -80,8 +80,18 @@ export interface Migration {
   lockFile?: string
 }
 
+const DIGITS = /^\d+$/
+const LEADING_ZEROS = /^0+/
+
 /** Compare two versions numerically (they are digit strings of any length). */
 export function compareVersions(a: string, b: string): number {
+  if (DIGITS.test(a) && DIGITS.test(b)) {
+    // as numbers, without allocating BigInts: drop leading zeros, then the longer is larger, else compare the digits
+    const x = a[0] === '0' ? a.replace(LEADING_ZEROS, '') : a
+    const y = b[0] === '0' ? b.replace(LEADING_ZEROS, '') : b
+    if (x.length !== y.length) return x.length < y.length ? -1 : 1
+    return x < y ? -1 : x > y ? 1 : 0
+  }
   const x = BigInt(a)
   const y = BigInt(b)
   return x < y ? -1 : x > y ? 1 : 0

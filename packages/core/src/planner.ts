@@ -60,17 +60,22 @@ export interface DownOptions {
 
 function historyByVersion(input: PlanInput): Map<string, HistoryRow> {
   const scope = input.scope ?? 'shared'
-  return new Map(input.history.filter((h) => h.scope === scope).map((h) => [h.version, h]))
+  const out = new Map<string, HistoryRow>()
+  for (const h of input.history) if (h.scope === scope) out.set(h.version, h)
+  return out
 }
 
 /** Compute the status of every migration on disk and every history row without a file. Pure. */
 export function computeStatus(input: PlanInput): StatusEntry[] {
-  const applied = historyByVersion(input)
   const rows = historyByVersion(input)
+  // rows not matched by a migration yet (what is left at the end has no file)
+  const applied = new Map(rows)
   const out: StatusEntry[] = []
-  const newestApplied = [...applied.values()]
-    .filter((h) => h.kind !== 'repeatable' && /^\d+$/.test(h.version) && h.status === 'applied')
-    .reduce<string | undefined>((max, h) => (max === undefined || compareVersions(h.version, max) > 0 ? h.version : max), undefined)
+  let newestApplied: string | undefined
+  for (const h of rows.values()) {
+    if (h.kind === 'repeatable' || h.status !== 'applied' || !/^\d+$/.test(h.version)) continue
+    if (newestApplied === undefined || compareVersions(h.version, newestApplied) > 0) newestApplied = h.version
+  }
   for (const m of input.migrations) {
     const h = applied.get(m.version)
     const sum = input.checksums.get(m.id)

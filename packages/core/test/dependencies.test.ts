@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { computeStatus, directory, discover, type HistoryRow, type Migration, orderByDependencies, PlanError, planDown, planUp, ProjectError } from '../src/index.js'
+import { compareVersions, computeStatus, directory, discover, type HistoryRow, type Migration, orderByDependencies, PlanError, planDown, planUp, ProjectError } from '../src/index.js'
 import { project } from './temp-project.js'
 
 
@@ -101,5 +101,80 @@ describe('ordering and planning with dependencies', () => {
     // dependents inside the same batch are reverted first
     const inBatch = input([mig('1', { depends: ['2'] }), mig('2'), mig('3')], hist)
     expect(ids(planDown(inBatch, { all: true }))).toEqual(['3', '1', '2'])
+  })
+})
+
+/** The first implementation of orderByDependencies (quadratic), kept as the reference for the fast one. */
+function referenceOrder(list: Migration[], reverse = false): Migration[] {
+  const pos = new Map(list.map((m, i) => [m.version, i]))
+  const before = new Map<string, Set<string>>(list.map((m) => [m.version, new Set()]))
+  for (const m of list) {
+    for (const d of m.depends) {
+      if (!pos.has(d)) continue
+      if (reverse) before.get(d)!.add(m.version)
+      else before.get(m.version)!.add(d)
+    }
+  }
+  const done = new Set<string>()
+  const out: Migration[] = []
+  while (out.length < list.length) {
+    const next = list.find((m) => !done.has(m.version) && [...before.get(m.version)!].every((d) => done.has(d)))
+    const pick = next ?? list.find((m) => !done.has(m.version))!
+    done.add(pick.version)
+    out.push(pick)
+  }
+  return out
+}
+
+describe('orderByDependencies', () => {
+  it('orders like the reference implementation on random graphs, forwards and in reverse', () => {
+    let seed = 42
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    for (let round = 0; round < 300; round++) {
+      const n = 1 + rand(30)
+      const versions = Array.from({ length: n }, (_, i) => String(i + 1))
+      const ms = versions.map((v, i) => {
+        // acyclic: depend only on later-listed or earlier-listed versions by a fixed rank, plus unknown versions
+        const depends: string[] = []
+        for (let k = rand(4); k > 0; k--) {
+          const j = rand(n)
+          if (j !== i && (round % 2 ? j > i : j < i)) depends.push(versions[j]!)
+        }
+        if (rand(5) === 0) depends.push('999')
+        return mig(v, { depends })
+      })
+      const shuffled = [...ms].sort(() => rand(3) - 1)
+      for (const reverse of [false, true]) expect(ids(orderByDependencies(shuffled, reverse))).toEqual(ids(referenceOrder(shuffled, reverse)))
+    }
+  })
+  it('keeps the input order without dependencies, and returns a new array', () => {
+    const ms = [mig('3'), mig('1'), mig('2')]
+    const out = orderByDependencies(ms)
+    expect(ids(out)).toEqual(['3', '1', '2'])
+    expect(out).not.toBe(ms)
+  })
+  it('orders 5,000 chained migrations quickly', () => {
+    const ms = Array.from({ length: 5000 }, (_, i) => mig(String(i + 1), { depends: i ? [String(i)] : [] })).reverse()
+    const t = performance.now()
+    const out = orderByDependencies(ms)
+    expect(performance.now() - t).toBeLessThan(1000)
+    expect(out[0]!.version).toBe('1')
+    expect(out.at(-1)!.version).toBe('5000')
+  })
+})
+
+describe('compareVersions', () => {
+  it('compares digit strings as numbers, like BigInt', () => {
+    const samples = ['0', '00', '1', '01', '001', '9', '10', '010', '20240115100000', '020240115100000', '20240115100001', '99999999999999999999', '100000000000000000000', '0000000000000000000000000000001']
+    for (const a of samples) {
+      for (const b of samples) {
+        const x = BigInt(a)
+        const y = BigInt(b)
+        expect(compareVersions(a, b)).toBe(x < y ? -1 : x > y ? 1 : 0)
+      }
+    }
   })
 })

@@ -125,3 +125,33 @@ describe('lock files of flat-file migrations', () => {
     expect(await problemsOf(dir)).toEqual(['20240105000000_gone.lock.toml: lock file without its migration (expected 20240105000000_gone.sql or 20240105000000_gone.up.sql next to it)'])
   })
 })
+
+describe('reading files of every size', () => {
+  const statement = 'INSERT INTO t VALUES (\'é\');\n' // multi-byte, so a cut in the middle of a character would show
+  const sized = (bytes: number) => {
+    const n = Math.ceil(bytes / Buffer.byteLength(statement))
+    return statement.repeat(n)
+  }
+  it('keeps the whole text of files under and over 64 KiB (up to 1 MiB), and reads larger ones again when they run', async () => {
+    const small = '-- mig:no-transaction\n' + sized(1000)
+    const exact = 'x'.repeat(64 * 1024) // exactly the first read's size
+    const medium = '-- mig:draft\n' + sized(300 * 1024)
+    const large = '-- mig:depends 1\n' + sized(2 * 1024 * 1024)
+    const dir = project({ '1_small.sql': small, '2_exact.sql': exact, '3_medium.sql': medium, '4_large.up.sql': large, '5_single.sql': `-- mig:up\n${sized(100 * 1024)}-- mig:down\nDROP TABLE t;\n` })
+    const [a, b, c, d, e] = await discover([directory(dir)])
+    expect(a!.transaction).toBe(false)
+    expect(await a!.up!.read()).toBe(small)
+    expect(await b!.up!.read()).toBe(exact)
+    expect(c!.draft).toBe(true)
+    expect(await c!.up!.read()).toBe(medium)
+    expect(d!.depends).toEqual(['1'])
+    expect(await d!.up!.read()).toBe(large)
+    expect(await e!.down!.read()).toBe('DROP TABLE t;\n')
+    // line 1 is -- mig:up, then the statements, then -- mig:down; the down body starts after it
+    expect(e!.down!.line).toBe(Math.ceil((100 * 1024) / Buffer.byteLength(statement)) + 3)
+  })
+  it('refuses a single-file migration with sections over 1 MiB', async () => {
+    const dir = project({ '1_huge.sql': `-- mig:up\n${sized(1100 * 1024)}-- mig:down\nDROP TABLE t;\n` })
+    expect(await problemsOf(dir)).toEqual([expect.stringMatching(/^1_huge.sql: single-file migrations .* must be under 1 MiB/)])
+  })
+})

@@ -1,6 +1,9 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
+// status and up, the commands run most often, are part of the start-up bundle; the others load when used
+import { statusCommand } from './status.js'
+import { upCommand } from './up.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: commander passes loosely typed arguments
 type Handler = (ctx: CommandContext, ...args: any[]) => Promise<number | undefined>
@@ -38,7 +41,7 @@ export function registerCommands(program: Command, action: Wrap): void {
   program
     .command('status')
     .description('show every migration: VERSION NAME STATUS APPLIED AT')
-    .action(action(lazy(() => import('./status.js'), (m) => m.statusCommand)))
+    .action(action(statusCommand))
 
   program
     .command('up')
@@ -50,7 +53,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--single-transaction', 'apply the batch in one transaction (PostgreSQL, SQLite)')
     .option('--allow-out-of-order', 'apply pending migrations older than the newest applied one')
     .option('--include-drafts', 'apply draft migrations too (not on production)')
-    .action(action(lazy(() => import('./up.js'), (m) => m.upCommand)))
+    .action(action(upCommand))
 
   program
     .command('down')

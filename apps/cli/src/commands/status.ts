@@ -3,7 +3,10 @@ import type { CommandContext } from '../context.js'
 import { renderTable } from '../table.js'
 
 function appliedAt(d: Date | undefined): string {
-  return d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''
+  if (!d) return ''
+  const iso = d.toISOString()
+  // YYYY-MM-DDTHH:MM:SS.sssZ -> YYYY-MM-DD HH:MM:SSZ (sliced: this runs once per migration)
+  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z` : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')
 }
 
 function statusLabel(s: StatusEntry): string {

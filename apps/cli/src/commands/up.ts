@@ -1,8 +1,6 @@
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
-import { confirm } from '../prompt.js'
 import { reportRun } from '../run-reporter.js'
-import { pinPolicyForUp } from './template-renderer.js'
 
 /** Options of `mig up`. */
 export interface UpCommandOptions {
@@ -20,11 +18,13 @@ export interface UpCommandOptions {
  */
 async function checkPins(ctx: CommandContext, migrator: Awaited<ReturnType<CommandContext['migrator']>>): Promise<void> {
   if (ctx.target.pins === 'none') return
+  // @mig/templates (nunjucks) loads only for a pin policy, not on every `mig up`
+  const { pinPolicyForUp } = await import('./template-renderer.js')
   const decision = await pinPolicyForUp(ctx, migrator)
   if (decision.action === 'ok') return
   if (decision.action === 'prompt') {
     if (ctx.options.yes) return
-    if (process.stdin.isTTY && ctx.out.mode === 'tty' && (await confirm(decision.message ?? 'Apply unpinned migrations?'))) return
+    if (process.stdin.isTTY && ctx.out.mode === 'tty' && (await (await import('../prompt.js')).confirm(decision.message ?? 'Apply unpinned migrations?'))) return
     throw new ExitError(decision.message ?? 'unpinned templated migrations', EXIT.failed, 'pin them with mig pin <migration>, or pass --yes to apply them unpinned')
   }
   throw new ExitError(decision.message ?? 'unpinned templated migrations', EXIT.failed, 'pin them with mig pin <migration>')

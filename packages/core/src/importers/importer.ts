@@ -1,5 +1,5 @@
 import type { QueryExecutor, Row, SqlDialect } from '../driver.js'
-import { MigError } from '../errors.js'
+import { brand, MigError } from '../errors.js'
 
 /** Tools whose history `mig adopt --from` can import. */
 export type ImportTool = 'dbmate' | 'golang-migrate' | 'flyway' | 'sqitch' | 'knex'
@@ -43,6 +43,7 @@ export class ImportError extends MigError {
     this.tool = tool
   }
 }
+brand(ImportError, 'ImportError')
 
 /** Run a query on the tool's table, turning a missing table into a clear {@link ImportError}. */
 export async function readTable(exec: QueryExecutor, tool: ImportTool, table: string, sql: string): Promise<Row[]> {

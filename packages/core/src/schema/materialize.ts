@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { MigrationSource } from '../discovery.js'
 import { type Driver, type ShadowDatabase, StatementFailure } from '../driver.js'
-import { MigError } from '../errors.js'
+import { brand, MigError } from '../errors.js'
 import { DEFAULT_HISTORY_TABLE } from '../history-store.js'
 import { createMigrator, type Renderer } from '../migrator.js'
 import { urlScheme } from '../url.js'
@@ -31,6 +31,7 @@ export class SchemaSourceError extends MigError {
     this.statement = options.statement
   }
 }
+brand(SchemaSourceError, 'SchemaSourceError')
 
 /** The driver lacks schema support. */
 export class SchemaUnsupportedError extends MigError {
@@ -41,6 +42,7 @@ export class SchemaUnsupportedError extends MigError {
     this.feature = feature
   }
 }
+brand(SchemaUnsupportedError, 'SchemaUnsupportedError')
 
 /**
  * Parse a `--from`/`--to` value: `migrations`, a database URL (`postgres://`, `mysql://`,
