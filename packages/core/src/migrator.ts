@@ -16,6 +16,9 @@ import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore, type LogRow } fro
 import type { Migration, MigrationBody, MigrationContext, RenderContext } from './migration.js'
 import { computeStatus, type DownOptions, type PlanInput, planDown, planUp, type StatusEntry, type UpOptions } from './planner.js'
 
+/** How many plain SQL migrations may be handed to a driver with queuedTransactions ahead of their outcome. */
+const QUEUE_DEPTH = 32
+
 /** A statement that starts, ends or prepares a transaction. */
 const TRANSACTION_CONTROL = /^(?:commit|rollback|abort|end|begin|start\s+transaction|prepare\s+transaction|savepoint|release)\b/i
 
@@ -597,35 +600,26 @@ export class Migrator extends Emitter<MigratorEvents> {
       })
     }
     if (options.singleTransaction) return this.runSingleTransaction(direction, plan, results, finish)
-    // A migration that only needs its transaction committed is handed to the driver while the one
-    // before it is still running on the server (drivers with queuedTransactions); its outcome is
-    // read, and its events emitted, after the previous one's.
-    let inflight: { finish(): Promise<MigrationResult> } | undefined
+    // A migration that only needs its transaction committed is handed to the driver while the ones
+    // before it are still running on the server (drivers with queuedTransactions), up to
+    // QUEUE_DEPTH ahead; outcomes are read, and events emitted, in order.
+    const window: { finish(): Promise<MigrationResult> }[] = []
+    /** Read the oldest outcome; false once a migration failed (what is queued behind it never applies). */
+    const settleOldest = async (): Promise<boolean> => {
+      const r = await window.shift()!.finish()
+      results.push(r)
+      return r.status !== 'failed' && !r.error
+    }
     for (let i = 0; i < plan.length; i++) {
       const m = plan[i]!
       const queueable = await this.canQueue(m, direction)
-      const queue = inflight !== undefined && queueable
-      if (inflight && !queue) {
-        const r = await inflight.finish()
-        inflight = undefined
-        results.push(r)
-        if (r.status === 'failed' || r.error) return finish()
-      }
-      const next = await this.startOne(m, direction, i, plan.length, undefined, queue)
-      if (inflight) {
-        const r = await inflight.finish()
-        results.push(r)
-        // the queued transaction cannot apply after a failed one (see queuedTransactions)
-        if (r.status === 'failed' || r.error) return finish()
-      }
-      inflight = queueable ? next : undefined
-      if (!inflight) {
-        const r = await next.finish()
-        results.push(r)
-        if (r.status === 'failed' || r.error) return finish()
-      }
+      if (!queueable) while (window.length) if (!(await settleOldest())) return finish()
+      const next = await this.startOne(m, direction, i, plan.length, undefined, window.length > 0)
+      window.push(next)
+      // a migration that cannot be queued is settled before anything else starts
+      if (!queueable || window.length > QUEUE_DEPTH) if (!(await settleOldest())) return finish()
     }
-    if (inflight) results.push(await inflight.finish())
+    while (window.length) if (!(await settleOldest())) break
     return finish()
   }
 

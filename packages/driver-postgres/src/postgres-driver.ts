@@ -44,20 +44,30 @@ interface PgError extends Error {
 /** A pg `Query` that counts the statements completed before an error (for multi-statement scripts). */
 class CountingQuery extends (pg.Query as unknown as new (text: string, values: undefined, cb: (err: Error | null, res: unknown) => void) => object) {
   completed = 0
+  /** COMMITs completed, and the count of statements completed up to the last of them. */
+  commits = 0
+  completedAtCommit = 0
   handleCommandComplete(msg: unknown, connection: unknown): void {
     this.completed++
+    if ((msg as { text?: string }).text === 'COMMIT') {
+      this.commits++
+      this.completedAtCommit = this.completed
+    }
     ;(pg.Query.prototype as unknown as { handleCommandComplete(m: unknown, c: unknown): void }).handleCommandComplete.call(this, msg, connection)
   }
 }
 
 type PgResult = { rows: Row[] }
 
+/** pg's error of a simple-protocol query, with what had completed before it. */
+type SimpleQueryError = PgError & { completed?: number; commits?: number; completedAtCommit?: number }
+
 /** Run a simple-protocol query (possibly several statements); resolve with the results and the count of completed statements. */
 function simpleQuery(client: pg.Client, text: string): Promise<{ results: PgResult[]; completed: number }> {
   return new Promise((resolve, reject) => {
     const q = new CountingQuery(text, undefined, (err, res) => {
       if (err) {
-        ;(err as Error & { completed?: number }).completed = q.completed
+        Object.assign(err, { completed: q.completed, commits: q.commits, completedAtCommit: q.completedAtCommit })
         reject(err)
       } else resolve({ results: Array.isArray(res) ? (res as PgResult[]) : [res as PgResult], completed: q.completed })
     })
@@ -119,6 +129,134 @@ export async function openClient(config: pg.ClientConfig, displayUrl: string): P
   return client
 }
 
+/** A message waiting for the main connection. */
+interface Outgoing {
+  text: string
+  params?: unknown[]
+  /** A transaction's last message (ending in COMMIT), whose results nobody reads: may share a round trip. */
+  commit?: { state: TransactionState }
+  /** Sent again alone after a syntax error stopped the message it shared. */
+  solo?: boolean
+  resolve(value: { results: PgResult[] }): void
+  reject(err: unknown): void
+}
+
+/** Might end a transaction (conservative: also matches inside strings and comments). */
+const ENDS_TRANSACTION = /\b(?:commit|end|rollback|abort)\b/i
+
+/** Most transactions sent in one round trip. */
+const MAX_COMMITS_PER_MESSAGE = 64
+/** A round trip stops taking transactions once its text reaches this many characters (1 Mi). */
+const MAX_MESSAGE_CHARS = 1024 * 1024
+
+/**
+ * Every message mig sends on the main connection during a run, in order. Transactions queued
+ * behind one another (`queuedTransactions`) that are ready together travel in one round trip, each
+ * still its own `BEGIN ... COMMIT`: the server runs them one after the other and stops at the first
+ * error, so a transaction never runs after one that failed. The COMMITs that completed say which
+ * ones were committed.
+ */
+class Outbox {
+  private queue: Outgoing[] = []
+  private busy = false
+
+  constructor(private readonly client: pg.Client) {}
+
+  send(text: string, params?: unknown[], commit?: Outgoing['commit']): Promise<{ results: PgResult[] }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ text, params, commit, resolve, reject })
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    if (this.busy) return
+    const batch: Outgoing[] = []
+    let chars = 0
+    while (this.queue.length) {
+      const next = this.queue[0]!
+      // only transactions' last messages share a round trip
+      if (batch.length && (!batch[0]!.commit || !next.commit || batch[0]!.solo || next.solo || batch.length >= MAX_COMMITS_PER_MESSAGE || chars + next.text.length > MAX_MESSAGE_CHARS)) break
+      this.queue.shift()
+      if (next.commit && failedBefore(next.commit.state)) {
+        // queued behind a transaction that failed: never sent
+        next.commit.state.failed = true
+        next.reject(new Error('not run: the transaction before it failed'))
+        continue
+      }
+      batch.push(next)
+      chars += next.text.length
+    }
+    if (!batch.length) return
+    this.busy = true
+    void this.deliver(batch).finally(() => {
+      this.busy = false
+      this.pump()
+    })
+  }
+
+  private async deliver(batch: Outgoing[]): Promise<void> {
+    if (batch.length === 1) {
+      const one = batch[0]!
+      try {
+        one.resolve(one.params ? { results: [await this.client.query(one.text, one.params)] } : await simpleQuery(this.client, one.text))
+      } catch (err) {
+        if (one.commit) one.commit.state.failed = true
+        one.reject(err)
+      }
+      return
+    }
+    let text = ''
+    const starts: number[] = []
+    for (const b of batch) {
+      starts.push(text.length)
+      text += b.text
+    }
+    try {
+      await simpleQuery(this.client, text)
+      for (const b of batch) b.resolve({ results: [] })
+      return
+    } catch (e) {
+      const err = e as SimpleQueryError
+      const committed = err.commits ?? 0
+      for (let k = 0; k < committed; k++) batch[k]!.resolve({ results: [] })
+      const rest = batch.slice(committed)
+      const offset = err.position ? positionToOffset(text, Number(err.position)) : -1
+      if (offset >= 0 && offset >= (starts[committed + 1] ?? text.length)) {
+        // a syntax error further on stopped the whole message before the first uncommitted
+        // transaction ran: send the rest again one by one (after a ROLLBACK, in case one had begun)
+        for (const b of rest) b.solo = true
+        this.queue.unshift(...rest)
+        await this.client.query('ROLLBACK').catch(() => {})
+        return
+      }
+      // the first uncommitted transaction failed: its error as if it had been sent alone
+      const failed = rest[0]!
+      failed.commit!.state.failed = true
+      const before = text.slice(0, starts[committed])
+      failed.reject(
+        Object.assign(err, {
+          completed: (err.completed ?? 0) - (err.completedAtCommit ?? 0),
+          position: err.position ? String(Number(err.position) - [...before].length) : undefined,
+        }),
+      )
+      for (const b of rest.slice(1)) {
+        b.commit!.state.failed = true
+        b.reject(new Error('not run: the transaction before it failed'))
+      }
+    }
+  }
+}
+
+/** A transaction queued behind `state` must not run: one before it in the queue failed. */
+function failedBefore(state: TransactionState): boolean {
+  for (let s = state.before; s; s = s.before) {
+    if (s.failed) return true
+    if (s.settled) return false
+  }
+  return false
+}
+
 /** Milliseconds since the server received the current round trip (see {@link PostgresTransaction.elapsedMsSql}). */
 const ELAPSED_MS = `(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint`
 
@@ -126,6 +264,8 @@ const ELAPSED_MS = `(extract(epoch from clock_timestamp() - statement_timestamp(
 interface TransactionState {
   settled: boolean
   failed: boolean
+  /** The transaction this one was queued behind, while that one was still running. */
+  before?: TransactionState
 }
 
 /** A statement (or a whole script) held back for the next round trip. */
@@ -147,9 +287,9 @@ class PostgresTransaction implements QueryExecutor {
   private began = false
 
   constructor(
-    private readonly client: pg.Client,
-    /** The transaction this one was queued behind, while it was still running. */
-    private readonly before?: TransactionState,
+    private readonly outbox: Outbox,
+    /** This transaction's outcome, linked to the one it was queued behind. */
+    private readonly state: TransactionState,
   ) {}
 
   /**
@@ -168,8 +308,8 @@ class PostgresTransaction implements QueryExecutor {
     }
     if (params?.length) {
       await this.sync()
-      const res = await this.client.query(toNumberedPlaceholders(sql), params as unknown[])
-      return res.rows as R[]
+      const { results } = await this.outbox.send(toNumberedPlaceholders(sql), params as unknown[])
+      return (results[0]?.rows ?? []) as R[]
     }
     const results = await this.send({ sql })
     return (results.at(-1)?.rows ?? []) as R[]
@@ -190,7 +330,7 @@ class PostgresTransaction implements QueryExecutor {
    * round trip; the results of every statement.
    */
   private async send(last?: Held): Promise<PgResult[]> {
-    if (!this.began && this.before?.failed) throw new Error('not run: the transaction before it failed')
+    if (!this.began && failedBefore(this.state)) throw new Error('not run: the transaction before it failed')
     const parts: Held[] = []
     // The commit need not wait for its WAL flush: the run flushes once before it releases the lock
     // (see acquirePostgresLock). A server crash can lose only whole transactions: a migration and
@@ -210,7 +350,9 @@ class PostgresTransaction implements QueryExecutor {
       text += p.script ? `${p.sql}\n;\n` : `${p.sql};\n`
     }
     try {
-      return (await simpleQuery(this.client, text)).results
+      // only a message whose one COMMIT is mig's may share a round trip (COMMITs tell who committed)
+      const shareable = last?.sql === 'COMMIT' && !parts.some((p) => p.script && ENDS_TRANSACTION.test(p.sql))
+      return (await this.outbox.send(text, undefined, shareable ? { state: this.state } : undefined)).results
     } catch (err) {
       throw traceFailure(err as PgError & { completed?: number }, parts, starts, text)
     }
@@ -227,12 +369,12 @@ class PostgresTransaction implements QueryExecutor {
    */
   async sendStreamed(text: string): Promise<void> {
     await this.sync()
-    await simpleQuery(this.client, text)
+    await this.outbox.send(text)
   }
 
   async rollback(): Promise<void> {
     this.held = []
-    if (this.began) await this.client.query('ROLLBACK').catch(() => {})
+    if (this.began) await this.outbox.send('ROLLBACK').catch(() => {})
   }
 }
 
@@ -353,9 +495,18 @@ export class PostgresDriver implements Driver {
     return this.main
   }
 
+  /** Every message of a run on the main connection, in order (see {@link Outbox}). */
+  private outbox: Outbox | undefined
+
   async connect(): Promise<void> {
     if (this.main) return
     this.main = await openClient(this.config, this.displayUrl)
+    this.outbox = new Outbox(this.main)
+  }
+
+  private get out(): Outbox {
+    if (!this.outbox) throw new Error('not connected')
+    return this.outbox
   }
 
   async close(): Promise<void> {
@@ -365,8 +516,8 @@ export class PostgresDriver implements Driver {
   }
 
   async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    const res = params?.length ? await this.client.query(toNumberedPlaceholders(sql), params as unknown[]) : await this.client.query(sql)
-    return res.rows as R[]
+    const { results } = params?.length ? await this.out.send(toNumberedPlaceholders(sql), params as unknown[]) : await this.out.send(sql)
+    return (results.at(-1)?.rows ?? []) as R[]
   }
 
   /** The last transaction started, to tell a queued one that the one before it failed. */
@@ -380,9 +531,9 @@ export class PostgresDriver implements Driver {
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
     const before = this.lastTransaction?.settled === false ? this.lastTransaction : undefined
-    const state: TransactionState = { settled: false, failed: false }
+    const state: TransactionState = { settled: false, failed: false, before }
     this.lastTransaction = state
-    const tx = new PostgresTransaction(this.client, before)
+    const tx = new PostgresTransaction(this.out, state)
     try {
       const out = await fn(tx)
       await tx.commit()
@@ -394,6 +545,7 @@ export class PostgresDriver implements Driver {
       throw err
     } finally {
       state.settled = true
+      state.before = undefined
     }
   }
 
@@ -406,7 +558,7 @@ export class PostgresDriver implements Driver {
       const st = statements[i]!
       try {
         if (exec instanceof PostgresTransaction) await exec.query(st.sql)
-        else await this.client.query(st.sql)
+        else await this.out.send(st.sql)
       } catch (err) {
         const e = err as PgError
         const line = e.position ? lineAt(st.sql, positionToOffset(st.sql, Number(e.position)), st.line) : undefined
@@ -432,7 +584,7 @@ export class PostgresDriver implements Driver {
     if (!(exec instanceof PostgresTransaction)) {
       for await (const st of statements) {
         try {
-          await this.client.query(st.sql)
+          await this.out.send(st.sql)
         } catch (err) {
           const e = err as PgError
           const line = e.position ? lineAt(st.sql, positionToOffset(st.sql, Number(e.position)), st.line) : undefined
@@ -466,7 +618,7 @@ export class PostgresDriver implements Driver {
   }
 
   async ensureSchema(schema: string): Promise<void> {
-    await this.client.query(`CREATE SCHEMA IF NOT EXISTS ${postgresDialect.quoteIdent(schema)}`)
+    await this.out.send(`CREATE SCHEMA IF NOT EXISTS ${postgresDialect.quoteIdent(schema)}`)
   }
 
   /** Read the schema of the database the URL points at (postgres-introspector.ts). */

@@ -27,14 +27,14 @@ describe('queued transactions', () => {
     expect(await exists('q_ok2')).toBe(true)
   })
 
-  it('sent while the one before is still running on the server, it meets the failed transaction block and changes nothing', async () => {
+  it('queued while the one before is still running on the server, it changes nothing when that one fails', async () => {
     const first = db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE q_a (id int);\nSELECT pg_sleep(0.2);\nINSERT INTO q_missing VALUES (1);')))
     const second = db.driver.transaction(async (tx) => {
       await db.driver.runScript(tx, script('CREATE TABLE q_b (id int);'))
       await tx.query('INSERT INTO q_b VALUES (?)', [1])
     })
     await expect(first).rejects.toBeInstanceOf(StatementFailure)
-    await expect(second).rejects.toThrow(/current transaction is aborted/)
+    await expect(second).rejects.toThrow(/transaction before it failed/)
     expect(await exists('q_a')).toBe(false)
     expect(await exists('q_b')).toBe(false)
     // the connection is usable afterwards, and a transaction started after the failure runs
@@ -52,5 +52,39 @@ describe('queued transactions', () => {
     await expect(first).rejects.toBeInstanceOf(StatementFailure)
     await expect(second).rejects.toThrow(/transaction before it failed/)
     expect(await exists('q_late')).toBe(false)
+  })
+
+  it('transactions ready together share a round trip: those before a failure commit, the failure names its statement, the rest never run', async () => {
+    const slow = db.driver.transaction(async (tx) => db.driver.runScript(tx, script('SELECT pg_sleep(0.2);\nCREATE TABLE s_0 (id int);')))
+    const a = db.driver.transaction(async (tx) => {
+      await db.driver.runScript(tx, script('CREATE TABLE s_a (id int);'))
+      await tx.query('INSERT INTO s_a VALUES (?)', [1])
+    })
+    const b = db.driver.transaction(async (tx) => db.driver.runScript(tx, { sql: 'CREATE TABLE s_b (id int);\n\nINSERT INTO s_b SELECT 1 / 0;\n', file: 'b.sql', line: 1 }))
+    const c = db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE s_c (id int);')))
+    await slow
+    await a
+    const failure = await b.catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(StatementFailure)
+    expect((failure as StatementFailure).index).toBe(1)
+    expect((failure as StatementFailure).line).toBe(3)
+    await expect(c).rejects.toThrow(/transaction before it failed/)
+    expect([await exists('s_0'), await exists('s_a'), await exists('s_b'), await exists('s_c')]).toEqual([true, true, false, false])
+    expect((await db.driver.query('SELECT id FROM s_a'))[0]!.id).toBe(1)
+  })
+
+  it('a syntax error in a shared round trip does not cost the transactions before it', async () => {
+    const slow = db.driver.transaction(async (tx) => db.driver.runScript(tx, script('SELECT pg_sleep(0.2);')))
+    const a = db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE y_a (id int);')))
+    const b = db.driver.transaction(async (tx) => db.driver.runScript(tx, { sql: 'CREATE TABLE y_b (id int);\nCREATE TABLEX y_bb (id int);\n', file: 'b.sql', line: 1 }))
+    const c = db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE y_c (id int);')))
+    await slow
+    await a
+    const failure = await b.catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(StatementFailure)
+    expect((failure as StatementFailure).line).toBe(2)
+    expect(String((failure as Error).message)).toMatch(/syntax error/)
+    await expect(c).rejects.toThrow(/current transaction is aborted|transaction before it failed/)
+    expect([await exists('y_a'), await exists('y_b'), await exists('y_c')]).toEqual([true, false, false])
   })
 })
