@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, join, resolve, sep } from 'node:path'
 import { minimatch } from 'minimatch'
@@ -9,6 +9,7 @@ import { resolveDependencies } from './dependencies.js'
 import { ProjectError } from './errors.js'
 import { type Directives, parseDirectives, splitSections } from './directives.js'
 import { compareMigrations, type Migration, type MigrationBody } from './migration.js'
+import { fileChunks, STREAM_THRESHOLD } from './streaming.js'
 
 /** Something that yields migrations: a folder, an npm package, a list given in code. */
 export interface MigrationSource {
@@ -44,8 +45,24 @@ function fileBody(file: string, template: boolean, line = 1, text?: string): Mig
   return { file, line, template, read: text === undefined ? () => readFile(file, 'utf8') : async () => text }
 }
 
-/** Files up to this size are read once at discovery and kept; larger ones are read again when they run. */
-const CACHE_LIMIT = 1024 * 1024
+/** A body that is a whole file: streamed when it is plain SQL over {@link STREAM_THRESHOLD}. */
+function wholeFileBody(file: string, template: boolean, size = fileSize(file)): MigrationBody {
+  const body = fileBody(file, template)
+  if (!template && size > STREAM_THRESHOLD) body.stream = () => fileChunks(file)
+  return body
+}
+
+/** Size of a file; 0 when it cannot be read now (reading it later reports why). */
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
+  }
+}
+
+/** Files up to this size are read once at discovery and kept; larger ones are read again (streamed) when they run. */
+const CACHE_LIMIT = STREAM_THRESHOLD
 const HEADER_BYTES = 64 * 1024
 /** Reused by every read: most migration files fit, so discovery allocates no buffer per file. */
 let readBuffer: Buffer | undefined
@@ -55,25 +72,26 @@ let readBuffer: Buffer | undefined
  * once per run), else only its first 64 KiB, enough for the header directives. One open and one
  * read for a file under 64 KiB (no stat: a short read means the whole file).
  */
-function readForDiscovery(file: string): { text: string; whole: boolean } {
+function readForDiscovery(file: string): { text: string; whole: boolean; size: number } {
   const buf = (readBuffer ??= Buffer.allocUnsafe(HEADER_BYTES))
   const fd = openSync(file, 'r')
   try {
     const n = readSync(fd, buf, 0, HEADER_BYTES, 0)
-    if (n < HEADER_BYTES) return { text: buf.toString('utf8', 0, n), whole: true }
+    if (n < HEADER_BYTES) return { text: buf.toString('utf8', 0, n), whole: true, size: n }
+    const size = fstatSync(fd).size
     // positional reads leave the file position at 0, so readFileSync(fd) reads the whole file
-    if (fstatSync(fd).size <= CACHE_LIMIT) return { text: readFileSync(fd, 'utf8'), whole: true }
+    if (size <= CACHE_LIMIT) return { text: readFileSync(fd, 'utf8'), whole: true, size }
     // cut at the last newline so a multi-byte character is never split
     const text = buf.toString('utf8', 0, n)
-    return { text: text.slice(0, text.lastIndexOf('\n') + 1), whole: false }
+    return { text: text.slice(0, text.lastIndexOf('\n') + 1), whole: false, size }
   } finally {
     closeSync(fd)
   }
 }
 
 /** A body backed by a file, with its text when discovery already read all of it. */
-function discoveredBody(file: string, template: boolean, read: { text: string; whole: boolean }): MigrationBody {
-  return fileBody(file, template, 1, read.whole ? read.text : undefined)
+function discoveredBody(file: string, template: boolean, read: { text: string; whole: boolean; size: number }): MigrationBody {
+  return read.whole ? fileBody(file, template, 1, read.text) : wholeFileBody(file, template, read.size)
 }
 
 function applyDirectives(m: Migration, d: Directives): void {
@@ -229,7 +247,7 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
           problems.push({ file, message: `${mig.path} already has a -- mig:down section` })
           continue
         }
-        mig.down = fileBody(file, file.endsWith('.njk'))
+        mig.down = wholeFileBody(file, file.endsWith('.njk'))
       }
       for (const [id, file] of locks) {
         const mig = out.find((m) => m.id === id && m.up?.file === m.path)
@@ -272,7 +290,7 @@ async function loadFolder(
       }
     } else if (f.startsWith('down.')) {
       if (mig.down) problems.push({ file, message: 'both down.sql and down.sql.njk exist' })
-      mig.down = fileBody(file, template)
+      mig.down = wholeFileBody(file, template)
     } else if (f.startsWith('verify.')) {
       mig.verify = fileBody(file, template)
     } else if (f === 'lock.toml') {

@@ -1,6 +1,7 @@
 import { brand, isBranded, type LockHolder } from './errors.js'
 import type { SchemaDdl } from './schema/ddl.js'
 import type { Schema } from './schema/model.js'
+import type { SplitOptions } from './splitter.js'
 
 /** A row as returned by a driver: column name to value. */
 export type Row = Record<string, unknown>
@@ -17,6 +18,15 @@ export interface DriverCapabilities {
    * The template renderer escapes values to match.
    */
   backslashEscapes?: boolean
+  /**
+   * A transaction may be started (handed to {@link Driver.transaction}) while the previous one is
+   * still running, and is then sent right after it; when the previous one fails, the queued one is
+   * guaranteed to change nothing and to fail. PostgreSQL: a failed `BEGIN; ...` message leaves the
+   * session in an aborted transaction block, which refuses the next message's statements. Core
+   * uses it for plain SQL migrations, so the client prepares the next migration while the server
+   * runs the current one.
+   */
+  queuedTransactions?: boolean
 }
 
 /** The SQL a driver speaks, for the few statements core writes itself (history tables). */
@@ -44,6 +54,18 @@ export interface SqlDialect {
 export interface QueryExecutor {
   /** Run one statement and return its rows. */
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>
+  /**
+   * Executors that hold statements back to save round trips (a transaction that sends a migration,
+   * its history rows and COMMIT together) send them now, throwing what they would have thrown.
+   * Core calls it where an error must be told apart from the next migration's.
+   */
+  sync?(): Promise<void>
+  /**
+   * Set while the executor holds back work whose duration only the server will know: an SQL
+   * expression giving that duration in milliseconds, which the history tables record instead of
+   * the client's figure.
+   */
+  readonly elapsedMsSql?: string
 }
 
 /** One statement of a script, with where it starts in its file. */
@@ -62,6 +84,14 @@ export interface Script {
   /** File the text came from, for errors. */
   file?: string
   /** 1-based line of the file on which `sql` begins. */
+  line?: number
+}
+
+/** A script streamed from a file (see {@link Driver.runStatements}): where its statements come from. */
+export interface StreamedScript {
+  /** File the statements come from, for errors. */
+  file?: string
+  /** 1-based line of the file on which the script begins. */
   line?: number
 }
 
@@ -108,6 +138,27 @@ export interface Driver extends QueryExecutor {
    * cannot roll DDL back and record progress per statement.
    */
   runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void>
+  /**
+   * Execute statements as they arrive from a file too large to hold (a migration over
+   * `STREAM_THRESHOLD`, split by core with {@link splitOptions} as the file is read). Same contract
+   * as {@link runScript}: throws a {@link StatementFailure} naming the statement (its index in the
+   * whole file) and line; `onStatement` records progress (after each statement, or after each
+   * bounded batch for its last statement). Memory must not grow with the number of statements: send
+   * them one by one or in modest batches, inside `exec`'s transaction when it has one. Optional:
+   * without it, core reads such a file whole and calls {@link runScript}.
+   */
+  runStatements?(
+    exec: QueryExecutor,
+    statements: AsyncIterable<ScriptStatement>,
+    script: StreamedScript,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+  ): Promise<void>
+  /**
+   * How this engine's scripts are split (MySQL: `DELIMITER`, `#` comments, backslash escapes per
+   * `sql_mode`), for statements core splits itself (see {@link runStatements}). Default: the
+   * PostgreSQL/SQLite rules (`{}`).
+   */
+  readonly splitOptions?: SplitOptions
   /** Take the migration lock, waiting for other runners. */
   acquireLock(options: LockOptions): Promise<LockHandle>
   /**

@@ -67,6 +67,12 @@ export function currentActor(): string {
 }
 let osUser: string | undefined
 
+/** The duration column's value: the client's figure, or the server's when the executor holds the work back. */
+function durationValue(exec: QueryExecutor, ms: number): { sql: string; params: number[] } {
+  const server = exec.elapsedMsSql
+  return server ? { sql: server, params: [] } : { sql: '?', params: [Math.round(ms)] }
+}
+
 function toDate(v: unknown): Date {
   if (v instanceof Date) return v
   if (typeof v === 'number') return new Date(v)
@@ -129,25 +135,25 @@ export class HistoryStore {
     return rows.map(mapRow).sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
   }
 
-  /** Insert or replace the row of a migration and scope. */
-  async upsert(exec: QueryExecutor, row: Omit<HistoryRow, 'appliedAt' | 'appliedBy'> & { appliedAt?: Date; appliedBy?: string }): Promise<void> {
-    await this.delete(exec, row.version, row.scope)
+  /**
+   * Insert or replace the row of a migration and scope. `exists: false` (the caller read the
+   * history under the lock and knows there is no row) skips the DELETE; `exists: true` updates
+   * the row in place.
+   */
+  async upsert(exec: QueryExecutor, row: Omit<HistoryRow, 'appliedAt' | 'appliedBy'> & { appliedAt?: Date; appliedBy?: string }, options: { exists?: boolean } = {}): Promise<void> {
+    const duration = durationValue(exec, row.durationMs)
+    const values = [row.name, row.kind, row.checksum, row.appliedAt ?? new Date(), ...duration.params, row.appliedBy ?? currentActor(), row.status, row.error, row.statementIndex, row.statementLine]
+    if (options.exists) {
+      await exec.query(
+        `UPDATE ${this.q(this.table)} SET name = ?, kind = ?, checksum = ?, applied_at = ?, duration_ms = ${duration.sql}, applied_by = ?, status = ?, error = ?, statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`,
+        [...values, row.version, row.scope],
+      )
+      return
+    }
+    if (options.exists === undefined) await this.delete(exec, row.version, row.scope)
     await exec.query(
-      `INSERT INTO ${this.q(this.table)} (version, name, kind, checksum, applied_at, duration_ms, applied_by, scope, status, error, statement_index, statement_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        row.version,
-        row.name,
-        row.kind,
-        row.checksum,
-        row.appliedAt ?? new Date(),
-        Math.round(row.durationMs),
-        row.appliedBy ?? currentActor(),
-        row.scope,
-        row.status,
-        row.error,
-        row.statementIndex,
-        row.statementLine,
-      ],
+      `INSERT INTO ${this.q(this.table)} (name, kind, checksum, applied_at, duration_ms, applied_by, status, error, statement_index, statement_line, version, scope) VALUES (?, ?, ?, ?, ${duration.sql}, ?, ?, ?, ?, ?, ?, ?)`,
+      [...values, row.version, row.scope],
     )
   }
 
@@ -171,9 +177,10 @@ export class HistoryStore {
   /** Append to the log. Entries without a note do not touch the `note` column (tables from before it). */
   async log(exec: QueryExecutor, e: LogEntry): Promise<void> {
     const note = e.note ?? null
+    const duration = durationValue(exec, e.durationMs)
     await exec.query(
-      `INSERT INTO ${this.q(this.logTable)} (version, name, action, status, scope, checksum, sql_text, vars, error, applied_by, host, at, duration_ms${note === null ? '' : ', note'}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${note === null ? '' : ', ?'})`,
-      [e.version, e.name, e.action, e.status, e.scope, e.checksum, e.sql, e.vars, e.error, currentActor(), hostname(), new Date(), Math.round(e.durationMs), ...(note === null ? [] : [note])],
+      `INSERT INTO ${this.q(this.logTable)} (version, name, action, status, scope, checksum, sql_text, vars, error, applied_by, host, at, duration_ms${note === null ? '' : ', note'}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${duration.sql}${note === null ? '' : ', ?'})`,
+      [e.version, e.name, e.action, e.status, e.scope, e.checksum, e.sql, e.vars, e.error, currentActor(), hostname(), new Date(), ...duration.params, ...(note === null ? [] : [note])],
     )
   }
 

@@ -1,4 +1,6 @@
-export { checksum, normalizeNewlines } from './checksum.js'
+export { checksum, checksumStream, NewlineNormalizer, normalizeNewlines, normalizedText } from './checksum.js'
+export type { StreamedBodyInfo } from './streaming.js'
+export { fileChunks, scanStreamedBody, STREAM_THRESHOLD, STREAMED_LOG_HEAD, streamedLogText } from './streaming.js'
 export type { ConfigProblem, LockHolder } from './errors.js'
 export {
   ConfigError,
@@ -29,6 +31,7 @@ export type {
   ScriptStatement,
   ShadowDatabase,
   SqlDialect,
+  StreamedScript,
 } from './driver.js'
 export { quoteQualified, StatementFailure } from './driver.js'
 export type { MigrationInfo, MigratorEventName, MigratorEvents } from './events.js'

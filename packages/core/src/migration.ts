@@ -25,6 +25,13 @@ export interface MigrationBody {
   template: boolean
   /** Raw text of the body (the template source for templates). */
   read(): Promise<string>
+  /**
+   * Set on plain-SQL bodies that are a whole file larger than `STREAM_THRESHOLD` (1 MiB): the raw
+   * text in chunks, read from the file each time it is called. The migrator then checksums, runs
+   * and logs the body from the stream, never holding it whole. Unset for everything else
+   * (templates, code, sections of single-file migrations, small files).
+   */
+  stream?(): AsyncIterable<string>
 }
 
 /** Code executed by a code migration (`.ts`/`.js` exporting `up`/`down`) or a `code()` source. */

@@ -1,18 +1,23 @@
 import { matchImported, type Unmatched } from './adopt.js'
 import { readLoggedVars, varsForLog, type LoggedVars } from './audit.js'
-import { checksum, normalizeNewlines } from './checksum.js'
+import { checksum, normalizedText, normalizeNewlines } from './checksum.js'
 import { loadCodeMigrations } from './code-migration.js'
 import { isProductionEnv } from './env.js'
 import { callHooks, type HookContext, HookError, type HookName, hasRunLines, type MigratorHooks, type RunCommand, splitRunSegments } from './hooks.js'
 import { IMPORTERS } from './importers/tools.js'
 import { ImportError, type ImportTool } from './importers/importer.js'
 import { type MigrationSource, discover } from './discovery.js'
-import { type Driver, type QueryExecutor, StatementFailure } from './driver.js'
+import { type Driver, type QueryExecutor, type ScriptStatement, StatementFailure } from './driver.js'
+import { splitStatements, splitStream } from './splitter.js'
+import { STREAM_THRESHOLD, scanStreamedBody, type StreamedBodyInfo, streamedLogText } from './streaming.js'
 import { EnvironmentError, MigError, MigrationError, PlanError } from './errors.js'
 import { Emitter, type MigrationInfo, type MigratorEvents } from './events.js'
 import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore, type LogRow } from './history-store.js'
 import type { Migration, MigrationBody, MigrationContext, RenderContext } from './migration.js'
 import { computeStatus, type DownOptions, type PlanInput, planDown, planUp, type StatusEntry, type UpOptions } from './planner.js'
+
+/** A statement that starts, ends or prepares a transaction. */
+const TRANSACTION_CONTROL = /^(?:commit|rollback|abort|end|begin|start\s+transaction|prepare\s+transaction|savepoint|release)\b/i
 
 /** Renders a template body to SQL; supplied by `@mig/templates` (or anything with the same shape). */
 export type Renderer = (body: MigrationBody, context: RenderContext) => Promise<string>
@@ -134,6 +139,11 @@ export interface RunDownOptions extends DownOptions {
   dryRun?: boolean
 }
 
+/** A plain-SQL body read as a stream (see {@link MigrationBody.stream}). */
+function isStreamed(body: MigrationBody): boolean {
+  return Boolean(body.stream) && !body.template
+}
+
 function info(m: Migration): MigrationInfo {
   return { id: m.id, version: m.version, name: m.name, kind: m.kind, source: m.source }
 }
@@ -159,6 +169,8 @@ export class Migrator extends Emitter<MigratorEvents> {
   private readonly scope: string
   /** Versions that had a history row when the run started (repeatables: reapply, not apply). */
   private previouslyApplied = new Set<string>()
+  /** What one read of each streamed body found (see {@link streamedInfo}). */
+  private readonly streamed = new WeakMap<MigrationBody, Promise<StreamedBodyInfo>>()
 
   constructor(private readonly options: MigratorOptions) {
     super()
@@ -194,8 +206,13 @@ export class Migrator extends Emitter<MigratorEvents> {
     await this.checkEnv(true)
   }
 
-  /** The SQL a body runs, rendered when it is a template, line endings normalised. */
+  /**
+   * The SQL a body runs, rendered when it is a template, line endings normalised. For a body that
+   * is streamed (a plain-SQL file over `STREAM_THRESHOLD`, see {@link MigrationBody.stream}) it is
+   * the note the log keeps instead: the file's first 16 KiB and its size and checksum.
+   */
   async bodySql(m: Migration, body: MigrationBody, direction: RenderContext['direction']): Promise<string> {
+    if (isStreamed(body)) return streamedLogText(await this.streamedInfo(body))
     if (!body.template) return normalizeNewlines(await body.read())
     if (!this.options.render) throw new MigError(`${body.file} is a template but no renderer is configured`, { hint: 'install @mig/templates' })
     return normalizeNewlines(await this.options.render(body, { migration: m, direction }))
@@ -205,10 +222,29 @@ export class Migrator extends Emitter<MigratorEvents> {
     const out = new Map<string, string>()
     await Promise.all(
       migrations.map(async (m) => {
-        if (m.up) out.set(m.id, checksum(await this.bodySql(m, m.up, 'up')))
+        if (m.up) out.set(m.id, await this.upChecksum(m, m.up))
       }),
     )
     return out
+  }
+
+  /**
+   * Checksum of an up body: of `sql` (its SQL, when already rendered), else of its SQL rendered
+   * now; a streamed body is hashed from its file, once per migrator (like a small file's text).
+   */
+  private async upChecksum(m: Migration, up: MigrationBody, sql?: string): Promise<string> {
+    if (isStreamed(up)) return (await this.streamedInfo(up)).checksum
+    return checksum(sql ?? (await this.bodySql(m, up, 'up')))
+  }
+
+  /** One pass over a streamed body (checksum, size, head for the log), cached for the migrator's life. */
+  private streamedInfo(body: MigrationBody): Promise<StreamedBodyInfo> {
+    let info = this.streamed.get(body)
+    if (!info) {
+      info = scanStreamedBody(body)
+      this.streamed.set(body, info)
+    }
+    return info
   }
 
   private async planInput(history?: HistoryRow[]): Promise<PlanInput> {
@@ -499,7 +535,7 @@ export class Migrator extends Emitter<MigratorEvents> {
       if (!row) throw new PlanError('not-applied', `migration ${version} has no history row: nothing to resolve`, [version])
       if (row.status === 'applied') throw new PlanError('other', `migration ${version} is applied, not failed: nothing to resolve`, [version])
       const m = this.migrations?.find((x) => x.version === version)
-      const sum = m?.up ? checksum(await this.bodySql(m, m.up, 'up')) : row.checksum
+      const sum = m?.up ? await this.upChecksum(m, m.up) : row.checksum
       const note = `resolved as ${as} (was ${row.status}${row.error ? `: ${row.error}` : ''})`.slice(0, 4000)
       await prepare()
       await this.driver.transaction(async (tx) => {
@@ -561,11 +597,35 @@ export class Migrator extends Emitter<MigratorEvents> {
       })
     }
     if (options.singleTransaction) return this.runSingleTransaction(direction, plan, results, finish)
+    // A migration that only needs its transaction committed is handed to the driver while the one
+    // before it is still running on the server (drivers with queuedTransactions); its outcome is
+    // read, and its events emitted, after the previous one's.
+    let inflight: { finish(): Promise<MigrationResult> } | undefined
     for (let i = 0; i < plan.length; i++) {
-      const r = await this.runOne(plan[i]!, direction, i, plan.length)
-      results.push(r)
-      if (r.status === 'failed' || r.error) break
+      const m = plan[i]!
+      const queueable = await this.canQueue(m, direction)
+      const queue = inflight !== undefined && queueable
+      if (inflight && !queue) {
+        const r = await inflight.finish()
+        inflight = undefined
+        results.push(r)
+        if (r.status === 'failed' || r.error) return finish()
+      }
+      const next = await this.startOne(m, direction, i, plan.length, undefined, queue)
+      if (inflight) {
+        const r = await inflight.finish()
+        results.push(r)
+        // the queued transaction cannot apply after a failed one (see queuedTransactions)
+        if (r.status === 'failed' || r.error) return finish()
+      }
+      inflight = queueable ? next : undefined
+      if (!inflight) {
+        const r = await next.finish()
+        results.push(r)
+        if (r.status === 'failed' || r.error) return finish()
+      }
     }
+    if (inflight) results.push(await inflight.finish())
     return finish()
   }
 
@@ -633,9 +693,35 @@ export class Migrator extends Emitter<MigratorEvents> {
     const fn = direction === 'up' ? m.code?.up : m.code?.down
     if (fn) return void (await fn(this.codeContext(m, exec, ran)))
     if (sql === undefined || !body) return
-    if (hasRunLines(sql)) await this.executeWithCommands(m, direction, exec, sql, body, onStatement)
+    if (isStreamed(body)) await this.executeStreamed(m, direction, exec, body, onStatement)
+    else if (hasRunLines(sql)) await this.executeWithCommands(m, direction, exec, sql, body, onStatement)
     else await this.driver.runScript(exec, { sql, file: body.file, line: body.line }, onStatement ? (i, st) => onStatement(i, st.line) : undefined)
     if (direction === 'up' && m.verify) await this.verify(m, exec)
+  }
+
+  /**
+   * A streamed body (a plain-SQL file over `STREAM_THRESHOLD`): split as the file is read and fed to
+   * the driver's `runStatements`, so memory holds a statement (or a driver's bounded batch), never
+   * the file. A driver without `runStatements` gets the whole text through `runScript`.
+   */
+  private async executeStreamed(m: Migration, direction: 'up' | 'down', exec: QueryExecutor, body: MigrationBody, onStatement?: (i: number, line: number) => Promise<void>): Promise<void> {
+    const info = await this.streamedInfo(body)
+    if (info.runLine !== undefined) {
+      throw new MigrationError({
+        migration: m.id,
+        direction,
+        message: `-- mig:run is not supported in a file streamed because it is over ${STREAM_THRESHOLD / 1024 / 1024} MiB: split the file at the command`,
+        file: body.file,
+        line: info.runLine,
+      })
+    }
+    const progress = onStatement ? (i: number, st: ScriptStatement) => onStatement(i, st.line) : undefined
+    if (!this.driver.runStatements) {
+      await this.driver.runScript(exec, { sql: normalizeNewlines(await body.read()), file: body.file, line: body.line }, progress)
+      return
+    }
+    const statements = splitStream(normalizedText(body.stream!()), this.driver.splitOptions ?? {}, body.line)
+    await this.driver.runStatements(exec, statements, { file: body.file, line: body.line }, progress)
   }
 
   /** A no-transaction body with `-- mig:run <command>` lines: SQL up to each line, then the command. */
@@ -684,6 +770,35 @@ export class Migrator extends Emitter<MigratorEvents> {
   }
 
   private async runOne(m: Migration, direction: 'up' | 'down', index: number, total: number, outerTx?: QueryExecutor): Promise<MigrationResult> {
+    return (await this.startOne(m, direction, index, total, outerTx)).finish()
+  }
+
+  /**
+   * Whether a migration's transaction may be handed to the driver while the one before it is still
+   * running, and may have the next one handed over behind it (see
+   * {@link DriverCapabilities.queuedTransactions}): plain SQL whose transaction needs nothing but
+   * its commit (no code, template, streamed file, verify script or `-- mig:run`), no per-migration hooks (their
+   * side effects must not run before the previous migration is known to be applied), and no
+   * transaction control statement of its own (a COMMIT in it could leave a failure outside any
+   * transaction block, which would let the next one run).
+   */
+  private async canQueue(m: Migration, direction: 'up' | 'down'): Promise<boolean> {
+    const body = direction === 'up' ? m.up : m.down
+    if (!this.driver.capabilities.queuedTransactions || !m.transaction || m.code || !body || body.template || isStreamed(body)) return false
+    if (direction === 'up' && m.verify) return false
+    const hooks = this.options.hooks
+    if (hooks?.before_each || hooks?.after_each) return false
+    const text = await body.read()
+    if (hasRunLines(text)) return false
+    return !splitStatements(text).some((st) => TRANSACTION_CONTROL.test(st.sql))
+  }
+
+  /**
+   * Start a migration: its `before_each` hook, its SQL, and (for a transactional migration) its
+   * transaction handed to the driver. `finish()` waits for the outcome and reports it. `queued`: the
+   * previous migration's outcome is not known yet, so the start event waits for `finish()` too.
+   */
+  private async startOne(m: Migration, direction: 'up' | 'down', index: number, total: number, outerTx?: QueryExecutor, queued = false): Promise<{ finish(): Promise<MigrationResult> }> {
     const mi = info(m)
     const body = direction === 'up' ? m.up : m.down
     let hookError: unknown
@@ -692,18 +807,30 @@ export class Migrator extends Emitter<MigratorEvents> {
     } catch (err) {
       hookError = err
     }
-    this.emit('migration:start', { migration: mi, direction, index, total })
-    const t0 = now()
-    if (hookError) return this.failed(m, direction, body, this.hookFailure(hookError, direction, m), t0, index, total, undefined)
+    let t0 = now()
+    let announced = false
+    const announce = () => {
+      if (announced) return
+      announced = true
+      this.emit('migration:start', { migration: mi, direction, index, total })
+      t0 = now()
+    }
+    if (!queued) announce()
+    const failure = (err: unknown, sql?: string, log = true) => ({
+      finish: () => {
+        announce()
+        return this.failed(m, direction, body, err, t0, index, total, sql, log)
+      },
+    })
+    if (hookError) return failure(this.hookFailure(hookError, direction, m))
     let sql: string | undefined
     let upChecksum = ''
     const ran: string[] = []
     try {
       sql = body && !m.code ? await this.bodySql(m, body, direction) : undefined
-      const upSql = direction === 'up' ? sql : m.up ? await this.bodySql(m, m.up, 'up') : undefined
-      upChecksum = m.up ? checksum(upSql ?? (await m.up.read())) : ''
+      upChecksum = m.up ? await this.upChecksum(m, m.up, direction === 'up' ? sql : undefined) : ''
     } catch (err) {
-      return this.failed(m, direction, body, err, t0, index, total, sql)
+      return failure(err, sql)
     }
     const kind = m.kind
     const row = (status: HistoryRow['status'], extra: Partial<HistoryRow> = {}) => ({
@@ -723,69 +850,90 @@ export class Migrator extends Emitter<MigratorEvents> {
     const logOk = (exec: QueryExecutor) =>
       this.history.log(exec, { version: m.version, name: m.name, action, status: 'ok', sql: this.loggedSql(sql, ran), vars: this.varNames(), error: null, durationMs: now() - t0, scope: this.scope, checksum: upChecksum })
     if (sql !== undefined && hasRunLines(sql) && (m.transaction || outerTx)) {
-      const err = new MigrationError({ migration: m.id, direction, message: '-- mig:run is only allowed in -- mig:no-transaction migrations', file: body?.file })
-      return this.failed(m, direction, body, err, t0, index, total, sql)
+      return failure(new MigrationError({ migration: m.id, direction, message: '-- mig:run is only allowed in -- mig:no-transaction migrations', file: body?.file }), sql)
+    }
+    const succeeded = async (): Promise<MigrationResult> => {
+      const durationMs = Math.round(now() - t0)
+      if (direction === 'up') this.emit('migration:applied', { migration: mi, direction, durationMs, index, total })
+      else this.emit('migration:reverted', { migration: mi, direction, durationMs, index, total })
+      const result: MigrationResult = { migration: mi, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
+      try {
+        await this.callHook('after_each', direction, [m], { migration: mi, status: result.status as 'applied' | 'reverted' })
+      } catch (err) {
+        result.error = this.hookFailure(err, direction, m)
+      }
+      return result
     }
     const transactional = (m.transaction && this.driver.capabilities.transactionalDdl) || outerTx
     if (transactional) {
-      try {
-        const work = async (tx: QueryExecutor) => {
-          await this.execute(m, direction, tx, sql, body, undefined, ran)
-          if (direction === 'up') await this.history.upsert(tx, row('applied'))
-          else await this.history.delete(tx, m.version, this.scope)
-          await logOk(tx)
-        }
-        if (outerTx) await work(outerTx)
-        else await this.driver.transaction(work)
-      } catch (err) {
-        return this.failed(m, direction, body, err, t0, index, total, sql, !outerTx)
+      const work = async (tx: QueryExecutor) => {
+        await this.execute(m, direction, tx, sql, body, undefined, ran)
+        if (direction === 'up') await this.history.upsert(tx, row('applied'), { exists: this.previouslyApplied.has(m.version) })
+        else await this.history.delete(tx, m.version, this.scope)
+        await logOk(tx)
       }
-    } else {
-      let lastDone = -1
-      let lastLine = body?.line ?? 1
-      try {
-        // History transitions are data changes: each commits whole even where DDL cannot, so a
-        // crash never leaves a migration's changes without a row that says so.
-        await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null })))
-        await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
-          lastDone = i
-          lastLine = line
-          this.emit('statement:start', { migration: mi, index: i + 1, line })
-          await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
-        }, ran)
-        await this.driver.transaction(async (tx) => {
-          if (direction === 'up') await this.history.upsert(tx, row('applied'))
-          else await this.history.delete(tx, m.version, this.scope)
-          await logOk(tx)
-        })
-      } catch (err) {
-        const me = this.toMigrationError(m, direction, body, err)
-        const failedIndex = me.statementIndex ?? lastDone + 2
+      const done = outerTx
+        ? (async () => {
+            await work(outerTx)
+            // errors held back by the executor belong to this migration, not the next
+            await outerTx.sync?.()
+          })()
+        : this.driver.transaction(work)
+      // observed by finish(); a queued transaction may be abandoned unobserved when the one before it fails
+      done.catch(() => {})
+      return {
+        finish: async () => {
+          announce()
+          try {
+            await done
+          } catch (err) {
+            return this.failed(m, direction, body, err, t0, index, total, sql, !outerTx)
+          }
+          return succeeded()
+        },
+      }
+    }
+    return {
+      finish: async () => {
+        announce()
+        let lastDone = -1
+        let lastLine = body?.line ?? 1
         try {
-          await this.driver.transaction((tx) => this.history.upsert(
-            tx,
-            row('failed', {
-              error: this.redactText(`${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.cause instanceof Error ? me.cause.message : me.message}`).slice(0, 4000),
-              statementIndex: failedIndex,
-              statementLine: me.line ?? lastLine,
-            }),
-          ))
-        } catch {
-          // the connection is gone; the 'running' row already marks the migration as interrupted
+          // History transitions are data changes: each commits whole even where DDL cannot, so a
+          // crash never leaves a migration's changes without a row that says so.
+          const exists = direction === 'down' || this.previouslyApplied.has(m.version)
+          await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null }), { exists }))
+          await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
+            lastDone = i
+            lastLine = line
+            this.emit('statement:start', { migration: mi, index: i + 1, line })
+            await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
+          }, ran)
+          await this.driver.transaction(async (tx) => {
+            if (direction === 'up') await this.history.upsert(tx, row('applied'), { exists: true })
+            else await this.history.delete(tx, m.version, this.scope)
+            await logOk(tx)
+          })
+        } catch (err) {
+          const me = this.toMigrationError(m, direction, body, err)
+          const failedIndex = me.statementIndex ?? lastDone + 2
+          try {
+            await this.driver.transaction((tx) => this.history.upsert(
+              tx,
+              row('failed', {
+                error: this.redactText(`${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.cause instanceof Error ? me.cause.message : me.message}`).slice(0, 4000),
+                statementIndex: failedIndex,
+                statementLine: me.line ?? lastLine,
+              }),
+            ))
+          } catch {
+            // the connection is gone; the 'running' row already marks the migration as interrupted
+          }
+          return this.failed(m, direction, body, me, t0, index, total, this.loggedSql(sql, ran) ?? undefined, true)
         }
-        return this.failed(m, direction, body, me, t0, index, total, this.loggedSql(sql, ran) ?? undefined, true)
-      }
+        return succeeded()
+      },
     }
-    const durationMs = Math.round(now() - t0)
-    if (direction === 'up') this.emit('migration:applied', { migration: mi, direction, durationMs, index, total })
-    else this.emit('migration:reverted', { migration: mi, direction, durationMs, index, total })
-    const result: MigrationResult = { migration: mi, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
-    try {
-      await this.callHook('after_each', direction, [m], { migration: mi, status: result.status as 'applied' | 'reverted' })
-    } catch (err) {
-      result.error = this.hookFailure(err, direction, m)
-    }
-    return result
   }
 
   /** The SQL recorded in the log: what ran (a code migration's statements), secrets masked. */

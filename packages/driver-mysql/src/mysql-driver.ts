@@ -16,6 +16,7 @@ import {
   type Schema,
   type SchemaDdl,
   type ShadowDatabase,
+  type StreamedScript,
 } from '@mig/core'
 import mysql, { type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise'
 import { mysqlDialect } from './mysql-dialect.js'
@@ -66,6 +67,14 @@ export async function openConnection(config: ConnectionOptions, displayUrl: stri
   }
 }
 
+/** Most statements of a streamed script in one packet. */
+const STREAM_PACKET_STATEMENTS = 1000
+/**
+ * A streamed packet is sent once its statements reach this many characters (1 Mi; well under the
+ * default `max_allowed_packet` of 16 MiB on MariaDB and 64 MiB on MySQL 8).
+ */
+const STREAM_PACKET_CHARS = 1024 * 1024
+
 const USER_BEGIN = /^\s*(?:start\s+transaction\b|begin(?:\s+work)?\s*$)/i
 const USER_END = /^\s*(?:commit|rollback)\b/i
 const IMPLICIT_COMMIT = /^\s*(?:create|alter|drop|rename|truncate|lock\s+tables|unlock\s+tables)\b/i
@@ -73,6 +82,11 @@ const IMPLICIT_COMMIT = /^\s*(?:create|alter|drop|rename|truncate|lock\s+tables|
 /** INSERT/UPDATE/DELETE/REPLACE: statements InnoDB can roll back, which may join an open transaction. */
 function isDataChange(sql: string): boolean {
   return /^\s*(?:insert|update|delete|replace)\b/i.test(sql)
+}
+
+/** mysql2's callback connection under the promise wrapper: its query emits one 'fields' per result. */
+interface RawConnection {
+  query(sql: string, cb: (err: unknown) => void): { on(event: 'fields', fn: () => void): void }
 }
 
 /** The line a MySQL syntax error points at ("... near 'x' at line 3"), relative to the statement. */
@@ -245,23 +259,124 @@ export class MysqlDriver implements Driver {
     }
   }
 
-  /** Statements one by one (the server takes one per round trip here), `onStatement` after each. */
+  /**
+   * The whole script in one round trip (a multi-statement packet, which the server runs statement
+   * by statement and stops at the first error), with the held-back history writes in front. Data
+   * changes run in a transaction that the migration's `applied` row joins; anything else is
+   * preceded by a COMMIT, as in {@link query}. The count of results that came back before an error
+   * names the statement that failed. `onStatement` is called once, for the last statement, after
+   * the packet completes (progress is then written with the next round trip).
+   */
   async runScript(_exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
     const statements = splitStatements(script.sql, this.split, script.line ?? 1)
-    for (let i = 0; i < statements.length; i++) {
-      const st = statements[i]!
-      const wasDeferred = this.deferred
-      try {
-        await this.send(st.sql, undefined, isDataChange(st.sql))
-      } catch (err) {
-        // the batch may have stopped before its COMMIT: commit what is open later
-        this.deferred ||= wasDeferred
-        throw new StatementFailure(i, st, err, errorLine(err, st))
-      }
-      if (USER_BEGIN.test(st.sql)) this.userTransaction = true
-      else if (USER_END.test(st.sql) || IMPLICIT_COMMIT.test(st.sql)) this.userTransaction = false
-      if (onStatement) await onStatement(i, st)
+    if (!statements.length) return
+    await this.runPacket(statements, 0)
+    if (onStatement) await onStatement(statements.length - 1, statements.at(-1)!)
+  }
+
+  /** How scripts are split on this connection (`DELIMITER`, `#` comments, backslash escapes per `sql_mode`). */
+  get splitOptions(): SplitOptions {
+    return this.split
+  }
+
+  /**
+   * A streamed file's statements (see `Driver.runStatements`): sent in packets of at most
+   * {@link STREAM_PACKET_STATEMENTS} statements or about {@link STREAM_PACKET_CHARS} characters,
+   * each handled like a whole script by {@link runScript} (history writes in front, data changes in
+   * a transaction, COMMIT before anything else, the failing statement named by the count of
+   * results). `onStatement` is called after each packet, for its last statement.
+   */
+  async runStatements(
+    _exec: QueryExecutor,
+    statements: AsyncIterable<ScriptStatement>,
+    _script: StreamedScript,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+  ): Promise<void> {
+    let packet: ScriptStatement[] = []
+    let chars = 0
+    let base = 0
+    const flush = async () => {
+      await this.runPacket(packet, base)
+      base += packet.length
+      if (onStatement) await onStatement(base - 1, packet.at(-1)!)
+      packet = []
+      chars = 0
     }
+    for await (const st of statements) {
+      // a statement larger than the bound goes alone
+      if (packet.length && chars + st.sql.length > STREAM_PACKET_CHARS) await flush()
+      packet.push(st)
+      chars += st.sql.length
+      if (packet.length >= STREAM_PACKET_STATEMENTS) await flush()
+    }
+    if (packet.length) await flush()
+  }
+
+  /**
+   * Statements in one packet with the held-back history writes in front (a whole script, or a
+   * bounded part of a streamed one; `base` is the index of `statements[0]` in its file). Data
+   * changes run in a transaction (the open one, or one started here) that the `applied` row joins;
+   * anything else is preceded by a COMMIT. On error the transaction state is the one before the
+   * failed statement, and the failure names it.
+   */
+  private async runPacket(statements: ScriptStatement[], base: number): Promise<void> {
+    this.takeFailedFlush()
+    const batch = this.pending
+    this.pending = []
+    const owner: number[] = batch.map(() => -1)
+    const before: { deferred: boolean; userTransaction: boolean }[] = batch.map(() => ({ deferred: this.deferred, userTransaction: this.userTransaction }))
+    const add = (sql: string, index: number) => {
+      batch.push(sql)
+      owner.push(index)
+      before.push({ deferred: this.deferred, userTransaction: this.userTransaction })
+    }
+    for (let i = 0; i < statements.length; i++) {
+      const sql = statements[i]!.sql
+      if (isDataChange(sql)) {
+        if (!this.deferred && !this.userTransaction) {
+          add('START TRANSACTION', -1)
+          this.deferred = true
+        }
+      } else if (this.deferred) {
+        add('COMMIT', -1)
+        this.deferred = false
+      }
+      add(sql, i)
+      if (USER_BEGIN.test(sql)) this.userTransaction = true
+      else if (USER_END.test(sql) || IMPLICIT_COMMIT.test(sql)) this.userTransaction = false
+    }
+    const done = await this.sendBatch(batch)
+    if (done < batch.length) {
+      const state = before[done]!
+      this.deferred = state.deferred
+      this.userTransaction = state.userTransaction
+      const err = this.batchError!
+      this.batchError = undefined
+      const index = owner[done]!
+      if (index < 0) throw err
+      const st = statements[index]!
+      throw new StatementFailure(base + index, st, err, errorLine(err, st))
+    }
+  }
+
+  private batchError: unknown
+  /**
+   * Send statements in one packet; the number that completed (all of them, or the index of the
+   * one that failed, whose error is left in {@link batchError}).
+   */
+  private sendBatch(batch: string[]): Promise<number> {
+    const raw = (this.connection() as unknown as { connection: RawConnection }).connection
+    return new Promise((resolve) => {
+      let results = 0
+      const q = raw.query(batch.join(';\n'), (err) => {
+        if (err) {
+          this.batchError = err
+          resolve(Math.min(results, batch.length - 1))
+        } else resolve(batch.length)
+      })
+      // one 'fields' event per statement that returned its result (rows or not)
+      q.on('fields', () => results++)
+    })
   }
 
   async acquireLock(options: LockOptions): Promise<LockHandle> {

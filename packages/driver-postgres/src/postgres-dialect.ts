@@ -21,48 +21,45 @@ export function toNumberedPlaceholders(sql: string): string {
   return rewritePlaceholders(sql, (n) => `$${n}`)
 }
 
+/** Where a placeholder, a quote, a comment or a dollar quote may start. */
+const INTERESTING = /['"?$]|--|\/\*/g
+
 /** Replace each `?` placeholder outside quotes and comments by `replace(n)` (n is 1-based). */
 export function rewritePlaceholders(sql: string, replace: (n: number) => string): string {
   let out = ''
   let n = 0
   let i = 0
   const len = sql.length
+  const re = new RegExp(INTERESTING)
   while (i < len) {
-    const c = sql[i]!
-    if (c === "'" || c === '"') {
-      const close = skipQuoted(sql, i, c)
-      out += sql.slice(i, close)
-      i = close
-    } else if (c === '-' && sql[i + 1] === '-') {
-      const eol = sql.indexOf('\n', i)
-      const end = eol < 0 ? len : eol
-      out += sql.slice(i, end)
-      i = end
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2)
-      const stop = end < 0 ? len : end + 2
-      out += sql.slice(i, stop)
-      i = stop
-    } else if (c === '$' && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
-      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64))
+    re.lastIndex = i
+    const hit = re.exec(sql)
+    if (!hit) break
+    const at = hit.index
+    const c = hit[0]
+    let stop: number
+    if (c === "'" || c === '"') stop = skipQuoted(sql, at, c)
+    else if (c === '--') {
+      const eol = sql.indexOf('\n', at)
+      stop = eol < 0 ? len : eol
+    } else if (c === '/*') {
+      const end = sql.indexOf('*/', at + 2)
+      stop = end < 0 ? len : end + 2
+    } else if (c === '$') {
+      const m = /[A-Za-z0-9_]/.test(sql[at - 1] ?? '') ? null : /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(at, at + 64))
       if (m) {
-        const close = sql.indexOf(m[0], i + m[0].length)
-        const stop = close < 0 ? len : close + m[0].length
-        out += sql.slice(i, stop)
-        i = stop
-      } else {
-        out += c
-        i++
-      }
-    } else if (c === '?') {
-      out += replace(++n)
-      i++
+        const close = sql.indexOf(m[0], at + m[0].length)
+        stop = close < 0 ? len : close + m[0].length
+      } else stop = at + 1
     } else {
-      out += c
-      i++
+      out += sql.slice(i, at) + replace(++n)
+      i = at + 1
+      continue
     }
+    out += sql.slice(i, stop)
+    i = stop
   }
-  return out
+  return i < len ? out + sql.slice(i) : out
 }
 
 function skipQuoted(sql: string, start: number, quote: string): number {
@@ -101,17 +98,8 @@ export function literal(value: unknown): string {
 
 /** Quote a string as a literal: `E'...'` when it holds backslashes (as pg's escapeLiteral). */
 export function escapeLiteral(s: string): string {
-  let hasBackslash = false
-  let out = "'"
-  for (const ch of s) {
-    if (ch === "'") out += "''"
-    else if (ch === '\\') {
-      out += '\\\\'
-      hasBackslash = true
-    } else out += ch
-  }
-  out += "'"
-  return hasBackslash ? ` E${out}` : out
+  const quoted = s.replaceAll("'", "''")
+  return s.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`
 }
 
 /** Replace `?` placeholders by literals (see {@link literal}). */

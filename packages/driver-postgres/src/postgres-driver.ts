@@ -15,6 +15,7 @@ import {
   type Schema,
   type SchemaDdl,
   type ShadowDatabase,
+  type StreamedScript,
 } from '@mig/core'
 import pg from 'pg'
 import { postgresDdl } from './postgres-ddl.js'
@@ -118,79 +119,179 @@ export async function openClient(config: pg.ClientConfig, displayUrl: string): P
   return client
 }
 
+/** Milliseconds since the server received the current round trip (see {@link PostgresTransaction.elapsedMsSql}). */
+const ELAPSED_MS = `(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint`
+
+/** Outcome of a transaction, as seen by the one queued behind it. */
+interface TransactionState {
+  settled: boolean
+  failed: boolean
+}
+
+/** A statement (or a whole script) held back for the next round trip. */
+interface Held {
+  sql: string
+  script?: Script
+}
+
 /**
- * The executor of a transaction. Writes that return nothing (INSERT/UPDATE/DELETE without RETURNING,
- * the history rows core writes) are held back and sent with the next round trip, so a migration
- * costs two round trips: `BEGIN; <script>` and `<history writes>; COMMIT`. A held-back write that
- * fails is reported by the next query, script or COMMIT of the transaction, which then fails.
+ * The executor of a transaction. Nothing is sent until something needs an answer: the script of a
+ * migration and the writes that return nothing (INSERT/UPDATE/DELETE without RETURNING, the history
+ * rows core writes) are held back and sent with the next round trip, so a migration costs one:
+ * `BEGIN; <script>; <history writes>; COMMIT`. A held-back statement that fails is reported by the
+ * next query, by {@link sync} or by the commit, which then fails; a failing script is reported as
+ * the {@link StatementFailure} of its own statement whichever of those sends it.
  */
 class PostgresTransaction implements QueryExecutor {
-  private pending: string[] = []
+  private held: Held[] = []
   private began = false
-  done = false
 
-  constructor(private readonly client: pg.Client) {}
+  constructor(
+    private readonly client: pg.Client,
+    /** The transaction this one was queued behind, while it was still running. */
+    private readonly before?: TransactionState,
+  ) {}
+
+  /**
+   * While a script is held back, its duration is only known to the server: history rows written
+   * with it record `clock_timestamp() - statement_timestamp()` (the time since the server received
+   * the round trip that carries the script).
+   */
+  get elapsedMsSql(): string | undefined {
+    return this.held.some((h) => h.script) ? ELAPSED_MS : undefined
+  }
 
   async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
     if (/^\s*(insert|update|delete)\b/i.test(sql) && !/\breturning\b/i.test(sql) && (params ?? []).every(isInlinable)) {
-      this.pending.push(params?.length ? inlineParams(sql, params) : sql)
+      this.held.push({ sql: params?.length ? inlineParams(sql, params) : sql })
       return []
     }
-    if (!params?.length && !this.pending.length && this.began) {
-      const res = await this.client.query(sql)
-      return res.rows as R[]
-    }
     if (params?.length) {
-      await this.flush()
+      await this.sync()
       const res = await this.client.query(toNumberedPlaceholders(sql), params as unknown[])
       return res.rows as R[]
     }
-    const { results } = await this.flush({ sql })
+    const results = await this.send({ sql })
     return (results.at(-1)?.rows ?? []) as R[]
   }
 
-  /** Send the held-back writes, then `last` (a statement or a script), in one simple-protocol round trip. */
-  async flush(last?: { sql: string; script?: Script }): Promise<{ results: PgResult[] }> {
-    const head: string[] = []
+  /** Hold the script back until the next round trip. */
+  runScript(script: Script): void {
+    this.held.push({ sql: script.sql, script })
+  }
+
+  /** Send what is held back (errors of held-back statements are thrown here). */
+  async sync(): Promise<void> {
+    if (this.held.length || !this.began) await this.send()
+  }
+
+  /**
+   * Send `BEGIN` (the first time), the held-back statements and `last`, in one simple-protocol
+   * round trip; the results of every statement.
+   */
+  private async send(last?: Held): Promise<PgResult[]> {
+    if (!this.began && this.before?.failed) throw new Error('not run: the transaction before it failed')
+    const parts: Held[] = []
     // The commit need not wait for its WAL flush: the run flushes once before it releases the lock
     // (see acquirePostgresLock). A server crash can lose only whole transactions: a migration and
     // its history row together, and mig never reports success before the flush.
-    if (!this.began) head.push('BEGIN', 'SET LOCAL synchronous_commit TO off')
-    head.push(...this.pending)
-    this.pending = []
-    if (!head.length && !last) return { results: [] }
-    const prefix = head.length ? `${head.join(';\n')};\n` : ''
-    const text = last ? prefix + last.sql + (last.script ? '\n;' : '') : prefix
+    if (!this.began) parts.push({ sql: 'BEGIN' }, { sql: 'SET LOCAL synchronous_commit TO off' })
+    parts.push(...this.held)
+    if (last) parts.push(last)
+    this.held = []
     this.began = true
+    // Each part starts at a known offset and holds a known number of statements, so an error can
+    // be traced to the part (and, for a script, the statement) it came from.
+    let text = ''
+    const starts: number[] = []
+    for (const p of parts) {
+      starts.push(text.length)
+      // a script may end in a comment: its terminator goes on a line of its own
+      text += p.script ? `${p.sql}\n;\n` : `${p.sql};\n`
+    }
     try {
-      return await simpleQuery(this.client, text)
+      return (await simpleQuery(this.client, text)).results
     } catch (err) {
-      const completed = (err as { completed?: number }).completed ?? 0
-      if (!last?.script) throw err
-      // A syntax error stops the whole string before anything runs: then only the position tells where.
-      const position = (err as PgError).position
-      const offset = position ? positionToOffset(text, Number(position)) : -1
-      if (offset >= prefix.length || (!position && completed >= head.length)) {
-        throw scriptFailure(last.script, err as PgError, Math.max(0, completed - head.length), prefix.length, text)
-      }
-      throw err
+      throw traceFailure(err as PgError & { completed?: number }, parts, starts, text)
     }
   }
 
-  async runScript(script: Script): Promise<void> {
-    await this.flush({ sql: script.sql, script })
+  async commit(): Promise<void> {
+    await this.send({ sql: 'COMMIT' })
   }
 
-  async commit(): Promise<void> {
-    this.done = true
-    if (!this.began && !this.pending.length) return
-    await this.flush({ sql: 'COMMIT' })
+  /**
+   * Send what is held back, then `text` (a batch of a streamed script, see
+   * {@link PostgresDriver.runStatements}) at once. Rejects with pg's error for `text`, with the
+   * count of its statements that `completed`.
+   */
+  async sendStreamed(text: string): Promise<void> {
+    await this.sync()
+    await simpleQuery(this.client, text)
   }
 
   async rollback(): Promise<void> {
-    this.done = true
-    this.pending = []
+    this.held = []
     if (this.began) await this.client.query('ROLLBACK').catch(() => {})
+  }
+}
+
+/**
+ * The error of a round trip made of `parts`: a {@link StatementFailure} when it came from a
+ * script, else the server's error. A syntax error stops the whole string before anything runs,
+ * so the server's position is tried first; else the count of statements that completed.
+ */
+function traceFailure(err: PgError & { completed?: number }, parts: Held[], starts: number[], text: string): Error {
+  const position = err.position ? positionToOffset(text, Number(err.position)) : -1
+  let k = 0
+  let completed = err.completed ?? 0
+  if (position >= 0) {
+    while (k < parts.length - 1 && starts[k + 1]! <= position) k++
+  } else {
+    for (; k < parts.length - 1; k++) {
+      const n = parts[k]!.script ? splitStatements(parts[k]!.sql).length : 1
+      if (completed < n) break
+      completed -= n
+    }
+  }
+  const part = parts[k]!
+  return part.script ? scriptFailure(part.script, err, completed, starts[k]!, text) : err
+}
+
+/** Most statements of a streamed script sent in one round trip inside a transaction. */
+const STREAM_BATCH_STATEMENTS = 1000
+/** A streamed batch is sent once its statements reach this many characters (1 Mi). */
+const STREAM_BATCH_CHARS = 1024 * 1024
+
+/**
+ * Send a batch of a streamed script in one round trip of `tx`; an error becomes the
+ * {@link StatementFailure} of its statement (`base` = index of the batch's first statement in the
+ * file), at the line the server's position points to.
+ */
+async function sendStreamedBatch(tx: PostgresTransaction, batch: ScriptStatement[], base: number): Promise<void> {
+  let text = ''
+  const starts: number[] = []
+  for (const st of batch) {
+    starts.push(text.length)
+    // a statement may end in a comment: its terminator goes on a line of its own
+    text += `${st.sql}\n;\n`
+  }
+  // what the transaction held back (BEGIN first) fails as itself, not as a statement of the batch
+  await tx.sync()
+  try {
+    await tx.sendStreamed(text)
+  } catch (err) {
+    const e = err as PgError & { completed?: number }
+    let k = Math.min(e.completed ?? 0, batch.length - 1)
+    let line: number | undefined
+    if (e.position) {
+      // a syntax error stops the whole batch before anything runs: the position names the statement
+      const offset = positionToOffset(text, Number(e.position))
+      k = 0
+      while (k < batch.length - 1 && starts[k + 1]! <= offset) k++
+      line = lineAt(batch[k]!.sql, offset - starts[k]!, batch[k]!.line)
+    }
+    throw new StatementFailure(base + k, batch[k]!, err, line)
   }
 }
 
@@ -231,7 +332,7 @@ export class PostgresDriver implements Driver {
   /** The URL as given (with its password), for shadow database URLs. Never printed. */
   private readonly shadowBaseUrl: string
   readonly dialect = postgresDialect
-  readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true }
+  readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true, queuedTransactions: true }
   readonly displayUrl: string
   readonly config: pg.ClientConfig
   private main: pg.Client | undefined
@@ -268,15 +369,31 @@ export class PostgresDriver implements Driver {
     return res.rows as R[]
   }
 
+  /** The last transaction started, to tell a queued one that the one before it failed. */
+  private lastTransaction: TransactionState | undefined
+
+  /**
+   * Run `fn` in a transaction. A transaction started while the previous one is still running is
+   * queued behind it (`queuedTransactions`): when the previous one fails, this one sends nothing,
+   * or (if its message is already on its way) its `BEGIN` meets the failed transaction block,
+   * which refuses everything until the ROLLBACK that the failed one sends after it.
+   */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
-    const tx = new PostgresTransaction(this.client)
+    const before = this.lastTransaction?.settled === false ? this.lastTransaction : undefined
+    const state: TransactionState = { settled: false, failed: false }
+    this.lastTransaction = state
+    const tx = new PostgresTransaction(this.client, before)
     try {
       const out = await fn(tx)
       await tx.commit()
       return out
     } catch (err) {
+      // marked before the ROLLBACK is queued: a transaction queued after that point sends nothing
+      state.failed = true
       await tx.rollback()
       throw err
+    } finally {
+      state.settled = true
     }
   }
 
@@ -297,6 +414,50 @@ export class PostgresDriver implements Driver {
       }
       if (onStatement) await onStatement(i, st)
     }
+  }
+
+  /**
+   * A streamed file's statements (see `Driver.runStatements`). Inside the migration's transaction
+   * they go in batches of at most {@link STREAM_BATCH_STATEMENTS} statements or about
+   * {@link STREAM_BATCH_CHARS} characters per round trip (`onStatement`, if given, after each batch
+   * for its last statement); outside one (`-- mig:no-transaction`), one statement per round trip.
+   */
+  async runStatements(
+    exec: QueryExecutor,
+    statements: AsyncIterable<ScriptStatement>,
+    _script: StreamedScript,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+  ): Promise<void> {
+    let i = 0
+    if (!(exec instanceof PostgresTransaction)) {
+      for await (const st of statements) {
+        try {
+          await this.client.query(st.sql)
+        } catch (err) {
+          const e = err as PgError
+          const line = e.position ? lineAt(st.sql, positionToOffset(st.sql, Number(e.position)), st.line) : undefined
+          throw new StatementFailure(i, st, err, line)
+        }
+        if (onStatement) await onStatement(i, st)
+        i++
+      }
+      return
+    }
+    let batch: ScriptStatement[] = []
+    let chars = 0
+    const flush = async () => {
+      await sendStreamedBatch(exec, batch, i)
+      i += batch.length
+      if (onStatement) await onStatement(i - 1, batch.at(-1)!)
+      batch = []
+      chars = 0
+    }
+    for await (const st of statements) {
+      batch.push(st)
+      chars += st.sql.length
+      if (batch.length >= STREAM_BATCH_STATEMENTS || chars >= STREAM_BATCH_CHARS) await flush()
+    }
+    if (batch.length) await flush()
   }
 
   async acquireLock(options: LockOptions): Promise<LockHandle> {

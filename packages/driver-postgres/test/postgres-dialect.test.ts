@@ -4,6 +4,10 @@ import { advisoryKey, inlineParams, postgresConfig, toNumberedPlaceholders } fro
 describe('placeholders', () => {
   it('numbers ? outside quotes, comments and dollar bodies', () => {
     expect(toNumberedPlaceholders(`SELECT ?, '?', "a?", $$?$$, $t$ ? $t$ -- ?\n, ? /* ? */`)).toBe(`SELECT $1, '?', "a?", $$?$$, $t$ ? $t$ -- ?\n, $2 /* ? */`)
+    // E'' escapes, '' inside quotes, $ inside identifiers, a trailing placeholder, unterminated quotes
+    expect(toNumberedPlaceholders(`SELECT E'\\'?', 'it''s ?', a$b?, ?`)).toBe(`SELECT E'\\'?', 'it''s ?', a$b$1, $2`)
+    expect(toNumberedPlaceholders(`SELECT ? '?`)).toBe(`SELECT $1 '?`)
+    expect(toNumberedPlaceholders('no placeholders at all')).toBe('no placeholders at all')
   })
 
   it('inlines parameters as literals, E-quoting backslashes', () => {

@@ -14,6 +14,7 @@ import {
   type ScriptStatement,
   type ShadowDatabase,
   StatementFailure,
+  type StreamedScript,
   splitStatements,
   sqlitePath,
 } from '@mig/core'
@@ -106,6 +107,25 @@ export class SqliteDriver implements Driver {
         throw new StatementFailure(i, st, err)
       }
       if (onStatement) await onStatement(i, st)
+    }
+  }
+
+  /** A streamed file's statements (see `Driver.runStatements`), each executed as it arrives. */
+  async runStatements(
+    _exec: QueryExecutor,
+    statements: AsyncIterable<ScriptStatement>,
+    _script: StreamedScript,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+  ): Promise<void> {
+    let i = 0
+    for await (const st of statements) {
+      try {
+        this.client.exec(st.sql)
+      } catch (err) {
+        throw new StatementFailure(i, st, err)
+      }
+      if (onStatement) await onStatement(i, st)
+      i++
     }
   }
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Driver } from '@mig/core'
 import type { DialectName } from '@mig/test-utils'
@@ -38,6 +39,40 @@ export function runMig(args: string[], cwd: string, env: Record<string, string> 
   return startMig(args, cwd, env).done
 }
 
+/** `/usr/bin/time` (GNU time), when installed: it reports a process's peak resident set size. */
+export const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+
+/** A finished `mig` process with its peak resident set size (KiB), when {@link GNU_TIME} measured it. */
+export interface MeasuredMigRun extends MigRun {
+  peakRssKb?: number
+  wallMs: number
+}
+
+/**
+ * Run `mig <args>` with node's heap capped at `heapMb` MiB (old generation: a large file read whole
+ * does not fit) and, when GNU time is installed, measure its peak RSS.
+ */
+export async function runMigMeasured(args: string[], cwd: string, heapMb: number): Promise<MeasuredMigRun> {
+  const node = [process.execPath, `--max-old-space-size=${heapMb}`, MIG_BIN, ...args]
+  const [cmd, ...argv] = GNU_TIME ? [GNU_TIME, '-f', 'mig-peak-rss-kb=%M', ...node] : node
+  const started = Date.now()
+  const child = spawn(cmd!, argv, { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => {
+    stdout += d
+  })
+  child.stderr!.on('data', (d) => {
+    stderr += d
+  })
+  const run = await new Promise<MigRun>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+  const m = /mig-peak-rss-kb=(\d+)\s*$/.exec(run.stderr)
+  return { ...run, stderr: m ? run.stderr.slice(0, m.index) : run.stderr, wallMs: Date.now() - started, ...(m ? { peakRssKb: Number(m[1]) } : {}) }
+}
+
 /** Open a driver on `url`, run `fn`, close it. */
 export async function withDriver<T>(dialect: DialectName, url: string, fn: (d: Driver) => Promise<T>): Promise<T> {
   const driver = DRIVERS[dialect](url)
@@ -46,6 +81,26 @@ export async function withDriver<T>(dialect: DialectName, url: string, fn: (d: D
     return await fn(driver)
   } finally {
     await driver.close()
+  }
+}
+
+/**
+ * Wait until no other session is connected to the database: a killed client's last round trip
+ * may still be running on the server (and commit) after the process is gone, so its outcome is
+ * read once the server is done with it. SQLite has no server: the process's end is the end.
+ */
+export async function waitForOtherSessions(dialect: DialectName, d: Driver, timeoutMs = 20_000): Promise<void> {
+  const sql =
+    dialect === 'postgres'
+      ? 'SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()'
+      : dialect === 'mysql'
+        ? 'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()'
+        : undefined
+  if (!sql) return
+  const until = Date.now() + timeoutMs
+  while (Number((await d.query(sql))[0]!.n) > 0) {
+    if (Date.now() > until) throw new Error(`other sessions still connected after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 20))
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Driver } from '@mig/core'
 import { tempProject, testDialects } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
-import { runMig, startMig, tableNames, withDriver } from './cli.js'
+import { runMig, startMig, tableNames, waitForOtherSessions, withDriver } from './cli.js'
 
 const ROUNDS = Number(process.env.MIG_CRASH_ROUNDS ?? 20)
 const MIGRATIONS = 12
@@ -81,7 +81,11 @@ for (const dialect of testDialects()) {
             })
             const run = await done
             clearTimeout(timer)
-            const state = await withDriver(dialect.name, url, (d) => readState(dialect.name, d))
+            // what the killed process sent last may still be running on the server: read its outcome
+            const state = await withDriver(dialect.name, url, async (d) => {
+              await waitForOtherSessions(dialect.name, d)
+              return readState(dialect.name, d)
+            })
             const applied = [...state.history].filter(([, s]) => s === 'applied').map(([v]) => v)
             const unfinished = [...state.history].filter(([, s]) => s !== 'applied').map(([v]) => v)
             if (run.code === 0) tally.complete++

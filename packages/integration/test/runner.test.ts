@@ -114,6 +114,75 @@ for (const dialect of testDialects()) {
       expect(log.map((l) => l.status)).toEqual(['failed'])
     })
 
+    // SQLite returns NULL for a division by zero instead of raising an error
+    itOn(dialect.name !== 'sqlite')('an error the server gives no position for names the statement that failed', async () => {
+      // division by zero is raised while the statement runs: only the count of completed statements tells which
+      const { migrator } = setup((p) => ({
+        '001_ok.sql': `CREATE TABLE ${p}ok (id INTEGER);\nINSERT INTO ${p}ok VALUES (1);\n`,
+        '002_bad.sql': `CREATE TABLE ${p}t (id INTEGER);\n-- a comment\nINSERT INTO ${p}t VALUES (1);\nINSERT INTO ${p}t SELECT 1 / (SELECT COUNT(*) - 1 FROM ${p}t);\nINSERT INTO ${p}t VALUES (3);\n`,
+      }))
+      const r = await migrator.up()
+      expect(r.results.map((x) => x.status)).toEqual(['applied', 'failed'])
+      expect(r.error!.message).toMatch(/division by (zero|0)/i)
+      expect(r.error!.statementIndex).toBe(3)
+      expect(r.error!.line).toBe(4)
+      expect(r.error!.statement).toContain('1 / (SELECT')
+    })
+
+    itOn(capabilitiesOf(dialect.name).transactionalDdl)('--single-transaction: a failure names its own migration and undoes the batch', async () => {
+      const { p, migrator } = setup((p) => ({
+        '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);\nINSERT INTO ${p}a VALUES (1);\n`,
+        '002_b.sql': `CREATE TABLE ${p}b (id INTEGER);\nINSERT INTO ${p}missing VALUES (1);\n`,
+        '003_c.sql': `CREATE TABLE ${p}c (id INTEGER);\n`,
+      }))
+      const r = await migrator.up({ singleTransaction: true })
+      expect(r.ok).toBe(false)
+      expect(r.results.map((x) => `${x.migration.version}:${x.status}`)).toEqual(['001:rolled-back', '002:failed'])
+      expect(r.error!.migration).toBe('002_b')
+      expect(r.error!.line).toBe(2)
+      expect(await tables(migrator, p)).toEqual([])
+      expect(await migrator.history.rows()).toEqual([])
+      const ok = await migrator.up({ to: '001', singleTransaction: true })
+      expect(ok.results.map((x) => `${x.migration.version}:${x.status}`)).toEqual(['001:applied'])
+      expect(await tables(migrator, p)).toEqual([`${p}a`])
+    })
+
+    itOn(Boolean(capabilitiesOf(dialect.name).queuedTransactions))('migrations queued behind one that fails never apply; events stay in order', async () => {
+      const { p, migrator } = setup((p) => ({
+        '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);\n`,
+        '002_slow_fail.sql': `CREATE TABLE ${p}b (id INTEGER);\nSELECT pg_sleep(0.2);\nINSERT INTO ${p}missing VALUES (1);\n`,
+        '003_c.sql': `CREATE TABLE ${p}c (id INTEGER);\n`,
+        '004_d.sql': `CREATE TABLE ${p}d (id INTEGER);\n`,
+      }))
+      const events: string[] = []
+      migrator.on('migration:start', ({ migration }) => events.push(`start ${migration.version}`))
+      migrator.on('migration:applied', ({ migration }) => events.push(`applied ${migration.version}`))
+      migrator.on('migration:failed', ({ migration }) => events.push(`failed ${migration.version}`))
+      const r = await migrator.up()
+      expect(r.results.map((x) => `${x.migration.version}:${x.status}`)).toEqual(['001:applied', '002:failed'])
+      expect(events).toEqual(['start 001', 'applied 001', 'start 002', 'failed 002'])
+      expect(await tables(migrator, p)).toEqual([`${p}a`])
+      expect((await migrator.history.rows()).map((x) => x.version)).toEqual(['001'])
+      expect((await migrator.history.readLog()).map((l) => `${l.version}:${l.status}`)).toEqual(['001:ok', '002:failed'])
+      // fixed, the rest applies in order
+      await migrator.driver.query(`CREATE TABLE ${p}missing (id INTEGER)`)
+      const again = await migrator.up()
+      expect(again.results.map((x) => `${x.migration.version}:${x.status}`)).toEqual(['002:applied', '003:applied', '004:applied'])
+      expect(await tables(migrator, p)).toEqual([`${p}a`, `${p}b`, `${p}c`, `${p}d`, `${p}missing`])
+    })
+
+    itOn(dialect.name !== 'sqlite')('history and log record how long the migration ran on the server', async () => {
+      const sleep = dialect.name === 'postgres' ? 'SELECT pg_sleep(0.2)' : 'SELECT SLEEP(0.2)'
+      const { migrator } = setup(() => ({ '001_slow.sql': `${sleep};\n` }))
+      const r = await migrator.up()
+      expect(r.ok).toBe(true)
+      const [row] = await migrator.history.rows()
+      expect(row!.durationMs).toBeGreaterThanOrEqual(195)
+      expect(row!.durationMs).toBeLessThan(10_000)
+      const [entry] = await migrator.history.readLog('001')
+      expect(entry!.durationMs).toBeGreaterThanOrEqual(195)
+    })
+
     it('a no-transaction migration that fails leaves a failed row; resolve and repair clear it', async () => {
       const { p, project, migrator } = setup((p) => ({
         '001_a.sql': `-- mig:no-transaction\nCREATE TABLE ${p}a (id INTEGER);\nINSERT INTO ${p}nope VALUES (1);\n`,
