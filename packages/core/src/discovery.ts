@@ -78,8 +78,8 @@ function readForDiscovery(file: string): { text: string; whole: boolean; size: n
   try {
     const n = readSync(fd, buf, 0, HEADER_BYTES, 0)
     if (n < HEADER_BYTES) return { text: buf.toString('utf8', 0, n), whole: true, size: n }
-    const size = fstatSync(fd).size
     // positional reads leave the file position at 0, so readFileSync(fd) reads the whole file
+    const size = fstatSync(fd).size
     if (size <= CACHE_LIMIT) return { text: readFileSync(fd, 'utf8'), whole: true, size }
     // cut at the last newline so a multi-byte character is never split
     const text = buf.toString('utf8', 0, n)
