@@ -225,11 +225,21 @@ export class Migrator extends Emitter<MigratorEvents> {
     const out = new Map<string, string>()
     await Promise.all(
       migrations.map(async (m) => {
-        if (m.up) out.set(m.id, await this.upChecksum(m, m.up))
+        if (!m.up) return
+        // a discovered migration's text does not change within a run: hash it once
+        let sum = this.planChecksums.get(m)
+        if (sum === undefined) {
+          sum = await this.upChecksum(m, m.up)
+          this.planChecksums.set(m, sum)
+        }
+        out.set(m.id, sum)
       }),
     )
     return out
   }
+
+  /** Checksums of discovered migrations for planning (see {@link checksums}). */
+  private readonly planChecksums = new WeakMap<Migration, string>()
 
   /**
    * Checksum of an up body: of `sql` (its SQL, when already rendered), else of its SQL rendered
@@ -335,6 +345,8 @@ export class Migrator extends Emitter<MigratorEvents> {
   /** Apply pending migrations. See {@link RunUpOptions}. */
   async up(options: RunUpOptions = {}): Promise<RunResult> {
     await loadCodeMigrations(await this.discover())
+    const idle = await this.nothingToApply(options)
+    if (idle) return idle
     return this.withLock(async (history, prepare) => {
       const started = now()
       if (options.includeDrafts) await this.refuseDraftsOnProduction()
@@ -356,6 +368,25 @@ export class Migrator extends Emitter<MigratorEvents> {
       }
       return result
     })
+  }
+
+  /**
+   * `up` with nothing to apply takes no lock: when every migration already has its `applied` row,
+   * the plan is empty whatever another runner is doing, and the run is over (the result of an `up`
+   * that ran just before the other runner's next change). Anything else (a pending, failed or
+   * running migration, an error) goes through the lock, where the history is read again.
+   */
+  private async nothingToApply(options: RunUpOptions): Promise<RunResult | undefined> {
+    const started = now()
+    try {
+      if (!(await this.historyExists())) return undefined
+      await this.checkEnv(false)
+      const plan = planUp(await this.planInput(), options)
+      if (plan.length) return undefined
+    } catch {
+      return undefined
+    }
+    return this.run('up', [], options, started)
   }
 
   private async refuseDraftsOnProduction(): Promise<void> {
