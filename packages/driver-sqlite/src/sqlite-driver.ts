@@ -97,23 +97,15 @@ export class SqliteDriver implements Driver {
     }
   }
 
-  async runScript(_exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
+  async runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
     const statements = splitStatements(script.sql, {}, script.line ?? 1)
-    for (let i = 0; i < statements.length; i++) {
-      const st = statements[i]!
-      try {
-        this.client.exec(st.sql)
-      } catch (err) {
-        throw new StatementFailure(i, st, err)
-      }
-      if (onStatement) await onStatement(i, st)
-    }
+    await this.runStatements(exec, statements, { file: script.file ?? '', line: script.line ?? 1 }, onStatement)
   }
 
-  /** A streamed file's statements (see `Driver.runStatements`), each executed as it arrives. */
+  /** A script's statements, or a streamed file's (see `Driver.runStatements`), each executed as it arrives. */
   async runStatements(
     _exec: QueryExecutor,
-    statements: AsyncIterable<ScriptStatement>,
+    statements: AsyncIterable<ScriptStatement> | Iterable<ScriptStatement>,
     _script: StreamedScript,
     onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
   ): Promise<void> {

@@ -16,9 +16,9 @@ export interface MigRun {
   stderr: string
 }
 
-/** Start `mig <args>` in `cwd` (no TTY: plain output). */
-export function startMig(args: string[], cwd: string, env: Record<string, string> = {}): { child: ChildProcess; done: Promise<MigRun> } {
-  const child = spawn(process.execPath, [MIG_BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Start `cmd argv` in `cwd` and collect its output. */
+function spawnCollecting(cmd: string, argv: string[], cwd: string, env: Record<string, string>): { child: ChildProcess; done: Promise<MigRun> } {
+  const child = spawn(cmd, argv, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => {
@@ -32,6 +32,11 @@ export function startMig(args: string[], cwd: string, env: Record<string, string
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
   })
   return { child, done }
+}
+
+/** Start `mig <args>` in `cwd` (no TTY: plain output). */
+export function startMig(args: string[], cwd: string, env: Record<string, string> = {}): { child: ChildProcess; done: Promise<MigRun> } {
+  return spawnCollecting(process.execPath, [MIG_BIN, ...args], cwd, env)
 }
 
 /** Run `mig <args>` to completion. */
@@ -56,19 +61,7 @@ export async function runMigMeasured(args: string[], cwd: string, heapMb: number
   const node = [process.execPath, `--max-old-space-size=${heapMb}`, MIG_BIN, ...args]
   const [cmd, ...argv] = GNU_TIME ? [GNU_TIME, '-f', 'mig-peak-rss-kb=%M', ...node] : node
   const started = Date.now()
-  const child = spawn(cmd!, argv, { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d) => {
-    stdout += d
-  })
-  child.stderr!.on('data', (d) => {
-    stderr += d
-  })
-  const run = await new Promise<MigRun>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
-  })
+  const run = await spawnCollecting(cmd!, argv, cwd, {}).done
   const m = /mig-peak-rss-kb=(\d+)\s*$/.exec(run.stderr)
   return { ...run, stderr: m ? run.stderr.slice(0, m.index) : run.stderr, wallMs: Date.now() - started, ...(m ? { peakRssKb: Number(m[1]) } : {}) }
 }
