@@ -189,21 +189,30 @@ class Outbox {
     }
     if (!batch.length) return
     this.busy = true
-    void this.deliver(batch).finally(() => {
-      this.busy = false
-      this.pump()
-    })
+    void this.deliver(batch)
+  }
+
+  /** The connection is free: send what waits, before anyone hears of the message that just came back. */
+  private release(): void {
+    this.busy = false
+    this.pump()
   }
 
   private async deliver(batch: Outgoing[]): Promise<void> {
     if (batch.length === 1) {
       const one = batch[0]!
+      let out: { results: PgResult[] } | undefined
+      let error: unknown
       try {
-        one.resolve(one.params ? { results: [await this.client.query(one.text, one.params)] } : await simpleQuery(this.client, one.text))
+        out = one.params ? { results: [await this.client.query(one.text, one.params)] } : await simpleQuery(this.client, one.text)
       } catch (err) {
+        error = err ?? new Error('query failed')
+        // marked before anything else is sent: what is queued behind it is refused
         if (one.commit) one.commit.state.failed = true
-        one.reject(err)
       }
+      this.release()
+      if (out) one.resolve(out)
+      else one.reject(error)
       return
     }
     let text = ''
@@ -212,39 +221,41 @@ class Outbox {
       starts.push(text.length)
       text += b.text
     }
+    let err: SimpleQueryError
     try {
       await simpleQuery(this.client, text)
+      this.release()
       for (const b of batch) b.resolve({ results: [] })
       return
     } catch (e) {
-      const err = e as SimpleQueryError
-      const committed = err.commits ?? 0
-      for (let k = 0; k < committed; k++) batch[k]!.resolve({ results: [] })
-      const rest = batch.slice(committed)
-      const offset = err.position ? positionToOffset(text, Number(err.position)) : -1
-      if (offset >= 0 && offset >= (starts[committed + 1] ?? text.length)) {
-        // a syntax error further on stopped the whole message before the first uncommitted
-        // transaction ran: send the rest again one by one (after a ROLLBACK, in case one had begun)
-        for (const b of rest) b.solo = true
-        this.queue.unshift(...rest)
-        await this.client.query('ROLLBACK').catch(() => {})
-        return
-      }
-      // the first uncommitted transaction failed: its error as if it had been sent alone
-      const failed = rest[0]!
-      failed.commit!.state.failed = true
-      const before = text.slice(0, starts[committed])
-      failed.reject(
-        Object.assign(err, {
-          completed: (err.completed ?? 0) - (err.completedAtCommit ?? 0),
-          position: err.position ? String(Number(err.position) - [...before].length) : undefined,
-        }),
-      )
-      for (const b of rest.slice(1)) {
-        b.commit!.state.failed = true
-        b.reject(new Error('not run: the transaction before it failed'))
-      }
+      err = e as SimpleQueryError
     }
+    const committed = err.commits ?? 0
+    const rest = batch.slice(committed)
+    const offset = err.position ? positionToOffset(text, Number(err.position)) : -1
+    if (offset >= 0 && offset >= (starts[committed + 1] ?? text.length)) {
+      // a syntax error further on stopped the whole message before the first uncommitted
+      // transaction ran: send the rest again one by one (after a ROLLBACK, in case one had begun)
+      for (const b of rest) b.solo = true
+      this.queue.unshift(...rest)
+      await this.client.query('ROLLBACK').catch(() => {})
+      this.release()
+      for (let k = 0; k < committed; k++) batch[k]!.resolve({ results: [] })
+      return
+    }
+    // the first uncommitted transaction failed (its error as if it had been sent alone); the ones
+    // after it in the message did not run
+    for (const b of rest) b.commit!.state.failed = true
+    this.release()
+    for (let k = 0; k < committed; k++) batch[k]!.resolve({ results: [] })
+    const before = text.slice(0, starts[committed])
+    rest[0]!.reject(
+      Object.assign(err, {
+        completed: (err.completed ?? 0) - (err.completedAtCommit ?? 0),
+        position: err.position ? String(Number(err.position) - [...before].length) : undefined,
+      }),
+    )
+    for (const b of rest.slice(1)) b.reject(new Error('not run: the transaction before it failed'))
   }
 }
 
