@@ -379,6 +379,7 @@ export class Migrator extends Emitter<MigratorEvents> {
   private async nothingToApply(options: RunUpOptions): Promise<RunResult | undefined> {
     const started = now()
     try {
+      await this.connect()
       if (!(await this.historyExists())) return undefined
       await this.checkEnv(false)
       const plan = planUp(await this.planInput(), options)

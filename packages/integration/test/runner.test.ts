@@ -339,6 +339,25 @@ for (const dialect of testDialects()) {
       }
     })
 
+    it('an up with nothing to apply does not wait for the lock; one with work does', async () => {
+      const { p, project, migrator, make } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);` }), { lockTimeoutMs: 500 })
+      expect((await migrator.up()).ok).toBe(true)
+      const holderDriver = DRIVERS[dialect.name](url, { applicationName: 'mig-holder' })
+      open.push({ driver: holderDriver })
+      await holderDriver.connect()
+      const lock = await holderDriver.acquireLock({ key: `mig:${p}history` })
+      try {
+        const idle = await make().up()
+        expect(idle.ok).toBe(true)
+        expect(idle.results).toEqual([])
+        project.write({ 'migrations/002_b.sql': `CREATE TABLE ${p}b (id INTEGER);` })
+        await expect(make().up()).rejects.toBeInstanceOf(LockTimeoutError)
+      } finally {
+        await lock.release()
+      }
+      expect((await make().up()).results.map((r) => `${r.migration.version}:${r.status}`)).toEqual(['002:applied'])
+    })
+
     it('keeps history in a schema-qualified table, creating the schema', async () => {
       const schema = dialect.name === 'sqlite' ? 'main' : `${new URL(url.replace(/^sqlite:/, 'file:')).pathname.split('/').pop()}_audit`
       const { p, migrator } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);` }), { historyTable: `${schema}.qualified_history` })
