@@ -21,10 +21,10 @@ export interface DriverCapabilities {
   /**
    * A transaction may be started (handed to {@link Driver.transaction}) while the previous one is
    * still running, and is then sent right after it; when the previous one fails, the queued one is
-   * guaranteed to change nothing and to fail. PostgreSQL: a failed `BEGIN; ...` message leaves the
-   * session in an aborted transaction block, which refuses the next message's statements. Core
-   * uses it for plain SQL migrations, so the client prepares the next migration while the server
-   * runs the current one.
+   * guaranteed to change nothing and to fail. PostgreSQL: the driver sends nothing queued behind a
+   * failed transaction, and transactions sharing a message stop at the first error. Core uses it
+   * for plain SQL migrations, so the client prepares the next migrations while the server runs the
+   * current one.
    */
   queuedTransactions?: boolean
 }

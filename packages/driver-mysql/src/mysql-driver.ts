@@ -260,18 +260,12 @@ export class MysqlDriver implements Driver {
   }
 
   /**
-   * The whole script in one round trip (a multi-statement packet, which the server runs statement
-   * by statement and stops at the first error), with the held-back history writes in front. Data
-   * changes run in a transaction that the migration's `applied` row joins; anything else is
-   * preceded by a COMMIT, as in {@link query}. The count of results that came back before an error
-   * names the statement that failed. `onStatement` is called once, for the last statement, after
-   * the packet completes (progress is then written with the next round trip).
+   * A script's statements in as few round trips as {@link runStatements} allows (one multi-statement
+   * packet for any ordinary migration, which the server runs statement by statement, stopping at the
+   * first error), with the held-back history writes in front.
    */
-  async runScript(_exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
-    const statements = splitStatements(script.sql, this.split, script.line ?? 1)
-    if (!statements.length) return
-    await this.runPacket(statements, 0)
-    if (onStatement) await onStatement(statements.length - 1, statements.at(-1)!)
+  async runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
+    await this.runStatements(exec, splitStatements(script.sql, this.split, script.line ?? 1), { file: script.file, line: script.line }, onStatement)
   }
 
   /** How scripts are split on this connection (`DELIMITER`, `#` comments, backslash escapes per `sql_mode`). */
@@ -280,15 +274,15 @@ export class MysqlDriver implements Driver {
   }
 
   /**
-   * A streamed file's statements (see `Driver.runStatements`): sent in packets of at most
+   * A script's statements or a streamed file's (see `Driver.runStatements`): sent in packets of at most
    * {@link STREAM_PACKET_STATEMENTS} statements or about {@link STREAM_PACKET_CHARS} characters,
-   * each handled like a whole script by {@link runScript} (history writes in front, data changes in
-   * a transaction, COMMIT before anything else, the failing statement named by the count of
-   * results). `onStatement` is called after each packet, for its last statement.
+   * each by {@link runPacket} (history writes in front, data changes in a transaction, COMMIT before
+   * anything else, the failing statement named by the count of results). `onStatement` is called
+   * after each packet, for its last statement (progress is then written with the next packet).
    */
   async runStatements(
     _exec: QueryExecutor,
-    statements: AsyncIterable<ScriptStatement>,
+    statements: AsyncIterable<ScriptStatement> | Iterable<ScriptStatement>,
     _script: StreamedScript,
     onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
   ): Promise<void> {

@@ -374,12 +374,12 @@ class PostgresTransaction implements QueryExecutor {
   }
 
   /**
-   * Send what is held back, then `text` (a batch of a streamed script, see
-   * {@link PostgresDriver.runStatements}) at once. Rejects with pg's error for `text`, with the
-   * count of its statements that `completed`.
+   * Send `text` (a batch of a streamed script, see {@link PostgresDriver.runStatements}) once
+   * {@link sync} has sent what was held back. Rejects with pg's error for `text`, with the count
+   * of its statements that `completed`.
    */
   async sendStreamed(text: string): Promise<void> {
-    await this.sync()
+    if (this.held.length || !this.began) throw new Error('sendStreamed before sync()')
     await this.outbox.send(text)
   }
 
@@ -536,9 +536,8 @@ export class PostgresDriver implements Driver {
 
   /**
    * Run `fn` in a transaction. A transaction started while the previous one is still running is
-   * queued behind it (`queuedTransactions`): when the previous one fails, this one sends nothing,
-   * or (if its message is already on its way) its `BEGIN` meets the failed transaction block,
-   * which refuses everything until the ROLLBACK that the failed one sends after it.
+   * queued behind it (`queuedTransactions`): when the previous one fails, this one is never sent
+   * (the {@link Outbox} refuses it, or the server stops the message they share at the failure).
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
     const before = this.lastTransaction?.settled === false ? this.lastTransaction : undefined
@@ -550,7 +549,7 @@ export class PostgresDriver implements Driver {
       await tx.commit()
       return out
     } catch (err) {
-      // marked before the ROLLBACK is queued: a transaction queued after that point sends nothing
+      // (the outbox has marked it already when the server refused it; fn itself may have thrown)
       state.failed = true
       await tx.rollback()
       throw err
@@ -562,32 +561,20 @@ export class PostgresDriver implements Driver {
 
   async runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
     if (exec instanceof PostgresTransaction && !onStatement) return exec.runScript(script)
-    // Outside a transaction (-- mig:no-transaction): one statement per round trip, so CREATE INDEX
-    // CONCURRENTLY and ALTER TYPE ... ADD VALUE never land in an implicit multi-statement transaction.
-    const statements = splitStatements(script.sql, {}, script.line ?? 1)
-    for (let i = 0; i < statements.length; i++) {
-      const st = statements[i]!
-      try {
-        if (exec instanceof PostgresTransaction) await exec.query(st.sql)
-        else await this.out.send(st.sql)
-      } catch (err) {
-        const e = err as PgError
-        const line = e.position ? lineAt(st.sql, positionToOffset(st.sql, Number(e.position)), st.line) : undefined
-        throw new StatementFailure(i, st, err, line)
-      }
-      if (onStatement) await onStatement(i, st)
-    }
+    await this.runStatements(exec, splitStatements(script.sql, {}, script.line ?? 1), { file: script.file ?? '', line: script.line ?? 1 }, onStatement)
   }
 
   /**
-   * A streamed file's statements (see `Driver.runStatements`). Inside the migration's transaction
-   * they go in batches of at most {@link STREAM_BATCH_STATEMENTS} statements or about
+   * A script's statements or a streamed file's (see `Driver.runStatements`). Inside the migration's
+   * transaction they go in batches of at most {@link STREAM_BATCH_STATEMENTS} statements or about
    * {@link STREAM_BATCH_CHARS} characters per round trip (`onStatement`, if given, after each batch
-   * for its last statement); outside one (`-- mig:no-transaction`), one statement per round trip.
+   * for its last statement). Outside one (`-- mig:no-transaction`): one statement per round trip,
+   * so CREATE INDEX CONCURRENTLY and ALTER TYPE ... ADD VALUE never land in an implicit
+   * multi-statement transaction.
    */
   async runStatements(
     exec: QueryExecutor,
-    statements: AsyncIterable<ScriptStatement>,
+    statements: AsyncIterable<ScriptStatement> | Iterable<ScriptStatement>,
     _script: StreamedScript,
     onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
   ): Promise<void> {
