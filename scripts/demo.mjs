@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
-const bin = join(root, 'apps/cli/dist/bin.js')
+const bin = join(root, 'apps/cli/dist/bin.cjs')
 const dir = join(root, 'examples/quickstart')
 rmSync(dir, { recursive: true, force: true })
 mkdirSync(dir, { recursive: true })

@@ -1,28 +1,31 @@
 // Builds the CLI: tsc writes the declarations (dist/**/*.d.ts, for the package's library export),
-// esbuild writes the JavaScript as one ESM bundle with lazily imported chunks.
+// esbuild writes the JavaScript:
+//   dist/bin.cjs         the `mig` binary: prints --version without loading anything else; any
+//                        other command loads mig.cjs with a V8 code cache (src/compile-cache.ts)
+//   dist/mig.cjs         the CLI, @mig/core, the drivers (pg, mysql2 inlined), @mig/templates,
+//                        commander: one CommonJS file. Commands, drivers and templates are
+//                        initialised only when used; the code cache spares a run the parsing and
+//                        compiling of what it runs, so one file costs no more than lazy chunks.
+//   dist/main.js         the package's import entry (ES module): re-exports main() from mig.cjs
+//   dist/ui/run-view.js  the Ink view (ES module, as Ink is), imported only on a terminal
 //
-// Why a bundle: `mig status` spent more time resolving, compiling and linking ~120 ES modules
-// (the CLI, @mig/core, commander, smol-toml, minimatch) and ~40 CommonJS files of pg than doing its
-// work. Output:
-//   dist/bin.js          the `mig` binary; prints --version without loading anything else
-//   dist/main.js         the CLI's entry, also the package's import entry: re-exports from the
-//                        start-up chunk (the CLI, status and up, @mig/core, commander)
-//   dist/ui/run-view.js  the Ink view, imported only on a terminal
-//   dist/chunks/         the start-up chunk, and everything imported when used: the other
-//                        commands, each driver (pg, mysql2 inlined), @mig/templates, schema tools
-// With code splitting every module lives in exactly one output file, so all chunks share one copy
-// of @mig/core (its error classes are checked with instanceof).
+// Why CommonJS: Node 20 can give compiled code to V8's code cache only through vm.Script, which
+// runs scripts, not ES modules. Why a bundle: `mig status` spent more time resolving, compiling and
+// linking ~120 modules than doing its work.
 //
-// Left external (imported from node_modules at run time, so they are dependencies of this
-// package): better-sqlite3 (native), ink and react (ESM with wasm; only on a terminal), jiti
-// (loads code migrations; finds its own files relative to itself), nunjucks (required through
-// createRequire by @mig/templates).
+// Left external (loaded from node_modules at run time, so they are dependencies of this package):
+// better-sqlite3 (native), ink and react (ES modules with wasm; only on a terminal), jiti (loads code
+// migrations; finds its own files relative to itself), nunjucks (required through createRequire by
+// @mig/templates).
 import { spawnSync } from 'node:child_process'
-import { chmodSync, readFileSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, resolve, sep } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parse } from 'acorn'
 import { analyzeMetafile, build } from 'esbuild'
+import { dataAsJson, lazyChildProcess, pgNodeOnly } from './plugins.mjs'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const dist = join(root, 'dist')
@@ -33,99 +36,107 @@ rmSync(dist, { recursive: true, force: true })
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { cwd: root, stdio: 'inherit' })
 if (tsc.status !== 0) process.exit(tsc.status ?? 1)
 
-/**
- * pg decides at load time whether it runs on Cloudflare Workers; on Node 20 (no `navigator`) it
- * finds out by constructing a `Response`, which loads Node's fetch implementation (undici):
- * ~20 ms of every run against PostgreSQL. The CLI only runs on Node, so the check is dropped.
- */
-const pgNodeOnly = {
-  name: 'pg-node-only',
+const EXTERNAL = ['better-sqlite3', 'ink', 'react', 'react/*', 'jiti', 'nunjucks', 'nunjucks/*', 'pg-native', 'pg-cloudflare']
+const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' }
+
+/** The Ink view stays a file of its own: the bundle imports it (and so Ink) only on a terminal. */
+const uiExternal = {
+  name: 'ui-external',
   setup(b) {
-    b.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8')
-      const patched = text.replace(/if \(isCloudflareRuntime\(\)\)/, 'if (false /* mig: runs on Node only */)')
-      const warnings = patched === text ? [{ text: 'pg/lib/stream.js changed: its Cloudflare check is no longer skipped (slower start against PostgreSQL)' }] : []
-      return { contents: patched, loader: 'js', warnings }
-    })
+    b.onResolve({ filter: /^\.\/ui\/run-view\.js$/ }, () => ({ path: './ui/run-view.js', external: true }))
   },
 }
 
-// bin.js stands alone (its version string inlined, no chunk imported): `mig --version` loads one file.
-await build({
-  absWorkingDir: root,
-  entryPoints: ['src/bin.ts'],
-  outfile: 'dist/bin.js',
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: true,
-  external: ['./main.js'],
-  logLevel: 'warning',
+const cli = await build({
+  ...common,
+  entryPoints: ['src/main.ts'],
+  outfile: 'dist/mig.cjs',
+  format: 'cjs',
+  legalComments: 'linked',
+  external: EXTERNAL,
+  plugins: [pgNodeOnly, dataAsJson, lazyChildProcess, uiExternal],
+  // @mig/templates finds nunjucks with createRequire(import.meta.url); postProcess defines it
+  define: { 'import.meta.url': '__migImportMetaUrl' },
+  metafile: true,
 })
 
-/** Options of the main build, shared with the pass that finds the start-up path. */
-const options = {
-  absWorkingDir: root,
-  entryPoints: { main: 'src/main.ts', 'ui/run-view': 'src/ui/run-view.tsx' },
+await build({
+  ...common,
+  entryPoints: { 'ui/run-view': 'src/ui/run-view.tsx' },
   outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: true,
-  legalComments: 'linked',
-  external: ['better-sqlite3', 'ink', 'react', 'react/*', 'jiti', 'nunjucks', 'nunjucks/*', 'pg-native', 'pg-cloudflare'],
-  // CommonJS dependencies (pg, mysql2) call require() for Node's built-in modules; an ES module
-  // has no require, so each output file that needs one makes its own.
+  external: EXTERNAL,
+  // CommonJS dependencies call require() for Node's built-in modules; an ES module has none
   banner: { js: "import { createRequire as __migCreateRequire } from 'node:module'; const require = __migCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
-}
-
-/** Every module main.ts reaches through static imports: what each run loads before doing anything. */
-async function startupModules() {
-  const { metafile } = await build({ ...options, plugins: [pgNodeOnly], write: false, metafile: true, logLevel: 'silent' })
-  const seen = new Set()
-  const todo = ['src/main.ts']
-  while (todo.length) {
-    const file = todo.pop()
-    if (seen.has(file) || !metafile.inputs[file]) continue
-    seen.add(file)
-    for (const i of metafile.inputs[file].imports) if (i.kind === 'import-statement' && !i.external) todo.push(i.path)
-  }
-  return new Set([...seen].map((f) => resolve(root, f)))
-}
+})
 
 /**
- * esbuild puts each module in the chunk of the set of entry points that reach it (entry points
- * include every dynamically imported module). @mig/core, the CLI's own modules and commander are
- * reached by main.js and by different sets of lazy chunks, which gave one small chunk per set:
- * each an extra file to resolve, read, compile and link on every run. So every first-party module
- * outside the start-up path gets `import "src/main.ts"` prepended (on its first line: line numbers
- * stay). Such a module only ever loads after main.js, so this changes nothing at run time, but now
- * every entry point reaches the whole start-up path, and it lands in one shared chunk.
+ * Two rewrites of mig.cjs, on its syntax tree (acorn), each keeping every line and column:
+ * - import(x) becomes __migI(x): code V8 takes from a cache has no import() of its own on Node 20,
+ *   so the loader passes one in (src/compile-cache.ts) and __migI is that; with plain require (no
+ *   cache) it is Node's import(). __migI and import.meta.url's stand-in are defined on the line of
+ *   "use strict" (a banner would come before it and turn strict mode off).
+ * - The loader reads the file as latin1 (a one-byte string, read several times faster than UTF-8
+ *   is decoded), which is exact only for ASCII. esbuild escapes non-ASCII characters in code
+ *   (charset ascii) but copies comments as they are: those characters become "?" (one UTF-16 unit
+ *   each); any outside a comment stops the build.
  */
-function sharedStartup(startup) {
-  const main = join(root, 'src/main.ts')
-  const firstParty = [join(root, 'src'), resolve(root, '../../packages')]
-  return {
-    name: 'shared-startup',
-    setup(b) {
-      b.onLoad({ filter: /\.(ts|tsx|js)$/ }, (args) => {
-        if (startup.has(args.path) || args.path.includes(`${sep}node_modules${sep}`) || !firstParty.some((d) => args.path.startsWith(d + sep))) return undefined
-        const loader = args.path.endsWith('.tsx') ? 'tsx' : args.path.endsWith('.ts') ? 'ts' : 'js'
-        return { contents: `import ${JSON.stringify(main)};${readFileSync(args.path, 'utf8')}`, loader }
-      })
-    },
+function postProcess(file) {
+  const code = readFileSync(file, 'utf8')
+  const comments = []
+  const tree = parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowHashBang: true, onComment: (_block, _text, start, end) => comments.push([start, end]) })
+  const strict = '"use strict";\n'
+  if (!code.startsWith(strict)) throw new Error('dist/mig.cjs does not start with "use strict"')
+  const imports = []
+  const visit = (node) => {
+    if (Array.isArray(node)) return node.forEach(visit)
+    if (!node || typeof node.type !== 'string') return
+    if (node.type === 'ImportExpression') imports.push(node.start)
+    for (const key in node) if (key !== 'type' && node[key] && typeof node[key] === 'object') visit(node[key])
   }
+  visit(tree)
+  let out = code
+  for (const at of imports) {
+    if (out.slice(at, at + 6) !== 'import') throw new Error(`dist/mig.cjs: no import keyword at ${at}`)
+    out = `${out.slice(0, at)}__migI${out.slice(at + 6)}`
+  }
+  let k = 0
+  out = out.replace(/[^\x00-\x7f]/g, (ch, at) => {
+    while (k < comments.length && comments[k][1] <= at) k++
+    if (!(k < comments.length && comments[k][0] <= at)) throw new Error(`dist/mig.cjs has a non-ASCII character outside a comment (near: ${JSON.stringify(code.slice(Math.max(0, at - 60), at + 20))}); the loader reads it as latin1`)
+    return '?'.repeat(ch.length)
+  })
+  const definitions = "var __migImportMetaUrl = require('node:url').pathToFileURL(__filename).href; var __migI = typeof __migImport === 'function' ? __migImport : (s) => import(s);"
+  writeFileSync(file, `"use strict"; ${definitions}${out.slice(strict.length - 1)}`)
+  return imports.length
 }
+const rewritten = postProcess(join(dist, 'mig.cjs'))
+if (rewritten === 0) throw new Error('dist/mig.cjs: found no import() to rewrite (the Ink view, drivers and jiti are imported)')
 
-const result = await build({ ...options, plugins: [pgNodeOnly, sharedStartup(await startupModules())], metafile: true })
+// bin.cjs stands alone (version string and loader inlined). The digest names the bundle's code
+// cache, so a cache is never used with another build of mig.cjs.
+const bundleId = createHash('sha256').update(readFileSync(join(dist, 'mig.cjs'))).digest('hex').slice(0, 16)
+await build({
+  ...common,
+  entryPoints: ['src/bin.ts'],
+  outfile: 'dist/bin.cjs',
+  format: 'cjs',
+  external: ['./main.js'],
+  define: { __MIG_BUNDLE_ID__: JSON.stringify(bundleId) },
+})
+chmodSync(join(dist, 'bin.cjs'), 0o755)
 
-chmodSync(join(dist, 'bin.js'), 0o755)
-// MIG_BUNDLE_REPORT=1 pnpm build: what each output file holds, largest inputs first
+writeFileSync(
+  join(dist, 'main.js'),
+  `// The package's import entry: the CLI lives in mig.cjs (see scripts/build.mjs).
+import { createRequire } from 'node:module'
+const cli = createRequire(import.meta.url)('./mig.cjs')
+export const main = cli.main
+export const Option = cli.Option
+`,
+)
+
+// MIG_BUNDLE_REPORT=1 pnpm build: what the bundle holds, largest inputs first
 if (process.env.MIG_BUNDLE_REPORT) {
-  console.log(await analyzeMetafile(result.metafile))
+  console.log(await analyzeMetafile(cli.metafile))
 }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { type Driver, type DriverFactory, redactUrl, UrlError, urlScheme } from '@mig/core'
+import { markPart } from './parts.js'
 
 /** Built-in schemes and the package that serves each. */
 export const BUILTIN_DRIVERS: Record<string, string> = {
@@ -28,7 +29,10 @@ const BUILTIN_IMPORTS: Record<string, () => Promise<DriverModule>> = {
 async function importFrom(spec: string, projectRoot: string): Promise<DriverModule | undefined> {
   // Try the CLI's own dependencies first, then the user's project (third-party drivers).
   try {
-    return await (BUILTIN_IMPORTS[spec] ?? (() => import(spec) as Promise<DriverModule>))()
+    const builtin = BUILTIN_IMPORTS[spec]
+    if (!builtin) return (await import(spec)) as DriverModule
+    markPart(spec)
+    return await builtin()
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err
   }

@@ -1,8 +1,11 @@
-import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { isAbsolute, resolve } from 'node:path'
 import { type HookContext, type HookFn, type HookName, type MigConfig, type MigratorHooks, type RunCommand, redactUrl, type ResolvedTarget } from '@mig/core'
 import type { Output } from './output.js'
+
+// node:child_process is loaded when a hook or `-- mig:run` command runs, not on every start
+const require = createRequire(import.meta.url)
 
 /** Environment a hook command or `-- mig:run` command sees, describing the run and migration. */
 export function hookEnv(target: ResolvedTarget, fields: { hook?: string; direction: string; database: string; env?: string; migration?: { id: string; version: string; name: string; kind: string }; migrations?: { id: string }[]; status?: string; error?: string; line?: number }): Record<string, string> {
@@ -30,6 +33,7 @@ export function hookEnv(target: ResolvedTarget, fields: { hook?: string; directi
 /** Run a shell command in the project root; resolves with its output, rejects with its exit code and last stderr line. */
 export function runShell(command: string, cwd: string, env: Record<string, string>): Promise<string> {
   return new Promise((resolvePromise, reject) => {
+    const { spawn } = require('node:child_process') as typeof import('node:child_process')
     const child = spawn(command, { shell: true, cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''

@@ -73,3 +73,5 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 }
 
 export { Option }
+/** For the binary's compile cache (see bin.ts): what this run loaded beyond the start-up path. */
+export { usedParts } from './parts.js'

@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { tempProject, type TempProject } from '@mig/test-utils'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { mig, stable } from './helpers.js'
+import { BIN, mig, stable } from './helpers.js'
 
 let projects: TempProject[] = []
 function project(files: Record<string, string> = {}): TempProject {
@@ -211,5 +212,17 @@ describe('--version', () => {
   it('prints the version', () => {
     const r = mig(process.cwd(), ['--version'])
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
+  })
+})
+
+describe('a reader that stops early', () => {
+  it('mig status | head: no EPIPE trace, the exit code is the run’s', () => {
+    const files: Record<string, string> = {}
+    // ~120 KB of status lines: more than a pipe holds, so the writes meet the closed pipe
+    for (let i = 1; i <= 2000; i++) files[`migrations/${String(i).padStart(6, '0')}_create_a_table_with_a_long_name_${i}.sql`] = `CREATE TABLE t${i} (x int);`
+    const p = project(files)
+    const r = spawnSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} status 2>stderr.txt | head -c 100 >/dev/null; echo "exit \${PIPESTATUS[0]}"`], { cwd: p.dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } })
+    expect(r.stdout.trim()).toBe('exit 0')
+    expect(readFileSync(p.path('stderr.txt'), 'utf8')).toBe('')
   })
 })

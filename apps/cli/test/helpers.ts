@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 /** The built binary, run as a user would. */
-export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+export const BIN = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url))
 
 /** Run `mig` in `cwd`; returns exit code and output. Never a TTY. */
 export function mig(cwd: string, args: string[], env: Record<string, string | undefined> = {}): { code: number; stdout: string; stderr: string } {

@@ -6,7 +6,7 @@ import type { DialectName } from '@mig/test-utils'
 import { DRIVERS } from './drivers.js'
 
 /** The built CLI, as a user runs it. */
-export const MIG_BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url))
+export const MIG_BIN = fileURLToPath(new URL('../../../apps/cli/dist/bin.cjs', import.meta.url))
 
 /** Outcome of a finished `mig` process. */
 export interface MigRun {

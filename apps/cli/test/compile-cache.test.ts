@@ -1,0 +1,153 @@
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { tempProject } from '@mig/test-utils'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { BIN } from './helpers.js'
+
+// The binary loads dist/mig.cjs through a V8 code cache (src/compile-cache.ts). These runs use a
+// cache directory of their own and check what a user would see: the same output with or without a
+// cache, a cache that is reused as it is, and one that is rewritten when it is broken or lacks code.
+
+let scratch: string
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'mig-cc-'))
+})
+afterEach(() => rmSync(scratch, { recursive: true, force: true }))
+
+function mig(cwd: string, args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } })
+}
+
+const files = (dir: string) => {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.v8'))
+  } catch {
+    return []
+  }
+}
+
+/** The parts a cache file says it holds (its JSON header). */
+function parts(file: string): string[] {
+  const buf = readFileSync(file)
+  return JSON.parse(buf.toString('utf8', 4, 4 + buf.readUInt32LE(0))).parts
+}
+
+describe('compile cache', () => {
+  it('is written by the first run of a command and used as it is by the next', () => {
+    const cache = join(scratch, 'cache')
+    const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+    try {
+      expect(mig(p.dir, ['up'], { MIG_COMPILE_CACHE: cache }).status).toBe(0)
+      const first = mig(p.dir, ['status'], { MIG_COMPILE_CACHE: cache })
+      expect(first.status).toBe(0)
+      const status = files(cache).filter((f) => f.includes('-status-'))
+      expect(status).toHaveLength(1)
+      const file = join(cache, status[0] as string)
+      expect(parts(file)).toEqual(['@mig/driver-sqlite'])
+      const before = { bytes: readFileSync(file), mtime: statSync(file).mtimeMs }
+
+      const second = mig(p.dir, ['status'], { MIG_COMPILE_CACHE: cache })
+      expect(second.status).toBe(0)
+      expect(second.stdout).toBe(first.stdout)
+      // V8 took it (a refused cache is rewritten), and nothing new was needed
+      expect(statSync(file).mtimeMs).toBe(before.mtime)
+      expect(readFileSync(file).equals(before.bytes)).toBe(true)
+    } finally {
+      p.cleanup()
+    }
+  })
+
+  it('a broken cache file is replaced, and the run does not notice', () => {
+    const cache = join(scratch, 'cache')
+    const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+    try {
+      const clean = mig(p.dir, ['status'], { MIG_COMPILE_CACHE: cache })
+      const file = join(cache, files(cache)[0] as string)
+      const good = readFileSync(file)
+      // damaged in the middle, same length: V8 alone would take it (release builds check no checksum)
+      const flipped = Buffer.from(good)
+      for (let i = Math.floor(good.length / 2); i < good.length / 2 + 64; i++) flipped[i] = (flipped[i] as number) ^ 0xff
+      for (const garbage of [Buffer.from('not a cache'), Buffer.concat([good.subarray(0, 200), Buffer.alloc(5000, 7)]), flipped]) {
+        writeFileSync(file, garbage)
+        const r = mig(p.dir, ['status'], { MIG_COMPILE_CACHE: cache })
+        expect(r.status).toBe(0)
+        expect(r.stdout).toBe(clean.stdout)
+        expect(readFileSync(file).equals(garbage)).toBe(false)
+        expect(parts(file)).toEqual(['@mig/driver-sqlite'])
+      }
+    } finally {
+      p.cleanup()
+    }
+  })
+
+  it('a run that uses code the cache lacks (templates) rewrites it with both', () => {
+    const cache = join(scratch, 'cache')
+    const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+    try {
+      expect(mig(p.dir, ['up'], { MIG_COMPILE_CACHE: cache }).status).toBe(0)
+      const file = join(cache, files(cache).find((f) => f.includes('-up-')) as string)
+      expect(parts(file)).toEqual(['@mig/driver-sqlite'])
+      p.write({ 'migrations/2_b.sql.njk': 'CREATE TABLE {{ "b" | ident }} (x int);' })
+      const r = mig(p.dir, ['up'], { MIG_COMPILE_CACHE: cache })
+      expect(r.status, r.stderr).toBe(0)
+      expect(parts(file)).toEqual(['@mig/driver-sqlite', 'templates'])
+    } finally {
+      p.cleanup()
+    }
+  })
+
+  it('lives in <tmpdir>/mig-compile-cache-<uid> by default; MIG_COMPILE_CACHE=off writes nothing', () => {
+    const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+    const env = { TMPDIR: scratch, MIG_COMPILE_CACHE: '' }
+    try {
+      expect(mig(p.dir, ['status'], { ...env, MIG_COMPILE_CACHE: 'off' }).status).toBe(0)
+      expect(readdirSync(scratch)).toEqual([])
+      expect(mig(p.dir, ['status'], env).status).toBe(0)
+      const dir = join(scratch, `mig-compile-cache-${process.getuid?.() ?? 'user'}`)
+      expect(files(dir)).toHaveLength(1)
+      expect(statSync(dir).mode & 0o777).toBe(0o700)
+    } finally {
+      p.cleanup()
+    }
+  })
+
+  it.skipIf(process.platform === 'win32')('is not used from a directory others can write to', () => {
+    const cache = join(scratch, 'shared')
+    mkdirSync(cache)
+    chmodSync(cache, 0o777)
+    const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+    try {
+      const r = mig(p.dir, ['status'], { MIG_COMPILE_CACHE: cache })
+      expect(r.status).toBe(0)
+      expect(r.stdout).toMatch(/^1 +a +pending/m)
+      expect(files(cache)).toEqual([])
+    } finally {
+      p.cleanup()
+    }
+  })
+
+  it('code from the cache can still import (the Ink view on a terminal, from the second run on)', () => {
+    const cache = join(scratch, 'cache')
+    const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+    const onTerminal = (args: string) => {
+      const env: Record<string, string | undefined> = { ...process.env, MIG_COMPILE_CACHE: cache }
+      delete env.CI
+      const cmd = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args}`
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: p.dir, encoding: 'utf8', env })
+      return r.stdout.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r/g, '\n')
+    }
+    try {
+      expect(onTerminal('up --dry-run')).toContain('Would apply: 1_a')
+      const file = join(cache, files(cache).find((f) => f.includes('-up-')) as string)
+      const mtime = statSync(file).mtimeMs
+      const screen = onTerminal('up')
+      expect(screen).not.toContain('error')
+      expect(screen).toMatch(/✔ Applied 1_a \(\d+ms\)/)
+      expect(statSync(file).mtimeMs).toBe(mtime)
+    } finally {
+      p.cleanup()
+    }
+  })
+})
