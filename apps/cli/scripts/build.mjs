@@ -126,13 +126,16 @@ await build({
 })
 chmodSync(join(dist, 'bin.cjs'), 0o755)
 
+// The package's import entry re-exports what the bundle exports (what src/main.ts exports), so
+// the declarations tsc wrote for main.ts describe it.
+const names = Object.keys(require(join(dist, 'mig.cjs')))
+if (!names.includes('main')) throw new Error(`dist/mig.cjs exports no main (exports: ${names.join(', ')})`)
 writeFileSync(
   join(dist, 'main.js'),
   `// The package's import entry: the CLI lives in mig.cjs (see scripts/build.mjs).
 import { createRequire } from 'node:module'
 const cli = createRequire(import.meta.url)('./mig.cjs')
-export const main = cli.main
-export const Option = cli.Option
+${names.map((n) => `export const ${n} = cli.${n}`).join('\n')}
 `,
 )
 

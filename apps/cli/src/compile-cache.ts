@@ -22,7 +22,7 @@ export interface LoadedBundle<T> {
 }
 
 /** The cache directory, or undefined when the cache is off or the directory is not safe to use. */
-export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string | undefined {
+function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const setting = env.MIG_COMPILE_CACHE
   if (setting && /^(off|0|false|no)$/i.test(setting)) return undefined
   const uid = process.getuid?.()

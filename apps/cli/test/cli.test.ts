@@ -226,3 +226,13 @@ describe('a reader that stops early', () => {
     expect(readFileSync(p.path('stderr.txt'), 'utf8')).toBe('')
   })
 })
+
+describe('the package import entry (dist/main.js)', () => {
+  it('runs the CLI in-process: main(argv) returns the exit code', async () => {
+    const { main } = (await import(new URL('../dist/main.js', import.meta.url).href)) as typeof import('../src/main.js')
+    const chunks: string[] = []
+    const stream = { write: (s: string) => chunks.push(s) > 0 } as unknown as NodeJS.WriteStream
+    expect(await main(['--version'], { streams: { stdout: stream, stderr: stream } })).toBe(0)
+    expect(chunks.join('')).toMatch(/^\d+\.\d+\.\d+\n$/)
+  })
+})

@@ -49,3 +49,28 @@ describe('Ink and React load only for a TTY', () => {
     })
   }
 })
+
+describe('node:child_process loads only when a command runs', () => {
+  it('the tracer sees it when a hook runs (so the check below can fail)', () => {
+    const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);', 'mig.toml': '[hooks]\nbefore_up = "true"\n' })
+    try {
+      const r = traced(p.dir, ['up'])
+      expect(r.status, r.stderr).toBe(0)
+      expect(r.stderr).toContain('LOADED node:child_process')
+    } finally {
+      p.cleanup()
+    }
+  })
+  for (const args of [['status'], ['up']]) {
+    it(`mig ${args.join(' ')} without hooks does not load it`, () => {
+      const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+      try {
+        const r = traced(p.dir, args)
+        expect(r.status).toBe(0)
+        expect(r.stderr).not.toContain('LOADED')
+      } finally {
+        p.cleanup()
+      }
+    })
+  }
+})
