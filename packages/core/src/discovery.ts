@@ -64,6 +64,8 @@ function fileSize(file: string): number {
 /** Files up to this size are read once at discovery and kept; larger ones are read again (streamed) when they run. */
 const CACHE_LIMIT = STREAM_THRESHOLD
 const HEADER_BYTES = 64 * 1024
+/** Discovery lets the event loop run after this many folder entries (see {@link directory}). */
+const YIELD_EVERY = 100
 /** Reused by every read: most migration files fit, so discovery allocates no buffer per file. */
 let readBuffer: Buffer | undefined
 
@@ -154,7 +156,11 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
       entries.sort((a, b) => (a.name < b.name ? -1 : 1))
       // `dir` is resolved (normalised, no trailing separator except a root), so joining is concatenating
       const prefix = dir.endsWith(sep) ? dir : dir + sep
+      let done = 0
       for (const e of entries) {
+        // files are read synchronously (faster than through the thread pool): every so often the
+        // event loop gets a turn, so a connection opening meanwhile and a spinner go on
+        if (++done % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve))
         const file = prefix + e.name
         // entries are direct children, so the path relative to the folder is the entry's name
         const rel = e.name

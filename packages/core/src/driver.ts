@@ -48,6 +48,13 @@ export interface SqlDialect {
     /** Auto-incrementing primary key column definition, e.g. `id integer primary key autoincrement`. */
     serialPrimaryKey: string
   }
+  /**
+   * A query that returns every row of `table` (quoted) as one JSON array, in one row with one text
+   * column `rows`. Optional: for servers that build JSON faster than the client library parses
+   * rows (PostgreSQL's json_agg; reading 1,000 history rows this way costs the client a sixth).
+   * Timestamps in it are ISO 8601 text with an offset; integers are JSON numbers.
+   */
+  jsonRows?(table: string): string
 }
 
 /** Runs statements on one connection. `?` is the parameter placeholder in every dialect. */

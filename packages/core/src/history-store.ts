@@ -131,7 +131,10 @@ export class HistoryStore {
 
   /** Every history row, ordered by version. */
   async rows(exec: QueryExecutor = this.driver): Promise<HistoryRow[]> {
-    const rows = await exec.query(`SELECT * FROM ${this.q(this.table)}`)
+    const json = this.driver.dialect.jsonRows
+    const rows = json
+      ? (JSON.parse(String((await exec.query(json(this.q(this.table))))[0]?.rows ?? '[]')) as Row[])
+      : await exec.query(`SELECT * FROM ${this.q(this.table)}`)
     return rows.map(mapRow).sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
   }
 

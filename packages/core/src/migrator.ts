@@ -188,6 +188,34 @@ export class Migrator extends Emitter<MigratorEvents> {
     return this.migrations
   }
 
+  /**
+   * {@link discover} while the connection opens: the server's share of a new connection (a
+   * process or thread of its own, authentication) overlaps the reading of the files. Errors come
+   * in the same order as discovering, then connecting: a project error first; a connection opened
+   * for a run that then fails on its files is closed again.
+   */
+  private async discoverAndConnect(): Promise<Migration[]> {
+    if (this.connected || this.migrations) {
+      const migrations = await this.discover()
+      await this.connect()
+      return migrations
+    }
+    const connecting = this.connect()
+    // handled below, whatever discovery does meanwhile (no unhandled rejection in between)
+    connecting.catch(() => {})
+    try {
+      const migrations = await this.discover()
+      await connecting
+      return migrations
+    } catch (err) {
+      await connecting.then(
+        () => this.close(),
+        () => {},
+      )
+      throw err
+    }
+  }
+
   /** Open the connection (idempotent). */
   async connect(): Promise<void> {
     if (this.connected) return
@@ -267,10 +295,35 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   /** Status of every migration. Creates no table: a database mig never touched shows everything pending. */
   async status(): Promise<StatusEntry[]> {
-    const migrations = await this.discover()
-    await this.connect()
-    const history = (await this.historyExists()) ? await this.history.rows() : []
-    return computeStatus({ migrations, history, checksums: await this.checksums(migrations), scope: this.scope })
+    const migrations = await this.discoverAndConnect()
+    const { history, checksums } = await this.historyAndChecksums(migrations)
+    return computeStatus({ migrations, history: history ?? [], checksums, scope: this.scope })
+  }
+
+  /**
+   * {@link historyIfExists} and {@link checksums}: the files are hashed while the server reads the
+   * history (the query is on its way before the hashing starts).
+   */
+  private async historyAndChecksums(migrations: Migration[]): Promise<{ history: HistoryRow[] | undefined; checksums: Map<string, string> }> {
+    const reading = this.historyIfExists()
+    // handled by the await below, after the hashing (no unhandled rejection in between)
+    reading.catch(() => {})
+    const checksums = await this.checksums(migrations)
+    return { history: await reading, checksums }
+  }
+
+  /**
+   * The history rows, or undefined when the history table does not exist (reading must not create
+   * it: that would write). One round trip when it exists; a failed read is told apart from a
+   * missing table by asking for the table.
+   */
+  private async historyIfExists(): Promise<HistoryRow[] | undefined> {
+    try {
+      return await this.history.rows()
+    } catch (err) {
+      if (await this.historyExists()) throw err
+      return undefined
+    }
   }
 
   /** Whether the history table exists (reading must not create it: that would write). */
@@ -320,9 +373,10 @@ export class Migrator extends Emitter<MigratorEvents> {
     this.emit('lock:acquired', { waitedMs: waited ? Math.round(now() - started) : 0 })
     let out: T
     try {
-      const exists = await this.historyExists()
+      const rows = await this.historyIfExists()
+      const exists = rows !== undefined
       if (exists) await this.checkEnv(false)
-      const history = exists ? await this.history.rows() : []
+      const history = rows ?? []
       out = await fn(history, async () => {
         if (!exists) await this.history.ensure()
         await this.checkEnv(true)
@@ -344,7 +398,7 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   /** Apply pending migrations. See {@link RunUpOptions}. */
   async up(options: RunUpOptions = {}): Promise<RunResult> {
-    await loadCodeMigrations(await this.discover())
+    await loadCodeMigrations(await this.discoverAndConnect())
     const idle = await this.nothingToApply(options)
     if (idle) return idle
     return this.withLock(async (history, prepare) => {
@@ -380,9 +434,11 @@ export class Migrator extends Emitter<MigratorEvents> {
     const started = now()
     try {
       await this.connect()
-      if (!(await this.historyExists())) return undefined
+      const migrations = await this.discover()
+      const { history, checksums } = await this.historyAndChecksums(migrations)
+      if (!history) return undefined
       await this.checkEnv(false)
-      const plan = planUp(await this.planInput(), options)
+      const plan = planUp({ migrations, history, checksums, scope: this.scope }, options)
       if (plan.length) return undefined
     } catch {
       return undefined
@@ -430,7 +486,7 @@ export class Migrator extends Emitter<MigratorEvents> {
   }
 
   private async planAndRun(direction: 'up' | 'down', plan: (input: PlanInput) => Migration[], options: RunUpOptions): Promise<RunResult> {
-    await loadCodeMigrations(await this.discover())
+    await loadCodeMigrations(await this.discoverAndConnect())
     return this.withLock(async (history, prepare) => {
       const started = now()
       const migrations = plan(await this.planInput(history))

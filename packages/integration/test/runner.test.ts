@@ -1,4 +1,4 @@
-import { type Driver, LockTimeoutError, type LockHolder, createMigrator, directory, MigrationError, PlanError, ConnectionError, type Migrator } from '@mig/core'
+import { type Driver, type HistoryRow, LockTimeoutError, type LockHolder, createMigrator, directory, MigrationError, PlanError, ConnectionError, type Migrator } from '@mig/core'
 import { tempProject, testDialects, type TempProject } from '@mig/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { capabilitiesOf, DRIVERS } from './drivers.js'
@@ -81,6 +81,52 @@ for (const dialect of testDialects()) {
       expect(log[0]!.sql).toContain(`CREATE TABLE ${p}users`)
       expect(Math.abs(log[0]!.at.getTime() - before)).toBeLessThan(60_000)
       expect((await migrator.status()).map((s) => s.status)).toEqual(['applied', 'pending'])
+    })
+
+    it('history rows read back exactly as written: every field, millisecond timestamps, nulls', async () => {
+      const { migrator } = setup(() => ({ '001_a.sql': 'SELECT 1;' }))
+      await migrator.init()
+      // PostgreSQL: a session time zone that is not UTC (history is read as JSON text with an offset)
+      if (dialect.name === 'postgres') await migrator.driver.query(`SET TimeZone = 'Asia/Kolkata'`)
+      const written: HistoryRow[] = [
+        { version: '001', name: 'a', kind: 'versioned', checksum: 'c'.repeat(64), appliedAt: new Date('2026-03-04T05:06:07.089Z'), durationMs: 1234, appliedBy: 'ann (ci)', scope: 'shared', status: 'applied', error: null, statementIndex: null, statementLine: null },
+        { version: '002', name: 'b "quoted" \\ ü', kind: 'repeatable', checksum: 'd'.repeat(64), appliedAt: new Date('1999-12-31T23:59:59.999Z'), durationMs: 0, appliedBy: 'bob', scope: 'tenant', status: 'failed', error: 'line 1\nline 2: "x"', statementIndex: 3, statementLine: 17 },
+      ]
+      for (const row of written) await migrator.history.upsert(migrator.driver, row, { exists: false })
+      expect(await migrator.history.rows()).toEqual(written)
+    })
+
+    it('status on a database without history shows everything pending and creates no table', async () => {
+      const { p, migrator } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);`, '002_b.sql': `CREATE TABLE ${p}b (id INTEGER);` }))
+      expect((await migrator.status()).map((s) => `${s.version}:${s.status}`)).toEqual(['001:pending', '002:pending'])
+      const missing = await migrator.driver.query(`SELECT 1 FROM ${p}history`).then(
+        () => 'exists',
+        () => 'missing',
+      )
+      expect(missing).toBe('missing')
+    })
+
+    itOn(dialect.name !== 'sqlite')('a run whose files are broken closes the connection it opened while reading them', async () => {
+      const admin = DRIVERS[dialect.name](url)
+      open.push({ driver: admin })
+      await admin.connect()
+      const sessions = async () => {
+        const rows = await admin.query(
+          dialect.name === 'postgres'
+            ? 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()'
+            : 'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE()',
+        )
+        return Number(rows[0]!.n)
+      }
+      const before = await sessions()
+      const { migrator } = setup(() => ({ '001.sql': 'SELECT 1;' }))
+      for (const run of [() => migrator.status(), () => migrator.up()]) {
+        await expect(run()).rejects.toThrow(/missing a name after the version/)
+        // the server notices a closed connection a moment later
+        const deadline = Date.now() + 5000
+        while ((await sessions()) > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+        expect(await sessions()).toBe(before)
+      }
     })
 
     it('a failing migration names file and line; rolled back atomically or left failed by capability', async () => {
