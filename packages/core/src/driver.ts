@@ -232,3 +232,17 @@ export function quoteQualified(dialect: SqlDialect, name: string): string {
     .map((p) => dialect.quoteIdent(p))
     .join('.')
 }
+
+/**
+ * For drivers' `close()`: end a session without waiting for the server to close its side (a few
+ * milliseconds at the end of every command). `end` writes the client's goodbye (PostgreSQL's
+ * Terminate, MySQL's COM_QUIT; on an idle socket the write reaches the kernel at once), then the
+ * socket stops keeping the process alive and the rest of the goodbye happens on its own. Waits for
+ * `end` when the socket cannot be unreferenced.
+ */
+export async function endSession(end: () => Promise<unknown>, socket: unknown): Promise<void> {
+  const ended = end().catch(() => {})
+  const unref = (socket as { unref?: unknown } | null | undefined)?.unref
+  if (typeof unref === 'function') unref.call(socket)
+  else await ended
+}

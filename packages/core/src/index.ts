@@ -33,7 +33,7 @@ export type {
   SqlDialect,
   StreamedScript,
 } from './driver.js'
-export { quoteQualified, StatementFailure } from './driver.js'
+export { endSession, quoteQualified, StatementFailure } from './driver.js'
 export type { MigrationInfo, MigratorEventName, MigratorEvents } from './events.js'
 export { Emitter } from './events.js'
 export type { HistoryRow, HistoryStatus, LogAction, LogEntry, LogRow } from './history-store.js'

@@ -3,6 +3,7 @@ import {
   type Driver,
   type DriverCapabilities,
   type DriverOptions,
+  endSession,
   type LockHandle,
   type LockOptions,
   type QueryExecutor,
@@ -184,7 +185,9 @@ export class MysqlDriver implements Driver {
       await this.flush()
     } finally {
       this.conn = undefined
-      await c.end().catch(() => {})
+      // without waiting for the server to close its side (see `endSession`); the promise API keeps
+      // the callback connection, and its socket, as `connection` (untyped: without it, close waits)
+      await endSession(() => c.end(), (c as unknown as { connection?: { stream?: unknown } }).connection?.stream)
     }
   }
 

@@ -3,6 +3,7 @@ import {
   type Driver,
   type DriverCapabilities,
   type DriverOptions,
+  endSession,
   type LockHandle,
   type LockOptions,
   type QueryExecutor,
@@ -520,10 +521,11 @@ export class PostgresDriver implements Driver {
     return this.outbox
   }
 
+  /** Ends the session without waiting for the server to close its side (see `endSession`). */
   async close(): Promise<void> {
     const c = this.main
     this.main = undefined
-    await c?.end().catch(() => {})
+    if (c) await endSession(() => c.end(), c.connection.stream)
   }
 
   async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
