@@ -151,7 +151,8 @@ function info(m: Migration): MigrationInfo {
   return { id: m.id, version: m.version, name: m.name, kind: m.kind, source: m.source }
 }
 
-const now = () => performance.now()
+// milliseconds, monotonic (process.hrtime: the global `performance` loads nine of Node's modules on first use)
+const now = () => Number(process.hrtime.bigint()) / 1e6
 
 /**
  * Applies and reverts migrations against one database. Emits typed events and returns a result per
