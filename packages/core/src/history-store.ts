@@ -131,11 +131,28 @@ export class HistoryStore {
 
   /** Every history row, ordered by version. */
   async rows(exec: QueryExecutor = this.driver): Promise<HistoryRow[]> {
-    const json = this.driver.dialect.jsonRows
-    const rows = json
-      ? (JSON.parse(String((await exec.query(json(this.q(this.table))))[0]?.rows ?? '[]')) as Row[])
-      : await exec.query(`SELECT * FROM ${this.q(this.table)}`)
+    const rows = (await this.rowsAsJson(exec)) ?? (await exec.query(`SELECT * FROM ${this.q(this.table)}`))
     return rows.map(mapRow).sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
+  }
+
+  /**
+   * The rows as one JSON array when the dialect can build one (`SqlDialect.jsonRows`); undefined
+   * when it cannot, or when the text is not whole JSON (a server that cuts long aggregates:
+   * MariaDB at `group_concat_max_len`), and the rows are read one by one instead.
+   */
+  private async rowsAsJson(exec: QueryExecutor): Promise<Row[] | undefined> {
+    const sql = this.driver.dialect.jsonRows?.(this.q(this.table), HISTORY_COLUMNS)
+    if (!sql) return undefined
+    const first = (await exec.query(sql))[0]
+    const value = first ? Object.values(first)[0] : undefined
+    if (value === undefined || value === null) return []
+    if (Array.isArray(value)) return value as Row[]
+    try {
+      const parsed: unknown = JSON.parse(String(value))
+      return Array.isArray(parsed) ? (parsed as Row[]) : undefined
+    } catch {
+      return undefined
+    }
   }
 
   /**
@@ -225,6 +242,9 @@ export class HistoryStore {
     await this.driver.query(`INSERT INTO ${this.q(this.metaTable)} (${k}, ${this.driver.dialect.quoteIdent('value')}) VALUES (?, ?)`, [key, value])
   }
 }
+
+/** The history table's columns (what {@link mapRow} reads). */
+const HISTORY_COLUMNS = ['version', 'name', 'kind', 'checksum', 'applied_at', 'duration_ms', 'applied_by', 'scope', 'status', 'error', 'statement_index', 'statement_line'] as const
 
 function mapRow(r: Row): HistoryRow {
   return {
