@@ -10,11 +10,12 @@ import { VERSION } from './version.js'
 declare const __MIG_BUNDLE_ID__: string
 
 /**
- * Which code cache a run uses: the command, and the database scheme when the arguments or
- * DATABASE_URL tell it (a run against PostgreSQL compiles other code than one against MySQL). A
- * run that uses more than its cache holds (a URL from mig.toml, a template) adds to the cache.
+ * Which code cache a run uses: `build` (this bundle, V8 and arch: caches of other builds are
+ * pruned) and `key`: the command, and the database scheme when the arguments or DATABASE_URL tell
+ * it (a run against PostgreSQL compiles other code than one against MySQL). A run that uses more
+ * than its cache holds (a URL from mig.toml, a template) adds to the cache.
  */
-function cacheKey(args: string[]): string {
+function cacheKey(args: string[]): { build: string; key: string } {
   const command = /^[a-z][a-z-]{0,30}$/.test(args[0] ?? '') ? args[0] : 'mig'
   let url = process.env.DATABASE_URL
   for (let i = 0; i < args.length; i++) {
@@ -22,7 +23,7 @@ function cacheKey(args: string[]): string {
     else if (args[i]?.startsWith('--database=')) url = args[i]?.slice('--database='.length)
   }
   const scheme = /^([a-z][a-z0-9+.-]{0,20}):/i.exec(url ?? '')?.[1]?.toLowerCase() ?? 'config'
-  return `${__MIG_BUNDLE_ID__}-${process.versions.v8}-${process.arch}-${command}-${scheme}`
+  return { build: `${__MIG_BUNDLE_ID__}-${process.versions.v8}-${process.arch}`, key: `${command}-${scheme}` }
 }
 
 // A reader that stops early (`mig status | head`) closes the pipe; the run goes on and finishes

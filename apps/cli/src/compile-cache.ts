@@ -9,7 +9,7 @@
 // a cache belongs to, a digest in the file that it is intact, and V8 that it fits the running V8
 // and its flags; a cache that fails any of these is ignored and replaced.
 import * as crypto from 'node:crypto'
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createRequire, Module } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -72,23 +72,52 @@ function writeCache(file: string, parts: readonly string[], data: Buffer): void 
   renameSync(tmp, file)
 }
 
+/** Caches of other builds (or another Node) are removed this long after they were last written. */
+const STALE_AFTER_MS = 30 * 24 * 3600 * 1000
+
+/**
+ * Remove cache files that no run of this build and Node can use (names not starting with `keep`)
+ * and that were not written for {@link STALE_AFTER_MS}: the caches of a mig that was upgraded, not
+ * those of another version that is still in use (it rewrites its own when they are refused or
+ * grow, and one run a month may find its cache gone). Temporary files left by a run that died
+ * while writing go the same way, whatever build wrote them.
+ */
+function pruneStale(dir: string, keep: string, now = Date.now()): void {
+  for (const name of readdirSync(dir)) {
+    const ours = name.endsWith('.tmp') || (name.endsWith('.v8') && !name.startsWith(keep))
+    if (!ours) continue
+    const file = join(dir, name)
+    try {
+      if (now - lstatSync(file).mtimeMs > STALE_AFTER_MS) unlinkSync(file)
+    } catch {
+      // removed by a concurrent run
+    }
+  }
+}
+
 // crypto.hash (one call, no Hash object): Node 20.12 and later
 const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash
 const sha1 = (data: Buffer): string => (oneShot ? oneShot('sha1', data, 'hex') : crypto.createHash('sha1').update(data).digest('hex'))
 
 /**
- * Load a CommonJS file as `require` would, with a code cache named by `key` (bundle and command).
- * Falls back to plain `require` when the cache is off.
+ * Load a CommonJS file as `require` would, with a code cache named by `build` (bundle, V8, arch)
+ * and `key` (command). Falls back to plain `require` when the cache is off. Writing a cache also
+ * removes old ones of other builds ({@link pruneStale}).
  *
  * Code that V8 takes from a cache has no `import()` of its own on Node 20 (the callback that
  * vm.Script's importModuleDynamically sets is lost with cachedData), so the build turns the
  * bundle's import() calls into calls of `importer`, a function compiled by Node's own loader.
  */
-export function loadBundle<T>(file: string, key: string, importer: (specifier: string) => Promise<unknown>, env: NodeJS.ProcessEnv = process.env): LoadedBundle<T> {
+export function loadBundle<T>(
+  file: string,
+  name: { build: string; key: string },
+  importer: (specifier: string) => Promise<unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedBundle<T> {
   const dir = cacheDirectory(env)
   if (!dir) return { exports: createRequire(file)(file) as T, save() {} }
 
-  const cacheFile = join(dir, `${key}.v8`)
+  const cacheFile = join(dir, `${name.build}-${name.key}.v8`)
   const cached = readCache(cacheFile)
   // latin1: the build makes the bundle ASCII, and a one-byte string is read several times faster
   // than UTF-8 is decoded
@@ -108,6 +137,7 @@ export function loadBundle<T>(file: string, key: string, importer: (specifier: s
       try {
         // what V8 has compiled by now: the cached code, and whatever this run added to it
         writeCache(cacheFile, [...new Set([...(hit ? cached.parts : []), ...parts])].sort(), script.createCachedData())
+        pruneStale(dir, `${name.build}-`)
       } catch {
         // a full disk or a vanished directory costs the next run its cache, nothing else
       }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { tempProject } from '@mig/test-utils'
@@ -108,6 +108,42 @@ describe('compile cache', () => {
       const dir = join(scratch, `mig-compile-cache-${process.getuid?.() ?? 'user'}`)
       expect(files(dir)).toHaveLength(1)
       expect(statSync(dir).mode & 0o777).toBe(0o700)
+    } finally {
+      p.cleanup()
+    }
+  })
+
+  it("writing a cache removes other builds' caches and dead runs' temporary files not written for 30 days", () => {
+    const cache = join(scratch, 'cache')
+    const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
+    try {
+      expect(mig(p.dir, ['status'], { MIG_COMPILE_CACHE: cache }).status).toBe(0)
+      const [ours] = files(cache)
+      const build = (ours as string).replace(/-status-[a-z]+\.v8$/, '')
+      expect(build).not.toBe(ours)
+      const month = 31 * 24 * 3600
+      const old = Date.now() / 1000 - month
+      const planted = {
+        'other-build, old': ['0000000000000000-11.3.244.8-node.38-x64-status-sqlite.v8', old],
+        'other-build, recent': ['1111111111111111-11.3.244.8-node.38-x64-status-sqlite.v8', Date.now() / 1000],
+        'this build, old': [`${build}-up-sqlite.v8`, old],
+        'temporary, old': [`${build}-log-sqlite.v8.4242.tmp`, old],
+        'not a cache, old': ['notes.txt', old],
+      } as const
+      for (const [name, mtime] of Object.values(planted)) {
+        writeFileSync(join(cache, name), 'x')
+        utimesSync(join(cache, name), mtime, mtime)
+      }
+      // a command without a cache yet writes one, and prunes
+      expect(mig(p.dir, ['validate'], { MIG_COMPILE_CACHE: cache }).status).toBe(0)
+      const left = readdirSync(cache)
+      expect(left).not.toContain(planted['other-build, old'][0])
+      expect(left).not.toContain(planted['temporary, old'][0])
+      expect(left).toContain(planted['other-build, recent'][0])
+      expect(left).toContain(planted['this build, old'][0])
+      expect(left).toContain(planted['not a cache, old'][0])
+      expect(left).toContain(ours)
+      expect(left.some((f) => f.startsWith(`${build}-validate-`))).toBe(true)
     } finally {
       p.cleanup()
     }
