@@ -137,13 +137,20 @@ export class HistoryStore {
 
   /**
    * The rows as one JSON array when the dialect can build one (`SqlDialect.jsonRows`); undefined
-   * when it cannot, or when the text is not whole JSON (a server that cuts long aggregates:
-   * MariaDB at `group_concat_max_len`), and the rows are read one by one instead.
+   * when it cannot, when the server refuses the query (a server too old for the aggregate: MariaDB
+   * before 10.5, MySQL before 5.7.22; or a missing table, which the plain read reports), or when the
+   * text is not whole JSON (a server that cuts long aggregates: MariaDB at `group_concat_max_len`),
+   * and the rows are read one by one instead.
    */
   private async rowsAsJson(exec: QueryExecutor): Promise<Row[] | undefined> {
     const sql = this.driver.dialect.jsonRows?.(this.q(this.table), HISTORY_COLUMNS)
     if (!sql) return undefined
-    const first = (await exec.query(sql))[0]
+    let first: Row | undefined
+    try {
+      first = (await exec.query(sql))[0]
+    } catch {
+      return undefined
+    }
     const value = first ? Object.values(first)[0] : undefined
     if (value === undefined || value === null) return []
     if (Array.isArray(value)) return value as Row[]
