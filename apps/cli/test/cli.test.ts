@@ -184,6 +184,16 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     })
   }
 
+  it('broken migration files: status and up do not even create the SQLite database file', () => {
+    const p = project({ 'migrations/1_a.sql': 'x', 'migrations/1_b.sql': 'y' })
+    for (const command of ['status', 'up']) {
+      const r = mig(p.dir, [command])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/version 1 is also used by/)
+      expect(readdirSync(p.dir)).not.toContain('dev.db')
+    }
+  })
+
   it('unknown command and option are usage errors', () => {
     const p = project()
     expect(mig(p.dir, ['upp']).code).toBe(2)

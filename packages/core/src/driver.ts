@@ -27,6 +27,13 @@ export interface DriverCapabilities {
    * current one.
    */
   queuedTransactions?: boolean
+  /**
+   * Opening a connection waits on a server (a process or thread of its own, authentication): core
+   * opens it while it reads the migration files. PostgreSQL, MySQL: true. Without it (SQLite, whose
+   * connect creates the database file) core connects after reading them, so a project with broken
+   * files touches no database.
+   */
+  connectWhileDiscovering?: boolean
 }
 
 /** The SQL a driver speaks, for the few statements core writes itself (history tables). */

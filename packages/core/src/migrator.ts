@@ -190,13 +190,13 @@ export class Migrator extends Emitter<MigratorEvents> {
   }
 
   /**
-   * {@link discover} while the connection opens: the server's share of a new connection (a
-   * process or thread of its own, authentication) overlaps the reading of the files. Errors come
-   * in the same order as discovering, then connecting: a project error first; a connection opened
-   * for a run that then fails on its files is closed again.
+   * {@link discover}, then {@link connect}; for drivers with `connectWhileDiscovering`, the
+   * connection opens while the files are read (the server's share of a new connection overlaps
+   * the reading). Errors come in the same order either way: a project error first; a connection
+   * opened for a run that then fails on its files is closed again.
    */
   private async discoverAndConnect(): Promise<Migration[]> {
-    if (this.connected || this.migrations) {
+    if (this.connected || this.migrations || !this.driver.capabilities.connectWhileDiscovering) {
       const migrations = await this.discover()
       await this.connect()
       return migrations

@@ -108,7 +108,7 @@ export class MysqlDriver implements Driver {
   /** The URL as given (with its password), for shadow database URLs. Never printed. */
   private readonly shadowBaseUrl: string
   readonly dialect = mysqlDialect
-  readonly capabilities: DriverCapabilities = { transactionalDdl: false, separateLockConnection: true }
+  readonly capabilities: DriverCapabilities = { transactionalDdl: false, separateLockConnection: true, connectWhileDiscovering: true }
   readonly displayUrl: string
   readonly config: ConnectionOptions
   private conn: Connection | undefined

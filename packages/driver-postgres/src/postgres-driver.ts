@@ -486,7 +486,7 @@ export class PostgresDriver implements Driver {
   /** The URL as given (with its password), for shadow database URLs. Never printed. */
   private readonly shadowBaseUrl: string
   readonly dialect = postgresDialect
-  readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true, queuedTransactions: true }
+  readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true, queuedTransactions: true, connectWhileDiscovering: true }
   readonly displayUrl: string
   readonly config: pg.ClientConfig
   private main: pg.Client | undefined
