@@ -182,6 +182,13 @@ export interface Driver extends QueryExecutor {
    * when the history table is schema-qualified. Optional: drivers without schemas omit it.
    */
   ensureSchema?(schema: string): Promise<void>
+  /**
+   * Whether a table exists (`name` as the history table is configured: `table` or `schema.table`),
+   * asked of the catalog, so that an error (a lost connection, a missing privilege) is never taken
+   * for "no such table" (which would make every migration look pending). Optional: without it core
+   * tries to read the table and takes any error for "no such table".
+   */
+  tableExists?(name: string): Promise<boolean>
   /** Drop every object in the database (or schema) the URL points at: used by `mig fresh`. */
   dropAllObjects(): Promise<void>
   /** The driver's own client (for code migrations). */

@@ -327,8 +327,12 @@ export class Migrator extends Emitter<MigratorEvents> {
     }
   }
 
-  /** Whether the history table exists (reading must not create it: that would write). */
+  /**
+   * Whether the history table exists (reading must not create it: that would write). From the
+   * catalog when the driver can ask it (an error is then an error, not "no table").
+   */
   private async historyExists(): Promise<boolean> {
+    if (this.driver.tableExists) return this.driver.tableExists(this.history.table)
     try {
       await this.driver.query(`SELECT 1 FROM ${this.qHistory()} WHERE 1 = 0`)
       return true

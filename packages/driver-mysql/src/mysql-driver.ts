@@ -399,6 +399,14 @@ export class MysqlDriver implements Driver {
     await this.connection().query(`CREATE DATABASE IF NOT EXISTS ${mysqlDialect.quoteIdent(schema)}`)
   }
 
+  /** From information_schema: `db.table`, or a table of the connection's database. */
+  async tableExists(name: string): Promise<boolean> {
+    const dot = name.indexOf('.')
+    const [schema, table] = dot > 0 ? [name.slice(0, dot), name.slice(dot + 1)] : [null, name]
+    const rows = await this.query<{ n: number }>('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?', [schema, table])
+    return Number(rows[0]?.n) > 0
+  }
+
   /** Read the schema of the database the URL points at (mysql-introspector.ts). */
   introspect(): Promise<Schema> {
     return introspectMysql(this)

@@ -7,6 +7,7 @@ import {
   type LockHandle,
   type LockOptions,
   type QueryExecutor,
+  quoteQualified,
   type Row,
   redactUrl,
   type Script,
@@ -619,6 +620,12 @@ export class PostgresDriver implements Driver {
 
   async ensureSchema(schema: string): Promise<void> {
     await this.out.send(`CREATE SCHEMA IF NOT EXISTS ${postgresDialect.quoteIdent(schema)}`)
+  }
+
+  /** `to_regclass`: the name resolved as a query would (`search_path`), null when there is none. */
+  async tableExists(name: string): Promise<boolean> {
+    const rows = await this.query<{ e: boolean }>('SELECT to_regclass(?) IS NOT NULL AS e', [quoteQualified(postgresDialect, name)])
+    return rows[0]?.e === true
   }
 
   /** Read the schema of the database the URL points at (postgres-introspector.ts). */

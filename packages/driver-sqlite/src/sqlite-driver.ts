@@ -131,6 +131,14 @@ export class SqliteDriver implements Driver {
     return introspectSqlite(this)
   }
 
+  /** From `sqlite_master` of `main` or of the attached schema the name starts with. */
+  async tableExists(name: string): Promise<boolean> {
+    const dot = name.indexOf('.')
+    const [schema, table] = dot > 0 ? [name.slice(0, dot), name.slice(dot + 1)] : ['main', name]
+    const rows = await this.query(`SELECT 1 AS e FROM ${sqliteDialect.quoteIdent(schema)}.sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE`, [table])
+    return rows.length > 0
+  }
+
   /** A shadow database in memory: each connection to `sqlite::memory:` is a new empty database. */
   async createShadow(): Promise<ShadowDatabase> {
     return { url: 'sqlite::memory:', drop: async () => {} }

@@ -139,6 +139,30 @@ for (const dialect of testDialects()) {
       expect(missing).toBe('missing')
     })
 
+    it('a history that exists but cannot be read is an error, never "everything pending"', async () => {
+      const { p, migrator, project } = setup((p) => ({ '001_a.sql': `CREATE TABLE ${p}a (id INTEGER);`, '002_b.sql': `INSERT INTO ${p}a VALUES (1);` }))
+      expect((await migrator.up()).ok).toBe(true)
+      // a driver on which every read of the history table fails (a lost privilege, a timeout)
+      const driver = DRIVERS[dialect.name](url)
+      // connected first: the connection lives on the driver, the wrapper only filters its queries
+      await driver.connect()
+      const failing = Object.assign(Object.create(driver) as Driver, {
+        query: (sql: string, params?: readonly unknown[]) =>
+          new RegExp(`\\bFROM\\s+\\S*${p}history\\b`, 'i').test(sql) ? Promise.reject(new Error('permission denied for table history')) : driver.query(sql, params),
+      })
+      const blind = createMigrator({ driver: failing, sources: [directory(project.path('migrations'))], historyTable: `${p}history` })
+      open.push({ migrator: blind })
+      await expect(blind.status()).rejects.toThrow(/permission denied/)
+      const up = await blind.up().then(
+        (r) => r,
+        (e: unknown) => e,
+      )
+      expect(up instanceof Error ? up.message : (up as { error?: Error }).error?.message).toMatch(/permission denied/)
+      // nothing ran again
+      const [{ n }] = (await migrator.driver.query(`SELECT COUNT(*) AS n FROM ${p}a`)) as [{ n: unknown }]
+      expect(Number(n)).toBe(1)
+    })
+
     itOn(dialect.name !== 'sqlite')('a run whose files are broken closes the connection it opened while reading them', async () => {
       const admin = DRIVERS[dialect.name](url)
       open.push({ driver: admin })
