@@ -4,7 +4,7 @@
  * NO_BACKSLASH_ESCAPES) and SQLite. Seed: MIG_ESCAPE_SEED (printed). Count: MIG_ESCAPE_COUNT (>= 10000).
  */
 import { normalizeNewlines } from '@mig/core'
-import { randomName, type TempProject, tempProject } from '@mig/test-utils'
+import { mysqlDialectForTests, postgresDialectForTests, randomName, type TempProject, tempProject } from '@mig/test-utils'
 import Database from 'better-sqlite3'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
@@ -17,8 +17,6 @@ import { clip, prng, randomString } from './random-strings.js'
 
 const COUNT = Math.max(10_000, Number(process.env.MIG_ESCAPE_COUNT ?? 10_000))
 const SEED = Number(process.env.MIG_ESCAPE_SEED ?? Math.floor(Math.random() * 2 ** 31))
-const PG_URL = process.env.MIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'
-const MYSQL_URL = process.env.MIG_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
 const LITERAL_BATCH = 400
 const IDENT_BATCH = 500
 
@@ -99,20 +97,16 @@ async function identRoundTrip(engine: string, dialect: string, names: string[], 
 }
 
 describe('escaping round trip: PostgreSQL', () => {
-  let admin: pg.Client
+  let url: string
   let client: pg.Client
-  const db = randomName('mig_tpl_esc')
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: `${PG_URL}/postgres` })
-    await admin.connect()
-    await admin.query(`CREATE DATABASE ${db}`)
-    client = new pg.Client({ connectionString: `${PG_URL}/${db}` })
+    url = await postgresDialectForTests.createDatabase(randomName('mig_tpl_esc'))
+    client = new pg.Client({ connectionString: url })
     await client.connect()
   })
   afterAll(async () => {
     await client?.end()
-    await admin.query(`DROP DATABASE IF EXISTS ${db}`)
-    await admin.end()
+    await postgresDialectForTests.dropDatabase(url)
   }, IDENT_TIMEOUT)
 
   it('literals come back unchanged (standard_conforming_strings on and off)', async () => {
@@ -143,16 +137,15 @@ describe('escaping round trip: PostgreSQL', () => {
 })
 
 describe('escaping round trip: MariaDB', () => {
+  let url: string
   let conn: mysql.Connection
-  const db = randomName('mig_tpl_esc')
   beforeAll(async () => {
-    conn = await mysql.createConnection({ uri: MYSQL_URL, charset: 'utf8mb4', multipleStatements: true })
-    await conn.query(`CREATE DATABASE ${db} CHARACTER SET utf8mb4`)
-    await conn.query(`USE ${db}`)
+    url = await mysqlDialectForTests.createDatabase(randomName('mig_tpl_esc'))
+    conn = await mysql.createConnection({ uri: url, charset: 'utf8mb4', multipleStatements: true })
   })
   afterAll(async () => {
-    await conn.query(`DROP DATABASE IF EXISTS ${db}`)
-    await conn.end()
+    await conn?.end()
+    await mysqlDialectForTests.dropDatabase(url)
   }, IDENT_TIMEOUT)
   const select = async (sql: string) => ((await conn.query(sql))[0] as Record<string, unknown>[])[0]!
 
@@ -181,7 +174,7 @@ describe('escaping round trip: MariaDB', () => {
       'mysql',
       names,
       async (sql) => void (await conn.query(sql)),
-      async () => ((await conn.query('SELECT table_name AS n FROM information_schema.tables WHERE table_schema = ?', [db]))[0] as { n: string }[]).map((r) => r.n),
+      async () => ((await conn.query('SELECT table_name AS n FROM information_schema.tables WHERE table_schema = DATABASE()'))[0] as { n: string }[]).map((r) => r.n),
       ' ENGINE=MEMORY',
     )
     expect(r.missing).toEqual([])

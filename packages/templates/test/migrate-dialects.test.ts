@@ -6,65 +6,17 @@ import { createMigrator, directory, type Driver } from '@mig/core'
 import { mysql } from '@mig/driver-mysql'
 import { postgres } from '@mig/driver-postgres'
 import { sqlite } from '@mig/driver-sqlite'
-import { randomName, type TempProject, tempProject } from '@mig/test-utils'
-import mysql2 from 'mysql2/promise'
-import pg from 'pg'
+import { type DialectName, randomName, type TempProject, tempProject, testDialects } from '@mig/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRenderer, pin } from '../src/index.js'
 
-const PG_URL = process.env.MIG_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'
-const MYSQL_URL = process.env.MIG_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
-
 const VALUES = ["O'Brien", 'back\\slash\\', "\\'; DROP TABLE t; --", '$$ $x$ */ /* -- #', 'line\nbreak\r\ttab', '😀 ß 中文 \u2028', "'')", '']
 
-interface Dialect {
-  name: string
-  setup(): Promise<string>
-  teardown(): Promise<void>
-  driver(url: string): Driver
+const DRIVERS: Record<DialectName, (url: string) => Driver> = {
+  sqlite: (url) => sqlite({ url }),
+  postgres: (url) => postgres({ url }),
+  mysql: (url) => mysql({ url }),
 }
-
-const dbName = randomName('mig_tpl_e2e')
-const DIALECTS: Dialect[] = [
-  {
-    name: 'sqlite',
-    setup: async () => `sqlite:${project.path('e2e.db')}`,
-    teardown: async () => {},
-    driver: (url) => sqlite({ url }),
-  },
-  {
-    name: 'postgres',
-    async setup() {
-      const c = new pg.Client({ connectionString: `${PG_URL}/postgres` })
-      await c.connect()
-      await c.query(`CREATE DATABASE ${dbName}`)
-      await c.end()
-      return `${PG_URL}/${dbName}`
-    },
-    async teardown() {
-      const c = new pg.Client({ connectionString: `${PG_URL}/postgres` })
-      await c.connect()
-      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-      await c.end()
-    },
-    driver: (url) => postgres({ url }),
-  },
-  {
-    name: 'mysql',
-    async setup() {
-      const c = await mysql2.createConnection({ uri: MYSQL_URL })
-      await c.query(`CREATE DATABASE ${dbName} CHARACTER SET utf8mb4`)
-      await c.end()
-      return `${MYSQL_URL}/${dbName}`
-    },
-    async teardown() {
-      const c = await mysql2.createConnection({ uri: MYSQL_URL })
-      await c.query(`DROP DATABASE IF EXISTS ${dbName}`)
-      await c.end()
-    },
-    driver: (url) => mysql({ url }),
-  },
-]
 
 let project: TempProject
 beforeAll(() => {
@@ -77,18 +29,18 @@ beforeAll(() => {
 })
 afterAll(() => project.cleanup())
 
-for (const d of DIALECTS) {
+for (const d of testDialects()) {
   describe(`templated migration on ${d.name}`, () => {
     let url: string
     beforeAll(async () => {
-      url = await d.setup()
+      url = await d.createDatabase(randomName('mig_tpl_e2e'))
     })
-    afterAll(() => d.teardown())
+    afterAll(() => d.dropDatabase(url))
 
     it('applies escaped values exactly, stores the secret masked, and renders pinned after an edit', async () => {
       const vars = { table: "we\"ird `t'", values: VALUES }
       const environment = { MIG_E2E_SECRET: "s3cr'et\\" }
-      const driver = d.driver(url)
+      const driver = DRIVERS[d.name](url)
       const renderer = createRenderer({ root: project.dir, dialect: driver.dialect.name, vars, environment, mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false })
       const migrator = createMigrator({ driver, sources: [directory(project.path('migrations'))], render: renderer.render, redact: (t) => renderer.maskSecrets(t) })
       try {

@@ -100,7 +100,8 @@ export const mysqlDialectForTests: TestDialect = {
   name: 'mysql',
   passwords: true,
   async createDatabase(name = randomName()) {
-    await mysqlAdmin(`CREATE DATABASE \`${name}\``)
+    // utf8mb4 whatever the server's default: suites store text outside latin1
+    await mysqlAdmin(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`)
     return withDatabase(MYSQL_ADMIN_URL, name)
   },
   async dropDatabase(url) {
