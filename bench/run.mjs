@@ -104,7 +104,9 @@ function compare(name, target, base, subject) {
     ratios.push(ra.ms / rb.ms)
   }
   const line = (label, x) =>
-    console.log(`  ${label.padEnd(34)} median ${median(x.times).toFixed(0).padStart(6)} ms   peak RSS ${x.rss ? `${x.rss.toFixed(0)} MB` : 'n/a'}   (runs: ${x.times.map((t) => t.toFixed(0)).join(', ')})`)
+    console.log(
+      `  ${label.padEnd(34)} median ${median(x.times).toFixed(0).padStart(6)} ms   peak RSS ${x.rss ? `${x.rss.toFixed(0)} MB` : 'n/a'}   (runs: ${x.times.map((t) => t.toFixed(0)).join(', ')})`,
+    )
   line(subject.label, a)
   line(base.label, b)
   if (warm.length) console.log(`  (warm-up, not counted: ${warm.join(', ')})`)
@@ -167,8 +169,14 @@ const RUN_ID = randomBytes(4).toString('hex')
 const cleanups = []
 
 console.log(`mig bench: ${COUNT} migrations (CREATE TABLE + INSERT of 10 rows each), median of ${RUNS} runs after ${WARMUP} warm-up`)
-console.log(`environment: NODE_EXTRA_CA_CERTS ${ENV.NODE_EXTRA_CA_CERTS ? `kept (${ENV.NODE_EXTRA_CA_CERTS})` : process.env.NODE_EXTRA_CA_CERTS ? 'removed (MIG_BENCH_KEEP_ENV=1 keeps it)' : 'not set'}`)
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`)
+console.log(
+  `environment: NODE_EXTRA_CA_CERTS ${ENV.NODE_EXTRA_CA_CERTS ? `kept (${ENV.NODE_EXTRA_CA_CERTS})` : process.env.NODE_EXTRA_CA_CERTS ? 'removed (MIG_BENCH_KEEP_ENV=1 keeps it)' : 'not set'}`,
+)
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}\n`,
+)
 
 const node0 = { label: 'node -e 0', run: () => measure(process.execPath, ['-e', '0']) }
 
@@ -190,7 +198,10 @@ try {
       { label: 'psql -1 -f all.sql', setup: reset, run: () => measure('psql', [...psqlArgs(db), '-1', '-f', allFile]) },
       { label: 'mig up', setup: reset, run: () => measure(...mig(['up', '--quiet', '--database', pgUrl(db)])) },
     )
-    compare('PostgreSQL mig status / node -e 0', 2, node0, { label: `mig status (${N} applied)`, run: () => measure(...mig(['status', '--database', pgUrl(db)])) })
+    compare('PostgreSQL mig status / node -e 0', 2, node0, {
+      label: `mig status (${N} applied)`,
+      run: () => measure(...mig(['status', '--database', pgUrl(db)])),
+    })
     compare('PostgreSQL no-op mig up / node -e 0', 2, node0, { label: 'mig up (nothing pending)', run: () => measure(...mig(['up', '--database', pgUrl(db)])) })
     pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
   }
@@ -210,7 +221,10 @@ try {
     // them in the last run above.
     const ddl = HISTORY_TABLES.map((t) => {
       const out = execFileSync('mariadb', [...mariadbArgs(db), '-N', '-B', '-r', '-e', `SHOW CREATE TABLE ${t}`]).toString()
-      return out.slice(out.indexOf('\t') + 1).trim().replace(/ AUTO_INCREMENT=\d+/, '')
+      return out
+        .slice(out.indexOf('\t') + 1)
+        .trim()
+        .replace(/ AUTO_INCREMENT=\d+/, '')
     })
     const allWithHistory = withMysqlHistory(ddl)
     compare(
@@ -241,5 +255,12 @@ try {
   rmSync(dir, { recursive: true, force: true })
 }
 
-console.log(`Summary (load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')})`)
-for (const r of results) console.log(`  ${r.ok === undefined ? 'REF    ' : r.ok ? 'MET    ' : 'NOT MET'} ${r.name}: ${r.ratio.toFixed(2)}x (${r.ok === undefined ? 'no target' : `target <= ${r.target}x`}; ${r.a.ms.toFixed(0)} ms vs ${r.b.ms.toFixed(0)} ms, peak RSS ${r.a.rssMb?.toFixed(0) ?? '?'} MB vs ${r.b.rssMb?.toFixed(0) ?? '?'} MB)`)
+console.log(
+  `Summary (load average at the end ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')})`,
+)
+for (const r of results)
+  console.log(
+    `  ${r.ok === undefined ? 'REF    ' : r.ok ? 'MET    ' : 'NOT MET'} ${r.name}: ${r.ratio.toFixed(2)}x (${r.ok === undefined ? 'no target' : `target <= ${r.target}x`}; ${r.a.ms.toFixed(0)} ms vs ${r.b.ms.toFixed(0)} ms, peak RSS ${r.a.rssMb?.toFixed(0) ?? '?'} MB vs ${r.b.rssMb?.toFixed(0) ?? '?'} MB)`,
+  )

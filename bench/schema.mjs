@@ -53,7 +53,6 @@ async function bench(name, open) {
   }
 }
 
-
 if (which.includes('sqlite')) {
   const { createDriver } = await import('../packages/driver-sqlite/dist/index.js')
   await bench('sqlite', async () => {
@@ -76,7 +75,21 @@ if (which.includes('postgres')) {
     u.pathname = `/${name}`
     const c = new pg.Client({ connectionString: u.toString() })
     await c.connect()
-    const exec = { query: async (sql, params) => (await c.query(sql.replace(/\?/g, ((i) => () => `$${++i}`)(0)), params)).rows }
+    const exec = {
+      query: async (sql, params) =>
+        (
+          await c.query(
+            sql.replace(
+              /\?/g,
+              (
+                (i) => () =>
+                  `$${++i}`
+              )(0),
+            ),
+            params,
+          )
+        ).rows,
+    }
     return {
       apply: async (s) => c.query(s),
       introspect: () => introspectPostgres(exec),

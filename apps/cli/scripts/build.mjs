@@ -33,7 +33,10 @@ const require = createRequire(import.meta.url)
 
 rmSync(dist, { recursive: true, force: true })
 
-const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { cwd: root, stdio: 'inherit' })
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {
+  cwd: root,
+  stdio: 'inherit',
+})
 if (tsc.status !== 0) process.exit(tsc.status ?? 1)
 
 const EXTERNAL = ['better-sqlite3', 'ink', 'react', 'react/*', 'jiti', 'nunjucks', 'nunjucks/*', 'pg-native', 'pg-cloudflare']
@@ -84,7 +87,13 @@ await build({
 function postProcess(file) {
   const code = readFileSync(file, 'utf8')
   const comments = []
-  const tree = parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowHashBang: true, onComment: (_block, _text, start, end) => comments.push([start, end]) })
+  const tree = parse(code, {
+    ecmaVersion: 'latest',
+    sourceType: 'script',
+    allowReturnOutsideFunction: true,
+    allowHashBang: true,
+    onComment: (_block, _text, start, end) => comments.push([start, end]),
+  })
   const strict = '"use strict";\n'
   if (!code.startsWith(strict)) throw new Error('dist/mig.cjs does not start with "use strict"')
   const imports = []
@@ -103,10 +112,14 @@ function postProcess(file) {
   let k = 0
   out = out.replace(/[^\x00-\x7f]/g, (ch, at) => {
     while (k < comments.length && comments[k][1] <= at) k++
-    if (!(k < comments.length && comments[k][0] <= at)) throw new Error(`dist/mig.cjs has a non-ASCII character outside a comment (near: ${JSON.stringify(code.slice(Math.max(0, at - 60), at + 20))}); the loader reads it as latin1`)
+    if (!(k < comments.length && comments[k][0] <= at))
+      throw new Error(
+        `dist/mig.cjs has a non-ASCII character outside a comment (near: ${JSON.stringify(code.slice(Math.max(0, at - 60), at + 20))}); the loader reads it as latin1`,
+      )
     return '?'.repeat(ch.length)
   })
-  const definitions = "var __migImportMetaUrl = require('node:url').pathToFileURL(__filename).href; var __migI = typeof __migImport === 'function' ? __migImport : (s) => import(s);"
+  const definitions =
+    "var __migImportMetaUrl = require('node:url').pathToFileURL(__filename).href; var __migI = typeof __migImport === 'function' ? __migImport : (s) => import(s);"
   writeFileSync(file, `"use strict"; ${definitions}${out.slice(strict.length - 1)}`)
   return imports.length
 }
@@ -115,7 +128,10 @@ if (rewritten === 0) throw new Error('dist/mig.cjs: found no import() to rewrite
 
 // bin.cjs stands alone (version string and loader inlined). The digest names the bundle's code
 // cache, so a cache is never used with another build of mig.cjs.
-const bundleId = createHash('sha256').update(readFileSync(join(dist, 'mig.cjs'))).digest('hex').slice(0, 16)
+const bundleId = createHash('sha256')
+  .update(readFileSync(join(dist, 'mig.cjs')))
+  .digest('hex')
+  .slice(0, 16)
 await build({
   ...common,
   entryPoints: ['src/bin.ts'],

@@ -17,7 +17,8 @@ export const pgNodeOnly = {
     b.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8')
       const patched = text.replace(/if \(isCloudflareRuntime\(\)\)/, 'if (false /* mig: runs on Node only */)')
-      const warnings = patched === text ? [{ text: 'pg/lib/stream.js changed: its Cloudflare check is no longer skipped (slower start against PostgreSQL)' }] : []
+      const warnings =
+        patched === text ? [{ text: 'pg/lib/stream.js changed: its Cloudflare check is no longer skipped (slower start against PostgreSQL)' }] : []
       return { contents: patched, loader: 'js', warnings }
     })
   },
@@ -40,13 +41,20 @@ export const dataAsJson = {
   name: 'data-as-json',
   setup(b) {
     const parsed = (json) => `module.exports = JSON.parse(${JSON.stringify(json)});`
-    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.json$/ }, (args) => ({ contents: parsed(JSON.stringify(JSON.parse(readFileSync(args.path, 'utf8')))), loader: 'js' }))
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.json$/ }, (args) => ({
+      contents: parsed(JSON.stringify(JSON.parse(readFileSync(args.path, 'utf8')))),
+      loader: 'js',
+    }))
     b.onLoad({ filter: /\.js$/ }, (args) => {
       if (!DATA_MODULES.some((re) => re.test(args.path))) return undefined
       const value = require(args.path)
       const json = JSON.stringify(value)
       if (!isDeepStrictEqual(JSON.parse(json), { ...value })) {
-        return { contents: readFileSync(args.path, 'utf8'), loader: 'js', warnings: [{ text: `${args.path} is no longer plain data: left as code (slower start)` }] }
+        return {
+          contents: readFileSync(args.path, 'utf8'),
+          loader: 'js',
+          warnings: [{ text: `${args.path} is no longer plain data: left as code (slower start)` }],
+        }
       }
       const esModule = value.__esModule ? "Object.defineProperty(module.exports, '__esModule', { value: true });" : ''
       return { contents: parsed(json) + esModule, loader: 'js' }

@@ -1,4 +1,14 @@
-import { createMigrator, loadConfig, projectSources, type MigConfig, type Migrator, type MigratorOptions, type MigrationSource, type ResolvedTarget, resolveTarget } from '@mig/core'
+import {
+  createMigrator,
+  loadConfig,
+  projectSources,
+  type MigConfig,
+  type Migrator,
+  type MigratorOptions,
+  type MigrationSource,
+  type ResolvedTarget,
+  resolveTarget,
+} from '@mig/core'
 import type { TemplateRenderer } from '@mig/templates'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
@@ -62,7 +72,10 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
       let renderer: TemplateRenderer | undefined
       const templates = async () => {
         if (!renderer) {
-          const r = await (await import('./commands/template-renderer.js')).templateRenderer(ctx, { dialect: driver.dialect.name, mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false })
+          const r = await (await import('./commands/template-renderer.js')).templateRenderer(ctx, {
+            dialect: driver.dialect.name,
+            mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false,
+          })
           // secret("NAME") values never reach the terminal, not even inside a failing statement
           out.setRedact((text) => r.maskSecrets(text))
           renderer = r

@@ -1,4 +1,16 @@
-import { ConfigError, ConnectionError, EnvironmentError, HookError, LockTimeoutError, MigError, MigrationError, PlanError, ProjectError, redactUrl, UrlError } from '@mig/core'
+import {
+  ConfigError,
+  ConnectionError,
+  EnvironmentError,
+  HookError,
+  LockTimeoutError,
+  MigError,
+  MigrationError,
+  PlanError,
+  ProjectError,
+  redactUrl,
+  UrlError,
+} from '@mig/core'
 
 /** Exit codes (SPEC): 0 success, 1 a migration/test/check failed, 2 bad usage/config/project, 3 lock timeout. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, lock: 3 } as const
@@ -22,7 +34,8 @@ export function exitCodeOf(err: unknown): number {
   // a before_up hook is a check that failed, like a migration
   if (err instanceof HookError) return EXIT.failed
   if (err instanceof PlanError) return err.reason === 'modified' || err.reason === 'failed' ? EXIT.failed : EXIT.usage
-  if (err instanceof ConfigError || err instanceof ProjectError || err instanceof UrlError || err instanceof ConnectionError || err instanceof EnvironmentError) return EXIT.usage
+  if (err instanceof ConfigError || err instanceof ProjectError || err instanceof UrlError || err instanceof ConnectionError || err instanceof EnvironmentError)
+    return EXIT.usage
   if (err instanceof MigError) return EXIT.usage
   return EXIT.failed
 }

@@ -8,7 +8,20 @@ import type { Output } from './output.js'
 const require = createRequire(import.meta.url)
 
 /** Environment a hook command or `-- mig:run` command sees, describing the run and migration. */
-export function hookEnv(target: ResolvedTarget, fields: { hook?: string; direction: string; database: string; env?: string; migration?: { id: string; version: string; name: string; kind: string }; migrations?: { id: string }[]; status?: string; error?: string; line?: number }): Record<string, string> {
+export function hookEnv(
+  target: ResolvedTarget,
+  fields: {
+    hook?: string
+    direction: string
+    database: string
+    env?: string
+    migration?: { id: string; version: string; name: string; kind: string }
+    migrations?: { id: string }[]
+    status?: string
+    error?: string
+    line?: number
+  },
+): Record<string, string> {
   const env: Record<string, string> = {
     MIG_DIRECTION: fields.direction,
     MIG_DATABASE: redactUrl(fields.database),

@@ -36,7 +36,8 @@ export function toJson(value: unknown): string {
     if (v instanceof Error) {
       const e = v as Error & Record<string, unknown>
       const out: Record<string, unknown> = { name: e.name, message: describeError(e).message }
-      for (const k of ['migration', 'direction', 'file', 'line', 'column', 'template', 'chain', 'statementIndex', 'statement', 'hint', 'reason', 'versions']) if (e[k] !== undefined) out[k] = e[k]
+      for (const k of ['migration', 'direction', 'file', 'line', 'column', 'template', 'chain', 'statementIndex', 'statement', 'hint', 'reason', 'versions'])
+        if (e[k] !== undefined) out[k] = e[k]
       return out
     }
     if (typeof v === 'bigint') return v.toString()

@@ -60,7 +60,10 @@ describe('mig on the embedded SQLite default', () => {
     const p = project({ 'migrations/1_users.sql': USERS })
     const up = mig(p.dir, ['up', '--json'])
     expect(up.code).toBe(0)
-    const events = up.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const events = up.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(events.map((e) => e.event)).toEqual(['lock:acquired', 'plan', 'migration:start', 'migration:applied', 'done', 'result'])
     expect(events[3]).toMatchObject({ migration: { id: '1_users', version: '1' }, direction: 'up' })
     const status = JSON.parse(mig(p.dir, ['status', '--json']).stdout)
@@ -74,7 +77,11 @@ describe('mig on the embedded SQLite default', () => {
   })
 
   it('up N, --to, --only, down N, down --to', () => {
-    const p = project({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);\n-- mig:down\nDROP TABLE a;', 'migrations/2_b.sql': 'CREATE TABLE b (x int);\n-- mig:down\nDROP TABLE b;', 'migrations/3_c.sql': 'CREATE TABLE c (x int);\n-- mig:down\nDROP TABLE c;' })
+    const p = project({
+      'migrations/1_a.sql': 'CREATE TABLE a (x int);\n-- mig:down\nDROP TABLE a;',
+      'migrations/2_b.sql': 'CREATE TABLE b (x int);\n-- mig:down\nDROP TABLE b;',
+      'migrations/3_c.sql': 'CREATE TABLE c (x int);\n-- mig:down\nDROP TABLE c;',
+    })
     expect(mig(p.dir, ['up', '1']).stdout).toContain('Applied 1 migration\n')
     expect(mig(p.dir, ['up', '--to', '2']).stdout).toContain('Applying 2_b')
     expect(mig(p.dir, ['down', '--to', '1']).stdout).toContain('Rolling back 2_b')
@@ -86,7 +93,11 @@ describe('mig on the embedded SQLite default', () => {
   })
 
   it('a failing migration: exit 1, file:line, nothing recorded, later migrations not run', () => {
-    const p = project({ 'migrations/1_ok.sql': 'CREATE TABLE ok (x int);', 'migrations/2_bad.sql': 'CREATE TABLE t (x int);\n\nINSERT INTO missing VALUES (1);\n', 'migrations/3_later.sql': 'CREATE TABLE later (x int);' })
+    const p = project({
+      'migrations/1_ok.sql': 'CREATE TABLE ok (x int);',
+      'migrations/2_bad.sql': 'CREATE TABLE t (x int);\n\nINSERT INTO missing VALUES (1);\n',
+      'migrations/3_later.sql': 'CREATE TABLE later (x int);',
+    })
     const up = mig(p.dir, ['up'])
     expect(up.code).toBe(1)
     expect(stable(up.stdout)).toBe('Applying 1_ok... done (Xms)\nApplying 2_bad... failed (Xms)\nApplied 1 migration, 1 failed\n')
@@ -94,7 +105,9 @@ describe('mig on the embedded SQLite default', () => {
     const db = new Database(p.path('dev.db'), { readonly: true })
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('t', 'later')").all()).toEqual([])
     expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: '1' }])
-    expect(db.prepare("SELECT version, action, status FROM schema_migrations_log WHERE status = 'failed'").all()).toEqual([{ version: '2', action: 'apply', status: 'failed' }])
+    expect(db.prepare("SELECT version, action, status FROM schema_migrations_log WHERE status = 'failed'").all()).toEqual([
+      { version: '2', action: 'apply', status: 'failed' },
+    ])
     db.close()
   })
 
@@ -129,7 +142,10 @@ describe('mig on the embedded SQLite default', () => {
   })
 
   it('fresh drops everything and re-applies; production needs --confirm', () => {
-    const p = project({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);', 'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\n[targets.prod]\nurl = "sqlite:./prod.db"\nenv = "production"\n' })
+    const p = project({
+      'migrations/1_a.sql': 'CREATE TABLE a (x int);',
+      'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\n[targets.prod]\nurl = "sqlite:./prod.db"\nenv = "production"\n',
+    })
     expect(mig(p.dir, ['up']).code).toBe(0)
     const db = new Database(p.path('dev.db'))
     db.exec('CREATE TABLE stray (x int)')
@@ -145,7 +161,10 @@ describe('mig on the embedded SQLite default', () => {
   })
 
   it('refuses when the database env differs from the target env', () => {
-    const p = project({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);', 'mig.toml': '[targets.dev]\nurl = "sqlite:./db.db"\nenv = "dev"\n[targets.prod]\nurl = "sqlite:./db.db"\nenv = "production"\n' })
+    const p = project({
+      'migrations/1_a.sql': 'CREATE TABLE a (x int);',
+      'mig.toml': '[targets.dev]\nurl = "sqlite:./db.db"\nenv = "dev"\n[targets.prod]\nurl = "sqlite:./db.db"\nenv = "production"\n',
+    })
     expect(mig(p.dir, ['up', '--target', 'prod']).code).toBe(0)
     const up = mig(p.dir, ['up'])
     expect(up.code).toBe(2)
@@ -161,7 +180,12 @@ describe('bad input: a clear message, exit 2, nothing written', () => {
     ['invalid TOML', { 'mig.toml': 'migrations = [\n' }, ['up'], /mig\.toml:\d+:\d+: invalid TOML/],
     ['an unknown config key', { 'mig.toml': 'migrations = ["migrations"]\nhistory = "x"\n' }, ['up'], /mig\.toml:2: history: unknown key/],
     ['a URL with an unknown scheme', {}, ['up', '--database', 'oracle://scott:tiger@db/x'], /no driver for "oracle:" URLs \(oracle:\/\/scott:\*\*\*@db\/x\)/],
-    ['an unreachable database', { 'migrations/1_a.sql': 'SELECT 1;' }, ['up', '--database', 'postgres://app:s3cret@127.0.0.1:1/app'], /postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/app/],
+    [
+      'an unreachable database',
+      { 'migrations/1_a.sql': 'SELECT 1;' },
+      ['up', '--database', 'postgres://app:s3cret@127.0.0.1:1/app'],
+      /postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/app/,
+    ],
     ['down --to a version that is not applied', { 'migrations/1_a.sql': 'SELECT 1;' }, ['down', '--to', '1'], /version 1 is not applied/],
     ['an unknown target', {}, ['up', '--target', 'staging'], /targets\.staging: no such target/],
     ['a missing migrations folder', {}, ['up'], /migrations: migrations folder does not exist \(run mig init/],
@@ -231,7 +255,11 @@ describe('a reader that stops early', () => {
     // ~120 KB of status lines: more than a pipe holds, so the writes meet the closed pipe
     for (let i = 1; i <= 2000; i++) files[`migrations/${String(i).padStart(6, '0')}_create_a_table_with_a_long_name_${i}.sql`] = `CREATE TABLE t${i} (x int);`
     const p = project(files)
-    const r = spawnSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} status 2>stderr.txt | head -c 100 >/dev/null; echo "exit \${PIPESTATUS[0]}"`], { cwd: p.dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } })
+    const r = spawnSync(
+      'bash',
+      ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} status 2>stderr.txt | head -c 100 >/dev/null; echo "exit \${PIPESTATUS[0]}"`],
+      { cwd: p.dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
+    )
     expect(r.stdout.trim()).toBe('exit 0')
     expect(readFileSync(p.path('stderr.txt'), 'utf8')).toBe('')
   })

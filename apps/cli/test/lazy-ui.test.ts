@@ -22,7 +22,9 @@ function tracedOnTerminal(cwd: string, args: string[]): string {
 
 describe('Ink and React load only for a TTY', () => {
   it('the tracer sees them when the UI module is imported (so the check below can fail)', () => {
-    const r = spawnSync(process.execPath, ['--import', TRACE, '-e', `import(${JSON.stringify(new URL('../dist/ui/run-view.js', import.meta.url).href)})`], { encoding: 'utf8' })
+    const r = spawnSync(process.execPath, ['--import', TRACE, '-e', `import(${JSON.stringify(new URL('../dist/ui/run-view.js', import.meta.url).href)})`], {
+      encoding: 'utf8',
+    })
     expect(r.stderr).toContain('LOADED ink')
   })
   it('the tracer sees them when the bundled binary runs on a terminal (Ink and React are imported, not inlined)', () => {

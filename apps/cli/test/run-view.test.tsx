@@ -16,7 +16,10 @@ describe('RunView (Ink)', () => {
     await tick()
     expect(lastFrame()).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Applying 1_a\.\.\./)
     expect(lastFrame()).toContain('0/3')
-    store.update({ running: { id: '2_b', direction: 'up', startedAt: Date.now() }, finished: [{ id: '1_a', direction: 'up', status: 'applied', durationMs: 12 }] })
+    store.update({
+      running: { id: '2_b', direction: 'up', startedAt: Date.now() },
+      finished: [{ id: '1_a', direction: 'up', status: 'applied', durationMs: 12 }],
+    })
     await tick()
     expect(lastFrame()).toContain('Applying 2_b...')
     expect(lastFrame()).toContain('1/3')
@@ -31,7 +34,11 @@ describe('RunView (Ink)', () => {
         { migration: info('2_b'), direction: 'up', status: 'failed', durationMs: 5 },
       ],
     }
-    store.update({ running: undefined, finished: [...store.get().finished, { id: '2_b', direction: 'up', status: 'failed', durationMs: 5, error: 'boom' }], result })
+    store.update({
+      running: undefined,
+      finished: [...store.get().finished, { id: '2_b', direction: 'up', status: 'failed', durationMs: 5, error: 'boom' }],
+      result,
+    })
     await tick()
     expect(frames.join('\n')).toContain('✘ Failed 2_b (5ms)')
     expect(lastFrame()).toContain('Applied 1 migration, 1 failed')

@@ -29,7 +29,8 @@ function project(files: Record<string, string>): TempProject {
   return p
 }
 
-const M1 = '-- mig:up\nCREATE TABLE users (id integer PRIMARY KEY, name varchar(100) NOT NULL, email text);\nCREATE INDEX idx_users_email ON users (email);\nCREATE TABLE old_logs (x int);\n-- mig:down\nDROP TABLE old_logs;\nDROP TABLE users;\n'
+const M1 =
+  '-- mig:up\nCREATE TABLE users (id integer PRIMARY KEY, name varchar(100) NOT NULL, email text);\nCREATE INDEX idx_users_email ON users (email);\nCREATE TABLE old_logs (x int);\n-- mig:down\nDROP TABLE old_logs;\nDROP TABLE users;\n'
 const SCHEMA = 'CREATE TABLE users (id integer PRIMARY KEY, name varchar(200) NOT NULL, email text, phone varchar(20));\n'
 
 describe('mig dump / diff / drift on SQLite (command functions)', () => {
@@ -87,17 +88,21 @@ describe('mig dump / diff / drift on SQLite (command functions)', () => {
     db.close()
     const drifted = await run(p, (ctx) => driftCommand(ctx))
     expect(drifted.code).toBe(1)
-    expect(drifted.stdout).toBe('Drift: the database differs from its 1 applied migration(s):\n- DROP INDEX idx_users_email\n+ ADD COLUMN users.nickname text\n')
+    expect(drifted.stdout).toBe(
+      'Drift: the database differs from its 1 applied migration(s):\n- DROP INDEX idx_users_email\n+ ADD COLUMN users.nickname text\n',
+    )
 
     const fromDb = await run(p, (ctx) => diffCommand(ctx, { to: 'schema.sql', format: 'sql' }))
     expect(fromDb.stdout).toContain('CREATE INDEX "idx_users_email" ON "users" ("email");')
   })
 
   it('a rebuild of a referenced SQLite table runs through the migrator as a no-transaction migration and keeps rows', async () => {
-    const init = '-- mig:up\nCREATE TABLE users (id integer PRIMARY KEY, name varchar(10));\nCREATE TABLE posts (id integer PRIMARY KEY, user_id int REFERENCES users (id) ON DELETE CASCADE);\nINSERT INTO users VALUES (1, \'ann\');\nINSERT INTO posts VALUES (10, 1);\n'
+    const init =
+      "-- mig:up\nCREATE TABLE users (id integer PRIMARY KEY, name varchar(10));\nCREATE TABLE posts (id integer PRIMARY KEY, user_id int REFERENCES users (id) ON DELETE CASCADE);\nINSERT INTO users VALUES (1, 'ann');\nINSERT INTO posts VALUES (10, 1);\n"
     const p = project({
       'migrations/20240101000000_init.sql': init,
-      'schema.sql': 'CREATE TABLE users (id integer PRIMARY KEY, name varchar(50) NOT NULL);\nCREATE TABLE posts (id integer PRIMARY KEY, user_id int REFERENCES users (id) ON DELETE CASCADE);\n',
+      'schema.sql':
+        'CREATE TABLE users (id integer PRIMARY KEY, name varchar(50) NOT NULL);\nCREATE TABLE posts (id integer PRIMARY KEY, user_id int REFERENCES users (id) ON DELETE CASCADE);\n',
     })
     const w = await run(p, (ctx) => diffCommand(ctx, { from: 'migrations', to: 'schema.sql', out: 'migrations/20240102000000_widen', allowDestructive: true }))
     expect(w.code).toBe(0)

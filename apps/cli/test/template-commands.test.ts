@@ -25,7 +25,11 @@ afterEach(() => {
   delete process.env.MIG_TEST_TOKEN
 })
 
-async function run(fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<number>, options: GlobalOptions & { var?: string[] } = {}, mode: OutputMode = 'plain') {
+async function run(
+  fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<number>,
+  options: GlobalOptions & { var?: string[] } = {},
+  mode: OutputMode = 'plain',
+) {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
   let out = ''
@@ -77,7 +81,10 @@ describe('template commands', () => {
 
     expect((await run((ctx) => pinReportCommand(ctx, { unused: true }))).stdout).toBe('2 objects, 2 referenced, 0 unused\n')
     expect((await run((ctx) => pinValidateCommand(ctx))).stdout).toBe('OK: 2 locks, 2 objects verified\n')
-    writeFileSync(p.path('migrations/20240101000000_t/lock.toml'), readFileSync(p.path('migrations/20240101000000_t/lock.toml'), 'utf8').replace(/"[0-9a-f]{64}"/, `"${'0'.repeat(64)}"`))
+    writeFileSync(
+      p.path('migrations/20240101000000_t/lock.toml'),
+      readFileSync(p.path('migrations/20240101000000_t/lock.toml'), 'utf8').replace(/"[0-9a-f]{64}"/, `"${'0'.repeat(64)}"`),
+    )
     const bad = await run((ctx) => pinValidateCommand(ctx))
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/is missing/)
@@ -140,7 +147,9 @@ describe('template commands through the binary', () => {
     expect(up.code).toBe(0)
     const bad = mig(p.dir, ['build', '20240102000000', '--no-pinned'], env)
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain('error: components/cols.sql.njk:1:46: undefined variable vars.note\n  included from migrations/20240102000000_u.sql.njk:2:20\n')
+    expect(bad.stderr).toContain(
+      'error: components/cols.sql.njk:1:46: undefined variable vars.note\n  included from migrations/20240102000000_u.sql.njk:2:20\n',
+    )
     writeFileSync(p.path('components/cols.sql.njk'), 'id integer')
     expect(mig(p.dir, ['components', 'status']).stdout).toBe('changed   components/cols.sql.njk\n1 of 1 components not in any pin\n')
     expect(mig(p.dir, ['pin', 'validate']).code).toBe(0)

@@ -59,7 +59,10 @@ export function matchImported(entries: ImportedEntry[], migrations: Migration[])
         continue
       }
     }
-    unmatched.push({ ref: e.ref, reason: e.version ? `no migration has version ${e.version}${e.name ? ` or name ${e.name}` : ''}` : `no migration is named ${e.name ?? e.ref}` })
+    unmatched.push({
+      ref: e.ref,
+      reason: e.version ? `no migration has version ${e.version}${e.name ? ` or name ${e.name}` : ''}` : `no migration is named ${e.name ?? e.ref}`,
+    })
   }
   return { migrations: [...chosen.values()].sort((a, b) => compareVersions(a.version, b.version)), unmatched, skipped }
 }

@@ -105,7 +105,11 @@ export function readLoggedVars(column: string | null, options: { decrypt?: boole
   }
   const out: LoggedVars = { names: parsed.names ?? [], encrypted: typeof parsed.values === 'string' }
   if (options.decrypt && out.encrypted) {
-    if (!options.secret) throw new DecryptionError('--decrypt needs MIG_ENCRYPTION_KEY', { entry: options.entry, hint: 'export MIG_ENCRYPTION_KEY=... (the key set when the entries were written)' })
+    if (!options.secret)
+      throw new DecryptionError('--decrypt needs MIG_ENCRYPTION_KEY', {
+        entry: options.entry,
+        hint: 'export MIG_ENCRYPTION_KEY=... (the key set when the entries were written)',
+      })
     out.values = decryptVars(parsed.values!, options.secret, options.entry)
   }
   return out

@@ -102,7 +102,8 @@ export function parseConfig(text: string, file: string): MigConfig {
         break
       case 'history_table': {
         const v = str(key, value)
-        if (v && !/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/.test(v)) add(key, 'must be a table name, optionally schema-qualified (audit.schema_migrations)')
+        if (v && !/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/.test(v))
+          add(key, 'must be a table name, optionally schema-qualified (audit.schema_migrations)')
         else if (v) cfg.historyTable = v
         break
       }
@@ -176,7 +177,16 @@ export async function loadConfig(options: { file?: string; cwd?: string } = {}):
     text = await readFile(file, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !options.file) {
-      return { root: cwd, migrations: ['migrations'], ignore: [], historyTable: DEFAULT_HISTORY_TABLE, defaultTarget: 'dev', components: 'components', targets: {}, hooks: {} }
+      return {
+        root: cwd,
+        migrations: ['migrations'],
+        ignore: [],
+        historyTable: DEFAULT_HISTORY_TABLE,
+        defaultTarget: 'dev',
+        components: 'components',
+        targets: {},
+        hooks: {},
+      }
     }
     throw new ConfigError([{ file, message: `cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }])
   }
@@ -217,7 +227,9 @@ export function resolveTarget(cfg: MigConfig, options: { database?: string; targ
   const name = options.target ?? env.MIG_TARGET ?? cfg.defaultTarget
   const t = cfg.targets[name]
   if ((options.target || env.MIG_TARGET) && !t && Object.keys(cfg.targets).length) {
-    throw new ConfigError([{ file: cfg.file ?? DEFAULT_CONFIG_FILE, key: `targets.${name}`, message: `no such target (defined: ${Object.keys(cfg.targets).join(', ')})` }])
+    throw new ConfigError([
+      { file: cfg.file ?? DEFAULT_CONFIG_FILE, key: `targets.${name}`, message: `no such target (defined: ${Object.keys(cfg.targets).join(', ')})` },
+    ])
   }
   if ((options.target || env.MIG_TARGET) && !t && !Object.keys(cfg.targets).length && name !== 'dev') {
     throw new ConfigError([{ file: cfg.file ?? DEFAULT_CONFIG_FILE, key: `targets.${name}`, message: 'no such target (none are defined)' }])

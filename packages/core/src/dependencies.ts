@@ -92,7 +92,10 @@ function orderCycle(members: Migration[]): Migration[] {
   const path: Migration[] = [sorted[0]!]
   const seen = new Set([sorted[0]!.version])
   for (;;) {
-    const next = path.at(-1)!.depends.map((d) => set.get(d)).find((m) => m && !seen.has(m.version))
+    const next = path
+      .at(-1)!
+      .depends.map((d) => set.get(d))
+      .find((m) => m && !seen.has(m.version))
     if (!next) break
     path.push(next)
     seen.add(next.version)

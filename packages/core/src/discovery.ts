@@ -145,7 +145,10 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
         const code = (err as NodeJS.ErrnoException).code
         problems.push({
           file: path,
-          message: code === 'ENOENT' ? 'migrations folder does not exist (run mig init, or set migrations = [...] in mig.toml)' : `cannot read migrations folder: ${code ?? String(err)}`,
+          message:
+            code === 'ENOENT'
+              ? 'migrations folder does not exist (run mig init, or set migrations = [...] in mig.toml)'
+              : `cannot read migrations folder: ${code ?? String(err)}`,
         })
         return []
       }
@@ -226,7 +229,9 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
             mig.up = discoveredBody(file, template, read)
             applyDirectives(mig, parseDirectives(read.text))
           } else if (!read.whole) {
-            throw new Error(`single-file migrations (with -- mig:up / -- mig:down sections) must be under ${CACHE_LIMIT / 1024 / 1024} MiB; use {version}_{name}.up.sql and .down.sql for large files`)
+            throw new Error(
+              `single-file migrations (with -- mig:up / -- mig:down sections) must be under ${CACHE_LIMIT / 1024 / 1024} MiB; use {version}_{name}.up.sql and .down.sql for large files`,
+            )
           } else {
             const s = splitSections(normalizeNewlines(read.text))
             mig.up = fileBody(file, template, s.up.line, s.up.text)
@@ -280,7 +285,10 @@ async function loadFolder(
     const file = join(folder, f)
     if (!FOLDER_FILES.has(f)) {
       if ((await stat(file)).isFile() && /\.(sql|njk)$/.test(f)) {
-        problems.push({ file, message: `unexpected file in migration folder (expected up.sql, down.sql, verify.sql, meta.toml, lock.toml; add .njk for templates)` })
+        problems.push({
+          file,
+          message: `unexpected file in migration folder (expected up.sql, down.sql, verify.sql, meta.toml, lock.toml; add .njk for templates)`,
+        })
       }
       continue
     }
@@ -352,7 +360,8 @@ function explainBadName(name: string): string | undefined {
   if (/^\d+$/.test(name.split('.')[0] ?? '') && sqlish) return 'missing a name after the version: use {version}_{name}.sql'
   if (/^\d+[^_\-\d]/.test(name) && sqlish) return 'the version must be followed by "_" or "-" and a name'
   if (/^\d+[_-]/.test(name)) {
-    if (/\.(up|down)\.(?!sql)/.test(name) || !sqlish) return 'unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates), or .ts/.mts/.js/.mjs for code migrations'
+    if (/\.(up|down)\.(?!sql)/.test(name) || !sqlish)
+      return 'unknown extension: use .sql, .up.sql, .down.sql (and .njk for templates), or .ts/.mts/.js/.mjs for code migrations'
     return 'does not match {version}_{name}.sql, {version}_{name}.up.sql or {version}_{name}.down.sql'
   }
   if (/^r__/i.test(name) && sqlish) return 'repeatable migrations are named R__{name}.sql (capital R, two underscores)'

@@ -44,7 +44,11 @@ export class Emitter<E extends object> {
     this.listeners.set(event, list)
     return () => {
       const l = this.listeners.get(event)
-      if (l) this.listeners.set(event, l.filter((f) => f !== fn))
+      if (l)
+        this.listeners.set(
+          event,
+          l.filter((f) => f !== fn),
+        )
     }
   }
 

@@ -124,9 +124,7 @@ export class HistoryStore {
         `${i('applied_by')} ${t.key} NOT NULL, ${i('host')} ${t.key} NOT NULL, ${i('at')} ${t.timestamp} NOT NULL, ${i('duration_ms')} ${t.integer} NOT NULL, ` +
         `${i('note')} ${t.text})`,
     )
-    await this.driver.query(
-      `CREATE TABLE IF NOT EXISTS ${this.q(this.metaTable)} (${i('key')} ${t.key} NOT NULL PRIMARY KEY, ${i('value')} ${t.text})`,
-    )
+    await this.driver.query(`CREATE TABLE IF NOT EXISTS ${this.q(this.metaTable)} (${i('key')} ${t.key} NOT NULL PRIMARY KEY, ${i('value')} ${t.text})`)
   }
 
   /** Every history row, ordered by version. */
@@ -167,9 +165,24 @@ export class HistoryStore {
    * history under the lock and knows there is no row) skips the DELETE; `exists: true` updates
    * the row in place.
    */
-  async upsert(exec: QueryExecutor, row: Omit<HistoryRow, 'appliedAt' | 'appliedBy'> & { appliedAt?: Date; appliedBy?: string }, options: { exists?: boolean } = {}): Promise<void> {
+  async upsert(
+    exec: QueryExecutor,
+    row: Omit<HistoryRow, 'appliedAt' | 'appliedBy'> & { appliedAt?: Date; appliedBy?: string },
+    options: { exists?: boolean } = {},
+  ): Promise<void> {
     const duration = durationValue(exec, row.durationMs)
-    const values = [row.name, row.kind, row.checksum, row.appliedAt ?? new Date(), ...duration.params, row.appliedBy ?? currentActor(), row.status, row.error, row.statementIndex, row.statementLine]
+    const values = [
+      row.name,
+      row.kind,
+      row.checksum,
+      row.appliedAt ?? new Date(),
+      ...duration.params,
+      row.appliedBy ?? currentActor(),
+      row.status,
+      row.error,
+      row.statementIndex,
+      row.statementLine,
+    ]
     if (options.exists) {
       await exec.query(
         `UPDATE ${this.q(this.table)} SET name = ?, kind = ?, checksum = ?, applied_at = ?, duration_ms = ${duration.sql}, applied_by = ?, status = ?, error = ?, statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`,
@@ -207,7 +220,22 @@ export class HistoryStore {
     const duration = durationValue(exec, e.durationMs)
     await exec.query(
       `INSERT INTO ${this.q(this.logTable)} (version, name, action, status, scope, checksum, sql_text, vars, error, applied_by, host, at, duration_ms${note === null ? '' : ', note'}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${duration.sql}${note === null ? '' : ', ?'})`,
-      [e.version, e.name, e.action, e.status, e.scope, e.checksum, e.sql, e.vars, e.error, currentActor(), hostname(), new Date(), ...duration.params, ...(note === null ? [] : [note])],
+      [
+        e.version,
+        e.name,
+        e.action,
+        e.status,
+        e.scope,
+        e.checksum,
+        e.sql,
+        e.vars,
+        e.error,
+        currentActor(),
+        hostname(),
+        new Date(),
+        ...duration.params,
+        ...(note === null ? [] : [note]),
+      ],
     )
   }
 
@@ -237,7 +265,10 @@ export class HistoryStore {
 
   /** Read a metadata value (such as `env`). */
   async getMeta(key: string): Promise<string | undefined> {
-    const rows = await this.driver.query(`SELECT ${this.driver.dialect.quoteIdent('value')} AS v FROM ${this.q(this.metaTable)} WHERE ${this.driver.dialect.quoteIdent('key')} = ?`, [key])
+    const rows = await this.driver.query(
+      `SELECT ${this.driver.dialect.quoteIdent('value')} AS v FROM ${this.q(this.metaTable)} WHERE ${this.driver.dialect.quoteIdent('key')} = ?`,
+      [key],
+    )
     const v = rows[0]?.v
     return v === undefined || v === null ? undefined : String(v)
   }
@@ -251,7 +282,20 @@ export class HistoryStore {
 }
 
 /** The history table's columns (what {@link mapRow} reads). */
-const HISTORY_COLUMNS = ['version', 'name', 'kind', 'checksum', 'applied_at', 'duration_ms', 'applied_by', 'scope', 'status', 'error', 'statement_index', 'statement_line'] as const
+const HISTORY_COLUMNS = [
+  'version',
+  'name',
+  'kind',
+  'checksum',
+  'applied_at',
+  'duration_ms',
+  'applied_by',
+  'scope',
+  'status',
+  'error',
+  'statement_index',
+  'statement_line',
+] as const
 
 function mapRow(r: Row): HistoryRow {
   return {

@@ -40,7 +40,19 @@ export type { HistoryRow, HistoryStatus, LogAction, LogEntry, LogRow } from './h
 export { currentActor, DEFAULT_HISTORY_TABLE, HistoryStore } from './history-store.js'
 export type { Migration, MigrationBody, MigrationContext, MigrationFn, MigrationKind, MigrationScope, RenderContext } from './migration.js'
 export { compareMigrations, compareVersions } from './migration.js'
-export type { AdoptOptions, AdoptResult, AuditEntry, ImportHistoryOptions, MigrationResult, MigratorOptions, Renderer, ResolveResult, RunDownOptions, RunResult, RunUpOptions } from './migrator.js'
+export type {
+  AdoptOptions,
+  AdoptResult,
+  AuditEntry,
+  ImportHistoryOptions,
+  MigrationResult,
+  MigratorOptions,
+  Renderer,
+  ResolveResult,
+  RunDownOptions,
+  RunResult,
+  RunUpOptions,
+} from './migrator.js'
 export { createMigrator, Migrator } from './migrator.js'
 export type { DownOptions, MigrationStatus, PlanInput, StatusEntry, UpOptions } from './planner.js'
 export { computeStatus, planDown, planUp } from './planner.js'

@@ -526,7 +526,8 @@ export class Migrator extends Emitter<MigratorEvents> {
     if (!options.all && !versions.length) throw new PlanError('other', 'name the versions to adopt, or pass --all')
     const byVersion = new Map(migrations.map((m) => [m.version, m]))
     const unknown = versions.filter((v) => !byVersion.has(v))
-    if (unknown.length) throw new PlanError('unknown-version', `no migration has version ${unknown.join(', ')}`, unknown, { hint: 'run mig status to see the versions' })
+    if (unknown.length)
+      throw new PlanError('unknown-version', `no migration has version ${unknown.join(', ')}`, unknown, { hint: 'run mig status to see the versions' })
     return this.withLock(async (history, prepare) => {
       const input = await this.planInput(history)
       const status = computeStatus(input)
@@ -537,13 +538,24 @@ export class Migrator extends Emitter<MigratorEvents> {
     })
   }
 
-  private async recordAdopted(chosen: Migration[], status: StatusEntry[], checksums: Map<string, string>, prepare: () => Promise<void>, note: string | null): Promise<AdoptResult> {
+  private async recordAdopted(
+    chosen: Migration[],
+    status: StatusEntry[],
+    checksums: Map<string, string>,
+    prepare: () => Promise<void>,
+    note: string | null,
+  ): Promise<AdoptResult> {
     const state = new Map(status.map((s) => [s.version, s]))
     const failed = chosen.filter((m) => state.get(m.version)?.status === 'failed')
     if (failed.length) {
-      throw new PlanError('failed', `${failed.map((m) => m.id).join(', ')} ${failed.length === 1 ? 'is' : 'are'} in a failed state; adopt records pending migrations only`, failed.map((m) => m.version), {
-        hint: `run mig resolve ${failed[0]!.version} --applied after checking the database`,
-      })
+      throw new PlanError(
+        'failed',
+        `${failed.map((m) => m.id).join(', ')} ${failed.length === 1 ? 'is' : 'are'} in a failed state; adopt records pending migrations only`,
+        failed.map((m) => m.version),
+        {
+          hint: `run mig resolve ${failed[0]!.version} --applied after checking the database`,
+        },
+      )
     }
     const result: AdoptResult = { adopted: [], alreadyApplied: [], unmatched: [], skipped: [] }
     const todo: Migration[] = []
@@ -558,8 +570,31 @@ export class Migrator extends Emitter<MigratorEvents> {
     await this.driver.transaction(async (tx) => {
       for (const m of todo) {
         const sum = checksums.get(m.id) ?? ''
-        await this.history.upsert(tx, { version: m.version, name: m.name, kind: 'adopted', checksum: sum, durationMs: 0, scope: this.scope, status: 'applied', error: null, statementIndex: null, statementLine: null })
-        await this.history.log(tx, { version: m.version, name: m.name, action: 'adopt', status: 'ok', sql: null, vars: null, error: null, durationMs: 0, scope: this.scope, checksum: sum, note })
+        await this.history.upsert(tx, {
+          version: m.version,
+          name: m.name,
+          kind: 'adopted',
+          checksum: sum,
+          durationMs: 0,
+          scope: this.scope,
+          status: 'applied',
+          error: null,
+          statementIndex: null,
+          statementLine: null,
+        })
+        await this.history.log(tx, {
+          version: m.version,
+          name: m.name,
+          action: 'adopt',
+          status: 'ok',
+          sql: null,
+          vars: null,
+          error: null,
+          durationMs: 0,
+          scope: this.scope,
+          checksum: sum,
+          note,
+        })
         result.adopted.push(info(m))
       }
     })
@@ -602,7 +637,19 @@ export class Migrator extends Emitter<MigratorEvents> {
     await this.history.ensureLogColumns()
     const previous = await this.history.getMeta('env')
     await this.history.setMeta('env', env)
-    await this.history.log(this.driver, { version: '', name: '', action: 'env', status: 'ok', sql: null, vars: null, error: null, durationMs: 0, scope: this.scope, checksum: null, note: `env ${previous ?? '(none)'} -> ${env}` })
+    await this.history.log(this.driver, {
+      version: '',
+      name: '',
+      action: 'env',
+      status: 'ok',
+      sql: null,
+      vars: null,
+      error: null,
+      durationMs: 0,
+      scope: this.scope,
+      checksum: null,
+      note: `env ${previous ?? '(none)'} -> ${env}`,
+    })
     return { previous }
   }
 
@@ -636,11 +683,31 @@ export class Migrator extends Emitter<MigratorEvents> {
       await prepare()
       await this.driver.transaction(async (tx) => {
         if (as === 'applied') {
-          await this.history.upsert(tx, { ...row, checksum: sum, status: 'applied', error: null, statementIndex: null, statementLine: null, appliedAt: new Date(), appliedBy: undefined })
+          await this.history.upsert(tx, {
+            ...row,
+            checksum: sum,
+            status: 'applied',
+            error: null,
+            statementIndex: null,
+            statementLine: null,
+            appliedAt: new Date(),
+            appliedBy: undefined,
+          })
         } else {
           await this.history.delete(tx, version, this.scope)
         }
-        await this.history.log(tx, { version, name: row.name, action: 'resolve', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: sum })
+        await this.history.log(tx, {
+          version,
+          name: row.name,
+          action: 'resolve',
+          status: 'ok',
+          sql: null,
+          vars: null,
+          error: note,
+          durationMs: 0,
+          scope: this.scope,
+          checksum: sum,
+        })
       })
       return { version, name: row.name, previousStatus: row.status, resolvedAs: as }
     })
@@ -661,7 +728,18 @@ export class Migrator extends Emitter<MigratorEvents> {
         const note = `repaired: cleared ${row.status} state${row.error ? ` (${row.error})` : ''}`.slice(0, 4000)
         await this.driver.transaction(async (tx) => {
           await this.history.delete(tx, row.version, this.scope)
-          await this.history.log(tx, { version: row.version, name: row.name, action: 'repair', status: 'ok', sql: null, vars: null, error: note, durationMs: 0, scope: this.scope, checksum: row.checksum })
+          await this.history.log(tx, {
+            version: row.version,
+            name: row.name,
+            action: 'repair',
+            status: 'ok',
+            sql: null,
+            vars: null,
+            error: note,
+            durationMs: 0,
+            scope: this.scope,
+            checksum: row.checksum,
+          })
         })
         out.push({ version: row.version, name: row.name, previousStatus: row.status, resolvedAs: 'rolled-back' })
       }
@@ -669,7 +747,12 @@ export class Migrator extends Emitter<MigratorEvents> {
     })
   }
 
-  private async run(direction: 'up' | 'down', plan: Migration[], options: { dryRun?: boolean; singleTransaction?: boolean }, started: number): Promise<RunResult> {
+  private async run(
+    direction: 'up' | 'down',
+    plan: Migration[],
+    options: { dryRun?: boolean; singleTransaction?: boolean },
+    started: number,
+  ): Promise<RunResult> {
     const dryRun = Boolean(options.dryRun)
     this.emit('plan', { direction, migrations: plan.map(info), dryRun })
     const results: MigrationResult[] = []
@@ -791,7 +874,13 @@ export class Migrator extends Emitter<MigratorEvents> {
    * the driver's `runStatements`, so memory holds a statement (or a driver's bounded batch), never
    * the file. A driver without `runStatements` gets the whole text through `runScript`.
    */
-  private async executeStreamed(m: Migration, direction: 'up' | 'down', exec: QueryExecutor, body: MigrationBody, onStatement?: (i: number, line: number) => Promise<void>): Promise<void> {
+  private async executeStreamed(
+    m: Migration,
+    direction: 'up' | 'down',
+    exec: QueryExecutor,
+    body: MigrationBody,
+    onStatement?: (i: number, line: number) => Promise<void>,
+  ): Promise<void> {
     const info = await this.streamedInfo(body)
     if (info.runLine !== undefined) {
       throw new MigrationError({
@@ -812,18 +901,47 @@ export class Migrator extends Emitter<MigratorEvents> {
   }
 
   /** A no-transaction body with `-- mig:run <command>` lines: SQL up to each line, then the command. */
-  private async executeWithCommands(m: Migration, direction: 'up' | 'down', exec: QueryExecutor, sql: string, body: MigrationBody, onStatement?: (i: number, line: number) => Promise<void>): Promise<void> {
+  private async executeWithCommands(
+    m: Migration,
+    direction: 'up' | 'down',
+    exec: QueryExecutor,
+    sql: string,
+    body: MigrationBody,
+    onStatement?: (i: number, line: number) => Promise<void>,
+  ): Promise<void> {
     const segments = splitRunSegments(sql, body.line)
     let base = 0
     for (const seg of segments) {
       if (seg.kind === 'run') {
         if (!this.options.runCommand) {
-          throw new MigrationError({ migration: m.id, direction, message: `-- mig:run needs a command runner (the mig CLI provides one)`, file: body.file, line: seg.line })
+          throw new MigrationError({
+            migration: m.id,
+            direction,
+            message: `-- mig:run needs a command runner (the mig CLI provides one)`,
+            file: body.file,
+            line: seg.line,
+          })
         }
         try {
-          await this.options.runCommand({ command: seg.command, migration: info(m), direction, file: body.file, line: seg.line, database: this.driver.displayUrl, ...(this.options.env ? { env: this.options.env } : {}) })
+          await this.options.runCommand({
+            command: seg.command,
+            migration: info(m),
+            direction,
+            file: body.file,
+            line: seg.line,
+            database: this.driver.displayUrl,
+            ...(this.options.env ? { env: this.options.env } : {}),
+          })
         } catch (err) {
-          throw new MigrationError({ migration: m.id, direction, message: `-- mig:run ${seg.command} failed: ${(err as Error).message}`, file: body.file, line: seg.line, statementIndex: base + 1, cause: err })
+          throw new MigrationError({
+            migration: m.id,
+            direction,
+            message: `-- mig:run ${seg.command} failed: ${(err as Error).message}`,
+            file: body.file,
+            line: seg.line,
+            statementIndex: base + 1,
+            cause: err,
+          })
         }
         continue
       }
@@ -847,7 +965,11 @@ export class Migrator extends Emitter<MigratorEvents> {
     const failures: string[] = []
     await this.driver.runScript(exec, { sql, file: verify.file, line: verify.line })
     // A verify script fails by raising an error; a final SELECT returning false also fails it.
-    const last = sql.trim().split(';').filter((s) => s.trim()).at(-1)
+    const last = sql
+      .trim()
+      .split(';')
+      .filter((s) => s.trim())
+      .at(-1)
     if (last && /^\s*select\b/i.test(last.replace(/--[^\n]*\n/g, ''))) {
       const rows = await exec.query(last)
       const first = rows[0] ? Object.values(rows[0])[0] : undefined
@@ -885,7 +1007,14 @@ export class Migrator extends Emitter<MigratorEvents> {
    * transaction handed to the driver. `finish()` waits for the outcome and reports it. `queued`: the
    * previous migration's outcome is not known yet, so the start event waits for `finish()` too.
    */
-  private async startOne(m: Migration, direction: 'up' | 'down', index: number, total: number, outerTx?: QueryExecutor, queued = false): Promise<{ finish(): Promise<MigrationResult> }> {
+  private async startOne(
+    m: Migration,
+    direction: 'up' | 'down',
+    index: number,
+    total: number,
+    outerTx?: QueryExecutor,
+    queued = false,
+  ): Promise<{ finish(): Promise<MigrationResult> }> {
     const mi = info(m)
     const body = direction === 'up' ? m.up : m.down
     let hookError: unknown
@@ -935,9 +1064,23 @@ export class Migrator extends Emitter<MigratorEvents> {
     })
     const action = direction === 'up' ? (m.kind === 'repeatable' && this.previouslyApplied.has(m.version) ? 'reapply' : 'apply') : 'revert'
     const logOk = (exec: QueryExecutor) =>
-      this.history.log(exec, { version: m.version, name: m.name, action, status: 'ok', sql: this.loggedSql(sql, ran), vars: this.varNames(), error: null, durationMs: now() - t0, scope: this.scope, checksum: upChecksum })
+      this.history.log(exec, {
+        version: m.version,
+        name: m.name,
+        action,
+        status: 'ok',
+        sql: this.loggedSql(sql, ran),
+        vars: this.varNames(),
+        error: null,
+        durationMs: now() - t0,
+        scope: this.scope,
+        checksum: upChecksum,
+      })
     if (sql !== undefined && hasRunLines(sql) && (m.transaction || outerTx)) {
-      return failure(new MigrationError({ migration: m.id, direction, message: '-- mig:run is only allowed in -- mig:no-transaction migrations', file: body?.file }), sql)
+      return failure(
+        new MigrationError({ migration: m.id, direction, message: '-- mig:run is only allowed in -- mig:no-transaction migrations', file: body?.file }),
+        sql,
+      )
     }
     const succeeded = async (): Promise<MigrationResult> => {
       const durationMs = Math.round(now() - t0)
@@ -990,12 +1133,25 @@ export class Migrator extends Emitter<MigratorEvents> {
           // crash never leaves a migration's changes without a row that says so.
           const exists = direction === 'down' || this.previouslyApplied.has(m.version)
           await this.driver.transaction((tx) => this.history.upsert(tx, row('running', { error: direction === 'down' ? 'rolling back' : null }), { exists }))
-          await this.execute(m, direction, this.driver, sql, body, async (i, line) => {
-            lastDone = i
-            lastLine = line
-            this.emit('statement:start', { migration: mi, index: i + 1, line })
-            await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [i + 1, line, m.version, this.scope])
-          }, ran)
+          await this.execute(
+            m,
+            direction,
+            this.driver,
+            sql,
+            body,
+            async (i, line) => {
+              lastDone = i
+              lastLine = line
+              this.emit('statement:start', { migration: mi, index: i + 1, line })
+              await this.driver.query(`UPDATE ${this.qHistory()} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [
+                i + 1,
+                line,
+                m.version,
+                this.scope,
+              ])
+            },
+            ran,
+          )
           await this.driver.transaction(async (tx) => {
             if (direction === 'up') await this.history.upsert(tx, row('applied'), { exists: true })
             else await this.history.delete(tx, m.version, this.scope)
@@ -1005,14 +1161,18 @@ export class Migrator extends Emitter<MigratorEvents> {
           const me = this.toMigrationError(m, direction, body, err)
           const failedIndex = me.statementIndex ?? lastDone + 2
           try {
-            await this.driver.transaction((tx) => this.history.upsert(
-              tx,
-              row('failed', {
-                error: this.redactText(`${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.cause instanceof Error ? me.cause.message : me.message}`).slice(0, 4000),
-                statementIndex: failedIndex,
-                statementLine: me.line ?? lastLine,
-              }),
-            ))
+            await this.driver.transaction((tx) =>
+              this.history.upsert(
+                tx,
+                row('failed', {
+                  error: this.redactText(
+                    `${direction === 'down' ? 'down failed' : 'failed'} at statement ${failedIndex}${me.line ? ` (line ${me.line})` : ''}: ${me.cause instanceof Error ? me.cause.message : me.message}`,
+                  ).slice(0, 4000),
+                  statementIndex: failedIndex,
+                  statementLine: me.line ?? lastLine,
+                }),
+              ),
+            )
           } catch {
             // the connection is gone; the 'running' row already marks the migration as interrupted
           }

@@ -129,9 +129,14 @@ export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
   const failed = status.filter((s) => s.status === 'failed')
   if (failed.length) {
     const f = failed[0]!
-    throw new PlanError('failed', `migration ${f.version}_${f.name} failed earlier and was left in a failed state${f.history?.error ? `: ${f.history.error}` : ''}`, failed.map((s) => s.version), {
-      hint: `fix the database by hand, then run mig resolve ${f.version} --applied or --rolled-back (or mig repair)`,
-    })
+    throw new PlanError(
+      'failed',
+      `migration ${f.version}_${f.name} failed earlier and was left in a failed state${f.history?.error ? `: ${f.history.error}` : ''}`,
+      failed.map((s) => s.version),
+      {
+        hint: `fix the database by hand, then run mig resolve ${f.version} --applied or --rolled-back (or mig repair)`,
+      },
+    )
   }
   const modified = status.filter((s) => s.status === 'modified')
   if (modified.length) {
@@ -195,7 +200,12 @@ function checkDependenciesMet(plan: Migration[], applied: Set<string>, all: Migr
     before.add(m.version)
   }
   if (unmet.length) {
-    throw new PlanError('dependency', unmet.join('\n'), plan.map((m) => m.version), { hint: 'apply the dependencies first (mig up --to / --only), or widen the run' })
+    throw new PlanError(
+      'dependency',
+      unmet.join('\n'),
+      plan.map((m) => m.version),
+      { hint: 'apply the dependencies first (mig up --to / --only), or widen the run' },
+    )
   }
 }
 
@@ -220,13 +230,20 @@ export function planDown(input: PlanInput, options: DownOptions = {}): Migration
   else chosen = newestFirst.slice(0, options.steps ?? 1)
   const newestMissing = appliedMissing.at(-1)
   if (newestMissing && chosen.length && compareVersions(newestMissing.version, chosen[0]!.version) > 0) {
-    throw new PlanError('no-down', `applied migration ${newestMissing.version}_${newestMissing.name} has no file, so it cannot be rolled back`, [newestMissing.version])
+    throw new PlanError('no-down', `applied migration ${newestMissing.version}_${newestMissing.name} has no file, so it cannot be rolled back`, [
+      newestMissing.version,
+    ])
   }
   const noDown = chosen.filter((s) => !s.migration!.down && !s.migration!.code?.down)
   if (noDown.length) {
-    throw new PlanError('no-down', `no down migration for ${noDown.map((s) => `${s.version}_${s.name}`).join(', ')}`, noDown.map((s) => s.version), {
-      hint: 'add a .down.sql (or a -- mig:down section) to roll it back',
-    })
+    throw new PlanError(
+      'no-down',
+      `no down migration for ${noDown.map((s) => `${s.version}_${s.name}`).join(', ')}`,
+      noDown.map((s) => s.version),
+      {
+        hint: 'add a .down.sql (or a -- mig:down section) to roll it back',
+      },
+    )
   }
   const plan = orderByDependencies(
     chosen.map((s) => s.migration!),
@@ -241,9 +258,14 @@ export function planDown(input: PlanInput, options: DownOptions = {}): Migration
       if (users.length) blocked.push(`${m.id} is needed by ${users.map((u) => u.migration!.id).join(', ')}`)
     }
     if (blocked.length) {
-      throw new PlanError('dependency', `cannot roll back: ${blocked.join('; ')}`, plan.map((m) => m.version), {
-        hint: 'roll back the dependent migrations first, or pass --force',
-      })
+      throw new PlanError(
+        'dependency',
+        `cannot roll back: ${blocked.join('; ')}`,
+        plan.map((m) => m.version),
+        {
+          hint: 'roll back the dependent migrations first, or pass --force',
+        },
+      )
     }
   }
   return plan

@@ -81,13 +81,19 @@ export function packageSource(name: string, options: ProjectSourceOptions): Migr
     async load(problems) {
       const pkg = resolvePackage(name, options.root)
       if (!pkg) {
-        problems.push({ file: name, message: `package ${name} is not installed (looked in node_modules from ${options.root}); install it or fix migrations = [...] in mig.toml` })
+        problems.push({
+          file: name,
+          message: `package ${name} is not installed (looked in node_modules from ${options.root}); install it or fix migrations = [...] in mig.toml`,
+        })
         return []
       }
       const out: Migration[] = []
       for (const folder of pkg.folders) {
         if (!existsSync(folder)) {
-          problems.push({ file: folder, message: `package ${name} has no migrations folder ${relative(pkg.root, folder) || '.'} (set "mig": { "migrations": "<folder>" } in its package.json)` })
+          problems.push({
+            file: folder,
+            message: `package ${name} has no migrations folder ${relative(pkg.root, folder) || '.'} (set "mig": { "migrations": "<folder>" } in its package.json)`,
+          })
           continue
         }
         out.push(...(await directory(folder, { label: name, ignore: options.ignore }).load(problems)))

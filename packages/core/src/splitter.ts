@@ -27,8 +27,7 @@ const TRANSACTION_BEGIN = /^(?:\s*;|\s*$|\s+(?:transaction|work|deferred|immedia
 const LOOKAHEAD = 32
 
 const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11
-const isWord = (c: number) =>
-  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127
+const isWord = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127
 
 /**
  * An incremental statement splitter: feed text with {@link push} (chunks may cut anywhere, even

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { DecryptionError, decryptVars, ENCRYPTED_PREFIX, encryptVars, hasRunLines, matchImported, type Migration, readLoggedVars, splitRunSegments, varsForLog } from '../src/index.js'
+import {
+  DecryptionError,
+  decryptVars,
+  ENCRYPTED_PREFIX,
+  encryptVars,
+  hasRunLines,
+  matchImported,
+  type Migration,
+  readLoggedVars,
+  splitRunSegments,
+  varsForLog,
+} from '../src/index.js'
 
 describe('variables in the log', () => {
   it('without a key only names are stored', () => {
@@ -15,7 +26,11 @@ describe('variables in the log', () => {
     expect(decryptVars(parsed.values, 'right key')).toEqual({ password: 's3cret', n: 1 })
     expect(() => decryptVars(parsed.values, 'wrong key', 7)).toThrow(DecryptionError)
     expect(() => decryptVars(parsed.values, 'wrong key', 7)).toThrow(/wrong MIG_ENCRYPTION_KEY: cannot decrypt the variables of log entry 7/)
-    expect(readLoggedVars(col, { decrypt: true, secret: 'right key' })).toEqual({ names: ['password', 'n'], encrypted: true, values: { password: 's3cret', n: 1 } })
+    expect(readLoggedVars(col, { decrypt: true, secret: 'right key' })).toEqual({
+      names: ['password', 'n'],
+      encrypted: true,
+      values: { password: 's3cret', n: 1 },
+    })
     expect(readLoggedVars(col)).toEqual({ names: ['password', 'n'], encrypted: true })
     expect(() => readLoggedVars(col, { decrypt: true })).toThrow(/--decrypt needs MIG_ENCRYPTION_KEY/)
   })
@@ -38,7 +53,21 @@ describe('-- mig:run segments', () => {
 })
 
 describe('matching another tool’s history', () => {
-  const m = (version: string, name: string): Migration => ({ id: `${version}_${name}`, version, name, kind: 'versioned', source: 'migrations', path: '', up: null, down: null, verify: null, transaction: true, depends: [], draft: false, scope: 'shared' })
+  const m = (version: string, name: string): Migration => ({
+    id: `${version}_${name}`,
+    version,
+    name,
+    kind: 'versioned',
+    source: 'migrations',
+    path: '',
+    up: null,
+    down: null,
+    verify: null,
+    transaction: true,
+    depends: [],
+    draft: false,
+    scope: 'shared',
+  })
   const ms = [m('1', 'create_users'), m('2', 'add_email'), m('3', 'orders'), m('4', 'dup'), m('5', 'dup')]
   it('matches by version, by name, and everything up to an upTo version', () => {
     const r = matchImported(

@@ -153,7 +153,11 @@ describe('streamed bodies', () => {
     writeFileSync(file, text)
     const body: MigrationBody = { file, line: 1, template: false, read: async () => text, stream: () => fileChunks(file) }
     const info = await scanStreamedBody(body)
-    expect(info.runLine).toBe(normalizeNewlines(text).split('\n').findIndex((l) => l.includes('mig:run')) + 1)
+    expect(info.runLine).toBe(
+      normalizeNewlines(text)
+        .split('\n')
+        .findIndex((l) => l.includes('mig:run')) + 1,
+    )
     const noRun = `${bigSql(300_000)}-- mig:running is not a command\r\n-- mig:run`
     writeFileSync(file, noRun)
     expect((await scanStreamedBody(body)).runLine).toBeUndefined()

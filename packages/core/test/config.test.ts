@@ -13,7 +13,10 @@ function problems(text: string): string[] {
 
 describe('config', () => {
   it('parses targets and defaults', () => {
-    const c = parseConfig('migrations = ["db/migrations"]\nhistory_table = "audit.migs"\n[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\npins = "required"\n', '/p/mig.toml')
+    const c = parseConfig(
+      'migrations = ["db/migrations"]\nhistory_table = "audit.migs"\n[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\npins = "required"\n',
+      '/p/mig.toml',
+    )
     expect(c.migrations).toEqual(['db/migrations'])
     expect(c.historyTable).toBe('audit.migs')
     expect(c.targets.dev).toEqual({ name: 'dev', url: 'sqlite:./dev.db', env: 'dev', pins: 'required' })

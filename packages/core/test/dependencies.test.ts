@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { compareVersions, computeStatus, directory, discover, type HistoryRow, type Migration, orderByDependencies, PlanError, planDown, planUp, ProjectError } from '../src/index.js'
+import {
+  compareVersions,
+  computeStatus,
+  directory,
+  discover,
+  type HistoryRow,
+  type Migration,
+  orderByDependencies,
+  PlanError,
+  planDown,
+  planUp,
+  ProjectError,
+} from '../src/index.js'
 import { project } from './temp-project.js'
-
 
 async function problems(files: Record<string, string>): Promise<string[]> {
   const dir = project(files)
@@ -17,10 +28,39 @@ async function problems(files: Record<string, string>): Promise<string[]> {
 function mig(version: string, extra: Partial<Migration> = {}): Migration {
   const body = { file: `${version}.sql`, line: 1, template: false, read: async () => `-- ${version}` }
   const rep = version.startsWith('R__')
-  return { id: rep ? version : `${version}_m${version}`, version, name: rep ? version.slice(3) : `m${version}`, kind: rep ? 'repeatable' : 'versioned', source: 'migrations', path: `${version}.sql`, up: body, down: body, verify: null, transaction: true, depends: [], draft: false, scope: 'shared', ...extra }
+  return {
+    id: rep ? version : `${version}_m${version}`,
+    version,
+    name: rep ? version.slice(3) : `m${version}`,
+    kind: rep ? 'repeatable' : 'versioned',
+    source: 'migrations',
+    path: `${version}.sql`,
+    up: body,
+    down: body,
+    verify: null,
+    transaction: true,
+    depends: [],
+    draft: false,
+    scope: 'shared',
+    ...extra,
+  }
 }
 function row(version: string, extra: Partial<HistoryRow> = {}): HistoryRow {
-  return { version, name: `m${version}`, kind: 'versioned', checksum: `sum${version}`, appliedAt: new Date(0), durationMs: 1, appliedBy: 'me', scope: 'shared', status: 'applied', error: null, statementIndex: null, statementLine: null, ...extra }
+  return {
+    version,
+    name: `m${version}`,
+    kind: 'versioned',
+    checksum: `sum${version}`,
+    appliedAt: new Date(0),
+    durationMs: 1,
+    appliedBy: 'me',
+    scope: 'shared',
+    status: 'applied',
+    error: null,
+    statementIndex: null,
+    statementLine: null,
+    ...extra,
+  }
 }
 function input(migrations: Migration[], history: HistoryRow[]) {
   return { migrations, history, checksums: new Map(migrations.map((m) => [m.id, `sum${m.version}`])) }
@@ -168,7 +208,22 @@ describe('orderByDependencies', () => {
 
 describe('compareVersions', () => {
   it('compares digit strings as numbers, like BigInt', () => {
-    const samples = ['0', '00', '1', '01', '001', '9', '10', '010', '20240115100000', '020240115100000', '20240115100001', '99999999999999999999', '100000000000000000000', '0000000000000000000000000000001']
+    const samples = [
+      '0',
+      '00',
+      '1',
+      '01',
+      '001',
+      '9',
+      '10',
+      '010',
+      '20240115100000',
+      '020240115100000',
+      '20240115100001',
+      '99999999999999999999',
+      '100000000000000000000',
+      '0000000000000000000000000000001',
+    ]
     for (const a of samples) {
       for (const b of samples) {
         const x = BigInt(a)

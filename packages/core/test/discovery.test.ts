@@ -43,7 +43,11 @@ describe('discovery', () => {
   })
 
   it('parses header directives', async () => {
-    const dir = project({ '0_z.sql': '', '2_b.sql': '', '1_a.sql': '-- mig:depends 0 2\n-- mig:draft\n-- mig:scope tenant\nSELECT 1;\n-- mig:depends 9 (not a header)\n' })
+    const dir = project({
+      '0_z.sql': '',
+      '2_b.sql': '',
+      '1_a.sql': '-- mig:depends 0 2\n-- mig:draft\n-- mig:scope tenant\nSELECT 1;\n-- mig:depends 9 (not a header)\n',
+    })
     const m = (await discover([directory(dir)])).find((x) => x.version === '1')
     expect(m!.depends).toEqual(['0', '2'])
     expect(m!.draft).toBe(true)
@@ -77,7 +81,9 @@ describe('discovery', () => {
   })
 
   it('rejects unknown directives and bad meta.toml', async () => {
-    const problems = await problemsOf(project({ '1_a.sql': '-- mig:transactional\nSELECT 1;', '2_b/up.sql': 'SELECT 1;', '2_b/meta.toml': 'draft = "yes"\ncolour = 1\n' }))
+    const problems = await problemsOf(
+      project({ '1_a.sql': '-- mig:transactional\nSELECT 1;', '2_b/up.sql': 'SELECT 1;', '2_b/meta.toml': 'draft = "yes"\ncolour = 1\n' }),
+    )
     expect(problems).toEqual([
       '1_a.sql: line 1: unknown directive "-- mig:transactional" (known: no-transaction, depends, draft, scope, up, down, run)',
       '2_b/meta.toml: draft must be true or false',
@@ -122,12 +128,14 @@ describe('lock files of flat-file migrations', () => {
 
   it('reports a lock file without its migration', async () => {
     const dir = project({ '20240101000000_a.sql': 'SELECT 1;', '20240105000000_gone.lock.toml': '[components]\n' })
-    expect(await problemsOf(dir)).toEqual(['20240105000000_gone.lock.toml: lock file without its migration (expected 20240105000000_gone.sql or 20240105000000_gone.up.sql next to it)'])
+    expect(await problemsOf(dir)).toEqual([
+      '20240105000000_gone.lock.toml: lock file without its migration (expected 20240105000000_gone.sql or 20240105000000_gone.up.sql next to it)',
+    ])
   })
 })
 
 describe('reading files of every size', () => {
-  const statement = 'INSERT INTO t VALUES (\'é\');\n' // multi-byte, so a cut in the middle of a character would show
+  const statement = "INSERT INTO t VALUES ('é');\n" // multi-byte, so a cut in the middle of a character would show
   const sized = (bytes: number) => {
     const n = Math.ceil(bytes / Buffer.byteLength(statement))
     return statement.repeat(n)
@@ -137,7 +145,13 @@ describe('reading files of every size', () => {
     const exact = 'x'.repeat(64 * 1024) // exactly the first read's size
     const medium = '-- mig:draft\n' + sized(300 * 1024)
     const large = '-- mig:depends 1\n' + sized(2 * 1024 * 1024)
-    const dir = project({ '1_small.sql': small, '2_exact.sql': exact, '3_medium.sql': medium, '4_large.up.sql': large, '5_single.sql': `-- mig:up\n${sized(100 * 1024)}-- mig:down\nDROP TABLE t;\n` })
+    const dir = project({
+      '1_small.sql': small,
+      '2_exact.sql': exact,
+      '3_medium.sql': medium,
+      '4_large.up.sql': large,
+      '5_single.sql': `-- mig:up\n${sized(100 * 1024)}-- mig:down\nDROP TABLE t;\n`,
+    })
     const [a, b, c, d, e] = await discover([directory(dir)])
     expect(a!.transaction).toBe(false)
     expect(await a!.up!.read()).toBe(small)

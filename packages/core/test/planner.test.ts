@@ -3,10 +3,39 @@ import { computeStatus, type HistoryRow, type Migration, PlanError, planDown, pl
 
 function mig(version: string, extra: Partial<Migration> = {}): Migration {
   const body = { file: `${version}.sql`, line: 1, template: false, read: async () => `-- ${version}` }
-  return { id: `${version}_m${version}`, version, name: `m${version}`, kind: 'versioned', source: 'migrations', path: `${version}.sql`, up: body, down: body, verify: null, transaction: true, depends: [], draft: false, scope: 'shared', ...extra }
+  return {
+    id: `${version}_m${version}`,
+    version,
+    name: `m${version}`,
+    kind: 'versioned',
+    source: 'migrations',
+    path: `${version}.sql`,
+    up: body,
+    down: body,
+    verify: null,
+    transaction: true,
+    depends: [],
+    draft: false,
+    scope: 'shared',
+    ...extra,
+  }
 }
 function row(version: string, extra: Partial<HistoryRow> = {}): HistoryRow {
-  return { version, name: `m${version}`, kind: 'versioned', checksum: `sum${version}`, appliedAt: new Date(0), durationMs: 1, appliedBy: 'me', scope: 'shared', status: 'applied', error: null, statementIndex: null, statementLine: null, ...extra }
+  return {
+    version,
+    name: `m${version}`,
+    kind: 'versioned',
+    checksum: `sum${version}`,
+    appliedAt: new Date(0),
+    durationMs: 1,
+    appliedBy: 'me',
+    scope: 'shared',
+    status: 'applied',
+    error: null,
+    statementIndex: null,
+    statementLine: null,
+    ...extra,
+  }
 }
 function input(migrations: Migration[], history: HistoryRow[]) {
   return { migrations, history, checksums: new Map(migrations.map((m) => [m.id, `sum${m.version}`])) }
@@ -68,7 +97,9 @@ describe('planDown', () => {
 describe('computeStatus', () => {
   it('reports every status', () => {
     const ms = [mig('1'), mig('2'), mig('3'), mig('4', { draft: true }), mig('5'), mig('7')]
-    const st = computeStatus(input(ms, [row('1'), row('2', { checksum: 'x' }), row('3', { status: 'failed' }), row('5', { kind: 'adopted', checksum: 'y' }), row('6')]))
+    const st = computeStatus(
+      input(ms, [row('1'), row('2', { checksum: 'x' }), row('3', { status: 'failed' }), row('5', { kind: 'adopted', checksum: 'y' }), row('6')]),
+    )
     expect(st.map((s) => `${s.version}:${s.status}`)).toEqual(['1:applied', '2:modified', '3:failed', '4:draft', '5:adopted', '6:missing', '7:pending'])
   })
 })

@@ -8,7 +8,14 @@ function table(name: string, columns: Column[], extra: Partial<Table> = {}): Tab
 function schema(tables: Table[], extra: Partial<Schema> = {}): Schema {
   return { ...emptySchema('test'), tables, ...extra }
 }
-const fk = (name: string, column: string, refTable: string) => ({ name, columns: [column], refTable, refColumns: ['id'], onDelete: 'NO ACTION' as const, onUpdate: 'NO ACTION' as const })
+const fk = (name: string, column: string, refTable: string) => ({
+  name,
+  columns: [column],
+  refTable,
+  refColumns: ['id'],
+  onDelete: 'NO ACTION' as const,
+  onUpdate: 'NO ACTION' as const,
+})
 
 describe('diffSchemas', () => {
   it('creates referenced tables first and defers a foreign key that closes a cycle', () => {
@@ -47,7 +54,13 @@ describe('diffSchemas', () => {
       { name: 'v2', definition: 'select x from v1', dependsOn: ['v1'] },
     ]
     const d = diffSchemas(schema([t('integer')], { views }), schema([t('bigint')], { views }))
-    expect(d.changes.map((x) => x.summary)).toEqual(['- DROP VIEW v2', '- DROP VIEW v1', '~ ALTER COLUMN t.x integer -> bigint', '+ CREATE VIEW v1', '+ CREATE VIEW v2'])
+    expect(d.changes.map((x) => x.summary)).toEqual([
+      '- DROP VIEW v2',
+      '- DROP VIEW v1',
+      '~ ALTER COLUMN t.x integer -> bigint',
+      '+ CREATE VIEW v1',
+      '+ CREATE VIEW v2',
+    ])
   })
 
   it('ignores history tables and, for engines that cannot place columns, column order', () => {
@@ -61,7 +74,10 @@ describe('diffSchemas', () => {
   it('adds enum values in place and recreates an enum that lost a value', () => {
     const e = (values: string[]) => schema([], { enums: [{ name: 'mood', values }] })
     expect(diffSchemas(e(['sad', 'happy']), e(['sad', 'ok', 'happy'])).changes.map((x) => x.summary)).toEqual(['~ ALTER TYPE mood ADD VALUE ok'])
-    expect(diffSchemas(e(['sad', 'happy']), e(['sad'])).changes.map((x) => x.summary)).toEqual(['! DROP TYPE mood (DESTRUCTIVE)', '+ CREATE TYPE mood AS ENUM (sad)'])
+    expect(diffSchemas(e(['sad', 'happy']), e(['sad'])).changes.map((x) => x.summary)).toEqual([
+      '! DROP TYPE mood (DESTRUCTIVE)',
+      '+ CREATE TYPE mood AS ENUM (sad)',
+    ])
   })
 })
 

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { discover, matchFolders, ProjectError, projectSources, resolvePackage } from '../src/index.js'
 import { project } from './temp-project.js'
 
-
 describe('project sources', () => {
   it('resolves packages through parent node_modules, with mig.migrations or migrations/', () => {
     const root = project({
@@ -11,15 +10,29 @@ describe('project sources', () => {
       'node_modules/plain/package.json': '{"name":"plain"}',
       'app/package.json': '{}',
     })
-    expect(resolvePackage('@acme/auth', join(root, 'app'))).toEqual({ name: '@acme/auth', root: join(root, 'node_modules/@acme/auth'), folders: [join(root, 'node_modules/@acme/auth/sql/a'), join(root, 'node_modules/@acme/auth/sql/b')] })
+    expect(resolvePackage('@acme/auth', join(root, 'app'))).toEqual({
+      name: '@acme/auth',
+      root: join(root, 'node_modules/@acme/auth'),
+      folders: [join(root, 'node_modules/@acme/auth/sql/a'), join(root, 'node_modules/@acme/auth/sql/b')],
+    })
     expect(resolvePackage('plain', join(root, 'app'))!.folders).toEqual([join(root, 'node_modules/plain/migrations')])
     expect(resolvePackage('nope', join(root, 'app'))).toBeUndefined()
   })
 
   it('matches folders with globs, skipping node_modules and dot folders', () => {
-    const root = project({ 'modules/a/migrations/1_a.sql': '', 'modules/b/migrations/2_b.sql': '', 'modules/c/other/3.sql': '', 'node_modules/x/migrations/9.sql': '', 'deep/x/y/migrations/4_d.sql': '' })
+    const root = project({
+      'modules/a/migrations/1_a.sql': '',
+      'modules/b/migrations/2_b.sql': '',
+      'modules/c/other/3.sql': '',
+      'node_modules/x/migrations/9.sql': '',
+      'deep/x/y/migrations/4_d.sql': '',
+    })
     expect(matchFolders('modules/*/migrations', root).map((f) => f.slice(root.length + 1))).toEqual(['modules/a/migrations', 'modules/b/migrations'])
-    expect(matchFolders('**/migrations', root).map((f) => f.slice(root.length + 1))).toEqual(['deep/x/y/migrations', 'modules/a/migrations', 'modules/b/migrations'])
+    expect(matchFolders('**/migrations', root).map((f) => f.slice(root.length + 1))).toEqual([
+      'deep/x/y/migrations',
+      'modules/a/migrations',
+      'modules/b/migrations',
+    ])
   })
 
   it('picks folder, package or pattern per entry and labels each migration by its source', async () => {
@@ -39,6 +52,11 @@ describe('project sources', () => {
     const root = project({ 'migrations/1_a.sql': '' })
     const err = await discover(projectSources(['migrations', '@acme/missing'], { root })).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ProjectError)
-    expect((err as ProjectError).problems).toEqual([{ file: '@acme/missing', message: `package @acme/missing is not installed (looked in node_modules from ${root}); install it or fix migrations = [...] in mig.toml` }])
+    expect((err as ProjectError).problems).toEqual([
+      {
+        file: '@acme/missing',
+        message: `package @acme/missing is not installed (looked in node_modules from ${root}); install it or fix migrations = [...] in mig.toml`,
+      },
+    ])
   })
 })

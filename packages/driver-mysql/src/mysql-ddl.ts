@@ -18,7 +18,9 @@ export function columnSql(c: Column): string {
 }
 
 function partsSql(ix: Index): string {
-  return ix.columns.map((p) => (p.expression ? `(${p.name})` : `${q(p.name)}${p.suffix ? (p.suffix.startsWith('(') ? p.suffix.replace(' ', ' ') : ` ${p.suffix}`) : ''}`)).join(', ')
+  return ix.columns
+    .map((p) => (p.expression ? `(${p.name})` : `${q(p.name)}${p.suffix ? (p.suffix.startsWith('(') ? p.suffix.replace(' ', ' ') : ` ${p.suffix}`) : ''}`))
+    .join(', ')
 }
 
 function indexItem(ix: Index): string {
@@ -75,7 +77,8 @@ export const mysqlDdl: SchemaDdl = {
         case 'add_constraint': {
           const k = c.constraint
           if (k.kind === 'primary') emit(`ALTER TABLE ${q(c.table.name)} ADD PRIMARY KEY (${k.constraint.columns.map(q).join(', ')})`, c)
-          else if (k.kind === 'unique') emit(`ALTER TABLE ${q(c.table.name)} ADD CONSTRAINT ${q(k.constraint.name)} UNIQUE (${k.constraint.columns.map(q).join(', ')})`, c)
+          else if (k.kind === 'unique')
+            emit(`ALTER TABLE ${q(c.table.name)} ADD CONSTRAINT ${q(k.constraint.name)} UNIQUE (${k.constraint.columns.map(q).join(', ')})`, c)
           else if (k.kind === 'check') emit(`ALTER TABLE ${q(c.table.name)} ADD CONSTRAINT ${q(k.constraint.name)} CHECK (${k.constraint.expression})`, c)
           else emit(`ALTER TABLE ${q(c.table.name)} ADD ${fkSql(k.constraint)}`, c)
           break
@@ -89,16 +92,19 @@ export const mysqlDdl: SchemaDdl = {
             // target still has a key or index that will use it
             const implied = k.constraint.impliedIndex
             const target = diff.to.tables.find((t) => t.name === c.table.name)
-            const stillUsed = target && (target.indexes.some((ix) => ix.name === implied) || target.foreignKeys.some((f) => f.columns.join() === k.constraint.columns.join()))
+            const stillUsed =
+              target && (target.indexes.some((ix) => ix.name === implied) || target.foreignKeys.some((f) => f.columns.join() === k.constraint.columns.join()))
             if (implied && target && !stillUsed) emit(`DROP INDEX ${q(implied)} ON ${q(c.table.name)}`, c)
-          }
-          else if (k.kind === 'unique') emit(`ALTER TABLE ${q(c.table.name)} DROP INDEX ${q(k.constraint.name)}`, c)
+          } else if (k.kind === 'unique') emit(`ALTER TABLE ${q(c.table.name)} DROP INDEX ${q(k.constraint.name)}`, c)
           else emit(`ALTER TABLE ${q(c.table.name)} DROP CONSTRAINT ${q(k.constraint.name)}`, c)
           break
         }
         case 'add_index': {
           const kind = c.index.method === 'FULLTEXT' || c.index.method === 'SPATIAL' ? `${c.index.method} ` : c.index.unique ? 'UNIQUE ' : ''
-          emit(`CREATE ${kind}INDEX ${q(c.index.name)} ON ${q(c.table.name)} (${partsSql(c.index)})${c.index.comment ? ` COMMENT ${lit(c.index.comment)}` : ''}`, c)
+          emit(
+            `CREATE ${kind}INDEX ${q(c.index.name)} ON ${q(c.table.name)} (${partsSql(c.index)})${c.index.comment ? ` COMMENT ${lit(c.index.comment)}` : ''}`,
+            c,
+          )
           break
         }
         case 'drop_index': {
@@ -121,7 +127,10 @@ export const mysqlDdl: SchemaDdl = {
           if (c.to) emit(`ALTER TABLE ${q(c.table.name)} ${c.to}`, c)
           break
         case 'create_view':
-          emit(`CREATE ${c.view.options?.includes('SQL SECURITY') ? `${/SQL SECURITY \w+/.exec(c.view.options)![0]} ` : ''}VIEW ${q(c.view.name)} AS ${c.view.definition}${c.view.options?.includes('CHECK OPTION') ? ` ${/WITH \w+ CHECK OPTION/.exec(c.view.options)![0]}` : ''}`, c)
+          emit(
+            `CREATE ${c.view.options?.includes('SQL SECURITY') ? `${/SQL SECURITY \w+/.exec(c.view.options)![0]} ` : ''}VIEW ${q(c.view.name)} AS ${c.view.definition}${c.view.options?.includes('CHECK OPTION') ? ` ${/WITH \w+ CHECK OPTION/.exec(c.view.options)![0]}` : ''}`,
+            c,
+          )
           break
         case 'drop_view':
           emit(`DROP VIEW ${q(c.view.name)}`, c)

@@ -403,7 +403,10 @@ export class MysqlDriver implements Driver {
   async tableExists(name: string): Promise<boolean> {
     const dot = name.indexOf('.')
     const [schema, table] = dot > 0 ? [name.slice(0, dot), name.slice(dot + 1)] : [null, name]
-    const rows = await this.query<{ n: number }>('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?', [schema, table])
+    const rows = await this.query<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?',
+      [schema, table],
+    )
     return Number(rows[0]?.n) > 0
   }
 

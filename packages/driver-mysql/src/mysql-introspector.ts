@@ -73,10 +73,9 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
 
   // indexes (PRIMARY is the primary key; UNIQUE constraints are unique indexes)
   const idx = new Map<string, { table: string; name: string; unique: boolean; type: string; comment?: string; parts: IndexPart[] }>()
-  for (const r of await exec.query<R>(
-    `SELECT * FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
-    [db],
-  )) {
+  for (const r of await exec.query<R>(`SELECT * FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`, [
+    db,
+  ])) {
     const table = String(get(r, 'TABLE_NAME'))
     const name = String(get(r, 'INDEX_NAME'))
     const key = `${table}\u0000${name}`
@@ -110,7 +109,10 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
   // check constraints (MariaDB 10.2+, MySQL 8.0.16+)
   try {
     const checks = mariadb
-      ? await exec.query<R>('SELECT TABLE_NAME AS tbl, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? ORDER BY 1, 2', [db])
+      ? await exec.query<R>(
+          'SELECT TABLE_NAME AS tbl, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? ORDER BY 1, 2',
+          [db],
+        )
       : await exec.query<R>(
           `SELECT tc.TABLE_NAME AS tbl, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS cc
            JOIN information_schema.TABLE_CONSTRAINTS tc ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME AND tc.CONSTRAINT_TYPE = 'CHECK'
@@ -163,7 +165,8 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
     fk.refColumns.push(String(get(r, 'refcol')))
   }
   for (const { table, ...fk } of fks.values()) {
-    const action = (a: string): FkAction => (a === 'RESTRICT' ? 'RESTRICT' : a === 'CASCADE' ? 'CASCADE' : a === 'SET NULL' ? 'SET NULL' : a === 'SET DEFAULT' ? 'SET DEFAULT' : 'NO ACTION')
+    const action = (a: string): FkAction =>
+      a === 'RESTRICT' ? 'RESTRICT' : a === 'CASCADE' ? 'CASCADE' : a === 'SET NULL' ? 'SET NULL' : a === 'SET DEFAULT' ? 'SET DEFAULT' : 'NO ACTION'
     // RESTRICT and NO ACTION are the same thing in InnoDB
     const norm = (a: FkAction): FkAction => (a === 'RESTRICT' ? 'NO ACTION' : a)
     tables.get(table)?.foreignKeys.push({ ...fk, onDelete: norm(action(fk.onDelete)), onUpdate: norm(action(fk.onUpdate)) })
@@ -199,7 +202,10 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
   for (const r of viewRows) {
     const def = String(get(r, 'def')).replace(dbRe, '')
     const v: View = { name: String(get(r, 'name')), definition: def }
-    const opts = [get(r, 'sec') && get(r, 'sec') !== 'DEFINER' ? `SQL SECURITY ${get(r, 'sec')}` : '', get(r, 'chk') && get(r, 'chk') !== 'NONE' ? `WITH ${get(r, 'chk')} CHECK OPTION` : '']
+    const opts = [
+      get(r, 'sec') && get(r, 'sec') !== 'DEFINER' ? `SQL SECURITY ${get(r, 'sec')}` : '',
+      get(r, 'chk') && get(r, 'chk') !== 'NONE' ? `WITH ${get(r, 'chk')} CHECK OPTION` : '',
+    ]
       .filter(Boolean)
       .join(' ')
     if (opts) v.options = opts
@@ -223,7 +229,10 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
   }
 
   // functions and procedures: SHOW CREATE, without the DEFINER clause
-  for (const r of await exec.query<R>(`SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 2, 1`, [db])) {
+  for (const r of await exec.query<R>(
+    `SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 2, 1`,
+    [db],
+  )) {
     const kind = String(get(r, 'type')) === 'PROCEDURE' ? 'procedure' : 'function'
     const rows = await exec.query<R>(`SHOW CREATE ${kind.toUpperCase()} \`${String(get(r, 'name')).replace(/`/g, '``')}\``)
     const text = str(rows[0]?.[kind === 'procedure' ? 'Create Procedure' : 'Create Function'])

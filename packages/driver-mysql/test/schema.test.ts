@@ -32,9 +32,9 @@ describe('MySQL schema: dump', () => {
   it('is deterministic: dump -> apply to empty -> dump gives identical text', async () => {
     const { first, second, remaining } = await dumpRoundTrip(freshMysqlDatabase, RICH)
     expect(second).toBe(first)
-    expect(first).toContain("`created_at` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp()")
+    expect(first).toContain('`created_at` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp()')
     expect(first).toContain('KEY `idx_name_prefix` (`name`(10))')
-    expect(first).toContain("`doc` json NULL")
+    expect(first).toContain('`doc` json NULL')
     expect(first).toContain('CONSTRAINT `posts_user_fk` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE CASCADE')
     expect(first).toContain('CREATE TRIGGER `posts_touch` BEFORE INSERT ON `posts` FOR EACH ROW')
     expect(first.indexOf('CREATE VIEW `user_posts`')).toBeLessThan(first.indexOf('CREATE VIEW `busy_users`'))
@@ -51,7 +51,11 @@ describe('MySQL schema: column order and types', () => {
       await applySql(a.driver, "CREATE TABLE t (id int PRIMARY KEY, n varchar(10), m text); INSERT INTO t VALUES (1, 'abc', '42');")
       await applySql(b.driver, 'CREATE TABLE t (id int PRIMARY KEY, phone varchar(20), n varchar(50), m int);')
       const diff = diffSchemas(await a.driver.introspect(), await b.driver.introspect())
-      expect(diff.changes.map((c) => c.summary)).toEqual(['+ ADD COLUMN t.phone varchar(20)', '~ ALTER COLUMN t.n varchar(10) -> varchar(50)', '! ALTER COLUMN t.m text -> int(11) (DESTRUCTIVE)'])
+      expect(diff.changes.map((c) => c.summary)).toEqual([
+        '+ ADD COLUMN t.phone varchar(20)',
+        '~ ALTER COLUMN t.n varchar(10) -> varchar(50)',
+        '! ALTER COLUMN t.m text -> int(11) (DESTRUCTIVE)',
+      ])
       const up = renderMigration(diff, a.driver.ddl, { allowDestructive: true })
       expect(up.sql).toContain('ALTER TABLE `t` ADD COLUMN `phone` varchar(20) NULL AFTER `id`;')
       await applySql(a.driver, up.sql)
@@ -64,4 +68,3 @@ describe('MySQL schema: column order and types', () => {
     }
   })
 })
-

@@ -214,7 +214,11 @@ function alterColumn(t: Table, from: Column, to: Column): string[] {
   const at = `ALTER TABLE ${qn(t)} ALTER COLUMN ${q(to.name)}`
   const out: string[] = []
   const defaultChanged = from.default !== to.default
-  if ((from.generated && !to.generated) || (!from.generated && to.generated) || (from.generated && to.generated && from.generated.expression !== to.generated.expression)) {
+  if (
+    (from.generated && !to.generated) ||
+    (!from.generated && to.generated) ||
+    (from.generated && to.generated && from.generated.expression !== to.generated.expression)
+  ) {
     if (from.generated && !to.generated) out.push(`${at} DROP EXPRESSION`)
     else {
       // a generation expression cannot be altered in place: drop and re-add the column

@@ -178,7 +178,16 @@ class Outbox {
     while (this.queue.length) {
       const next = this.queue[0]!
       // only transactions' last messages share a round trip
-      if (batch.length && (!batch[0]!.commit || !next.commit || batch[0]!.solo || next.solo || batch.length >= MAX_COMMITS_PER_MESSAGE || chars + next.text.length > MAX_MESSAGE_CHARS)) break
+      if (
+        batch.length &&
+        (!batch[0]!.commit ||
+          !next.commit ||
+          batch[0]!.solo ||
+          next.solo ||
+          batch.length >= MAX_COMMITS_PER_MESSAGE ||
+          chars + next.text.length > MAX_MESSAGE_CHARS)
+      )
+        break
       this.queue.shift()
       if (next.commit && failedBefore(next.commit.state)) {
         // queued behind a transaction that failed: never sent
@@ -650,7 +659,14 @@ export class PostgresDriver implements Driver {
       )
     ).rows.map((r) => r.nspname)
     const path = (await c.query<{ s: string[] | string }>(`SELECT current_schemas(false)::text[] AS s`)).rows[0]?.s
-    const onPath = new Set(Array.isArray(path) ? path : String(path ?? '').replace(/[{}]/g, '').split(',').filter(Boolean))
+    const onPath = new Set(
+      Array.isArray(path)
+        ? path
+        : String(path ?? '')
+            .replace(/[{}]/g, '')
+            .split(',')
+            .filter(Boolean),
+    )
     const { rows } = await c.query<{ p: string }>(`SELECT current_setting('search_path') AS p`)
     for (const p of (rows[0]?.p ?? '').split(',')) {
       const name = p.trim().replace(/^"(.*)"$/, '$1')

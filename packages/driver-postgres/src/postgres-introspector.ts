@@ -55,7 +55,8 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   const unqualify = (def: string, before: RegExp) => def.replace(new RegExp(`(${before.source})${curQ.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`), '$1')
   schema.schemas = wanted.map((n) => n.nspname).filter((n) => n !== cur && n !== 'public')
   const inNs = `(${nsOids.join(',')})`
-  const notExt = (cls: string, col: string) => `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${cls}'::regclass AND e.objid = ${col} AND e.deptype = 'e')`
+  const notExt = (cls: string, col: string) =>
+    `NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '${cls}'::regclass AND e.objid = ${col} AND e.deptype = 'e')`
 
   // tables
   const rels = await exec.query<R>(
@@ -130,7 +131,14 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
     if (!t) continue
     const name = String(r.conname)
     const def = String(r.def)
-    const colsOf = (v: unknown) => (Array.isArray(v) ? v.map(String) : String(v).replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((x) => x.replace(/^"|"$/g, '')))
+    const colsOf = (v: unknown) =>
+      Array.isArray(v)
+        ? v.map(String)
+        : String(v)
+            .replace(/^\{|\}$/g, '')
+            .split(',')
+            .filter(Boolean)
+            .map((x) => x.replace(/^"|"$/g, ''))
     const deferrable = r.condeferrable ? `DEFERRABLE${r.condeferred ? ' INITIALLY DEFERRED' : ''}` : undefined
     if (r.contype === 'p') t.primaryKey = { name, columns: colsOf(r.cols) }
     else if (r.contype === 'u') {
@@ -178,7 +186,12 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
       const text = String(p)
       return /^("[^"]+"|[a-z_][a-z0-9_$]*)$/.test(text) ? { name: text.replace(/^"|"$/g, '') } : { name: text, expression: true }
     })
-    const ix: Index = { name: String(r.name), unique: Boolean(r.indisunique), columns: parts, definition: t.schema ? String(r.def) : unqualify(String(r.def), / ON (?:ONLY )?/) }
+    const ix: Index = {
+      name: String(r.name),
+      unique: Boolean(r.indisunique),
+      columns: parts,
+      definition: t.schema ? String(r.def) : unqualify(String(r.def), / ON (?:ONLY )?/),
+    }
     if (r.pred !== null) ix.where = String(r.pred)
     if (r.amname !== 'btree') ix.method = String(r.amname)
     if (r.comment !== null) ix.comment = String(r.comment)
@@ -224,7 +237,16 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   for (const r of seqs) {
     const sc = nsName(String(r.nspname))
     if (r.identity || serialSeqs.has(`${sc ?? ''}.${r.relname}`)) continue
-    const seq: Sequence = { name: String(r.relname), type: String(r.type), start: String(r.start), increment: String(r.inc), min: String(r.min), max: String(r.max), cache: String(r.cache), cycle: Boolean(r.seqcycle) }
+    const seq: Sequence = {
+      name: String(r.relname),
+      type: String(r.type),
+      start: String(r.start),
+      increment: String(r.inc),
+      min: String(r.min),
+      max: String(r.max),
+      cache: String(r.cache),
+      cycle: Boolean(r.seqcycle),
+    }
     if (sc) seq.schema = sc
     if (r.owned !== null) seq.ownedBy = String(r.owned)
     schema.sequences.push(seq)
@@ -255,7 +277,12 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   for (const r of procs) {
     const sc = nsName(String(r.nspname))
     const def = String(r.def).trim()
-    const fn: Routine = { name: String(r.proname), kind: r.prokind === 'p' ? 'procedure' : 'function', signature: `(${r.args})`, definition: sc ? def : unqualify(def, /^CREATE OR REPLACE (?:FUNCTION|PROCEDURE) /) }
+    const fn: Routine = {
+      name: String(r.proname),
+      kind: r.prokind === 'p' ? 'procedure' : 'function',
+      signature: `(${r.args})`,
+      definition: sc ? def : unqualify(def, /^CREATE OR REPLACE (?:FUNCTION|PROCEDURE) /),
+    }
     if (sc) fn.schema = sc
     if (r.comment !== null) fn.comment = String(r.comment)
     schema.routines.push(fn)
@@ -274,7 +301,10 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
     schema.triggers.push(tr)
   }
   // extensions (plpgsql comes with every database)
-  const exts = await exec.query<R>(`SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1`)
-  if (exts.length) schema.extensions = exts.map((e) => (nsName(String(e.nspname)) ? { name: String(e.extname), schema: String(e.nspname) } : { name: String(e.extname) }))
+  const exts = await exec.query<R>(
+    `SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1`,
+  )
+  if (exts.length)
+    schema.extensions = exts.map((e) => (nsName(String(e.nspname)) ? { name: String(e.extname), schema: String(e.nspname) } : { name: String(e.extname) }))
   return canonicalize(schema)
 }

@@ -17,7 +17,14 @@ export async function advisoryHolder(client: pg.Client, key: bigint): Promise<Lo
   const unsigned = BigInt.asUintN(64, key)
   const classid = Number(unsigned >> 32n)
   const objid = Number(unsigned & 0xffffffffn)
-  const { rows } = await client.query<{ pid: number; application_name: string; usename: string; client_addr: string | null; backend_start: Date; state: string }>(
+  const { rows } = await client.query<{
+    pid: number
+    application_name: string
+    usename: string
+    client_addr: string | null
+    backend_start: Date
+    state: string
+  }>(
     `SELECT a.pid, a.application_name, a.usename, a.client_addr::text AS client_addr, a.backend_start, a.state
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -15,7 +15,11 @@ afterAll(async () => {
 const exists = async (table: string) => (await db.driver.query(`SELECT to_regclass(?) AS t`, [table]))[0]!.t !== null
 const script = (sql: string) => ({ sql, file: 'x.sql', line: 1 })
 /** A transaction's outcome, observed from the start (a queued one may fail before the test awaits it). */
-const settle = <T>(p: Promise<T>): Promise<{ error?: unknown }> => p.then(() => ({}), (error: unknown) => ({ error }))
+const settle = <T>(p: Promise<T>): Promise<{ error?: unknown }> =>
+  p.then(
+    () => ({}),
+    (error: unknown) => ({ error }),
+  )
 
 describe('queued transactions', () => {
   it('declares the capability', () => {
@@ -23,18 +27,26 @@ describe('queued transactions', () => {
   })
 
   it('a transaction queued behind one that succeeds runs after it', async () => {
-    const first = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('SELECT pg_sleep(0.1);\nCREATE TABLE q_ok1 (id int PRIMARY KEY);'))))
+    const first = settle(
+      db.driver.transaction(async (tx) => db.driver.runScript(tx, script('SELECT pg_sleep(0.1);\nCREATE TABLE q_ok1 (id int PRIMARY KEY);'))),
+    )
     const second = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE q_ok2 (id int REFERENCES q_ok1 (id));'))))
     expect([(await first).error, (await second).error]).toEqual([undefined, undefined])
     expect(await exists('q_ok2')).toBe(true)
   })
 
   it('queued while the one before is still running on the server, it changes nothing when that one fails', async () => {
-    const first = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE q_a (id int);\nSELECT pg_sleep(0.2);\nINSERT INTO q_missing VALUES (1);'))))
-    const second = settle(db.driver.transaction(async (tx) => {
-      await db.driver.runScript(tx, script('CREATE TABLE q_b (id int);'))
-      await tx.query('INSERT INTO q_b VALUES (?)', [1])
-    }))
+    const first = settle(
+      db.driver.transaction(async (tx) =>
+        db.driver.runScript(tx, script('CREATE TABLE q_a (id int);\nSELECT pg_sleep(0.2);\nINSERT INTO q_missing VALUES (1);')),
+      ),
+    )
+    const second = settle(
+      db.driver.transaction(async (tx) => {
+        await db.driver.runScript(tx, script('CREATE TABLE q_b (id int);'))
+        await tx.query('INSERT INTO q_b VALUES (?)', [1])
+      }),
+    )
     expect((await first).error).toBeInstanceOf(StatementFailure)
     expect(String((await second).error)).toMatch(/transaction before it failed/)
     expect(await exists('q_a')).toBe(false)
@@ -46,11 +58,13 @@ describe('queued transactions', () => {
 
   it('one that is ready to send only after the failure is known sends nothing', async () => {
     const first = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('INSERT INTO q_missing VALUES (1);'))))
-    const second = settle(db.driver.transaction(async (tx) => {
-      // the first one fails and rolls back while this one is still being prepared
-      await first
-      await db.driver.runScript(tx, script('CREATE TABLE q_late (id int);'))
-    }))
+    const second = settle(
+      db.driver.transaction(async (tx) => {
+        // the first one fails and rolls back while this one is still being prepared
+        await first
+        await db.driver.runScript(tx, script('CREATE TABLE q_late (id int);'))
+      }),
+    )
     expect((await first).error).toBeInstanceOf(StatementFailure)
     expect(String((await second).error)).toMatch(/transaction before it failed/)
     expect(await exists('q_late')).toBe(false)
@@ -58,11 +72,17 @@ describe('queued transactions', () => {
 
   it('transactions ready together share a round trip: those before a failure commit, the failure names its statement, the rest never run', async () => {
     const slow = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('SELECT pg_sleep(0.2);\nCREATE TABLE s_0 (id int);'))))
-    const a = settle(db.driver.transaction(async (tx) => {
-      await db.driver.runScript(tx, script('CREATE TABLE s_a (id int);'))
-      await tx.query('INSERT INTO s_a VALUES (?)', [1])
-    }))
-    const b = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, { sql: 'CREATE TABLE s_b (id int);\n\nINSERT INTO s_b SELECT 1 / 0;\n', file: 'b.sql', line: 1 })))
+    const a = settle(
+      db.driver.transaction(async (tx) => {
+        await db.driver.runScript(tx, script('CREATE TABLE s_a (id int);'))
+        await tx.query('INSERT INTO s_a VALUES (?)', [1])
+      }),
+    )
+    const b = settle(
+      db.driver.transaction(async (tx) =>
+        db.driver.runScript(tx, { sql: 'CREATE TABLE s_b (id int);\n\nINSERT INTO s_b SELECT 1 / 0;\n', file: 'b.sql', line: 1 }),
+      ),
+    )
     const c = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE s_c (id int);'))))
     expect([(await slow).error, (await a).error]).toEqual([undefined, undefined])
     const failure = (await b).error
@@ -77,7 +97,11 @@ describe('queued transactions', () => {
   it('a syntax error in a shared round trip does not cost the transactions before it', async () => {
     const slow = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('SELECT pg_sleep(0.2);'))))
     const a = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE y_a (id int);'))))
-    const b = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, { sql: 'CREATE TABLE y_b (id int);\nCREATE TABLEX y_bb (id int);\n', file: 'b.sql', line: 1 })))
+    const b = settle(
+      db.driver.transaction(async (tx) =>
+        db.driver.runScript(tx, { sql: 'CREATE TABLE y_b (id int);\nCREATE TABLEX y_bb (id int);\n', file: 'b.sql', line: 1 }),
+      ),
+    )
     const c = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE y_c (id int);'))))
     expect([(await slow).error, (await a).error]).toEqual([undefined, undefined])
     const failure = (await b).error

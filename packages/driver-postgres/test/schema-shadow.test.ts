@@ -5,7 +5,8 @@ shadowSuite({
   title: 'PostgreSQL shadow databases',
   fresh: freshPgDatabase,
   openDriver: (url) => new PgTestDriver(url),
-  shadowDatabases: async (d) => (await d.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'mig\\_shadow\\_%'`)).map((r) => r.datname),
+  shadowDatabases: async (d) =>
+    (await d.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'mig\\_shadow\\_%'`)).map((r) => r.datname),
   serialPrimaryKey: 'serial PRIMARY KEY',
   missingTableError: /broken\.sql:2: relation "nowhere" does not exist/,
 })

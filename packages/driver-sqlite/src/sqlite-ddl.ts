@@ -18,7 +18,8 @@ function columnSql(c: Column, table: Table, inlinePk: boolean): string {
   if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`)
   if (c.collation) parts.push(`COLLATE ${c.collation}`)
   if (c.generated) parts.push(`GENERATED ALWAYS AS (${c.generated.expression}) ${c.generated.stored ? 'STORED' : 'VIRTUAL'}`)
-  for (const ch of table.checks.filter((x) => x.options === `column ${c.name}`)) parts.push(`${ch.name ? `CONSTRAINT ${q(ch.name)} ` : ''}CHECK (${ch.expression})`)
+  for (const ch of table.checks.filter((x) => x.options === `column ${c.name}`))
+    parts.push(`${ch.name ? `CONSTRAINT ${q(ch.name)} ` : ''}CHECK (${ch.expression})`)
   return parts.join(' ')
 }
 
@@ -35,7 +36,8 @@ function fkSql(fk: ForeignKey): string {
 export function createTableSql(t: Table, name = t.name): string {
   const inlinePk = !!t.primaryKey && t.primaryKey.columns.length === 1 && !t.primaryKey.name
   const items = t.columns.map((c) => `  ${columnSql(c, t, inlinePk)}`)
-  if (t.primaryKey && !inlinePk) items.push(`  ${t.primaryKey.name ? `CONSTRAINT ${q(t.primaryKey.name)} ` : ''}PRIMARY KEY (${t.primaryKey.columns.map(q).join(', ')})`)
+  if (t.primaryKey && !inlinePk)
+    items.push(`  ${t.primaryKey.name ? `CONSTRAINT ${q(t.primaryKey.name)} ` : ''}PRIMARY KEY (${t.primaryKey.columns.map(q).join(', ')})`)
   for (const u of t.uniques) items.push(`  ${u.name ? `CONSTRAINT ${q(u.name)} ` : ''}UNIQUE (${u.columns.map(q).join(', ')})`)
   for (const c of t.checks.filter((x) => !x.options?.startsWith('column '))) items.push(`  ${c.name ? `CONSTRAINT ${q(c.name)} ` : ''}CHECK (${c.expression})`)
   for (const fk of t.foreignKeys) items.push(`  ${fkSql(fk)}`)
@@ -65,12 +67,18 @@ function canDropColumn(t: Table, c: Column, diff: SchemaDiff): boolean {
   const name = c.name.toLowerCase()
   if (t.primaryKey?.columns.includes(c.name)) return false
   if (t.uniques.some((u) => u.columns.includes(c.name))) return false
-  if (t.indexes.some((ix) => ix.columns.some((p) => (p.expression ? identifiersOf(p.name).has(name) : p.name === c.name)) || (ix.where && identifiersOf(ix.where).has(name)))) return false
+  if (
+    t.indexes.some(
+      (ix) => ix.columns.some((p) => (p.expression ? identifiersOf(p.name).has(name) : p.name === c.name)) || (ix.where && identifiersOf(ix.where).has(name)),
+    )
+  )
+    return false
   if (t.foreignKeys.some((fk) => fk.columns.includes(c.name))) return false
   if (diff.from.tables.some((o) => o.foreignKeys.some((fk) => fk.refTable === t.name && fk.refColumns.includes(c.name)))) return false
   if (t.checks.some((ch) => identifiersOf(ch.expression).has(name))) return false
   if (t.columns.some((o) => o.generated && identifiersOf(o.generated.expression).has(name))) return false
-  if (diff.from.views.some((v) => identifiersOf(v.definition).has(name)) || diff.from.triggers.some((tr) => identifiersOf(tr.definition).has(name))) return false
+  if (diff.from.views.some((v) => identifiersOf(v.definition).has(name)) || diff.from.triggers.some((tr) => identifiersOf(tr.definition).has(name)))
+    return false
   return true
 }
 
@@ -127,7 +135,8 @@ export const sqliteDdl: SchemaDdl = {
           return o && !col.generated ? [[q(col.name), q(o.name)] as const] : []
         })
         emit(createTableSql(to, tmp), changes)
-        if (pairs.length) emit(`INSERT INTO ${q(tmp)} (${pairs.map((p) => p[0]).join(', ')}) SELECT ${pairs.map((p) => p[1]).join(', ')} FROM ${q(from.name)}`, changes)
+        if (pairs.length)
+          emit(`INSERT INTO ${q(tmp)} (${pairs.map((p) => p[0]).join(', ')}) SELECT ${pairs.map((p) => p[1]).join(', ')} FROM ${q(from.name)}`, changes)
         emit(`DROP TABLE ${q(from.name)}`, changes)
         // legacy mode: the rename must not rewrite or re-check views and triggers that name the table
         emit('PRAGMA legacy_alter_table = ON', changes)

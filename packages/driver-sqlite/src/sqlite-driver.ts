@@ -135,7 +135,9 @@ export class SqliteDriver implements Driver {
   async tableExists(name: string): Promise<boolean> {
     const dot = name.indexOf('.')
     const [schema, table] = dot > 0 ? [name.slice(0, dot), name.slice(dot + 1)] : ['main', name]
-    const rows = await this.query(`SELECT 1 AS e FROM ${sqliteDialect.quoteIdent(schema)}.sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE`, [table])
+    const rows = await this.query(`SELECT 1 AS e FROM ${sqliteDialect.quoteIdent(schema)}.sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE`, [
+      table,
+    ])
     return rows.length > 0
   }
 
@@ -146,7 +148,10 @@ export class SqliteDriver implements Driver {
 
   async dropAllObjects(): Promise<void> {
     const db = this.client
-    const objects = db.prepare(`SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND type IN ('view', 'trigger', 'table')`).all() as { type: string; name: string }[]
+    const objects = db.prepare(`SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND type IN ('view', 'trigger', 'table')`).all() as {
+      type: string
+      name: string
+    }[]
     const order = ['view', 'trigger', 'table']
     db.pragma('foreign_keys = OFF')
     try {

@@ -132,10 +132,17 @@ async function readTable(exec: QueryExecutor, m: MasterRow): Promise<Table> {
   table.foreignKeys.reverse()
 
   const indexes = await exec.query<IndexListRow>('SELECT * FROM pragma_index_list(?)', [m.name])
-  const idxSql = new Map((await exec.query<{ name: string; sql: string | null }>(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`, [m.name])).map((r) => [r.name, r.sql]))
+  const idxSql = new Map(
+    (await exec.query<{ name: string; sql: string | null }>(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`, [m.name])).map((r) => [
+      r.name,
+      r.sql,
+    ]),
+  )
   for (const ix of indexes) {
     if (ix.origin === 'pk') continue
-    const info = (await exec.query<IndexXInfoRow>('SELECT * FROM pragma_index_xinfo(?)', [ix.name])).filter((r) => r.key === 1).sort((a, b) => a.seqno - b.seqno)
+    const info = (await exec.query<IndexXInfoRow>('SELECT * FROM pragma_index_xinfo(?)', [ix.name]))
+      .filter((r) => r.key === 1)
+      .sort((a, b) => a.seqno - b.seqno)
     if (ix.origin === 'u') {
       const cols = info.map((r) => r.name ?? '')
       table.uniques.push({ name: facts.uniqueNames.get(cols.join(',')) ?? '', columns: cols })

@@ -135,7 +135,10 @@ export function readTableSql(sql: string): TableSqlFacts {
     }
     return undefined
   }
-  const identList = (text: string) => tokenize(text).filter((t) => t.kind === 'word' || t.kind === 'ident').map((t) => unquoteIdent(t.text))
+  const identList = (text: string) =>
+    tokenize(text)
+      .filter((t) => t.kind === 'word' || t.kind === 'ident')
+      .map((t) => unquoteIdent(t.text))
 
   for (const item of items) {
     if (item.length === 0) continue

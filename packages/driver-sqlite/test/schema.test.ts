@@ -66,7 +66,9 @@ describe('SQLite schema: safety and data', () => {
     const guarded = renderMigration(diff, a.driver.ddl)
     expect(guarded.skippedDestructive).toBeGreaterThan(0)
     expect(guarded.sql).toContain('-- WARNING: destructive change, commented out (pass --allow-destructive to apply):\n-- DROP TABLE "old_logs";')
-    expect(guarded.sql).toMatch(/-- hint: users\.fullname is dropped and users\.display_name \(text\) added: if this is a rename, use ALTER TABLE users RENAME COLUMN fullname TO display_name/)
+    expect(guarded.sql).toMatch(
+      /-- hint: users\.fullname is dropped and users\.display_name \(text\) added: if this is a rename, use ALTER TABLE users RENAME COLUMN fullname TO display_name/,
+    )
     expect(guarded.sql).toContain('-- hint: users.age becomes NOT NULL: backfill NULLs first')
     await applySql(a.driver, guarded.sql)
     expect((await a.driver.introspect()).tables.map((t) => t.name)).toContain('old_logs')
@@ -81,7 +83,8 @@ describe('SQLite schema: safety and data', () => {
   it('keeps rows and child rows (ON DELETE CASCADE) through a table rebuild', async () => {
     const a = await open()
     const b = await open()
-    const parent = (t: string) => `CREATE TABLE users (id integer PRIMARY KEY, name ${t}); CREATE TABLE posts (id integer PRIMARY KEY, user_id int REFERENCES users (id) ON DELETE CASCADE);`
+    const parent = (t: string) =>
+      `CREATE TABLE users (id integer PRIMARY KEY, name ${t}); CREATE TABLE posts (id integer PRIMARY KEY, user_id int REFERENCES users (id) ON DELETE CASCADE);`
     await applySql(a.driver, parent('varchar(10)'))
     await applySql(a.driver, "INSERT INTO users VALUES (1, 'ann'), (2, 'bob'); INSERT INTO posts VALUES (10, 1), (11, 2);")
     await applySql(b.driver, parent('varchar(50) NOT NULL'))

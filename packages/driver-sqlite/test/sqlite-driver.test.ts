@@ -22,7 +22,9 @@ describe('SqliteDriver', () => {
     const d = sqlite({ url: 'sqlite::memory:' })
     await d.connect()
     await d.runScript(d, { sql: 'CREATE TABLE a (x int);\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n  INSERT INTO a VALUES (new.x + 1000);\nEND;\n' })
-    const err = await d.runScript(d, { sql: 'INSERT INTO a VALUES (1);\n\n-- comment; with semicolon\nINSERT INTO nope VALUES (2);', file: 'x.sql', line: 10 }).catch((e) => e)
+    const err = await d
+      .runScript(d, { sql: 'INSERT INTO a VALUES (1);\n\n-- comment; with semicolon\nINSERT INTO nope VALUES (2);', file: 'x.sql', line: 10 })
+      .catch((e) => e)
     expect(err).toBeInstanceOf(StatementFailure)
     expect(err.index).toBe(1)
     expect(err.line).toBe(13)
@@ -55,7 +57,9 @@ describe('SqliteDriver', () => {
     const p = project({})
     const d = sqlite({ url: `sqlite:${p.path('x.db')}` })
     await d.connect()
-    await d.runScript(d, { sql: 'CREATE TABLE p (id int primary key); CREATE TABLE c (p int references p(id)); CREATE VIEW v AS SELECT * FROM c; CREATE INDEX i ON c(p);' })
+    await d.runScript(d, {
+      sql: 'CREATE TABLE p (id int primary key); CREATE TABLE c (p int references p(id)); CREATE VIEW v AS SELECT * FROM c; CREATE INDEX i ON c(p);',
+    })
     await d.dropAllObjects()
     expect(await d.query("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")).toEqual([])
     await d.close()
@@ -85,13 +89,15 @@ describe('two processes on one file', () => {
       for (let i = 1; i <= 8; i++) files[`migrations/${i}_m${i}.sql`] = `CREATE TABLE t${i} (x int);\nINSERT INTO t${i} VALUES (${i});`
       const p = project(files)
       const codes = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          new Promise<{ code: number | null; out: string }>((resolve) => {
-            const child = spawn(process.execPath, [worker, p.path('race.db'), p.path('migrations')], { stdio: ['ignore', 'pipe', 'inherit'] })
-            let out = ''
-            child.stdout.on('data', (b) => (out += b))
-            child.on('exit', (code) => resolve({ code, out }))
-          }),
+        Array.from(
+          { length: 6 },
+          () =>
+            new Promise<{ code: number | null; out: string }>((resolve) => {
+              const child = spawn(process.execPath, [worker, p.path('race.db'), p.path('migrations')], { stdio: ['ignore', 'pipe', 'inherit'] })
+              let out = ''
+              child.stdout.on('data', (b) => (out += b))
+              child.on('exit', (code) => resolve({ code, out }))
+            }),
         ),
       )
       expect(codes.map((c) => c.code)).toEqual([0, 0, 0, 0, 0, 0])

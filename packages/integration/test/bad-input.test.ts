@@ -42,7 +42,10 @@ for (const dialect of testDialects()) {
       const p = tempProject({ 'migrations/001_a.sql': 'CREATE TABLE a (id INTEGER);\n' })
       try {
         const bad = dialect.urlWithCredentials(url, 'mig_nobody', 'Sup3rS3cret')
-        for (const args of [['up', '--database', bad], ['status', '--database', bad]]) {
+        for (const args of [
+          ['up', '--database', bad],
+          ['status', '--database', bad],
+        ]) {
           const r = await runMig(args, p.dir)
           expect(r.code).toBe(2)
           expect(r.stderr + r.stdout).not.toContain('Sup3rS3cret')
@@ -74,7 +77,9 @@ for (const dialect of testDialects()) {
         await holder.close()
         p.cleanup()
       }
-      const after = await withDriver(dialect.name, url, (d) => d.query(`SELECT COUNT(*) AS n FROM schema_migrations WHERE version = '101'`).catch(() => [{ n: 0 }]))
+      const after = await withDriver(dialect.name, url, (d) =>
+        d.query(`SELECT COUNT(*) AS n FROM schema_migrations WHERE version = '101'`).catch(() => [{ n: 0 }]),
+      )
       expect(Number(after[0]!.n)).toBe(0)
     })
 
@@ -95,11 +100,13 @@ for (const dialect of testDialects()) {
         await new Promise((r) => setTimeout(r, 300))
         const name = new URL(db).pathname.slice(1)
         // every session of mig is killed, as when the server restarts
-        if (dialect.name === 'postgres') await pgAdmin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`)
+        if (dialect.name === 'postgres')
+          await pgAdmin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`)
         else {
           const rows: { ID: number }[] = []
           await withDriver('mysql', db, async (d) => {
-            for (const r of await d.query(`SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()`, [name])) rows.push(r as { ID: number })
+            for (const r of await d.query(`SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()`, [name]))
+              rows.push(r as { ID: number })
           })
           await mysqlAdmin(...rows.map((r) => `KILL ${r.ID}`))
         }

@@ -34,9 +34,11 @@ interface State {
 async function readState(dialect: 'sqlite' | 'postgres' | 'mysql', d: Driver): Promise<State> {
   const tables = new Set(await tableNames(dialect, d))
   const history = new Map<string, string>()
-  if (tables.has('schema_migrations')) for (const r of await d.query('SELECT version, status FROM schema_migrations')) history.set(String(r.version), String(r.status))
+  if (tables.has('schema_migrations'))
+    for (const r of await d.query('SELECT version, status FROM schema_migrations')) history.set(String(r.version), String(r.status))
   const ledger = new Map<string, number>()
-  if (tables.has('ledger')) for (const r of await d.query('SELECT version, COUNT(*) AS n FROM ledger GROUP BY version')) ledger.set(String(r.version), Number(r.n))
+  if (tables.has('ledger'))
+    for (const r of await d.query('SELECT version, COUNT(*) AS n FROM ledger GROUP BY version')) ledger.set(String(r.version), Number(r.n))
   const counts = new Map<string, number>()
   for (let i = 1; i <= MIGRATIONS; i++) {
     if (tables.has(`t${i}`)) counts.set(version(i), Number((await d.query(`SELECT COUNT(*) AS n FROM t${i}`))[0]!.n))

@@ -165,7 +165,9 @@ for (const dialect of testDialects()) {
       await withDriver(dialect.name, url, async (d) => {
         expect(await d.query(`SELECT version FROM schema_migrations`)).toEqual([])
         const [log] = await d.query(`SELECT sql_text FROM schema_migrations_log WHERE version = '001' AND action = 'revert'`)
-        expect(String(log!.sql_text)).toMatch(/^DELETE FROM big WHERE id = 1;\n[\s\S]*-- … \(streamed, \d+ bytes, sha256 [0-9a-f]{64}; the log keeps the first 16 KiB\)\n$/)
+        expect(String(log!.sql_text)).toMatch(
+          /^DELETE FROM big WHERE id = 1;\n[\s\S]*-- … \(streamed, \d+ bytes, sha256 [0-9a-f]{64}; the log keeps the first 16 KiB\)\n$/,
+        )
         await expect(d.query('SELECT COUNT(*) FROM big')).rejects.toThrow()
       })
     })

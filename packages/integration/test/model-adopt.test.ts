@@ -14,7 +14,10 @@ const TOOLS: Record<string, Record<string, string[]>> = {
     mysql: ['create table if not exists schema_migrations (version varchar(128) primary key)'],
   },
   'golang-migrate': {
-    sqlite: ['CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool)', 'CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version)'],
+    sqlite: [
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool)',
+      'CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version)',
+    ],
     postgres: ['CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)'],
     mysql: ['CREATE TABLE IF NOT EXISTS `schema_migrations` (version bigint not null primary key, dirty boolean not null)'],
   },
@@ -42,13 +45,22 @@ const TOOLS: Record<string, Record<string, string[]>> = {
     mysql: [
       'CREATE DATABASE {s}',
       'CREATE TABLE {s}.projects (project VARCHAR(255) PRIMARY KEY, uri VARCHAR(255) NULL UNIQUE, created_at DATETIME(6) NOT NULL, creator_name VARCHAR(255) NOT NULL, creator_email VARCHAR(255) NOT NULL) ENGINE InnoDB',
-      "CREATE TABLE {s}.changes (change_id VARCHAR(40) PRIMARY KEY, script_hash VARCHAR(40) NULL, `change` VARCHAR(255) NOT NULL, project VARCHAR(255) NOT NULL REFERENCES {s}.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL, committed_at DATETIME(6) NOT NULL, committer_name VARCHAR(255) NOT NULL, committer_email VARCHAR(255) NOT NULL, planned_at DATETIME(6) NOT NULL, planner_name VARCHAR(255) NOT NULL, planner_email VARCHAR(255) NOT NULL, UNIQUE(project, script_hash)) ENGINE InnoDB",
+      'CREATE TABLE {s}.changes (change_id VARCHAR(40) PRIMARY KEY, script_hash VARCHAR(40) NULL, `change` VARCHAR(255) NOT NULL, project VARCHAR(255) NOT NULL REFERENCES {s}.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL, committed_at DATETIME(6) NOT NULL, committer_name VARCHAR(255) NOT NULL, committer_email VARCHAR(255) NOT NULL, planned_at DATETIME(6) NOT NULL, planner_name VARCHAR(255) NOT NULL, planner_email VARCHAR(255) NOT NULL, UNIQUE(project, script_hash)) ENGINE InnoDB',
     ],
   },
   knex: {
-    sqlite: ['create table `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime)', 'create table `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)'],
-    postgres: ['create table "knex_migrations" ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz)', 'create table "knex_migrations_lock" ("index" serial primary key, "is_locked" integer)'],
-    mysql: ['create table `knex_migrations` (`id` int unsigned not null auto_increment primary key, `name` varchar(255), `batch` int, `migration_time` timestamp)', 'create table `knex_migrations_lock` (`index` int unsigned not null auto_increment primary key, `is_locked` int)'],
+    sqlite: [
+      'create table `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime)',
+      'create table `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)',
+    ],
+    postgres: [
+      'create table "knex_migrations" ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz)',
+      'create table "knex_migrations_lock" ("index" serial primary key, "is_locked" integer)',
+    ],
+    mysql: [
+      'create table `knex_migrations` (`id` int unsigned not null auto_increment primary key, `name` varchar(255), `batch` int, `migration_time` timestamp)',
+      'create table `knex_migrations_lock` (`index` int unsigned not null auto_increment primary key, `is_locked` int)',
+    ],
   },
 }
 
@@ -68,7 +80,9 @@ const ROWS: Record<string, string[]> = {
     "INSERT INTO {s}.changes (change_id, script_hash, {change}, project, note, committed_at, committer_name, committer_email, planned_at, planner_name, planner_email) VALUES ('a2', 'h2', 'email', 'app', '', '2024-01-01 00:00:02', 'me', 'me@x', '2024-01-01 00:00:00', 'me', 'me@x')",
     "INSERT INTO {s}.changes (change_id, script_hash, {change}, project, note, committed_at, committer_name, committer_email, planned_at, planner_name, planner_email) VALUES ('a3', 'h3', 'legacy_thing', 'app', '', '2024-01-01 00:00:03', 'me', 'me@x', '2024-01-01 00:00:00', 'me', 'me@x')",
   ],
-  knex: ["INSERT INTO knex_migrations (name, batch, migration_time) VALUES ('20240101000001_users.js', 1, '2024-01-01 00:00:00'), ('20240101000002_email.ts', 1, '2024-01-01 00:00:00'), ('20230101000000_old.js', 1, '2024-01-01 00:00:00')"],
+  knex: [
+    "INSERT INTO knex_migrations (name, batch, migration_time) VALUES ('20240101000001_users.js', 1, '2024-01-01 00:00:00'), ('20240101000002_email.ts', 1, '2024-01-01 00:00:00'), ('20230101000000_old.js', 1, '2024-01-01 00:00:00')",
+  ],
 }
 
 const UNMATCHED: Record<string, string> = {
@@ -144,17 +158,17 @@ for (const dialect of testDialects()) {
           if (registry !== 'sqitch' && registry !== 'main') await withDriver(dialect.name, target, (d) => d.query(`DROP DATABASE IF EXISTS ${registry}`))
         }
         async function runImport() {
-        const r = run(['adopt', '--from', tool, ...extra])
-        expect(r.stdout).toContain('Adopted 20240101000001_users\nAdopted 20240101000002_email\n')
-        expect(r.stdout).toContain(`Adopted 2 migrations from ${tool}`)
-        if (UNMATCHED[tool]) {
-          expect(errors(r)).toContain(UNMATCHED[tool])
-          expect(r.code).toBe(1)
-        } else expect(r.code).toBe(0)
-        if (tool === 'flyway') expect(r.stdout).toContain('Skipped R__views.sql: repeatable: mig up applies it again')
-        expect(statusOf(run)).toEqual({ '20240101000001': 'adopted', '20240101000002': 'adopted', '20240101000003': 'pending' })
-        expect(logOf(run)[0]).toMatchObject({ action: 'adopt', note: `imported from ${tool}` })
-        expect(stable(run(['up']).stdout)).toBe('Applying 20240101000003_orders... done (Xms)\nApplied 1 migration\n')
+          const r = run(['adopt', '--from', tool, ...extra])
+          expect(r.stdout).toContain('Adopted 20240101000001_users\nAdopted 20240101000002_email\n')
+          expect(r.stdout).toContain(`Adopted 2 migrations from ${tool}`)
+          if (UNMATCHED[tool]) {
+            expect(errors(r)).toContain(UNMATCHED[tool])
+            expect(r.code).toBe(1)
+          } else expect(r.code).toBe(0)
+          if (tool === 'flyway') expect(r.stdout).toContain('Skipped R__views.sql: repeatable: mig up applies it again')
+          expect(statusOf(run)).toEqual({ '20240101000001': 'adopted', '20240101000002': 'adopted', '20240101000003': 'pending' })
+          expect(logOf(run)[0]).toMatchObject({ action: 'adopt', note: `imported from ${tool}` })
+          expect(stable(run(['up']).stdout)).toBe('Applying 20240101000003_orders... done (Xms)\nApplied 1 migration\n')
         }
       })
     }
@@ -187,7 +201,12 @@ for (const dialect of testDialects()) {
       expect(run(['up', '--vars', 'vars.toml'], { MIG_ENCRYPTION_KEY: 'correct horse' }).code).toBe(0)
       const plain = logOf(run)
       expect(plain.map((e) => e.action)).toEqual(['apply', 'apply', 'apply'])
-      expect(plain[0]).toMatchObject({ sql: 'CREATE TABLE users (id int);', variables: { names: ['api_key', 'region'], encrypted: false }, error: null, status: 'ok' })
+      expect(plain[0]).toMatchObject({
+        sql: 'CREATE TABLE users (id int);',
+        variables: { names: ['api_key', 'region'], encrypted: false },
+        error: null,
+        status: 'ok',
+      })
       expect(plain[0]!.host.length).toBeGreaterThan(0)
       expect(typeof plain[0]!.durationMs).toBe('number')
       expect(plain[1]!.variables).toEqual({ names: ['api_key', 'region'], encrypted: true })

@@ -9,7 +9,8 @@ for (const dialect of testDialects()) {
   describe(`migration model on ${dialect.name}`, () => {
     const setup = modelProjects(dialect)
     const transactional = dialect.name !== 'mysql'
-    const count = async (url: string, table: string) => withDriver(dialect.name, url, async (d) => Number((await d.query(`SELECT COUNT(*) AS n FROM ${table}`))[0]!.n))
+    const count = async (url: string, table: string) =>
+      withDriver(dialect.name, url, async (d) => Number((await d.query(`SELECT COUNT(*) AS n FROM ${table}`))[0]!.n))
 
     describe('repeatables', () => {
       it('run after versioned migrations, in dependency order then by name; re-applied when their SQL changes', async () => {
@@ -25,7 +26,10 @@ for (const dialect of testDialects()) {
           'Applying 1_items... done (Xms)\nApplying R__b_other... done (Xms)\nApplying R__c_base... done (Xms)\nApplying R__a_totals... done (Xms)\nApplied 4 migrations\n',
         )
         expect(run(['up']).stdout).toBe('No pending migrations\n')
-        p.write({ 'migrations/R__a_totals.sql': '-- mig:depends R__c_base\nDROP VIEW IF EXISTS a_totals;\nCREATE VIEW a_totals AS SELECT COUNT(*) AS n, SUM(price) AS total FROM c_base;\n' })
+        p.write({
+          'migrations/R__a_totals.sql':
+            '-- mig:depends R__c_base\nDROP VIEW IF EXISTS a_totals;\nCREATE VIEW a_totals AS SELECT COUNT(*) AS n, SUM(price) AS total FROM c_base;\n',
+        })
         expect(statusOf(run)).toMatchObject({ R__a_totals: 'pending', R__c_base: 'applied' })
         expect(stable(run(['up']).stdout)).toBe('Applying R__a_totals... done (Xms)\nApplied 1 migration\n')
         const log = logOf(run, ['R__a_totals'])
@@ -36,9 +40,15 @@ for (const dialect of testDialects()) {
 
     describe('dependencies', () => {
       it('an older migration whose dependencies are applied goes in without --allow-out-of-order; one without depends is refused', async () => {
-        const { p, run } = await setup({ 'migrations/1_a.sql': 'CREATE TABLE a (id int);\n-- mig:down\nDROP TABLE a;', 'migrations/3_c.sql': 'CREATE TABLE c (id int);\n-- mig:down\nDROP TABLE c;' })
+        const { p, run } = await setup({
+          'migrations/1_a.sql': 'CREATE TABLE a (id int);\n-- mig:down\nDROP TABLE a;',
+          'migrations/3_c.sql': 'CREATE TABLE c (id int);\n-- mig:down\nDROP TABLE c;',
+        })
         expect(run(['up']).code).toBe(0)
-        p.write({ 'migrations/2_b.sql': '-- mig:depends 1\nCREATE TABLE b (id int);\n-- mig:down\nDROP TABLE b;', 'migrations/0_z.sql': 'CREATE TABLE z (id int);' })
+        p.write({
+          'migrations/2_b.sql': '-- mig:depends 1\nCREATE TABLE b (id int);\n-- mig:down\nDROP TABLE b;',
+          'migrations/0_z.sql': 'CREATE TABLE z (id int);',
+        })
         const refused = run(['up'])
         expect(refused.code).toBe(2)
         expect(errors(refused)).toContain('older than the newest applied one: 0_z')
@@ -186,7 +196,14 @@ for (const dialect of testDialects()) {
         expect(up.stdout).toContain('Applied 6 migrations')
         const status = inApp(['status']).stdout.trim().split('\n')
         expect(status[0]).toMatch(/^VERSION\s+NAME\s+STATUS\s+APPLIED AT\s+SOURCE$/)
-        expect(status.slice(1).map((l) => l.split(/\s+/).at(-1))).toEqual(['@acme/auth-migrations', 'plain-pkg', 'migrations', '../shared-sql', 'modules/billing/migrations', 'modules/search/migrations'])
+        expect(status.slice(1).map((l) => l.split(/\s+/).at(-1))).toEqual([
+          '@acme/auth-migrations',
+          'plain-pkg',
+          'migrations',
+          '../shared-sql',
+          'modules/billing/migrations',
+          'modules/search/migrations',
+        ])
       })
 
       it('a package that is not installed, or a version in two sources, is exit 2', async () => {
@@ -228,7 +245,10 @@ for (const dialect of testDialects()) {
       })
 
       it('a failing before_up stops the run before anything is applied (exit 1)', async () => {
-        const { p, run } = await setup({ 'mig.toml': '[hooks]\nbefore_up = "echo not today >&2; exit 3"\nbefore_each = "touch each.ran"\n', 'migrations/1_a.sql': 'CREATE TABLE a (id int);' })
+        const { p, run } = await setup({
+          'mig.toml': '[hooks]\nbefore_up = "echo not today >&2; exit 3"\nbefore_each = "touch each.ran"\n',
+          'migrations/1_a.sql': 'CREATE TABLE a (id int);',
+        })
         const r = run(['up'])
         expect(r.code).toBe(1)
         expect(errors(r)).toContain('before_up hook failed: "echo not today >&2; exit 3" exited with code 3: not today')
@@ -237,7 +257,11 @@ for (const dialect of testDialects()) {
       })
 
       it('a failing before_each fails its migration before it runs', async () => {
-        const { run } = await setup({ 'mig.toml': '[hooks]\nbefore_each = "test $MIG_VERSION != 2"\n', 'migrations/1_a.sql': 'CREATE TABLE a (id int);', 'migrations/2_b.sql': 'CREATE TABLE b (id int);' })
+        const { run } = await setup({
+          'mig.toml': '[hooks]\nbefore_each = "test $MIG_VERSION != 2"\n',
+          'migrations/1_a.sql': 'CREATE TABLE a (id int);',
+          'migrations/2_b.sql': 'CREATE TABLE b (id int);',
+        })
         const r = run(['up'])
         expect(r.code).toBe(1)
         expect(stable(r.stdout)).toBe('Applying 1_a... done (Xms)\nApplying 2_b... failed (Xms)\nApplied 1 migration, 1 failed\n')

@@ -15,7 +15,7 @@ for (const dialect of testDialects()) {
   describe(`${dialect.name}: race`, () => {
     it(`${PROCESSES} concurrent mig up, ${ROUNDS} rounds`, async () => {
       const files: Record<string, string> = {
-        'migrations/001_ledger.sql': 'CREATE TABLE ledger (version VARCHAR(20) NOT NULL);\nINSERT INTO ledger VALUES (\'001\');\n',
+        'migrations/001_ledger.sql': "CREATE TABLE ledger (version VARCHAR(20) NOT NULL);\nINSERT INTO ledger VALUES ('001');\n",
       }
       for (let i = 2; i <= MIGRATIONS; i++) {
         const v = String(i).padStart(3, '0')
@@ -41,9 +41,13 @@ for (const dialect of testDialects()) {
             waited += runs.length - 1
             await withDriver(dialect.name, url, async (d) => {
               const ledger = await d.query('SELECT version, COUNT(*) AS n FROM ledger GROUP BY version ORDER BY version')
-              expect(ledger.map((r) => [String(r.version), Number(r.n)])).toEqual(Array.from({ length: MIGRATIONS }, (_, k) => [String(k + 1).padStart(3, '0'), 1]))
+              expect(ledger.map((r) => [String(r.version), Number(r.n)])).toEqual(
+                Array.from({ length: MIGRATIONS }, (_, k) => [String(k + 1).padStart(3, '0'), 1]),
+              )
               const history = await d.query('SELECT version, status FROM schema_migrations ORDER BY version')
-              expect(history.map((r) => `${r.version}:${r.status}`)).toEqual(Array.from({ length: MIGRATIONS }, (_, k) => `${String(k + 1).padStart(3, '0')}:applied`))
+              expect(history.map((r) => `${r.version}:${r.status}`)).toEqual(
+                Array.from({ length: MIGRATIONS }, (_, k) => `${String(k + 1).padStart(3, '0')}:applied`),
+              )
               const log = await d.query(`SELECT version, COUNT(*) AS n FROM schema_migrations_log WHERE action = 'apply' GROUP BY version`)
               expect(log.every((r) => Number(r.n) === 1) && log.length === MIGRATIONS).toBe(true)
             })

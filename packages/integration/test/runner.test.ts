@@ -1,4 +1,16 @@
-import { type Driver, type HistoryRow, HistoryStore, LockTimeoutError, type LockHolder, createMigrator, directory, MigrationError, PlanError, ConnectionError, type Migrator } from '@mig/core'
+import {
+  type Driver,
+  type HistoryRow,
+  HistoryStore,
+  LockTimeoutError,
+  type LockHolder,
+  createMigrator,
+  directory,
+  MigrationError,
+  PlanError,
+  ConnectionError,
+  type Migrator,
+} from '@mig/core'
 import { tempProject, testDialects, type TempProject } from '@mig/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { capabilitiesOf, DRIVERS } from './drivers.js'
@@ -43,12 +55,16 @@ for (const dialect of testDialects()) {
     }
 
     const tables = async (m: Migrator, p: string) => {
-      const all = dialect.name === 'sqlite'
-        ? await m.driver.query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
-        : dialect.name === 'postgres'
-          ? await m.driver.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
-          : await m.driver.query(`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)
-      return all.map((r) => String(r.name)).filter((n) => n.startsWith(p) && !n.startsWith(`${p}history`)).sort()
+      const all =
+        dialect.name === 'sqlite'
+          ? await m.driver.query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+          : dialect.name === 'postgres'
+            ? await m.driver.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
+            : await m.driver.query(`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)
+      return all
+        .map((r) => String(r.name))
+        .filter((n) => n.startsWith(p) && !n.startsWith(`${p}history`))
+        .sort()
     }
 
     it('applies and reverts, writing history rows and the log (UTC timestamps)', async () => {
@@ -89,8 +105,34 @@ for (const dialect of testDialects()) {
       // PostgreSQL: a session time zone that is not UTC (history is read as JSON text with an offset)
       if (dialect.name === 'postgres') await migrator.driver.query(`SET TimeZone = 'Asia/Kolkata'`)
       const written: HistoryRow[] = [
-        { version: '001', name: 'a', kind: 'versioned', checksum: 'c'.repeat(64), appliedAt: new Date('2026-03-04T05:06:07.089Z'), durationMs: 1234, appliedBy: 'ann (ci)', scope: 'shared', status: 'applied', error: null, statementIndex: null, statementLine: null },
-        { version: '002', name: 'b "quoted" \\ ü', kind: 'repeatable', checksum: 'd'.repeat(64), appliedAt: new Date('1999-12-31T23:59:59.999Z'), durationMs: 0, appliedBy: 'bob', scope: 'tenant', status: 'failed', error: 'line 1\nline 2: "x"', statementIndex: 3, statementLine: 17 },
+        {
+          version: '001',
+          name: 'a',
+          kind: 'versioned',
+          checksum: 'c'.repeat(64),
+          appliedAt: new Date('2026-03-04T05:06:07.089Z'),
+          durationMs: 1234,
+          appliedBy: 'ann (ci)',
+          scope: 'shared',
+          status: 'applied',
+          error: null,
+          statementIndex: null,
+          statementLine: null,
+        },
+        {
+          version: '002',
+          name: 'b "quoted" \\ ü',
+          kind: 'repeatable',
+          checksum: 'd'.repeat(64),
+          appliedAt: new Date('1999-12-31T23:59:59.999Z'),
+          durationMs: 0,
+          appliedBy: 'bob',
+          scope: 'tenant',
+          status: 'failed',
+          error: 'line 1\nline 2: "x"',
+          statementIndex: 3,
+          statementLine: 17,
+        },
       ]
       for (const row of written) await migrator.history.upsert(migrator.driver, row, { exists: false })
       expect(await migrator.history.rows()).toEqual(written)
@@ -123,7 +165,9 @@ for (const dialect of testDialects()) {
       const [{ v }] = (await migrator.driver.query('SELECT VERSION() AS v')) as [{ v: string }]
       if (/mariadb/i.test(v)) {
         // the case is real: the aggregate comes back cut (MySQL 8 does not cut JSON_ARRAYAGG)
-        const raw = Object.values((await migrator.driver.query(migrator.driver.dialect.jsonRows!(`\`${p}history\``, ['version', 'name', 'checksum', 'applied_at'])))[0]!)[0]
+        const raw = Object.values(
+          (await migrator.driver.query(migrator.driver.dialect.jsonRows!(`\`${p}history\``, ['version', 'name', 'checksum', 'applied_at'])))[0]!,
+        )[0]
         expect(() => JSON.parse(String(raw))).toThrow()
       }
       expect(await migrator.history.rows()).toEqual(written)
@@ -148,7 +192,9 @@ for (const dialect of testDialects()) {
       await driver.connect()
       const failing = Object.assign(Object.create(driver) as Driver, {
         query: (sql: string, params?: readonly unknown[]) =>
-          new RegExp(`\\bFROM\\s+\\S*${p}history\\b`, 'i').test(sql) ? Promise.reject(new Error('permission denied for table history')) : driver.query(sql, params),
+          new RegExp(`\\bFROM\\s+\\S*${p}history\\b`, 'i').test(sql)
+            ? Promise.reject(new Error('permission denied for table history'))
+            : driver.query(sql, params),
       })
       const blind = createMigrator({ driver: failing, sources: [directory(project.path('migrations'))], historyTable: `${p}history` })
       open.push({ migrator: blind })
@@ -344,7 +390,7 @@ for (const dialect of testDialects()) {
 
     it('code migrations run on the same connection, through ctx.query and the driver client', async () => {
       const viaClient: Record<string, string> = {
-        sqlite: "ctx.client.exec(`INSERT INTO ${t} VALUES (2)`)",
+        sqlite: 'ctx.client.exec(`INSERT INTO ${t} VALUES (2)`)',
         postgres: 'await ctx.client.query(`INSERT INTO ${t} VALUES (2)`)',
         mysql: 'await ctx.client.query(`INSERT INTO ${t} VALUES (2)`)',
       }
@@ -467,7 +513,9 @@ for (const dialect of testDialects()) {
       try {
         expect((await migrator.up()).ok).toBe(true)
         expect(await tables(migrator, p)).toEqual([`${p}a`])
-        const rows = await migrator.driver.query(`SELECT version FROM ${migrator.driver.dialect.quoteIdent(schema)}.${migrator.driver.dialect.quoteIdent('qualified_history')}`)
+        const rows = await migrator.driver.query(
+          `SELECT version FROM ${migrator.driver.dialect.quoteIdent(schema)}.${migrator.driver.dialect.quoteIdent('qualified_history')}`,
+        )
         expect(rows.map((r) => String(r.version))).toEqual(['001'])
         expect((await migrator.status()).map((s) => s.status)).toEqual(['applied'])
       } finally {
@@ -492,30 +540,34 @@ for (const dialect of testDialects()) {
       }
     })
 
-    itOn(dialect.name === 'postgres')('CREATE INDEX CONCURRENTLY in a no-transaction migration does not deadlock with a waiting runner', async () => {
-      const { p, make } = setup((p) => ({
-        '001_t.sql': `CREATE TABLE ${p}t (id int);\nINSERT INTO ${p}t SELECT generate_series(1, 1000);`,
-        '002_idx.sql': `-- mig:no-transaction\nSELECT pg_sleep(1.5);\nCREATE INDEX CONCURRENTLY ${p}idx ON ${p}t (id);\nALTER TABLE ${p}t ADD COLUMN done boolean;\n`,
-      }))
-      const first = make()
-      const second = make()
-      let waited = false
-      second.on('lock:waiting', () => {
-        waited = true
-      })
-      const acquired = new Promise<void>((resolve) => first.on('lock:acquired', () => resolve()))
-      const a = first.up()
-      await acquired
-      const b = second.up()
-      const [ra, rb] = await Promise.all([a, b])
-      expect(ra.ok).toBe(true)
-      expect(ra.results.map((r) => r.status)).toEqual(['applied', 'applied'])
-      expect(rb.ok).toBe(true)
-      expect(rb.results).toEqual([])
-      expect(waited).toBe(true)
-      const idx = await first.driver.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = '${p}idx'::regclass`)
-      expect(idx).toEqual([{ indisvalid: true }])
-    }, 30_000)
+    itOn(dialect.name === 'postgres')(
+      'CREATE INDEX CONCURRENTLY in a no-transaction migration does not deadlock with a waiting runner',
+      async () => {
+        const { p, make } = setup((p) => ({
+          '001_t.sql': `CREATE TABLE ${p}t (id int);\nINSERT INTO ${p}t SELECT generate_series(1, 1000);`,
+          '002_idx.sql': `-- mig:no-transaction\nSELECT pg_sleep(1.5);\nCREATE INDEX CONCURRENTLY ${p}idx ON ${p}t (id);\nALTER TABLE ${p}t ADD COLUMN done boolean;\n`,
+        }))
+        const first = make()
+        const second = make()
+        let waited = false
+        second.on('lock:waiting', () => {
+          waited = true
+        })
+        const acquired = new Promise<void>((resolve) => first.on('lock:acquired', () => resolve()))
+        const a = first.up()
+        await acquired
+        const b = second.up()
+        const [ra, rb] = await Promise.all([a, b])
+        expect(ra.ok).toBe(true)
+        expect(ra.results.map((r) => r.status)).toEqual(['applied', 'applied'])
+        expect(rb.ok).toBe(true)
+        expect(rb.results).toEqual([])
+        expect(waited).toBe(true)
+        const idx = await first.driver.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = '${p}idx'::regclass`)
+        expect(idx).toEqual([{ indisvalid: true }])
+      },
+      30_000,
+    )
 
     itOn(dialect.name === 'postgres')('respects search_path given in the URL', async () => {
       const admin = DRIVERS.postgres(url)

@@ -42,7 +42,13 @@ function variablesRead(): Map<string, string[]> {
 }
 
 /** turbo's env patterns: `*` matches any run of characters. */
-const matches = (pattern: string, name: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name)
+const matches = (pattern: string, name: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(name)
 
 describe('test settings', () => {
   it('every variable a test reads reaches it through turbo.json', () => {

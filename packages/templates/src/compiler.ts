@@ -25,7 +25,8 @@ export function describeNode(node: NjkNode | undefined): string {
     case 'LookupVal': {
       const target = describeNode(node.target)
       const v = node.val
-      if (v?.typename === 'Literal' && typeof v.value === 'string') return /^[A-Za-z_$][\w$]*$/.test(v.value) ? `${target}.${v.value}` : `${target}[${JSON.stringify(v.value)}]`
+      if (v?.typename === 'Literal' && typeof v.value === 'string')
+        return /^[A-Za-z_$][\w$]*$/.test(v.value) ? `${target}.${v.value}` : `${target}[${JSON.stringify(v.value)}]`
       if (v?.typename === 'Literal') return `${target}[${String(v.value)}]`
       return `${target}[${describeNode(v)}]`
     }
@@ -236,7 +237,15 @@ export function toRenderError(err: unknown, rootPath: string, options: { hint?: 
   const frames: TemplateFrame[] = stack.map((f) => ({ template: f.template, line: f.line, column: f.column }))
   if (cause instanceof TemplateRenderError) {
     // A syntax error in an included template: every template on the stack includes it.
-    return new TemplateRenderError({ template: cause.template, line: cause.line, column: cause.column, chain: [...frames, ...cause.chain], reason: cause.reason, cause, hint })
+    return new TemplateRenderError({
+      template: cause.template,
+      line: cause.line,
+      column: cause.column,
+      chain: [...frames, ...cause.chain],
+      reason: cause.reason,
+      cause,
+      hint,
+    })
   }
   const top = stack.at(-1)
   if (!top) return new TemplateRenderError({ template: rootPath, line: e.lineno || undefined, column: e.colno || undefined, reason, cause: cause ?? err, hint })

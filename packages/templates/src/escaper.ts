@@ -83,7 +83,8 @@ export abstract class BaseEscaper implements Escaper {
     this.checkText(name, 'identifier')
     if (name === '') throw new EscapeError(this.dialect, 'an identifier cannot be empty')
     if (name.includes('\0')) throw new EscapeError(this.dialect, 'an identifier cannot contain NUL (\\0)')
-    if (name.includes('\r')) throw new EscapeError(this.dialect, 'an identifier cannot contain a carriage return (it would not survive line-ending normalisation)')
+    if (name.includes('\r'))
+      throw new EscapeError(this.dialect, 'an identifier cannot contain a carriage return (it would not survive line-ending normalisation)')
   }
 }
 

@@ -50,8 +50,10 @@ export class MysqlEscaper extends BaseEscaper {
   identifierPart(name: string): string {
     this.checkIdentifier(name)
     const chars = [...name]
-    if (chars.length > MYSQL_MAX_IDENTIFIER_CHARS) throw new EscapeError(this.dialect, `identifier is ${chars.length} characters; the limit is ${MYSQL_MAX_IDENTIFIER_CHARS}`)
-    if (chars.some((c) => c.codePointAt(0)! > 0xffff)) throw new EscapeError(this.dialect, 'identifiers cannot contain characters outside the Basic Multilingual Plane (emoji and other astral characters)')
+    if (chars.length > MYSQL_MAX_IDENTIFIER_CHARS)
+      throw new EscapeError(this.dialect, `identifier is ${chars.length} characters; the limit is ${MYSQL_MAX_IDENTIFIER_CHARS}`)
+    if (chars.some((c) => c.codePointAt(0)! > 0xffff))
+      throw new EscapeError(this.dialect, 'identifiers cannot contain characters outside the Basic Multilingual Plane (emoji and other astral characters)')
     if (/[ \t\n\v\f\r]$/.test(name)) throw new EscapeError(this.dialect, 'identifiers cannot end with a space character (space, tab, CR, LF, VT, FF)')
     return `\`${name.replaceAll('`', '``')}\``
   }

@@ -49,7 +49,17 @@ export interface NjkTemplateError extends Error {
 interface NjkModule {
   Environment: new (loaders: unknown[], opts: Record<string, unknown>) => NjkEnvironment
   Template: new (src: unknown, env: NjkEnvironment, path: string, eagerCompile?: boolean) => NjkTemplate
-  compiler: { Compiler: { extend(name: string, props: Record<string, (this: NjkCompiler, ...args: never[]) => unknown>): new (name: string, throwOnUndefined: boolean) => NjkCompiler } }
+  compiler: {
+    Compiler: {
+      extend(
+        name: string,
+        props: Record<string, (this: NjkCompiler, ...args: never[]) => unknown>,
+      ): new (
+        name: string,
+        throwOnUndefined: boolean,
+      ) => NjkCompiler
+    }
+  }
   parser: { parse(src: string, extensions: unknown[], opts: Record<string, unknown>): NjkNode }
   runtime: { Frame: new () => unknown; SafeString: new (value: string) => { toString(): string; val: string }; markSafe(value: unknown): unknown }
   lib: { TemplateError: new (message: unknown, lineno?: number, colno?: number) => NjkTemplateError }

@@ -47,7 +47,8 @@ export function getObject(pinnedDir: string, hash: string, component?: string, m
     })
   }
   const actual = sha256(bytes)
-  if (actual !== hash) throw new PinError(`pinned object ${file}${component ? ` (${component})` : ''} is corrupt: its content hashes to ${actual}`, { migration, component, hash })
+  if (actual !== hash)
+    throw new PinError(`pinned object ${file}${component ? ` (${component})` : ''} is corrupt: its content hashes to ${actual}`, { migration, component, hash })
   return bytes
 }
 

@@ -34,6 +34,7 @@ export function checkPinPolicy(policy: PinPolicy, migrations: readonly Migration
   if (!unpinned.length) return { action: 'ok', unpinned }
   const ids = unpinned.map((m) => m.id).join(', ')
   const noun = unpinned.length === 1 ? 'templated migration is' : 'templated migrations are'
-  if (policy === 'required') return { action: 'refuse', unpinned, message: `${unpinned.length} ${noun} not pinned: ${ids} (this target has pins = "required"; run mig pin <migration>)` }
+  if (policy === 'required')
+    return { action: 'refuse', unpinned, message: `${unpinned.length} ${noun} not pinned: ${ids} (this target has pins = "required"; run mig pin <migration>)` }
   return { action: 'prompt', unpinned, message: `${unpinned.length} ${noun} not pinned: ${ids}. Apply anyway?` }
 }

@@ -69,7 +69,8 @@ export function checkRealPath(paths: ProjectPaths, file: string, written: string
   } catch {
     return
   }
-  if (!isInside(realRoot, real)) throw new TemplatePathError(written, `${what} "${written}" is a symlink to ${real}, outside the project; templates read only inside the project`)
+  if (!isInside(realRoot, real))
+    throw new TemplatePathError(written, `${what} "${written}" is a symlink to ${real}, outside the project; templates read only inside the project`)
 }
 
 /** A resolved component: its absolute file and project-relative key. */
@@ -86,7 +87,12 @@ export interface ResolvedPath {
  * `exists` decides whether a candidate exists (files on disk, or entries of a lock when pinned);
  * a name without `.njk` also finds `name.njk`. Returns null when no candidate exists.
  */
-export function resolveComponent(paths: ProjectPaths, written: string, parent: string | undefined, exists: (rel: string, file: string) => boolean): ResolvedPath | null {
+export function resolveComponent(
+  paths: ProjectPaths,
+  written: string,
+  parent: string | undefined,
+  exists: (rel: string, file: string) => boolean,
+): ResolvedPath | null {
   const compRel = projectRelative(paths, paths.components)
   const label = `${compRel}/`
   let name = written

@@ -12,7 +12,16 @@ import { PinError, TemplatePathError, TemplateRenderError } from './errors.js'
 import { existingLockFile, type Lock, lockPathFor, readLock } from './lock-file.js'
 import { type NjkEnvironment, nunjucks } from './nunjucks-internals.js'
 import { getObject } from './object-store.js'
-import { checkRealPath, isFile, type ProjectOptions, type ProjectPaths, projectPaths, projectRelative, resolveComponent, resolveDataPath } from './project-paths.js'
+import {
+  checkRealPath,
+  isFile,
+  type ProjectOptions,
+  type ProjectPaths,
+  projectPaths,
+  projectRelative,
+  resolveComponent,
+  resolveDataPath,
+} from './project-paths.js'
 import { SecretMask } from './secret-mask.js'
 import { uuidV4, uuidV7 } from './uuid.js'
 
@@ -155,11 +164,15 @@ export class TemplateRenderer {
       env: this.options.env,
       target: this.options.target,
       dialect: this.escaper.dialect,
-      migration: options.migration ? { id: options.migration.id, version: options.migration.version, name: options.migration.name, kind: options.migration.kind } : undefined,
+      migration: options.migration
+        ? { id: options.migration.id, version: options.migration.version, name: options.migration.name, kind: options.migration.kind }
+        : undefined,
       direction: options.direction,
       tenant: options.tenant,
     }
-    const hint = src.lock ? `rendered from pinned components (${projectRelative(this.paths, src.lock.file)}); build with --no-pinned to use the working tree` : undefined
+    const hint = src.lock
+      ? `rendered from pinned components (${projectRelative(this.paths, src.lock.file)}); build with --no-pinned to use the working tree`
+      : undefined
     try {
       const tmpl = new nunjucks.Template({ type: 'code', obj: compileTemplate(source, name, env) }, env, name)
       // With a callback nunjucks does not rethrow from inside nested templates' callbacks (which
@@ -175,7 +188,9 @@ export class TemplateRenderer {
       return output
     } catch (err) {
       const notFound = (n: string) =>
-        src.lock ? `component "${n}" is not pinned in ${projectRelative(this.paths, src.lock.file)}` : `component "${n}" not found in ${projectRelative(this.paths, this.paths.components)}/`
+        src.lock
+          ? `component "${n}" is not pinned in ${projectRelative(this.paths, src.lock.file)}`
+          : `component "${n}" not found in ${projectRelative(this.paths, this.paths.components)}/`
       const e = toRenderError(err, name, { hint, notFound })
       if (e instanceof TemplateRenderError && (options.line ?? 1) > 1) throw shiftLines(e, name, (options.line ?? 1) - 1)
       throw e
@@ -207,7 +222,10 @@ export class TemplateRenderer {
     const file = existingLockFile(m)
     if (!file) {
       if (mode === 'always') {
-        throw new PinError(`${m.id} is not pinned (no ${projectRelative(this.paths, lockPathFor(m))})`, { migration: m.id, hint: `run mig pin ${m.version}, or build with --no-pinned` })
+        throw new PinError(`${m.id} is not pinned (no ${projectRelative(this.paths, lockPathFor(m))})`, {
+          migration: m.id,
+          hint: `run mig pin ${m.version}, or build with --no-pinned`,
+        })
       }
       return { record: options.record }
     }
@@ -230,7 +248,13 @@ export class TemplateRenderer {
         return { src: { type: 'code', obj: compileTemplate(found.bytes.toString('utf8'), found.rel, env) }, path: found.rel, noCache: true }
       },
     }
-    const env = new nunjucks.Environment([loader], { autoescape: false, throwOnUndefined: false, dev: true, trimBlocks: true, lstripBlocks: true }) as NjkEnvironment
+    const env = new nunjucks.Environment([loader], {
+      autoescape: false,
+      throwOnUndefined: false,
+      dev: true,
+      trimBlocks: true,
+      lstripBlocks: true,
+    }) as NjkEnvironment
     const escaper = this.escaper
     installRenderStack(env)
     env.migOutput = (value: unknown, desc: string, type: string) => {
@@ -310,7 +334,11 @@ export class TemplateRenderer {
       const { lock, file, migration } = src.lock
       const hash = lock.components[r.rel]
       if (!hash) {
-        throw new PinError(`data file "${r.rel}" is not pinned in ${projectRelative(this.paths, file)}`, { migration, component: r.rel, hint: `re-run mig pin ${migration} if the migration really changed` })
+        throw new PinError(`data file "${r.rel}" is not pinned in ${projectRelative(this.paths, file)}`, {
+          migration,
+          component: r.rel,
+          hint: `re-run mig pin ${migration} if the migration really changed`,
+        })
       }
       return getObject(this.paths.pinned, hash, r.rel, migration)
     }

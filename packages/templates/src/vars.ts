@@ -11,7 +11,9 @@ export async function loadVarsFile(file: string): Promise<Record<string, unknown
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
-    throw new MigError(`cannot read variables file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'check --vars or the target\'s vars = "..."' })
+    throw new MigError(`cannot read variables file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      hint: 'check --vars or the target\'s vars = "..."',
+    })
   }
   let value: unknown
   try {

@@ -43,7 +43,12 @@ describe('literals', () => {
 
   it('writes arrays as ARRAY[...] on PostgreSQL and as a list elsewhere', () => {
     expect(pg.literal([1, 'a', null])).toBe("ARRAY[1, 'a', NULL]")
-    expect(pg.literal([[1, 2], [3, 4]])).toBe('ARRAY[ARRAY[1, 2], ARRAY[3, 4]]')
+    expect(
+      pg.literal([
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toBe('ARRAY[ARRAY[1, 2], ARRAY[3, 4]]')
     expect(pg.literal([])).toBe("'{}'")
     expect(my.literal([1, "b'"])).toBe("1, 'b'''")
     expect(lite.literal(['x', 2])).toBe("'x', 2")

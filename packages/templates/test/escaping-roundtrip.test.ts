@@ -70,11 +70,22 @@ function report(engine: string, kind: string, tried: number, mismatches: { sent:
   for (const m of mismatches.slice(0, 5)) console.log(`  sent ${JSON.stringify(m.sent)} got ${JSON.stringify(m.got)}`)
 }
 
-async function literalRoundTrip(engine: string, dialect: string, strings: string[], select: (sql: string) => Promise<Record<string, unknown>>, opts: { mysqlNoBackslashEscapes?: boolean } = {}) {
+async function literalRoundTrip(
+  engine: string,
+  dialect: string,
+  strings: string[],
+  select: (sql: string) => Promise<Record<string, unknown>>,
+  opts: { mysqlNoBackslashEscapes?: boolean } = {},
+) {
   const mismatches: { sent: string; got: unknown }[] = []
   for (const batch of chunks(strings, LITERAL_BATCH)) {
     // Core runs the rendered SQL with its line endings normalised: values must survive that.
-    const sql = normalizeNewlines(createRenderer({ root: project.dir, dialect, mysqlNoBackslashEscapes: opts.mysqlNoBackslashEscapes, vars: { strings: batch } }).renderSource(SELECT_TEMPLATE, 'select.sql.njk'))
+    const sql = normalizeNewlines(
+      createRenderer({ root: project.dir, dialect, mysqlNoBackslashEscapes: opts.mysqlNoBackslashEscapes, vars: { strings: batch } }).renderSource(
+        SELECT_TEMPLATE,
+        'select.sql.njk',
+      ),
+    )
     const row = await select(sql)
     batch.forEach((s, i) => {
       if (row[`c${i}`] !== s) mismatches.push({ sent: s, got: row[`c${i}`] })
@@ -84,15 +95,30 @@ async function literalRoundTrip(engine: string, dialect: string, strings: string
   return mismatches
 }
 
-async function identRoundTrip(engine: string, dialect: string, names: string[], exec: (sql: string) => Promise<void>, catalog: () => Promise<string[]>, suffix = '') {
+async function identRoundTrip(
+  engine: string,
+  dialect: string,
+  names: string[],
+  exec: (sql: string) => Promise<void>,
+  catalog: () => Promise<string[]>,
+  suffix = '',
+) {
   for (const batch of chunks(names, IDENT_BATCH)) {
-    await exec(normalizeNewlines(createRenderer({ root: project.dir, dialect, vars: { names: batch, suffix } }).renderSource(CREATE_TEMPLATE, 'create.sql.njk')))
+    await exec(
+      normalizeNewlines(createRenderer({ root: project.dir, dialect, vars: { names: batch, suffix } }).renderSource(CREATE_TEMPLATE, 'create.sql.njk')),
+    )
   }
   const found = new Set(await catalog())
   const missing = names.filter((n) => !found.has(n)).map((n) => ({ sent: n, got: 'not in catalog' }))
   const extra = [...found].filter((n) => !names.includes(n))
   report(engine, 'identifiers', names.length, missing)
-  if (extra.length) console.log(`  unexpected names in catalog: ${extra.slice(0, 5).map((e) => JSON.stringify(e)).join(', ')}`)
+  if (extra.length)
+    console.log(
+      `  unexpected names in catalog: ${extra
+        .slice(0, 5)
+        .map((e) => JSON.stringify(e))
+        .join(', ')}`,
+    )
   return { missing, extra, found: found.size }
 }
 
@@ -119,21 +145,28 @@ describe('escaping round trip: PostgreSQL', () => {
     await client.query('SET standard_conforming_strings = on')
   })
 
-  it('identifiers come back unchanged from the catalog', async () => {
-    await client.query('CREATE SCHEMA esc')
-    await client.query('SET search_path = esc')
-    const names = identifiers(SEED + 1, 'postgres')
-    const r = await identRoundTrip(
-      'postgres',
-      'postgres',
-      names,
-      async (sql) => void (await client.query(`BEGIN;\n${sql}COMMIT;`)),
-      async () => (await client.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'esc' AND c.relkind = 'r'`)).rows.map((r) => r.relname as string),
-    )
-    expect(r.missing).toEqual([])
-    expect(r.extra).toEqual([])
-    expect(r.found).toBe(COUNT)
-  }, IDENT_TIMEOUT)
+  it(
+    'identifiers come back unchanged from the catalog',
+    async () => {
+      await client.query('CREATE SCHEMA esc')
+      await client.query('SET search_path = esc')
+      const names = identifiers(SEED + 1, 'postgres')
+      const r = await identRoundTrip(
+        'postgres',
+        'postgres',
+        names,
+        async (sql) => void (await client.query(`BEGIN;\n${sql}COMMIT;`)),
+        async () =>
+          (
+            await client.query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'esc' AND c.relkind = 'r'`)
+          ).rows.map((r) => r.relname as string),
+      )
+      expect(r.missing).toEqual([])
+      expect(r.extra).toEqual([])
+      expect(r.found).toBe(COUNT)
+    },
+    IDENT_TIMEOUT,
+  )
 })
 
 describe('escaping round trip: MariaDB', () => {
@@ -167,20 +200,25 @@ describe('escaping round trip: MariaDB', () => {
     await conn.query("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')")
   })
 
-  it('identifiers come back unchanged from the catalog', async () => {
-    const names = identifiers(SEED + 4, 'mysql')
-    const r = await identRoundTrip(
-      'mariadb',
-      'mysql',
-      names,
-      async (sql) => void (await conn.query(sql)),
-      async () => ((await conn.query('SELECT table_name AS n FROM information_schema.tables WHERE table_schema = DATABASE()'))[0] as { n: string }[]).map((r) => r.n),
-      ' ENGINE=MEMORY',
-    )
-    expect(r.missing).toEqual([])
-    expect(r.extra).toEqual([])
-    expect(r.found).toBe(COUNT)
-  }, IDENT_TIMEOUT)
+  it(
+    'identifiers come back unchanged from the catalog',
+    async () => {
+      const names = identifiers(SEED + 4, 'mysql')
+      const r = await identRoundTrip(
+        'mariadb',
+        'mysql',
+        names,
+        async (sql) => void (await conn.query(sql)),
+        async () =>
+          ((await conn.query('SELECT table_name AS n FROM information_schema.tables WHERE table_schema = DATABASE()'))[0] as { n: string }[]).map((r) => r.n),
+        ' ENGINE=MEMORY',
+      )
+      expect(r.missing).toEqual([])
+      expect(r.extra).toEqual([])
+      expect(r.found).toBe(COUNT)
+    },
+    IDENT_TIMEOUT,
+  )
 })
 
 describe('escaping round trip: SQLite', () => {
@@ -195,17 +233,21 @@ describe('escaping round trip: SQLite', () => {
     expect(await literalRoundTrip('sqlite', 'sqlite', literals(SEED + 5, true), select)).toEqual([])
   })
 
-  it('identifiers come back unchanged from the catalog', async () => {
-    const names = identifiers(SEED + 6, 'sqlite')
-    const r = await identRoundTrip(
-      'sqlite',
-      'sqlite',
-      names,
-      async (sql) => void db.exec(sql),
-      async () => (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
-    )
-    expect(r.missing).toEqual([])
-    expect(r.extra).toEqual([])
-    expect(r.found).toBe(COUNT)
-  }, IDENT_TIMEOUT)
+  it(
+    'identifiers come back unchanged from the catalog',
+    async () => {
+      const names = identifiers(SEED + 6, 'sqlite')
+      const r = await identRoundTrip(
+        'sqlite',
+        'sqlite',
+        names,
+        async (sql) => void db.exec(sql),
+        async () => (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+      )
+      expect(r.missing).toEqual([])
+      expect(r.extra).toEqual([])
+      expect(r.found).toBe(COUNT)
+    },
+    IDENT_TIMEOUT,
+  )
 })

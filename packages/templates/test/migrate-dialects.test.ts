@@ -22,7 +22,8 @@ let project: TempProject
 beforeAll(() => {
   project = tempProject({
     'components/table.sql.njk': 'CREATE TABLE {{ name | ident }} (id integer, v varchar(200), s varchar(200));\n',
-    'components/rows.sql.njk': '{% for v in vars.values %}INSERT INTO {{ name | ident }} (id, v, s) VALUES ({{ loop.index0 | raw }}, {{ v }}, {{ secret("MIG_E2E_SECRET") }});\n{% endfor %}',
+    'components/rows.sql.njk':
+      '{% for v in vars.values %}INSERT INTO {{ name | ident }} (id, v, s) VALUES ({{ loop.index0 | raw }}, {{ v }}, {{ secret("MIG_E2E_SECRET") }});\n{% endfor %}',
     'migrations/20240101000000_values/up.sql.njk': '{% set name = vars.table %}{% include "table.sql" %}{% include "rows.sql" %}',
     'migrations/20240101000000_values/down.sql.njk': 'DROP TABLE {{ vars.table | ident }};',
   })
@@ -38,11 +39,22 @@ for (const d of testDialects()) {
     afterAll(() => d.dropDatabase(url))
 
     it('applies escaped values exactly, stores the secret masked, and renders pinned after an edit', async () => {
-      const vars = { table: "we\"ird `t'", values: VALUES }
+      const vars = { table: 'we"ird `t\'', values: VALUES }
       const environment = { MIG_E2E_SECRET: "s3cr'et\\" }
       const driver = DRIVERS[d.name](url)
-      const renderer = createRenderer({ root: project.dir, dialect: driver.dialect.name, vars, environment, mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false })
-      const migrator = createMigrator({ driver, sources: [directory(project.path('migrations'))], render: renderer.render, redact: (t) => renderer.maskSecrets(t) })
+      const renderer = createRenderer({
+        root: project.dir,
+        dialect: driver.dialect.name,
+        vars,
+        environment,
+        mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false,
+      })
+      const migrator = createMigrator({
+        driver,
+        sources: [directory(project.path('migrations'))],
+        render: renderer.render,
+        redact: (t) => renderer.maskSecrets(t),
+      })
       try {
         const result = await migrator.up()
         expect(result.error).toBeUndefined()

@@ -28,7 +28,8 @@ beforeEach(() => {
     'components/filters/active.sql': 'active = TRUE',
     'components/unused.sql': 'SELECT 1;',
     'data/seed.csv': 'id,name\n1,a\n',
-    'migrations/20240101000000_views/up.sql.njk': '{% include "views/users.sql" %}\n{% for r in read_csv("data/seed.csv") %}INSERT INTO users VALUES ({{ r.id | raw }}, {{ r.name }});\n{% endfor %}',
+    'migrations/20240101000000_views/up.sql.njk':
+      '{% include "views/users.sql" %}\n{% for r in read_csv("data/seed.csv") %}INSERT INTO users VALUES ({{ r.id | raw }}, {{ r.name }});\n{% endfor %}',
     'migrations/20240101000000_views/down.sql': 'DROP VIEW active_users;',
     'migrations/20240102000000_flat.sql.njk': '-- mig:up\n{% include "filters/active.sql" %}\n-- mig:down\nSELECT 2;\n',
     'migrations/20240103000000_plain.sql': 'SELECT 3;',
@@ -109,20 +110,28 @@ describe('pinned render', () => {
     const m = await byId('20240101000000')
     const h = r.components['components/filters/active.sql']!
     writeFileSync(objectPath(p.path('pinned'), h), 'tampered')
-    const corrupt = await renderer().renderMigration(m).catch((e: unknown) => e as TemplateRenderError)
+    const corrupt = await renderer()
+      .renderMigration(m)
+      .catch((e: unknown) => e as TemplateRenderError)
     expect(corrupt).toBeInstanceOf(TemplateRenderError)
     expect((corrupt as Error).message).toMatch(/components\/filters\/active\.sql.*corrupt/)
     rmSync(objectPath(p.path('pinned'), h))
-    const missing = await renderer().renderMigration(m).catch((e: unknown) => e as TemplateRenderError)
+    const missing = await renderer()
+      .renderMigration(m)
+      .catch((e: unknown) => e as TemplateRenderError)
     expect((missing as Error).message).toContain(`pinned object ${h} (components/filters/active.sql) is missing`)
     expect(((missing as TemplateRenderError).cause as PinError).hash).toBe(h)
     // a template that now includes a component the lock does not have
     // discovery reads a migration file once per run, so discover again after editing it
     writeFileSync(p.path('migrations/20240101000000_views/up.sql.njk'), '{% include "unused.sql" %}')
-    const notPinned = await renderer().renderMigration(await byId('20240101000000')).catch((e: unknown) => e as TemplateRenderError)
+    const notPinned = await renderer()
+      .renderMigration(await byId('20240101000000'))
+      .catch((e: unknown) => e as TemplateRenderError)
     expect((notPinned as Error).message).toMatch(/component "unused.sql" is not pinned in migrations\/20240101000000_views\/lock.toml/)
     p.write({ 'data/other.csv': 'a\n1\n', 'migrations/20240101000000_views/up.sql.njk': '{{ read_csv("data/other.csv") | length }}' })
-    const dataNotPinned = await renderer().renderMigration(await byId('20240101000000')).catch((e: unknown) => e as TemplateRenderError)
+    const dataNotPinned = await renderer()
+      .renderMigration(await byId('20240101000000'))
+      .catch((e: unknown) => e as TemplateRenderError)
     expect((dataNotPinned as Error).message).toMatch(/data file "data\/other.csv" is not pinned in migrations\/20240101000000_views\/lock.toml/)
     expect(await renderer().renderMigration(await byId('20240101000000'), { pinned: 'never' })).toBe('1')
   })

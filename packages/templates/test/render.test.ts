@@ -73,7 +73,10 @@ describe('escaping by default', () => {
 
 describe('context', () => {
   it('exposes vars, env, target, dialect, migration and tenant', async () => {
-    p.write({ 'migrations/20240101000000_users/up.sql.njk': '{{ env }} {{ target }} {{ dialect }} {{ migration.version }} {{ migration.name }} {{ tenant }} {{ vars.a }}' })
+    p.write({
+      'migrations/20240101000000_users/up.sql.njk':
+        '{{ env }} {{ target }} {{ dialect }} {{ migration.version }} {{ migration.name }} {{ tenant }} {{ vars.a }}',
+    })
     const [m] = await discover([directory(p.path('migrations'))])
     const r = renderer({ vars: { a: 1 }, env: 'production', target: 'prod' })
     const out = await r.render(m!.up!, { migration: m!, direction: 'up', tenant: 'acme' })
@@ -98,7 +101,9 @@ describe('undefined variables and template errors', () => {
     expect(e.message).toBe('migrations/1_x/up.sql.njk:2:11: undefined variable vars.shcema')
     expect(renderError('{{ nope }}').message).toContain('undefined variable nope')
     expect(renderError('{{ "t" | ident }} {{ vars.x | ident }}').message).toBe('migrations/1_x/up.sql.njk:1:22: undefined variable vars.x (in | ident)')
-    expect(renderError('{{ vars.a.b | default(vars.c) | ident }}', { vars: { a: {} } }).message).toMatch(/:1:4: undefined variable vars\.a\.b \| default \(in \| ident\)$/)
+    expect(renderError('{{ vars.a.b | default(vars.c) | ident }}', { vars: { a: {} } }).message).toMatch(
+      /:1:4: undefined variable vars\.a\.b \| default \(in \| ident\)$/,
+    )
   })
 
   it('shows the including chain for an error in a nested component', () => {
@@ -230,7 +235,9 @@ describe('helpers', () => {
       'data/rows.csv': 'code,name\nFR,"France, the"\n"DE","Ger""many"\n',
     })
     expect(render('{{ read_file("data/note.txt") }} {{ read_file("data/note.txt") | raw }}')).toBe("'it''s' it's")
-    expect(render('{{ read_json("data/c.json").k }} {{ read_toml("data/c.toml").db.port }} {{ read_yaml("data/c.yaml").list[1] }}')).toBe("ARRAY[1, 2] 5432 'y'")
+    expect(render('{{ read_json("data/c.json").k }} {{ read_toml("data/c.toml").db.port }} {{ read_yaml("data/c.yaml").list[1] }}')).toBe(
+      "ARRAY[1, 2] 5432 'y'",
+    )
     const sql = render('{% for r in read_csv("data/rows.csv") %}INSERT INTO c VALUES ({{ r.code }}, {{ r.name }});\n{% endfor %}', { dialect: 'sqlite' })
     expect(sql).toBe("INSERT INTO c VALUES ('FR', 'France, the');\nINSERT INTO c VALUES ('DE', 'Ger\"many');\n")
     expect(render('{% for r in read_csv("data/rows.csv", header=false) %}{{ r[0] | raw }};{% endfor %}')).toBe('code;FR;DE;')
@@ -251,7 +258,10 @@ describe('helpers', () => {
 describe('variables', () => {
   it('loads JSON, TOML and YAML files and merges --var assignments', async () => {
     p.write({ 'vars/a.toml': 'schema = "app"\n[db]\nhost = "h"\nport = 1\n', 'vars/b.yaml': 'db:\n  port: 2\nflag: true\n', 'vars/c.json': '{"list": [1]}' })
-    const vars = await loadVars({ files: [p.path('vars/a.toml'), p.path('vars/b.yaml'), p.path('vars/c.json')], assignments: ['schema=other', 'db.user=u', 'n:=5'] })
+    const vars = await loadVars({
+      files: [p.path('vars/a.toml'), p.path('vars/b.yaml'), p.path('vars/c.json')],
+      assignments: ['schema=other', 'db.user=u', 'n:=5'],
+    })
     expect(vars).toEqual({ schema: 'other', db: { host: 'h', port: 2, user: 'u' }, flag: true, list: [1], n: 5 })
     expect(parseVarAssignments(['a=b=c'])).toEqual({ a: 'b=c' })
     expect(() => parseVarAssignments(['novalue'])).toThrow(/key=value/)
@@ -267,10 +277,16 @@ describe('a migration run with core', () => {
     const { createMigrator } = await import('@mig/core')
     p.write({
       'components/table.sql.njk': 'CREATE TABLE {{ name | ident }} (id integer primary key, note text DEFAULT {{ vars.note }});',
-      'migrations/20240101000000_t/up.sql.njk': '{% set name = vars.table %}{% include "table.sql" %}\nINSERT INTO {{ vars.table | ident }} (note) VALUES ({{ secret("TOKEN") }});',
+      'migrations/20240101000000_t/up.sql.njk':
+        '{% set name = vars.table %}{% include "table.sql" %}\nINSERT INTO {{ vars.table | ident }} (note) VALUES ({{ secret("TOKEN") }});',
     })
     const r = renderer({ dialect: 'sqlite', vars: { table: 'my "t"', note: "n'1" }, environment: { TOKEN: 'tok-123' } })
-    const migrator = createMigrator({ driver: sqlite({ url: `sqlite:${p.path('db.sqlite')}` }), sources: [directory(p.path('migrations'))], render: r.render, redact: (t) => r.maskSecrets(t) })
+    const migrator = createMigrator({
+      driver: sqlite({ url: `sqlite:${p.path('db.sqlite')}` }),
+      sources: [directory(p.path('migrations'))],
+      render: r.render,
+      redact: (t) => r.maskSecrets(t),
+    })
     try {
       const result = await migrator.up()
       expect(result.ok).toBe(true)

@@ -119,7 +119,9 @@ export const ALL_DIALECTS: TestDialect[] = [sqliteDialectForTests, postgresDiale
  * name is an error, so a typo cannot silently skip a dialect.
  */
 export function testDialects(): TestDialect[] {
-  const want = process.env.MIG_TEST_DIALECTS?.split(',').map((s) => s.trim()).filter(Boolean)
+  const want = process.env.MIG_TEST_DIALECTS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (!want?.length) return ALL_DIALECTS
   for (const w of want) if (!ALL_DIALECTS.some((d) => d.name === w)) throw new Error(`MIG_TEST_DIALECTS: unknown dialect "${w}" (sqlite, postgres, mysql)`)
   return ALL_DIALECTS.filter((d) => want.includes(d.name))

@@ -19,12 +19,37 @@ const ORDERS = 'CREATE TABLE orders (id integer NOT NULL PRIMARY KEY, user_id in
 export const SCHEMA_CHANGE_CASES: SchemaChangeCase[] = [
   { name: 'create table', from: '', to: USERS, summary: ['+ CREATE TABLE users'] },
   { name: 'drop table', from: `${USERS}CREATE TABLE old_logs (id integer);\n`, to: USERS, summary: ['! DROP TABLE old_logs (DESTRUCTIVE)'] },
-  { name: 'add column', from: USERS, to: USERS.replace('email varchar(200))', 'email varchar(200), phone varchar(20))'), summary: ['+ ADD COLUMN users.phone varchar(20)'] },
+  {
+    name: 'add column',
+    from: USERS,
+    to: USERS.replace('email varchar(200))', 'email varchar(200), phone varchar(20))'),
+    summary: ['+ ADD COLUMN users.phone varchar(20)'],
+  },
   { name: 'drop column', from: USERS, to: USERS.replace(', email varchar(200))', ')'), summary: ['! DROP COLUMN users.email (DESTRUCTIVE)'] },
-  { name: 'widen a type', from: USERS, to: USERS.replace('name varchar(100)', 'name varchar(200)'), summary: ['~ ALTER COLUMN users.name varchar(100) -> varchar(200)'] },
-  { name: 'narrow a type', from: USERS, to: USERS.replace('email varchar(200)', 'email varchar(50)'), summary: ['! ALTER COLUMN users.email varchar(200) -> varchar(50) (DESTRUCTIVE)'] },
-  { name: 'set not null', from: USERS, to: USERS.replace('email varchar(200)', 'email varchar(200) NOT NULL'), summary: ['~ ALTER COLUMN users.email SET NOT NULL'] },
-  { name: 'drop not null', from: USERS, to: USERS.replace('name varchar(100) NOT NULL', 'name varchar(100)'), summary: ['~ ALTER COLUMN users.name DROP NOT NULL'] },
+  {
+    name: 'widen a type',
+    from: USERS,
+    to: USERS.replace('name varchar(100)', 'name varchar(200)'),
+    summary: ['~ ALTER COLUMN users.name varchar(100) -> varchar(200)'],
+  },
+  {
+    name: 'narrow a type',
+    from: USERS,
+    to: USERS.replace('email varchar(200)', 'email varchar(50)'),
+    summary: ['! ALTER COLUMN users.email varchar(200) -> varchar(50) (DESTRUCTIVE)'],
+  },
+  {
+    name: 'set not null',
+    from: USERS,
+    to: USERS.replace('email varchar(200)', 'email varchar(200) NOT NULL'),
+    summary: ['~ ALTER COLUMN users.email SET NOT NULL'],
+  },
+  {
+    name: 'drop not null',
+    from: USERS,
+    to: USERS.replace('name varchar(100) NOT NULL', 'name varchar(100)'),
+    summary: ['~ ALTER COLUMN users.name DROP NOT NULL'],
+  },
   {
     name: 'set a default',
     from: USERS,
@@ -34,7 +59,12 @@ export const SCHEMA_CHANGE_CASES: SchemaChangeCase[] = [
   },
   { name: 'add index', from: USERS, to: `${USERS}CREATE INDEX idx_users_email ON users (email);\n`, summary: ['+ CREATE INDEX idx_users_email ON users'] },
   { name: 'drop index', from: `${USERS}CREATE INDEX idx_users_email ON users (email);\n`, to: USERS, summary: ['- DROP INDEX idx_users_email'] },
-  { name: 'change index', from: `${USERS}CREATE INDEX idx_users_email ON users (email);\n`, to: `${USERS}CREATE UNIQUE INDEX idx_users_email ON users (email, name);\n`, summary: ['- DROP INDEX idx_users_email', '+ CREATE UNIQUE INDEX idx_users_email ON users'] },
+  {
+    name: 'change index',
+    from: `${USERS}CREATE INDEX idx_users_email ON users (email);\n`,
+    to: `${USERS}CREATE UNIQUE INDEX idx_users_email ON users (email, name);\n`,
+    summary: ['- DROP INDEX idx_users_email', '+ CREATE UNIQUE INDEX idx_users_email ON users'],
+  },
   {
     name: 'add unique constraint',
     from: USERS,
@@ -68,7 +98,12 @@ export const SCHEMA_CHANGE_CASES: SchemaChangeCase[] = [
     to: '',
     summary: ['! DROP TABLE orders (DESTRUCTIVE)', '! DROP TABLE users (DESTRUCTIVE)'],
   },
-  { name: 'create view', from: USERS, to: `${USERS}CREATE VIEW named_users AS SELECT id, name FROM users WHERE name IS NOT NULL;\n`, summary: ['+ CREATE VIEW named_users'] },
+  {
+    name: 'create view',
+    from: USERS,
+    to: `${USERS}CREATE VIEW named_users AS SELECT id, name FROM users WHERE name IS NOT NULL;\n`,
+    summary: ['+ CREATE VIEW named_users'],
+  },
   {
     name: 'change view',
     from: `${USERS}CREATE VIEW named_users AS SELECT id, name FROM users;\n`,

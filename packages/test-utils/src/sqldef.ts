@@ -34,7 +34,9 @@ export interface SqldefCase {
 export function loadSqldefCases(dialect: string, dir = SQLDEF_DIR): SqldefCase[] {
   const folder = join(dir, dialect)
   const out: SqldefCase[] = []
-  for (const file of readdirSync(folder).filter((f) => f.endsWith('.yml')).sort()) {
+  for (const file of readdirSync(folder)
+    .filter((f) => f.endsWith('.yml'))
+    .sort()) {
     const doc = parse(readFileSync(join(folder, file), 'utf8')) as Record<string, Record<string, unknown>>
     for (const [name, c] of Object.entries(doc)) {
       out.push({
@@ -61,7 +63,11 @@ export function loadSqldefCases(dialect: string, dir = SQLDEF_DIR): SqldefCase[]
 
 /** Compare versions segment by segment over the segments both have (sqldef's rule). */
 export function versionInRange(server: string, min?: string, max?: string): boolean {
-  const seg = (v: string) => v.split(/[.-]/).map((x) => Number.parseInt(x, 10)).filter((n) => !Number.isNaN(n))
+  const seg = (v: string) =>
+    v
+      .split(/[.-]/)
+      .map((x) => Number.parseInt(x, 10))
+      .filter((n) => !Number.isNaN(n))
   const cmp = (a: string, b: string) => {
     const x = seg(a)
     const y = seg(b)
@@ -91,7 +97,12 @@ export function schemaFingerprint(schema: Schema, ignoreColumnOrder = false): st
     {
       ...s,
       tables: s.tables
-        .map((t) => ({ ...t, foreignKeys: t.foreignKeys.map(({ impliedIndex: _i, ...f }) => f), name: fold(t.name), columns: ignoreColumnOrder ? [...t.columns].sort((a, b) => (a.name < b.name ? -1 : 1)) : t.columns }))
+        .map((t) => ({
+          ...t,
+          foreignKeys: t.foreignKeys.map(({ impliedIndex: _i, ...f }) => f),
+          name: fold(t.name),
+          columns: ignoreColumnOrder ? [...t.columns].sort((a, b) => (a.name < b.name ? -1 : 1)) : t.columns,
+        }))
         .sort((a, b) => (a.name < b.name ? -1 : 1)),
     },
     null,
@@ -106,7 +117,9 @@ function assertSameSchema(actual: Schema, expected: Schema, ignoreColumnOrder: b
     const al = a.split('\n')
     const el = e.split('\n')
     const i = al.findIndex((l, k) => l !== el[k])
-    throw new Error(`${what}: introspected schema differs near line ${i}:\n  got      ${al.slice(Math.max(0, i - 3), i + 3).join('\n  got      ')}\n  expected ${el.slice(Math.max(0, i - 3), i + 3).join('\n  expected ')}`)
+    throw new Error(
+      `${what}: introspected schema differs near line ${i}:\n  got      ${al.slice(Math.max(0, i - 3), i + 3).join('\n  got      ')}\n  expected ${el.slice(Math.max(0, i - 3), i + 3).join('\n  expected ')}`,
+    )
   }
 }
 
@@ -123,7 +136,8 @@ async function apply(driver: Driver, sql: string, what: string): Promise<void> {
   try {
     await driver.runScript(driver, { sql })
   } catch (err) {
-    if (what === 'applying current' || what === 'applying desired') throw new CaseNotExecutableError(`${what.replace('applying ', '')} is rejected by the server: ${(err as Error).message}`, { cause: err })
+    if (what === 'applying current' || what === 'applying desired')
+      throw new CaseNotExecutableError(`${what.replace('applying ', '')} is rejected by the server: ${(err as Error).message}`, { cause: err })
     throw new Error(`${what} failed: ${(err as Error).message}\n--- SQL ---\n${sql}`, { cause: err })
   }
 }

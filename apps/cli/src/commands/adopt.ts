@@ -20,8 +20,10 @@ const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`
  * record migrations as applied without running them. Exit 1 when an imported entry matched nothing.
  */
 export async function adoptCommand(ctx: CommandContext, versions: string[], opts: AdoptCommandOptions): Promise<number> {
-  if (opts.from && (versions.length || opts.all)) throw new ExitError('--from imports another tool’s history; do not combine it with versions or --all', EXIT.usage)
-  if (!opts.from && !versions.length && !opts.all) throw new ExitError('name the versions to adopt, pass --all, or --from <tool>', EXIT.usage, 'mig adopt 20240115100000 --description "created by hand"')
+  if (opts.from && (versions.length || opts.all))
+    throw new ExitError('--from imports another tool’s history; do not combine it with versions or --all', EXIT.usage)
+  if (!opts.from && !versions.length && !opts.all)
+    throw new ExitError('name the versions to adopt, pass --all, or --from <tool>', EXIT.usage, 'mig adopt 20240115100000 --description "created by hand"')
   if (opts.from && !(opts.from in IMPORTERS)) throw new ExitError(`cannot import from "${opts.from}" (known: ${Object.keys(IMPORTERS).join(', ')})`, EXIT.usage)
   if (versions.length && opts.all) throw new ExitError('pass versions or --all, not both', EXIT.usage)
   const migrator = await ctx.migrator()
@@ -45,7 +47,9 @@ export async function adoptCommand(ctx: CommandContext, versions: string[], opts
     for (const m of result.alreadyApplied) out.line(`Already applied: ${id(m)}`)
     for (const s of result.skipped) out.line(`Skipped ${s.ref}: ${s.reason}`)
     for (const u of result.unmatched) out.problem(`Not matched: ${u.ref}: ${u.reason}`)
-    out.line(`Adopted ${plural(result.adopted.length, 'migration')}${opts.from ? ` from ${opts.from}` : ''}${result.unmatched.length ? `; ${result.unmatched.length} not matched` : ''}`)
+    out.line(
+      `Adopted ${plural(result.adopted.length, 'migration')}${opts.from ? ` from ${opts.from}` : ''}${result.unmatched.length ? `; ${result.unmatched.length} not matched` : ''}`,
+    )
   }
   return result.unmatched.length ? EXIT.failed : EXIT.ok
 }

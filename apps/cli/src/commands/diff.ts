@@ -44,7 +44,11 @@ export async function diffCommand(ctx: CommandContext, options: DiffCommandOptio
     const from = await materialize(fromSrc, mctx)
     const to = await materialize(toSrc, mctx)
     if (from.dialect !== to.dialect)
-      throw new ExitError(`cannot diff a ${from.dialect} schema with a ${to.dialect} schema`, 2, 'compare sources of one engine; SQL files and migrations run on the target\'s engine')
+      throw new ExitError(
+        `cannot diff a ${from.dialect} schema with a ${to.dialect} schema`,
+        2,
+        "compare sources of one engine; SQL files and migrations run on the target's engine",
+      )
     const opts = { ignoreTables: ignoredTables(ctx) }
     const diff = diffSchemas(from, to, opts)
     const up = renderMigration(diff, driver.ddl!, { allowDestructive: options.allowDestructive })
@@ -59,7 +63,8 @@ export async function diffCommand(ctx: CommandContext, options: DiffCommandOptio
       mkdirSync(dirname(base), { recursive: true })
       writeFileSync(`${base}.up.sql`, up.sql)
       writeFileSync(`${base}.down.sql`, down.sql)
-      if (format === 'json') ctx.out.json({ event: 'diff', up: `${base}.up.sql`, down: `${base}.down.sql`, changes: diff.changes.length, skippedDestructive: up.skippedDestructive })
+      if (format === 'json')
+        ctx.out.json({ event: 'diff', up: `${base}.up.sql`, down: `${base}.down.sql`, changes: diff.changes.length, skippedDestructive: up.skippedDestructive })
       else {
         for (const c of diff.changes) ctx.out.line(c.summary)
         ctx.out.line(`Wrote ${basename(base)}.up.sql and ${basename(base)}.down.sql`)
@@ -76,7 +81,8 @@ export async function diffCommand(ctx: CommandContext, options: DiffCommandOptio
       if (diff.changes.length === 0) ctx.out.line('No differences')
       for (const c of diff.changes) ctx.out.line(c.summary)
     }
-    if (up.skippedDestructive > 0 && format !== 'json') ctx.out.warn(`${up.skippedDestructive} destructive statement(s) commented out; pass --allow-destructive to apply them`)
+    if (up.skippedDestructive > 0 && format !== 'json')
+      ctx.out.warn(`${up.skippedDestructive} destructive statement(s) commented out; pass --allow-destructive to apply them`)
     return 0
   } finally {
     await driver.close()

@@ -17,7 +17,11 @@ export async function driftCommand(ctx: CommandContext, options: DriftCommandOpt
   try {
     const result = await drift(materializeContext(ctx, driver, options.shadowUrl))
     if (ctx.out.mode === 'json') {
-      ctx.out.json({ drifted: result.drifted, applied: result.applied, changes: result.diff.changes.map((c) => ({ kind: c.kind, summary: c.summary, destructive: c.destructive })) })
+      ctx.out.json({
+        drifted: result.drifted,
+        applied: result.applied,
+        changes: result.diff.changes.map((c) => ({ kind: c.kind, summary: c.summary, destructive: c.destructive })),
+      })
     } else if (result.drifted) {
       ctx.out.line(`Drift: the database differs from its ${result.applied.length} applied migration(s):`)
       for (const c of result.diff.changes) ctx.out.line(c.summary)

@@ -26,7 +26,14 @@ export function registerCommands(program: Command, action: Wrap): void {
   program
     .command('init')
     .description('create mig.toml and the project folders; with a reachable database, create the history tables')
-    .action(action(lazy(() => import('./init.js'), (m) => m.initCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./init.js'),
+          (m) => m.initCommand,
+        ),
+      ),
+    )
 
   program
     .command('new')
@@ -36,12 +43,16 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--ts', 'code migration in TypeScript')
     .option('--repeatable', 'repeatable migration R__<name>.sql')
     .option('--template', 'make the SQL a nunjucks template (.sql.njk)')
-    .action(action(lazy(() => import('./new.js'), (m) => m.newCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./new.js'),
+          (m) => m.newCommand,
+        ),
+      ),
+    )
 
-  program
-    .command('status')
-    .description('show every migration: VERSION NAME STATUS APPLIED AT')
-    .action(action(statusCommand))
+  program.command('status').description('show every migration: VERSION NAME STATUS APPLIED AT').action(action(statusCommand))
 
   program
     .command('up')
@@ -63,19 +74,40 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--all', 'roll back everything')
     .option('--force', 'roll back even when other applied migrations depend on it')
     .option('--dry-run', 'show what would be rolled back')
-    .action(action(lazy(() => import('./down.js'), (m) => m.downCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./down.js'),
+          (m) => m.downCommand,
+        ),
+      ),
+    )
 
   program
     .command('fresh')
     .description('drop every object in the database and apply all migrations')
     .option('--confirm', 'required when the target env is production')
-    .action(action(lazy(() => import('./fresh.js'), (m) => m.freshCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./fresh.js'),
+          (m) => m.freshCommand,
+        ),
+      ),
+    )
 
   program
     .command('validate')
     .description('check file names, checksums, dependencies and pins; non-zero on any problem')
     .option('--offline', 'do not connect to the database (skip checksum comparison)')
-    .action(action(lazy(() => import('./validate.js'), (m) => m.validateCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./validate.js'),
+          (m) => m.validateCommand,
+        ),
+      ),
+    )
 
   program
     .command('resolve')
@@ -83,12 +115,26 @@ export function registerCommands(program: Command, action: Wrap): void {
     .argument('<version>', 'the failed migration')
     .option('--applied', 'the migration is now fully applied: record it as applied')
     .option('--rolled-back', 'the migration is now fully undone: remove its row')
-    .action(action(lazy(() => import('./resolve.js'), (m) => m.resolveCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./resolve.js'),
+          (m) => m.resolveCommand,
+        ),
+      ),
+    )
 
   program
     .command('repair')
     .description('clear every failed or interrupted migration row after a manual fix')
-    .action(action(lazy(() => import('./repair.js'), (m) => m.repairCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./repair.js'),
+          (m) => m.repairCommand,
+        ),
+      ),
+    )
 
   program
     .command('build')
@@ -97,38 +143,75 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--pinned', 'render from pinned components only (error if not pinned)')
     .option('--no-pinned', 'render from the current components, ignoring lock.toml')
     .option('--direction <script>', 'which script to render: up (default), down or verify')
-    .action(action(lazy(() => import('./build.js'), (m) => m.buildCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./build.js'),
+          (m) => m.buildCommand,
+        ),
+      ),
+    )
 
   const pin = program
     .command('pin')
     .description('snapshot the components a migration uses into pinned/ and write its lock.toml')
     .argument('[migration]', 'version, name or id of the migration')
-    .action(action(async (ctx, migration?: string) => {
-      if (!migration) throw new ExitError('mig pin needs a migration (or a subcommand: checkout, diff, report, validate)', EXIT.usage)
-      return (await import('./pin.js')).pinCommand(ctx, migration)
-    }))
+    .action(
+      action(async (ctx, migration?: string) => {
+        if (!migration) throw new ExitError('mig pin needs a migration (or a subcommand: checkout, diff, report, validate)', EXIT.usage)
+        return (await import('./pin.js')).pinCommand(ctx, migration)
+      }),
+    )
   pin
     .command('checkout')
     .description('write the pinned component files of a migration (or one object) to a folder')
     .argument('<migration-or-hash>')
     .option('--to <dir>', 'where to write (default: a new folder under the system temp dir)')
-    .action(action(lazy(() => import('./pin.js'), (m) => m.pinCheckoutCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./pin.js'),
+          (m) => m.pinCheckoutCommand,
+        ),
+      ),
+    )
   pin
     .command('diff')
-    .description('unified diff of every component between two migrations\' pins')
+    .description("unified diff of every component between two migrations' pins")
     .argument('<m1>')
     .argument('<m2>')
-    .action(action(lazy(() => import('./pin.js'), (m) => m.pinDiffCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./pin.js'),
+          (m) => m.pinDiffCommand,
+        ),
+      ),
+    )
   pin
     .command('report')
     .description('objects in pinned/ that no lock references')
     .option('--unused', 'list unreferenced objects (the default report)')
     .option('--delete', 'delete the unreferenced objects')
-    .action(action(lazy(() => import('./pin.js'), (m) => m.pinReportCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./pin.js'),
+          (m) => m.pinReportCommand,
+        ),
+      ),
+    )
   pin
     .command('validate')
     .description('every object every lock references exists and hashes to its name')
-    .action(action(lazy(() => import('./pin.js'), (m) => m.pinValidateCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./pin.js'),
+          (m) => m.pinValidateCommand,
+        ),
+      ),
+    )
 
   program
     .command('components')
@@ -136,7 +219,14 @@ export function registerCommands(program: Command, action: Wrap): void {
     .command('status')
     .description('components whose current content no pin contains')
     .option('--all', 'list every component, pinned or not')
-    .action(action(lazy(() => import('./components.js'), (m) => m.componentsStatusCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./components.js'),
+          (m) => m.componentsStatusCommand,
+        ),
+      ),
+    )
 
   program
     .command('adopt')
@@ -147,7 +237,14 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--from <tool>', 'import the history of dbmate, golang-migrate, flyway, sqitch or knex')
     .option('--table <name>', 'the other tool’s history table, when not its default')
     .option('--history-url <url>', 'database holding the other tool’s table, when not the target (sqitch on SQLite: sqlite:./sqitch.db)')
-    .action(action(lazy(() => import('./adopt.js'), (m) => m.adoptCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./adopt.js'),
+          (m) => m.adoptCommand,
+        ),
+      ),
+    )
 
   program
     .command('log')
@@ -155,21 +252,52 @@ export function registerCommands(program: Command, action: Wrap): void {
     .argument('[version]', 'only this version (prints the SQL that ran)')
     .option('--decrypt', 'decrypt the variables (needs MIG_ENCRYPTION_KEY)')
     .option('--sql', 'print the SQL of every entry')
-    .action(action(lazy(() => import('./log.js'), (m) => m.logCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./log.js'),
+          (m) => m.logCommand,
+        ),
+      ),
+    )
 
-  const env = program.command('env').description('show or change the env the database says it is').action(action(lazy(() => import('./env.js'), (m) => m.envShowCommand)))
+  const env = program
+    .command('env')
+    .description('show or change the env the database says it is')
+    .action(
+      action(
+        lazy(
+          () => import('./env.js'),
+          (m) => m.envShowCommand,
+        ),
+      ),
+    )
   env
     .command('set')
     .description('change the env stored in the database')
     .argument('<env>', 'new env, e.g. staging')
     .option('--confirm', 'required: the env guard protects production databases')
-    .action(action(lazy(() => import('./env.js'), (m) => m.envSetCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./env.js'),
+          (m) => m.envSetCommand,
+        ),
+      ),
+    )
 
   program
     .command('dump')
     .description('print deterministic SQL that recreates the schema of the database')
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(action(lazy(() => import('./dump.js'), (m) => m.dumpCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./dump.js'),
+          (m) => m.dumpCommand,
+        ),
+      ),
+    )
 
   program
     .command('diff')
@@ -181,11 +309,25 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--out <path>', 'write an up and a down migration, e.g. migrations/20240101000000_sync')
     .option('--allow-destructive', 'emit drops and narrowing changes instead of commenting them out')
     .option('--shadow-url <url>', 'database server to materialise SQL sources in (default: target shadow_url, else the target server)')
-    .action(action(lazy(() => import('./diff.js'), (m) => m.diffCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./diff.js'),
+          (m) => m.diffCommand,
+        ),
+      ),
+    )
 
   program
     .command('drift')
     .description('compare the live database with what its applied migrations should produce; exit 1 when they differ')
     .option('--shadow-url <url>', 'database server for the shadow database')
-    .action(action(lazy(() => import('./drift.js'), (m) => m.driftCommand)))
+    .action(
+      action(
+        lazy(
+          () => import('./drift.js'),
+          (m) => m.driftCommand,
+        ),
+      ),
+    )
 }

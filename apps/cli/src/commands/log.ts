@@ -9,7 +9,10 @@ export interface LogCommandOptions {
 }
 
 function at(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z')
 }
 
 function varsText(e: AuditEntry): string {

@@ -39,7 +39,11 @@ export async function newCommand(ctx: CommandContext, words: string[] | string, 
   if (!folder) throw new ExitError('no plain folder in migrations = [...] to create the file in', EXIT.usage)
   const dir = resolve(ctx.config.root, folder)
   await mkdir(dir, { recursive: true })
-  const existing = new Set(readdirSync(dir).map((f) => /^(\d+)[_-]/.exec(f)?.[1]).filter(Boolean))
+  const existing = new Set(
+    readdirSync(dir)
+      .map((f) => /^(\d+)[_-]/.exec(f)?.[1])
+      .filter(Boolean),
+  )
   let version = utcVersion()
   while (existing.has(version)) version = String(BigInt(version) + 1n)
   const njk = opts.template ? '.njk' : ''
@@ -47,7 +51,10 @@ export async function newCommand(ctx: CommandContext, words: string[] | string, 
   if (opts.repeatable) {
     path = join(dir, `R__${name}.sql${njk}`)
     if (existsSync(path)) throw new ExitError(`${path} already exists`, EXIT.usage)
-    await writeFile(path, `-- Repeatable: re-applied whenever its content changes. Write it to be re-runnable\n-- (CREATE OR REPLACE VIEW ..., CREATE OR REPLACE FUNCTION ...).\n`)
+    await writeFile(
+      path,
+      `-- Repeatable: re-applied whenever its content changes. Write it to be re-runnable\n-- (CREATE OR REPLACE VIEW ..., CREATE OR REPLACE FUNCTION ...).\n`,
+    )
   } else if (opts.folder) {
     path = join(dir, `${version}_${name}`)
     await mkdir(path)

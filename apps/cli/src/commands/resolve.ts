@@ -13,7 +13,11 @@ export interface ResolveCommandOptions {
  */
 export async function resolveCommand(ctx: CommandContext, version: string, opts: ResolveCommandOptions): Promise<number> {
   if (Boolean(opts.applied) === Boolean(opts.rolledBack)) {
-    throw new ExitError('pass exactly one of --applied or --rolled-back', EXIT.usage, `--applied if ${version}'s changes are in the database, --rolled-back if they are not`)
+    throw new ExitError(
+      'pass exactly one of --applied or --rolled-back',
+      EXIT.usage,
+      `--applied if ${version}'s changes are in the database, --rolled-back if they are not`,
+    )
   }
   const as = opts.applied ? 'applied' : 'rolled-back'
   const migrator = await ctx.migrator()

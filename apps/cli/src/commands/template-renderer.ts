@@ -55,7 +55,6 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
   })
 }
 
-
 /**
  * The target's pin policy applied to what `up` would run (pending migrations, and repeatables not
  * in their applied state). `up` calls this before applying: `refuse` → exit 1 with the message;
@@ -63,6 +62,11 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
  */
 export async function pinPolicyForUp(ctx: CommandContext, migrator: Migrator): Promise<PinPolicyDecision> {
   if (ctx.target.pins === 'none') return { action: 'ok', unpinned: [] }
-  const runnable = new Set((await migrator.status()).filter((s) => s.status === 'pending' || (s.kind === 'repeatable' && s.status !== 'applied')).map((s) => s.version))
-  return checkPinPolicy(ctx.target.pins, (await migrator.discover()).filter((m) => runnable.has(m.version)))
+  const runnable = new Set(
+    (await migrator.status()).filter((s) => s.status === 'pending' || (s.kind === 'repeatable' && s.status !== 'applied')).map((s) => s.version),
+  )
+  return checkPinPolicy(
+    ctx.target.pins,
+    (await migrator.discover()).filter((m) => runnable.has(m.version)),
+  )
 }

@@ -24,8 +24,13 @@ async function checkPins(ctx: CommandContext, migrator: Awaited<ReturnType<Comma
   if (decision.action === 'ok') return
   if (decision.action === 'prompt') {
     if (ctx.options.yes) return
-    if (process.stdin.isTTY && ctx.out.mode === 'tty' && (await (await import('../prompt.js')).confirm(decision.message ?? 'Apply unpinned migrations?'))) return
-    throw new ExitError(decision.message ?? 'unpinned templated migrations', EXIT.failed, 'pin them with mig pin <migration>, or pass --yes to apply them unpinned')
+    if (process.stdin.isTTY && ctx.out.mode === 'tty' && (await (await import('../prompt.js')).confirm(decision.message ?? 'Apply unpinned migrations?')))
+      return
+    throw new ExitError(
+      decision.message ?? 'unpinned templated migrations',
+      EXIT.failed,
+      'pin them with mig pin <migration>, or pass --yes to apply them unpinned',
+    )
   }
   throw new ExitError(decision.message ?? 'unpinned templated migrations', EXIT.failed, 'pin them with mig pin <migration>')
 }

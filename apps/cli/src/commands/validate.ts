@@ -35,7 +35,11 @@ export async function validateCommand(ctx: CommandContext, opts: { offline?: boo
     try {
       for (const s of await migrator.status()) {
         const id = `${s.version}_${s.name}`
-        if (s.status === 'modified') problems.push({ migration: id, message: `changed after it was applied (checksum ${s.history?.checksum.slice(0, 12)} -> ${s.checksum?.slice(0, 12)})` })
+        if (s.status === 'modified')
+          problems.push({
+            migration: id,
+            message: `changed after it was applied (checksum ${s.history?.checksum.slice(0, 12)} -> ${s.checksum?.slice(0, 12)})`,
+          })
         if (s.status === 'failed') problems.push({ migration: id, message: `failed: ${s.history?.error ?? 'interrupted'}` })
         if (s.status === 'missing') problems.push({ migration: id, message: 'applied, but its file is missing' })
       }

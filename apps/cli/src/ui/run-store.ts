@@ -43,7 +43,9 @@ export class RunStore {
       migrator.on('lock:waiting', ({ holder }) => this.update({ waiting: { holder } })),
       migrator.on('lock:acquired', () => this.update({ waiting: undefined })),
       migrator.on('warning', ({ message }) => this.update({ warnings: [...this.state.warnings, message] })),
-      migrator.on('plan', ({ direction, migrations, dryRun }) => this.update({ direction, total: migrations.length, dryRun, planned: migrations.map((m) => m.id) })),
+      migrator.on('plan', ({ direction, migrations, dryRun }) =>
+        this.update({ direction, total: migrations.length, dryRun, planned: migrations.map((m) => m.id) }),
+      ),
       migrator.on('migration:start', ({ migration, direction }) => this.update({ running: { id: migration.id, direction, startedAt: Date.now() } })),
       migrator.on('migration:applied', ({ migration, durationMs }) =>
         this.update({ running: undefined, finished: [...this.state.finished, { id: migration.id, direction: 'up', status: 'applied', durationMs }] }),
@@ -52,7 +54,10 @@ export class RunStore {
         this.update({ running: undefined, finished: [...this.state.finished, { id: migration.id, direction: 'down', status: 'reverted', durationMs }] }),
       ),
       migrator.on('migration:failed', ({ migration, direction, durationMs, error }) =>
-        this.update({ running: undefined, finished: [...this.state.finished, { id: migration.id, direction, status: 'failed', durationMs, error: error.message }] }),
+        this.update({
+          running: undefined,
+          finished: [...this.state.finished, { id: migration.id, direction, status: 'failed', durationMs, error: error.message }],
+        }),
       ),
     ]
     return () => {

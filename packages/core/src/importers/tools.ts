@@ -27,7 +27,8 @@ export const golangMigrate: Importer = {
     const rows = await readTable(exec, 'golang-migrate', table, `SELECT version, dirty FROM ${quoteQualified(dialect, table)}`)
     return rows.map((r) => {
       const version = String(r.version)
-      if (truthy(r.dirty)) return { ref: version, version, problem: `golang-migrate left version ${version} dirty (a failed migration); fix it with migrate force first` }
+      if (truthy(r.dirty))
+        return { ref: version, version, problem: `golang-migrate left version ${version} dirty (a failed migration); fix it with migrate force first` }
       return { ref: version, version, upTo: true }
     })
   },
@@ -76,7 +77,12 @@ export const sqitch: Importer = {
   tool: 'sqitch',
   defaultTable: 'sqitch.changes',
   async read(exec, dialect, table) {
-    const rows = await readTable(exec, 'sqitch', table, `SELECT ${dialect.quoteIdent('change')} AS change_name FROM ${quoteQualified(dialect, table)} ORDER BY committed_at`)
+    const rows = await readTable(
+      exec,
+      'sqitch',
+      table,
+      `SELECT ${dialect.quoteIdent('change')} AS change_name FROM ${quoteQualified(dialect, table)} ORDER BY committed_at`,
+    )
     return rows.map((r) => ({ ref: String(r.change_name), name: String(r.change_name) }))
   },
 }

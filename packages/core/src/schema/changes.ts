@@ -1,4 +1,18 @@
-import type { CheckConstraint, Column, EnumType, Extension, ForeignKey, Index, PrimaryKey, Routine, Sequence, Table, Trigger, UniqueConstraint, View } from './model.js'
+import type {
+  CheckConstraint,
+  Column,
+  EnumType,
+  Extension,
+  ForeignKey,
+  Index,
+  PrimaryKey,
+  Routine,
+  Sequence,
+  Table,
+  Trigger,
+  UniqueConstraint,
+  View,
+} from './model.js'
 
 /** A table constraint, tagged by kind. */
 export type Constraint =

@@ -34,7 +34,21 @@ const D = { trigger: 0, view: 1, fk: 3, table: 4, index: 5, constraint: 6, colum
  * Create phases, in order. Routines before tables (defaults, checks, generated columns and index
  * expressions may call them; the dialect relaxes body checks when a body reads tables).
  */
-const C = { schema: 0, extension: 1, enum: 2, sequence: 3, routine: 4, table: 5, column: 6, constraint: 7, index: 8, fk: 9, view: 10, trigger: 11, comment: 12 } as const
+const C = {
+  schema: 0,
+  extension: 1,
+  enum: 2,
+  sequence: 3,
+  routine: 4,
+  table: 5,
+  column: 6,
+  constraint: 7,
+  index: 8,
+  fk: 9,
+  view: 10,
+  trigger: 11,
+  comment: 12,
+} as const
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
@@ -136,7 +150,9 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
         }
       })
     } else {
-      drops[D.enum]!.push(finish({ kind: 'drop_enum', enum: old }, true, [`enum ${qn(e)} lost or reordered values: columns using it must be converted by hand`]))
+      drops[D.enum]!.push(
+        finish({ kind: 'drop_enum', enum: old }, true, [`enum ${qn(e)} lost or reordered values: columns using it must be converted by hand`]),
+      )
       creates[C.enum]!.push(finish({ kind: 'create_enum', enum: e }, false))
     }
   }
@@ -168,7 +184,8 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
     for (const other of goneTables) {
       if (qn(other) === k || dropped.has(qn(other))) continue
       for (const fk of other.foreignKeys)
-        if (fkTarget(other, fk) === k) drops[D.fk]!.push(finish({ kind: 'drop_constraint', table: other, constraint: { kind: 'foreign', constraint: fk } }, false))
+        if (fkTarget(other, fk) === k)
+          drops[D.fk]!.push(finish({ kind: 'drop_constraint', table: other, constraint: { kind: 'foreign', constraint: fk } }, false))
     }
     dropped.add(k)
     drops[D.table]!.push(finish({ kind: 'drop_table', table: t }, true))
@@ -191,7 +208,9 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
     const k = qn(t)
     // deferred: a key to a new table not created yet (cycle), or to an existing table that changes
     // in this diff (the referenced column or key may only exist after its ALTERs)
-    const later = t.foreignKeys.filter((fk) => (newKeys.has(fkTarget(t, fk)) && !created.has(fkTarget(t, fk)) && fkTarget(t, fk) !== k) || changedTables.has(fkTarget(t, fk)))
+    const later = t.foreignKeys.filter(
+      (fk) => (newKeys.has(fkTarget(t, fk)) && !created.has(fkTarget(t, fk)) && fkTarget(t, fk) !== k) || changedTables.has(fkTarget(t, fk)),
+    )
     const table = later.length ? { ...t, foreignKeys: t.foreignKeys.filter((fk) => !later.includes(fk)) } : t
     created.add(k)
     creates[C.table]!.push(finish({ kind: 'create_table', table }, false))
@@ -204,7 +223,10 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   const rekeyed = new Set(
     drops
       .flat()
-      .filter((c) => (c.kind === 'drop_constraint' && (c.constraint.kind === 'primary' || c.constraint.kind === 'unique')) || (c.kind === 'drop_index' && c.index.unique))
+      .filter(
+        (c) =>
+          (c.kind === 'drop_constraint' && (c.constraint.kind === 'primary' || c.constraint.kind === 'unique')) || (c.kind === 'drop_index' && c.index.unique),
+      )
       .map((c) => ('table' in c ? qn(c.table) : '')),
   )
   if (rekeyed.size) {
@@ -229,7 +251,8 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   for (const r of to.routines) {
     const old = fromRoutines.get(routineKey(r))
     if (!old) creates[C.routine]!.push(finish({ kind: 'create_routine', routine: r }, false))
-    else if (old.definition !== r.definition || old.comment !== r.comment) creates[C.routine]!.push(finish({ kind: 'create_routine', routine: r, replaces: old }, false))
+    else if (old.definition !== r.definition || old.comment !== r.comment)
+      creates[C.routine]!.push(finish({ kind: 'create_routine', routine: r, replaces: old }, false))
   }
   for (const r of from.routines) if (!toRoutines.has(routineKey(r))) drops[D.routine]!.push(finish({ kind: 'drop_routine', routine: r }, true))
 
@@ -239,7 +262,8 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   const recreate = new Set<string>()
   for (const v of to.views) {
     const old = fromViews.get(qn(v))
-    if (old && (old.definition !== v.definition || old.materialized !== v.materialized || old.options !== v.options || old.comment !== v.comment)) recreate.add(qn(v))
+    if (old && (old.definition !== v.definition || old.materialized !== v.materialized || old.options !== v.options || old.comment !== v.comment))
+      recreate.add(qn(v))
     if (old && viewDeps(old).some((d) => changedTables.has(d))) recreate.add(qn(v))
   }
   let grew = true
@@ -301,7 +325,8 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][],
     const n = nc.get(k)
     if (!n || !same(n, c)) {
       // the dropped key keeps its implied index name, for the DDL
-      const full = c.kind === 'foreign' ? old.foreignKeys.find((f) => f.name === c.constraint.name && f.columns.join() === c.constraint.columns.join()) : undefined
+      const full =
+        c.kind === 'foreign' ? old.foreignKeys.find((f) => f.name === c.constraint.name && f.columns.join() === c.constraint.columns.join()) : undefined
       const constraint: Constraint = full ? { kind: 'foreign', constraint: full } : c
       drops[c.kind === 'foreign' ? D.fk : D.constraint]!.push(finish({ kind: 'drop_constraint', table: old, constraint }, false))
     }
@@ -309,7 +334,12 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][],
   for (const [k, c] of nc) {
     const o = oc.get(k)
     if (!o || !same(o, c)) {
-      const hints = c.kind === 'check' || c.kind === 'unique' || c.kind === 'foreign' || c.kind === 'primary' ? [`existing rows must satisfy the new ${c.kind === 'foreign' ? 'foreign key' : c.kind === 'primary' ? 'primary key' : `${c.kind} constraint`} ${constraintName(c)}`] : []
+      const hints =
+        c.kind === 'check' || c.kind === 'unique' || c.kind === 'foreign' || c.kind === 'primary'
+          ? [
+              `existing rows must satisfy the new ${c.kind === 'foreign' ? 'foreign key' : c.kind === 'primary' ? 'primary key' : `${c.kind} constraint`} ${constraintName(c)}`,
+            ]
+          : []
       creates[c.kind === 'foreign' ? C.fk : C.constraint]!.push(finish({ kind: 'add_constraint', table: t, constraint: c }, false, hints))
     }
   }
@@ -323,7 +353,8 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][],
   }
   for (const [k, i] of ni) {
     const o = oi.get(k)
-    if (!o || !sameIndex(o, i)) creates[C.index]!.push(finish({ kind: 'add_index', table: t, index: i }, false, i.unique ? [`existing rows must be unique on ${i.name}`] : []))
+    if (!o || !sameIndex(o, i))
+      creates[C.index]!.push(finish({ kind: 'add_index', table: t, index: i }, false, i.unique ? [`existing rows must be unique on ${i.name}`] : []))
   }
 
   for (const c of old.columns) if (!newCols.has(nk(c.name))) removed.push(c)
@@ -340,8 +371,11 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][],
     if (!o) {
       added.push(c)
       const hints: string[] = []
-      if (!c.nullable && c.default === undefined && !c.generated && !c.identity) hints.push(`${t.name}.${c.name} is NOT NULL without a default: a table with rows needs a default or a backfill`)
-      ;(rewrite ? drops[D.column]! : creates[C.column]!).push(finish({ kind: 'add_column', table: t, column: c, after: i > 0 ? t.columns[i - 1]!.name : undefined }, false, hints))
+      if (!c.nullable && c.default === undefined && !c.generated && !c.identity)
+        hints.push(`${t.name}.${c.name} is NOT NULL without a default: a table with rows needs a default or a backfill`)
+      ;(rewrite ? drops[D.column]! : creates[C.column]!).push(
+        finish({ kind: 'add_column', table: t, column: c, after: i > 0 ? t.columns[i - 1]!.name : undefined }, false, hints),
+      )
     } else if (!same(o, c) || moved) {
       alteredNames.add(c.name)
       const hints: string[] = []
@@ -350,7 +384,8 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][],
         destructive = true
         hints.push(`${t.name}.${c.name} changes type ${o.type} -> ${c.type}: check that existing values convert (USING clause or backfill)`)
       }
-      if (o.nullable && !c.nullable) hints.push(`${t.name}.${c.name} becomes NOT NULL: backfill NULLs first, e.g. UPDATE ${t.name} SET ${c.name} = ... WHERE ${c.name} IS NULL`)
+      if (o.nullable && !c.nullable)
+        hints.push(`${t.name}.${c.name} becomes NOT NULL: backfill NULLs first, e.g. UPDATE ${t.name} SET ${c.name} = ... WHERE ${c.name} IS NULL`)
       if (!same(o.generated, c.generated) && o.generated === undefined) destructive = true
       const body = { kind: 'alter_column' as const, table: t, from: o, to: c }
       creates[C.column]!.push(finish(moved ? { ...body, move: i > 0 ? { after: t.columns[i - 1]!.name } : {} } : body, destructive, hints))
@@ -359,15 +394,22 @@ function diffTable(old: Table, t: Table, drops: Change[][], creates: Change[][],
   for (const c of removed) {
     const hints: string[] = []
     const twin = added.find((a) => a.type === c.type)
-    if (twin) hints.push(`${t.name}.${c.name} is dropped and ${t.name}.${twin.name} (${twin.type}) added: if this is a rename, use ALTER TABLE ${t.name} RENAME COLUMN ${c.name} TO ${twin.name} instead to keep the data`)
+    if (twin)
+      hints.push(
+        `${t.name}.${c.name} is dropped and ${t.name}.${twin.name} (${twin.type}) added: if this is a rename, use ALTER TABLE ${t.name} RENAME COLUMN ${c.name} TO ${twin.name} instead to keep the data`,
+      )
     drops[D.column]!.push(finish({ kind: 'drop_column', table: t, column: c }, true, hints))
   }
-  if ((old.comment ?? '') !== (t.comment ?? '')) creates[C.comment]!.push(finish({ kind: 'set_table_comment', table: t, from: old.comment, to: t.comment }, false))
-  if ((old.options ?? '') !== (t.options ?? '')) creates[C.column]!.push(finish({ kind: 'alter_table_options', table: t, from: old.options, to: t.options }, false))
+  if ((old.comment ?? '') !== (t.comment ?? ''))
+    creates[C.comment]!.push(finish({ kind: 'set_table_comment', table: t, from: old.comment, to: t.comment }, false))
+  if ((old.options ?? '') !== (t.options ?? ''))
+    creates[C.column]!.push(finish({ kind: 'alter_table_options', table: t, from: old.options, to: t.options }, false))
 }
 
 function sameIndex(a: Index, b: Index): boolean {
-  return same({ ...a, comment: undefined }, { ...b, comment: undefined }) || (a.definition !== undefined && a.definition === b.definition && a.comment === b.comment)
+  return (
+    same({ ...a, comment: undefined }, { ...b, comment: undefined }) || (a.definition !== undefined && a.definition === b.definition && a.comment === b.comment)
+  )
 }
 
 /** True when the diff has no changes. */

@@ -5,7 +5,17 @@ export { diffSchemas, isEmptyDiff } from './diff.js'
 export type { DriftResult } from './drift.js'
 export { drift } from './drift.js'
 export type { MaterializeContext, SchemaSourceSpec } from './materialize.js'
-export { applyFiles, applyMigrations, historyTables, materialize, parseSchemaSource, SchemaSourceError, SchemaUnsupportedError, schemaFiles, withShadow } from './materialize.js'
+export {
+  applyFiles,
+  applyMigrations,
+  historyTables,
+  materialize,
+  parseSchemaSource,
+  SchemaSourceError,
+  SchemaUnsupportedError,
+  schemaFiles,
+  withShadow,
+} from './materialize.js'
 export type {
   CheckConstraint,
   Column,

@@ -9,10 +9,7 @@ import { urlScheme } from '../url.js'
 import type { Schema } from './model.js'
 
 /** Where a schema comes from: `mig diff --from/--to`. */
-export type SchemaSourceSpec =
-  | { kind: 'database'; url: string }
-  | { kind: 'files'; path: string }
-  | { kind: 'migrations' }
+export type SchemaSourceSpec = { kind: 'database'; url: string } | { kind: 'files'; path: string } | { kind: 'migrations' }
 
 /** A schema source could not be read or materialised. */
 export class SchemaSourceError extends MigError {
@@ -197,7 +194,9 @@ export async function applyMigrations(shadow: Driver, ctx: MaterializeContext, o
     const result = await run()
     if (!result.ok) {
       const e = result.error
-      throw new SchemaSourceError('migrations', `migration ${e?.migration ?? '?'} failed in the shadow database: ${e?.message ?? 'unknown error'}`, { cause: e })
+      throw new SchemaSourceError('migrations', `migration ${e?.migration ?? '?'} failed in the shadow database: ${e?.message ?? 'unknown error'}`, {
+        cause: e,
+      })
     }
   }
 }

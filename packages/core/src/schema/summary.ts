@@ -81,7 +81,10 @@ function describe(c: Change): { sign: string; text: string } {
     case 'drop_view':
       return { sign: '-', text: `DROP ${c.view.materialized ? 'MATERIALIZED ' : ''}VIEW ${qualifiedName(c.view)}` }
     case 'create_routine':
-      return { sign: c.replaces ? '~' : '+', text: `${c.replaces ? 'REPLACE' : 'CREATE'} ${c.routine.kind.toUpperCase()} ${qualifiedName(c.routine)}${c.routine.signature}` }
+      return {
+        sign: c.replaces ? '~' : '+',
+        text: `${c.replaces ? 'REPLACE' : 'CREATE'} ${c.routine.kind.toUpperCase()} ${qualifiedName(c.routine)}${c.routine.signature}`,
+      }
     case 'drop_routine':
       return { sign: '-', text: `DROP ${c.routine.kind.toUpperCase()} ${qualifiedName(c.routine)}${c.routine.signature}` }
     case 'create_trigger':
@@ -118,7 +121,13 @@ const INT_RANK: Record<string, number> = {
 function parse(type: string): { base: string; args: number[] } {
   const m = /^([a-z_ ]+?)\s*(?:\(([\d,\s]+)\))?(\s+unsigned)?$/i.exec(type.trim())
   if (!m) return { base: type.trim().toLowerCase(), args: [] }
-  return { base: m[1]!.toLowerCase().replace(/\s+/g, ' ') + (m[3] ? ' unsigned' : ''), args: (m[2] ?? '').split(',').filter(Boolean).map((x) => Number(x.trim())) }
+  return {
+    base: m[1]!.toLowerCase().replace(/\s+/g, ' ') + (m[3] ? ' unsigned' : ''),
+    args: (m[2] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((x) => Number(x.trim())),
+  }
 }
 
 const STRINGS = ['character varying', 'varchar', 'nvarchar', 'varchar2']
@@ -140,10 +149,15 @@ export function isWidening(from: string, to: string): boolean {
   }
   if (INT_RANK[a.base] !== undefined && INT_RANK[b.base] !== undefined) return INT_RANK[b.base]! >= INT_RANK[a.base]!
   if (INT_RANK[a.base] !== undefined && (b.base === 'numeric' || b.base === 'decimal')) return b.args.length === 0 || b.args[0]! - (b.args[1] ?? 0) >= 20
-  if ((STRINGS.includes(a.base) || a.base === 'char' || a.base === 'character') && (UNBOUNDED_TEXT.includes(b.base) || (STRINGS.includes(b.base) && (b.args[0] ?? Infinity) >= (a.args[0] ?? Infinity)))) return true
+  if (
+    (STRINGS.includes(a.base) || a.base === 'char' || a.base === 'character') &&
+    (UNBOUNDED_TEXT.includes(b.base) || (STRINGS.includes(b.base) && (b.args[0] ?? Infinity) >= (a.args[0] ?? Infinity)))
+  )
+    return true
   if (a.base === 'text' && (b.base === 'mediumtext' || b.base === 'longtext')) return true
   if (a.base === 'mediumtext' && b.base === 'longtext') return true
-  if ((a.base === 'real' || a.base === 'float4' || a.base === 'float') && (b.base === 'double precision' || b.base === 'double' || b.base === 'float8')) return true
+  if ((a.base === 'real' || a.base === 'float4' || a.base === 'float') && (b.base === 'double precision' || b.base === 'double' || b.base === 'float8'))
+    return true
   if (a.base === 'timestamp without time zone' && b.base === 'timestamp with time zone') return true
   return false
 }
