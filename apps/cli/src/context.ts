@@ -72,7 +72,7 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
       let renderer: TemplateRenderer | undefined
       const templates = async () => {
         if (!renderer) {
-          const r = await (await import('./commands/template-renderer.js')).templateRenderer(ctx, {
+          const r = await (await import('./templates.js')).templateRenderer(ctx, {
             dialect: driver.dialect.name,
             mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false,
           })

@@ -1,25 +1,53 @@
-import type { MigratorEvents } from '@mig/core'
+import type { Migrator, MigratorEvents, RunResult } from '@mig/core'
 import { describeError } from './exit.js'
+import { followPlainRun, type RunView } from './ui/run-lines.js'
 
 /** How output is shown: Ink on a TTY, plain lines otherwise, NDJSON with --json. */
 export type OutputMode = 'tty' | 'plain' | 'json'
 
-/** Where and how commands print. Commands never write to process.stdout directly. */
+/** A JSON event line (`--json`): `event` names it, the other fields are its data. */
+export type OutputEvent = { event: string } & Record<string, unknown>
+
+/**
+ * Where and how commands print; the one place that decides between JSON and text. A command
+ * calls core, then hands its outcome to {@link Output.result} (or {@link Output.event} as things
+ * happen) with a function that prints it for a person; which of the two runs is decided here, by
+ * the mode the output was created with. Commands never write to process.stdout directly and never
+ * ask which mode they run in.
+ *
+ * @example
+ * out.result({ ok, problems }, ({ ok }) => out.line(ok ? 'OK' : `${problems.length} problems`))
+ */
 export interface Output {
   readonly mode: OutputMode
   readonly quiet: boolean
+  /** A command's outcome: with --json `data` as one JSON document; otherwise `text(data)` prints it. */
+  result<T>(data: T, text: (data: T) => void): void
+  /** Something that happened: with --json one NDJSON event; otherwise `text()`, when given. */
+  event(data: OutputEvent, text?: () => void): void
   /** A line of normal output (suppressed by --quiet; in JSON mode a `message` event). */
   line(text: string): void
-  /** A partial line (plain mode only). */
+  /** A partial line (text modes only). */
   write(text: string): void
-  /** A warning to stderr (suppressed by --quiet). */
+  /** A warning to stderr (suppressed by --quiet; in JSON mode a `warning` event). */
   warn(text: string): void
-  /** One JSON document or event, in JSON mode only. */
-  json(value: unknown): void
-  /** An error to stderr (or a JSON `error` event), with location and hint. Never suppressed. */
-  error(err: unknown): void
   /** A line to stderr that is part of a failure report (not suppressed by --quiet; nothing in JSON mode). */
   problem(text: string): void
+  /** An error to stderr (or a JSON `error` event), with location and hint. Never suppressed. */
+  error(err: unknown): void
+  /**
+   * Name the database a command works on, for a person: `Database: <url> (target <name>)` on
+   * stderr, so stdout keeps the exact lines scripts read (suppressed by --quiet). Nothing in JSON
+   * mode: commands put `database` and `target` in their document instead. `displayUrl` must be
+   * redacted already (a driver's `displayUrl` is).
+   */
+  database(displayUrl: string, target: string): void
+  /**
+   * Show a migration run as it happens: the Ink view on a terminal, the plain lines of SPEC
+   * otherwise, NDJSON events with --json. `finish` closes the view; with --json it prints the
+   * `result` event, with `extra` fields (the database) added.
+   */
+  watchRun(migrator: Migrator): Promise<RunView>
   /** Mask secrets in everything printed from now on (the template renderer's `maskSecrets`). */
   setRedact(fn: (text: string) => string): void
 }
@@ -35,9 +63,11 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => {
     if (v instanceof Error) {
       const e = v as Error & Record<string, unknown>
-      const out: Record<string, unknown> = { name: e.name, message: describeError(e).message }
+      const d = describeError(e)
+      const out: Record<string, unknown> = { name: e.name, message: d.message }
       for (const k of ['migration', 'direction', 'file', 'line', 'column', 'template', 'chain', 'statementIndex', 'statement', 'hint', 'reason', 'versions'])
         if (e[k] !== undefined) out[k] = e[k]
+      if (out.hint === undefined && d.hint !== undefined) out.hint = d.hint
       return out
     }
     if (typeof v === 'bigint') return v.toString()
@@ -45,51 +75,87 @@ export function toJson(value: unknown): string {
   })
 }
 
-/** Create the output for a mode. */
-export function createOutput(mode: OutputMode, quiet: boolean, streams: Streams = { stdout: process.stdout, stderr: process.stderr }): Output {
-  const { stdout: rawOut, stderr: rawErr } = streams
-  let redact = (text: string) => text
-  const stdout = { write: (text: string) => rawOut.write(redact(text)) }
-  const stderr = { write: (text: string) => rawErr.write(redact(text)) }
+/** Events in the shape the JSON output prints them. */
+export function eventJson<K extends keyof MigratorEvents>(event: K, payload: MigratorEvents[K]): Record<string, unknown> {
+  return { event, ...payload }
+}
+
+type Writer = { write(text: string): void }
+
+/** The NDJSON output of `--json`: every method writes JSON lines on stdout, or nothing. */
+function jsonOutput(stdout: Writer, quiet: boolean): Omit<Output, 'setRedact'> {
+  const emit = (value: unknown) => stdout.write(`${toJson(value)}\n`)
   return {
-    setRedact(fn) {
-      redact = fn
-    },
-    mode,
+    mode: 'json',
     quiet,
-    line(text) {
-      if (quiet) return
-      if (mode === 'json') stdout.write(`${toJson({ event: 'message', message: text })}\n`)
-      else stdout.write(`${text}\n`)
+    result: (data) => emit(data),
+    event: (data) => emit(data),
+    line: (text) => {
+      if (!quiet) emit({ event: 'message', message: text })
     },
-    write(text) {
-      if (!quiet && mode !== 'json') stdout.write(text)
+    write: () => {},
+    warn: (text) => {
+      if (!quiet) emit({ event: 'warning', message: text })
     },
-    warn(text) {
-      if (quiet) return
-      if (mode === 'json') stdout.write(`${toJson({ event: 'warning', message: text })}\n`)
-      else stderr.write(`warning: ${text}\n`)
-    },
-    json(value) {
-      if (mode === 'json') stdout.write(`${toJson(value)}\n`)
-    },
-    problem(text) {
-      if (mode !== 'json') stderr.write(`${text}\n`)
-    },
-    error(err) {
-      const d = describeError(err)
-      if (mode === 'json') {
-        stdout.write(`${toJson({ event: 'error', error: err instanceof Error ? err : { message: d.message } })}\n`)
-        return
+    problem: () => {},
+    error: (err) => emit({ event: 'error', error: err instanceof Error ? err : { message: describeError(err).message } }),
+    database: () => {},
+    async watchRun(migrator) {
+      const off = migrator.onAny((event, payload) => emit(eventJson(event, payload)))
+      return {
+        async finish(result: RunResult | undefined, extra: Record<string, unknown> = {}) {
+          off()
+          if (result) emit({ event: 'result', ...result, ...extra })
+        },
       }
-      stderr.write(`error: ${d.message}\n`)
-      if (d.where) stderr.write(`  ${d.where.split('\n').join('\n  ')}\n`)
-      if (d.hint) stderr.write(`hint: ${d.hint}\n`)
     },
   }
 }
 
-/** Events in the shape the JSON output prints them. */
-export function eventJson<K extends keyof MigratorEvents>(event: K, payload: MigratorEvents[K]): Record<string, unknown> {
-  return { event, ...payload }
+/** Text for a person: plain lines, or the Ink view of runs on a terminal. */
+function textOutput(mode: 'tty' | 'plain', stdout: Writer, stderr: Writer, quiet: boolean): Omit<Output, 'setRedact'> {
+  const out: Omit<Output, 'setRedact'> = {
+    mode,
+    quiet,
+    result: (data, text) => text(data),
+    event: (_data, text) => text?.(),
+    line: (text) => {
+      if (!quiet) stdout.write(`${text}\n`)
+    },
+    write: (text) => {
+      if (!quiet) stdout.write(text)
+    },
+    warn: (text) => {
+      if (!quiet) stderr.write(`warning: ${text}\n`)
+    },
+    problem: (text) => stderr.write(`${text}\n`),
+    error(err) {
+      const d = describeError(err)
+      stderr.write(`error: ${d.message}\n`)
+      if (d.where) stderr.write(`  ${d.where.split('\n').join('\n  ')}\n`)
+      if (d.hint) stderr.write(`hint: ${d.hint}\n`)
+    },
+    database: (displayUrl, target) => {
+      if (!quiet) stderr.write(`Database: ${displayUrl} (target ${target})\n`)
+    },
+    async watchRun(migrator) {
+      if (mode === 'tty' && !quiet) return (await import('./ui/run-view.js')).renderRun(migrator)
+      return followPlainRun(migrator, out)
+    },
+  }
+  return out
+}
+
+/** Create the output for a mode: the only place where the mode picks what gets printed. */
+export function createOutput(mode: OutputMode, quiet: boolean, streams: Streams = { stdout: process.stdout, stderr: process.stderr }): Output {
+  let redact = (text: string) => text
+  const stdout = { write: (text: string) => streams.stdout.write(redact(text)) }
+  const stderr = { write: (text: string) => streams.stderr.write(redact(text)) }
+  const out = mode === 'json' ? jsonOutput(stdout, quiet) : textOutput(mode, stdout, stderr, quiet)
+  return {
+    ...out,
+    setRedact(fn) {
+      redact = fn
+    },
+  }
 }

@@ -1,63 +1,22 @@
-import { describeHolder, type Migrator, type RunResult } from '@mig/core'
+import type { Migrator, RunResult } from '@mig/core'
 import type { CommandContext } from './context.js'
 import { EXIT } from './exit.js'
-import { eventJson } from './output.js'
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
-}
-
-/** The closing line of a run, e.g. `Applied 2 migrations`. */
-export function summaryLine(result: RunResult): string {
-  const done = result.results.filter((r) => r.status === 'applied' || r.status === 'reverted').length
-  const failed = result.results.filter((r) => r.status === 'failed').length
-  const rolled = result.results.filter((r) => r.status === 'rolled-back').length
-  const verb = result.direction === 'up' ? 'Applied' : 'Rolled back'
-  let line = `${verb} ${plural(done, 'migration')}`
-  if (failed) line += `, ${failed} failed`
-  if (rolled) line += ` (${rolled} rolled back with the failed transaction)`
-  return line
-}
 
 /**
- * Run `run` while showing its events: an Ink UI on a TTY, the plain lines of SPEC otherwise,
- * NDJSON with --json. Returns the exit code (1 when a migration failed).
+ * Run `run` (a migrator's `up`, `down` or `fresh`) while the output shows its events: the Ink view
+ * on a terminal, the plain lines of SPEC otherwise, NDJSON with --json. Prints the error of a
+ * failed run; returns the exit code (1 when a migration failed).
  */
 export async function reportRun(ctx: CommandContext, migrator: Migrator, run: () => Promise<RunResult>): Promise<number> {
-  const { out } = ctx
-  const unsubscribe: (() => void)[] = []
-  let ui: { finish(result: RunResult | undefined): Promise<void> } | undefined
-  if (out.mode === 'json') {
-    unsubscribe.push(migrator.onAny((event, payload) => out.json(eventJson(event, payload))))
-  } else if (out.mode === 'tty' && !out.quiet) {
-    const { renderRun } = await import('./ui/run-view.js')
-    ui = renderRun(migrator)
-  } else {
-    unsubscribe.push(
-      migrator.on('lock:waiting', ({ holder }) => out.warn(`waiting for the migration lock, held by ${holder ? describeHolder(holder) : 'another session'}`)),
-      migrator.on('warning', ({ message }) => out.warn(message)),
-      migrator.on('plan', ({ direction, migrations, dryRun }) => {
-        if (dryRun) for (const m of migrations) out.line(`${direction === 'up' ? 'Would apply' : 'Would roll back'}: ${m.id}`)
-        if (!migrations.length) out.line(direction === 'up' ? 'No pending migrations' : 'Nothing to roll back')
-      }),
-      migrator.on('migration:start', ({ migration, direction }) => out.write(`${direction === 'up' ? 'Applying' : 'Rolling back'} ${migration.id}... `)),
-      migrator.on('migration:applied', ({ durationMs }) => out.write(`done (${durationMs}ms)\n`)),
-      migrator.on('migration:reverted', ({ durationMs }) => out.write(`done (${durationMs}ms)\n`)),
-      migrator.on('migration:failed', ({ durationMs }) => out.write(`failed (${durationMs}ms)\n`)),
-      migrator.on('log', ({ migration, message }) => out.line(`  ${migration.id}: ${message}`)),
-    )
-  }
+  const view = await ctx.out.watchRun(migrator)
   let result: RunResult | undefined
   try {
     result = await run()
   } finally {
-    await ui?.finish(result)
-    for (const u of unsubscribe) u()
+    await view.finish(result)
   }
-  if (out.mode === 'json') out.json({ event: 'result', ...result })
-  else if (out.mode !== 'tty' && !result.dryRun && result.results.length) out.line(summaryLine(result))
   if (!result.ok) {
-    if (result.error) out.error(result.error)
+    if (result.error) ctx.out.error(result.error)
     return EXIT.failed
   }
   return EXIT.ok

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildCommand } from '../src/commands/build.js'
 import { componentsStatusCommand } from '../src/commands/components.js'
 import { pinCheckoutCommand, pinCommand, pinDiffCommand, pinReportCommand, pinValidateCommand } from '../src/commands/pin.js'
-import { pinPolicyForUp } from '../src/commands/template-renderer.js'
+import { pinPolicyForUp } from '../src/templates.js'
 import { createContext, type GlobalOptions } from '../src/context.js'
 import { createOutput, type OutputMode } from '../src/output.js'
 

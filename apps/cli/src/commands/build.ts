@@ -2,7 +2,7 @@ import { discover } from '@mig/core'
 import { findMigration } from '@mig/templates'
 import type { CommandContext } from '../context.js'
 import { EXIT } from '../exit.js'
-import { templateRenderer } from './template-renderer.js'
+import { templateRenderer } from '../templates.js'
 
 /** Options of `mig build`. */
 export interface BuildCommandOptions {
@@ -19,7 +19,6 @@ export async function buildCommand(ctx: CommandContext, migration: string, opts:
   const renderer = await templateRenderer(ctx, { pinned })
   const direction = opts.direction ?? 'up'
   const sql = renderer.maskSecrets(await renderer.renderMigration(m, { direction }))
-  if (ctx.out.mode === 'json') ctx.out.json({ migration: m.id, direction, pinned, sql })
-  else ctx.out.write(sql.endsWith('\n') || sql === '' ? sql : `${sql}\n`)
+  ctx.out.result({ migration: m.id, direction, pinned, sql }, () => ctx.out.write(sql.endsWith('\n') || sql === '' ? sql : `${sql}\n`))
   return EXIT.ok
 }

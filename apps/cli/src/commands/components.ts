@@ -10,12 +10,10 @@ import { EXIT } from '../exit.js'
 export async function componentsStatusCommand(ctx: CommandContext, opts: { all?: boolean } = {}): Promise<number> {
   const all = componentsStatus({ root: ctx.config.root, componentsDir: ctx.config.components, migrations: await discover(ctx.sources()) })
   const shown = opts.all ? all : all.filter((c) => c.status !== 'pinned')
-  if (ctx.out.mode === 'json') {
-    ctx.out.json({ components: shown })
-    return EXIT.ok
-  }
-  for (const c of shown) ctx.out.line(`${c.status.padEnd(8)}  ${c.path}${c.pinnedBy.length ? `  (${c.pinnedBy.join(', ')})` : ''}`)
-  const pending = all.filter((c) => c.status !== 'pinned').length
-  ctx.out.line(pending ? `${pending} of ${all.length} components not in any pin` : `All ${all.length} components are pinned`)
+  ctx.out.result({ components: shown }, () => {
+    for (const c of shown) ctx.out.line(`${c.status.padEnd(8)}  ${c.path}${c.pinnedBy.length ? `  (${c.pinnedBy.join(', ')})` : ''}`)
+    const pending = all.filter((c) => c.status !== 'pinned').length
+    ctx.out.line(pending ? `${pending} of ${all.length} components not in any pin` : `All ${all.length} components are pinned`)
+  })
   return EXIT.ok
 }

@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { diffSchemas, materialize, renderMigration } from '@mig/core'
+import { withSchemaDriver } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { ExitError } from '../exit.js'
-import { ignoredTables, materializeContext, openTargetDriver } from './schema-shared.js'
+import { toJson } from '../output.js'
+import { ignoredTables, materializeContext } from '../schema-context.js'
 
 /** Options of `mig diff`. */
 export interface DiffCommandOptions {
@@ -34,12 +36,14 @@ function timestamp(now = new Date()): string {
  * a down migration. Returns the exit code (0; usage errors throw).
  */
 export async function diffCommand(ctx: CommandContext, options: DiffCommandOptions = {}): Promise<number> {
-  const format = ctx.out.mode === 'json' ? 'json' : (options.format ?? 'summary')
+  const format = ctx.options.json ? 'json' : (options.format ?? 'summary')
   if (!['summary', 'sql', 'json'].includes(format)) throw new ExitError(`--format must be summary, sql or json, not "${format}"`, 2)
   const fromSrc = options.from ?? ctx.target.url
   const toSrc = options.to ?? options.schema ?? 'migrations'
-  const driver = await openTargetDriver(ctx)
-  try {
+  const { out } = ctx
+  // --format json without --json: the same document, printed as text
+  const json = (document: Record<string, unknown>) => out.result(document, (d) => out.line(toJson(d)))
+  return withSchemaDriver(ctx, async (driver) => {
     const mctx = materializeContext(ctx, driver, options.shadowUrl)
     const from = await materialize(fromSrc, mctx)
     const to = await materialize(toSrc, mctx)
@@ -54,7 +58,7 @@ export async function diffCommand(ctx: CommandContext, options: DiffCommandOptio
     const up = renderMigration(diff, driver.ddl!, { allowDestructive: options.allowDestructive })
     if (options.out) {
       if (diff.changes.length === 0) {
-        ctx.out.line('No changes: nothing written')
+        out.line('No changes: nothing written')
         return 0
       }
       const down = renderMigration(diffSchemas(to, from, opts), driver.ddl!, { allowDestructive: options.allowDestructive })
@@ -64,27 +68,25 @@ export async function diffCommand(ctx: CommandContext, options: DiffCommandOptio
       writeFileSync(`${base}.up.sql`, up.sql)
       writeFileSync(`${base}.down.sql`, down.sql)
       if (format === 'json')
-        ctx.out.json({ event: 'diff', up: `${base}.up.sql`, down: `${base}.down.sql`, changes: diff.changes.length, skippedDestructive: up.skippedDestructive })
+        json({ event: 'diff', up: `${base}.up.sql`, down: `${base}.down.sql`, changes: diff.changes.length, skippedDestructive: up.skippedDestructive })
       else {
-        for (const c of diff.changes) ctx.out.line(c.summary)
-        ctx.out.line(`Wrote ${basename(base)}.up.sql and ${basename(base)}.down.sql`)
+        for (const c of diff.changes) out.line(c.summary)
+        out.line(`Wrote ${basename(base)}.up.sql and ${basename(base)}.down.sql`)
       }
     } else if (format === 'json') {
-      ctx.out.json({
+      json({
         changes: diff.changes.map((c) => ({ kind: c.kind, summary: c.summary, destructive: c.destructive, hints: c.hints })),
         sql: up.sql,
         skippedDestructive: up.skippedDestructive,
       })
     } else if (format === 'sql') {
-      if (up.sql) ctx.out.line(up.sql.trimEnd())
+      if (up.sql) out.line(up.sql.trimEnd())
     } else {
-      if (diff.changes.length === 0) ctx.out.line('No differences')
-      for (const c of diff.changes) ctx.out.line(c.summary)
+      if (diff.changes.length === 0) out.line('No differences')
+      for (const c of diff.changes) out.line(c.summary)
     }
     if (up.skippedDestructive > 0 && format !== 'json')
-      ctx.out.warn(`${up.skippedDestructive} destructive statement(s) commented out; pass --allow-destructive to apply them`)
+      out.warn(`${up.skippedDestructive} destructive statement(s) commented out; pass --allow-destructive to apply them`)
     return 0
-  } finally {
-    await driver.close()
-  }
+  })
 }

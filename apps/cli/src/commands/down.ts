@@ -1,3 +1,4 @@
+import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { reportRun } from '../run-reporter.js'
 
@@ -11,10 +12,7 @@ export interface DownCommandOptions {
 
 /** `mig down [N] [--to V] [--all] [--force] [--dry-run]` */
 export async function downCommand(ctx: CommandContext, steps: number | undefined, opts: DownCommandOptions): Promise<number> {
-  const migrator = await ctx.migrator()
-  try {
-    return await reportRun(ctx, migrator, () => migrator.down({ steps, to: opts.to, all: opts.all, force: opts.force, dryRun: opts.dryRun }))
-  } finally {
-    await migrator.close()
-  }
+  return withMigrator(ctx, (migrator) =>
+    reportRun(ctx, migrator, () => migrator.down({ steps, to: opts.to, all: opts.all, force: opts.force, dryRun: opts.dryRun })),
+  )
 }

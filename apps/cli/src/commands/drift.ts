@@ -1,6 +1,7 @@
 import { drift } from '@mig/core'
+import { withSchemaDriver } from '../connect.js'
 import type { CommandContext } from '../context.js'
-import { materializeContext, openTargetDriver } from './schema-shared.js'
+import { materializeContext } from '../schema-context.js'
 
 /** Options of `mig drift`. */
 export interface DriftCommandOptions {
@@ -13,21 +14,13 @@ export interface DriftCommandOptions {
  * Prints the differences (live relative to expected) and returns 1 when there are any, else 0.
  */
 export async function driftCommand(ctx: CommandContext, options: DriftCommandOptions = {}): Promise<number> {
-  const driver = await openTargetDriver(ctx)
-  try {
-    const result = await drift(materializeContext(ctx, driver, options.shadowUrl))
-    if (ctx.out.mode === 'json') {
-      ctx.out.json({
-        drifted: result.drifted,
-        applied: result.applied,
-        changes: result.diff.changes.map((c) => ({ kind: c.kind, summary: c.summary, destructive: c.destructive })),
-      })
-    } else if (result.drifted) {
-      ctx.out.line(`Drift: the database differs from its ${result.applied.length} applied migration(s):`)
-      for (const c of result.diff.changes) ctx.out.line(c.summary)
-    } else ctx.out.line(`No drift (${result.applied.length} applied migration(s) checked)`)
-    return result.drifted ? 1 : 0
-  } finally {
-    await driver.close()
-  }
+  const result = await withSchemaDriver(ctx, (driver) => drift(materializeContext(ctx, driver, options.shadowUrl)))
+  const { out } = ctx
+  const changes = result.diff.changes.map((c) => ({ kind: c.kind, summary: c.summary, destructive: c.destructive }))
+  out.result({ drifted: result.drifted, applied: result.applied, changes }, () => {
+    if (!result.drifted) return out.line(`No drift (${result.applied.length} applied migration(s) checked)`)
+    out.line(`Drift: the database differs from its ${result.applied.length} applied migration(s):`)
+    for (const c of changes) out.line(c.summary)
+  })
+  return result.drifted ? 1 : 0
 }

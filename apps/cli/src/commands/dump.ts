@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { dumpSchema } from '@mig/core'
+import { withSchemaDriver } from '../connect.js'
 import type { CommandContext } from '../context.js'
-import { ignoredTables, openTargetDriver } from './schema-shared.js'
+import { ignoredTables } from '../schema-context.js'
 
 /** Options of `mig dump`. */
 export interface DumpCommandOptions {
@@ -15,19 +16,12 @@ export interface DumpCommandOptions {
  * out). Returns the exit code.
  */
 export async function dumpCommand(ctx: CommandContext, options: DumpCommandOptions = {}): Promise<number> {
-  const driver = await openTargetDriver(ctx)
-  try {
-    const schema = await driver.introspect!()
-    const sql = dumpSchema(schema, driver.ddl!, { ignoreTables: ignoredTables(ctx) })
-    if (options.out) {
-      const file = resolve(ctx.cwd, options.out)
-      writeFileSync(file, sql)
-      if (ctx.out.mode === 'json') ctx.out.json({ event: 'dump', file })
-      else ctx.out.line(`Wrote ${options.out}`)
-    } else if (ctx.out.mode === 'json') ctx.out.json({ event: 'dump', sql })
-    else ctx.out.line(sql.trimEnd())
-    return 0
-  } finally {
-    await driver.close()
-  }
+  const sql = await withSchemaDriver(ctx, async (driver) => dumpSchema(await driver.introspect!(), driver.ddl!, { ignoreTables: ignoredTables(ctx) }))
+  const { out } = ctx
+  if (options.out) {
+    const file = resolve(ctx.cwd, options.out)
+    writeFileSync(file, sql)
+    out.result({ event: 'dump', file }, () => out.line(`Wrote ${options.out}`))
+  } else out.result({ event: 'dump', sql }, () => out.line(sql.trimEnd()))
+  return 0
 }

@@ -1,28 +1,22 @@
+import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
 
 /** `mig env`: the target's env and the env the database says it is. */
 export async function envShowCommand(ctx: CommandContext): Promise<number> {
-  const migrator = await ctx.migrator()
-  try {
-    const stored = await migrator.storedEnv()
-    if (ctx.out.mode === 'json') {
-      ctx.out.json({ target: ctx.target.name, targetEnv: ctx.target.env ?? null, databaseEnv: stored ?? null })
-      return 0
-    }
-    ctx.out.line(`target ${ctx.target.name}: env ${ctx.target.env ?? '(not set)'}`)
-    ctx.out.line(`database ${migrator.driver.displayUrl}: env ${stored ?? '(not recorded yet)'}`)
-    return 0
-  } finally {
-    await migrator.close()
-  }
+  const { stored, database } = await withMigrator(ctx, async (migrator) => ({ stored: await migrator.storedEnv(), database: migrator.driver.displayUrl }))
+  const { out } = ctx
+  out.result({ target: ctx.target.name, targetEnv: ctx.target.env ?? null, databaseEnv: stored ?? null }, () => {
+    out.line(`target ${ctx.target.name}: env ${ctx.target.env ?? '(not set)'}`)
+    out.line(`database ${database}: env ${stored ?? '(not recorded yet)'}`)
+  })
+  return 0
 }
 
 /** `mig env set <env> --confirm`: change the env the database says it is. */
 export async function envSetCommand(ctx: CommandContext, env: string, opts: { confirm?: boolean }): Promise<number> {
   if (!/^[A-Za-z0-9_.-]+$/.test(env)) throw new ExitError(`"${env}" is not an env name (letters, digits, - _ .)`, EXIT.usage)
-  const migrator = await ctx.migrator()
-  try {
+  const { previous } = await withMigrator(ctx, async (migrator) => {
     const stored = await migrator.storedEnv()
     if (!opts.confirm) {
       throw new ExitError(
@@ -31,11 +25,8 @@ export async function envSetCommand(ctx: CommandContext, env: string, opts: { co
         `mig env set ${env} --confirm (only when the database really changed role)`,
       )
     }
-    const { previous } = await migrator.setEnv(env)
-    if (ctx.out.mode === 'json') ctx.out.json({ event: 'env:set', previous: previous ?? null, env })
-    else ctx.out.line(`Database env changed from ${previous ?? '(none)'} to ${env}`)
-    return 0
-  } finally {
-    await migrator.close()
-  }
+    return migrator.setEnv(env)
+  })
+  ctx.out.result({ event: 'env:set', previous: previous ?? null, env }, () => ctx.out.line(`Database env changed from ${previous ?? '(none)'} to ${env}`))
+  return 0
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { ConnectionError, DEFAULT_CONFIG_FILE } from '@mig/core'
+import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
 
 const CONFIG_TEMPLATE = `# mig configuration. Every key is optional; see docs/config.md.
@@ -37,18 +38,17 @@ export async function initCommand(ctx: CommandContext): Promise<number> {
   }
   for (const c of created) {
     ctx.out.line(`Created ${relative(ctx.cwd, c) || c}`)
-    ctx.out.json({ event: 'created', path: c })
+    ctx.out.event({ event: 'created', path: c })
   }
-  const migrator = await ctx.migrator()
   try {
-    await migrator.init()
-    ctx.out.line(`History tables ready in ${migrator.driver.displayUrl} (${migrator.history.table})`)
-    ctx.out.json({ event: 'history:ready', database: migrator.driver.displayUrl, table: migrator.history.table })
+    await withMigrator(ctx, async (migrator) => {
+      await migrator.init()
+      ctx.out.line(`History tables ready in ${migrator.driver.displayUrl} (${migrator.history.table})`)
+      ctx.out.event({ event: 'history:ready', database: migrator.driver.displayUrl, table: migrator.history.table })
+    })
   } catch (err) {
     if (!(err instanceof ConnectionError)) throw err
     ctx.out.warn(`${err.message}; the history tables will be created on the first mig up`)
-  } finally {
-    await migrator.close()
   }
   if (!created.length) ctx.out.line('Project already initialised')
   return 0

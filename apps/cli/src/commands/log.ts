@@ -1,18 +1,12 @@
 import type { AuditEntry } from '@mig/core'
+import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
-import { renderTable } from '../table.js'
+import { renderTable, utcTime } from '../ui/format.js'
 
 /** Options of `mig log`. */
 export interface LogCommandOptions {
   decrypt?: boolean
   sql?: boolean
-}
-
-function at(d: Date): string {
-  return d
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, 'Z')
 }
 
 function varsText(e: AuditEntry): string {
@@ -27,16 +21,10 @@ function varsText(e: AuditEntry): string {
  * resolves and re-applies. A version (or `--sql`) prints each entry's SQL too.
  */
 export async function logCommand(ctx: CommandContext, version: string | undefined, opts: LogCommandOptions): Promise<number> {
-  const migrator = await ctx.migrator()
-  let entries: AuditEntry[]
-  try {
-    entries = await migrator.readLog({ version, decrypt: opts.decrypt })
-  } finally {
-    await migrator.close()
-  }
+  const entries = await withMigrator(ctx, (migrator) => migrator.readLog({ version, decrypt: opts.decrypt }))
   const { out } = ctx
-  if (out.mode === 'json') {
-    out.json({
+  out.result(
+    {
       entries: entries.map((e) => ({
         id: e.id,
         at: e.at.toISOString(),
@@ -53,24 +41,27 @@ export async function logCommand(ctx: CommandContext, version: string | undefine
         error: e.error,
         note: e.note ?? null,
       })),
-    })
-    return 0
-  }
+    },
+    () => printLog(ctx, entries, version, Boolean(version || opts.sql)),
+  )
+  return 0
+}
+
+/** The log as a table; with `detail`, each entry's note, error and SQL after it. */
+function printLog(ctx: CommandContext, entries: AuditEntry[], version: string | undefined, detail: boolean): void {
+  const { out } = ctx
   if (!entries.length) {
     out.line(version ? `No log entries for ${version}` : 'The log is empty')
-    return 0
+    return
   }
-  const detail = Boolean(version || opts.sql)
   const headers = ['ID', 'AT', 'ACTION', 'VERSION', 'NAME', 'STATUS', 'BY', 'HOST', 'DURATION', 'VARS']
-  const rows = entries.map((e) => [String(e.id), at(e.at), e.action, e.version, e.name, e.status, e.appliedBy, e.host, `${e.durationMs}ms`, varsText(e)])
+  const rows = entries.map((e) => [String(e.id), utcTime(e.at), e.action, e.version, e.name, e.status, e.appliedBy, e.host, `${e.durationMs}ms`, varsText(e)])
   out.line(renderTable(headers, rows))
-  if (detail) {
-    for (const e of entries) {
-      out.line(`\n#${e.id} ${e.action} ${e.version}_${e.name} (${e.status})`)
-      if (e.note) out.line(`note: ${e.note}`)
-      if (e.error) out.line(`error: ${e.error}`)
-      if (e.sql) out.line(e.sql.replace(/\n$/, ''))
-    }
+  if (!detail) return
+  for (const e of entries) {
+    out.line(`\n#${e.id} ${e.action} ${e.version}_${e.name} (${e.status})`)
+    if (e.note) out.line(`note: ${e.note}`)
+    if (e.error) out.line(`error: ${e.error}`)
+    if (e.sql) out.line(e.sql.replace(/\n$/, ''))
   }
-  return 0
 }

@@ -71,6 +71,6 @@ export async function newCommand(ctx: CommandContext, words: string[] | string, 
     await writeFile(path, `-- mig:up\n\n\n-- mig:down\n\n`)
   }
   ctx.out.line(`Created ${relative(ctx.cwd, path) || path}`)
-  ctx.out.json({ event: 'created', path, version, name })
+  ctx.out.event({ event: 'created', path, version, name })
   return 0
 }

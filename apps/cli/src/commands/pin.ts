@@ -3,19 +3,21 @@ import { discover } from '@mig/core'
 import { findMigration, pin, pinCheckout, pinDiff, pinReport, pinValidate } from '@mig/templates'
 import type { CommandContext } from '../context.js'
 import { EXIT } from '../exit.js'
-import { templateRenderer } from './template-renderer.js'
+import { templateRenderer } from '../templates.js'
+import { plural } from '../ui/format.js'
 
 const shown = (ctx: CommandContext, file: string) => relative(ctx.cwd, file) || '.'
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /** `mig pin <migration>`: snapshot the components its templates load into pinned/ and write its lock. */
 export async function pinCommand(ctx: CommandContext, migration: string): Promise<number> {
   const m = findMigration(await discover(ctx.sources()), migration)
   const r = await pin(await templateRenderer(ctx, { pinned: 'never' }), m)
   const count = Object.keys(r.components).length
-  if (ctx.out.mode === 'json') ctx.out.json({ event: 'pinned', ...r, lockFile: shown(ctx, r.lockFile) })
-  else if (!r.lockWritten) ctx.out.line(`Already pinned ${m.id}: ${plural(count, 'component')} unchanged (${shown(ctx, r.lockFile)})`)
-  else ctx.out.line(`Pinned ${m.id}: ${plural(count, 'component')}, ${plural(r.objectsWritten.length, 'new object')} -> ${shown(ctx, r.lockFile)}`)
+  const { out } = ctx
+  out.result({ event: 'pinned', ...r, lockFile: shown(ctx, r.lockFile) }, ({ lockFile }) => {
+    if (!r.lockWritten) out.line(`Already pinned ${m.id}: ${plural(count, 'component')} unchanged (${lockFile})`)
+    else out.line(`Pinned ${m.id}: ${plural(count, 'component')}, ${plural(r.objectsWritten.length, 'new object')} -> ${lockFile}`)
+  })
   return EXIT.ok
 }
 
@@ -29,11 +31,10 @@ export async function pinCheckoutCommand(ctx: CommandContext, what: string, opts
     if (!/^[0-9a-f]{4,64}$/i.test(what)) throw err
   }
   const r = await pinCheckout({ root: ctx.config.root, componentsDir: ctx.config.components, migrations, what: target, to: opts.to })
-  if (ctx.out.mode === 'json') ctx.out.json({ event: 'checkout', dir: r.dir, files: r.files })
-  else {
+  ctx.out.result({ event: 'checkout', dir: r.dir, files: r.files }, () => {
     for (const f of r.files) ctx.out.line(`${f.hash.slice(0, 12)}  ${f.path}`)
     ctx.out.line(`Checked out ${plural(r.files.length, 'file')} to ${r.dir}`)
-  }
+  })
   return EXIT.ok
 }
 
@@ -41,32 +42,28 @@ export async function pinCheckoutCommand(ctx: CommandContext, what: string, opts
 export async function pinDiffCommand(ctx: CommandContext, from: string, to: string): Promise<number> {
   const migrations = await discover(ctx.sources())
   const d = pinDiff({ root: ctx.config.root, componentsDir: ctx.config.components, from: findMigration(migrations, from), to: findMigration(migrations, to) })
-  if (ctx.out.mode === 'json') ctx.out.json({ files: d.files, patch: d.patch })
-  else if (!d.files.length) ctx.out.line('No differences')
-  else ctx.out.write(d.patch)
+  ctx.out.result({ files: d.files, patch: d.patch }, () => (d.files.length ? ctx.out.write(d.patch) : ctx.out.line('No differences')))
   return EXIT.ok
 }
 
 /** `mig pin report [--unused] [--delete]`: objects in pinned/ that no lock references. */
 export async function pinReportCommand(ctx: CommandContext, opts: { unused?: boolean; delete?: boolean } = {}): Promise<number> {
   const r = await pinReport({ root: ctx.config.root, componentsDir: ctx.config.components, migrations: await discover(ctx.sources()), delete: opts.delete })
-  if (ctx.out.mode === 'json') {
-    ctx.out.json({ objects: r.objects, referenced: r.referenced, unused: r.unused.map((u) => ({ ...u, file: shown(ctx, u.file) })), deleted: r.deleted })
-    return EXIT.ok
-  }
-  if (opts.unused || opts.delete) for (const u of r.unused) ctx.out.line(`${opts.delete ? 'deleted ' : ''}${shown(ctx, u.file)} (${u.bytes} bytes)`)
-  ctx.out.line(`${plural(r.objects, 'object')}, ${r.referenced} referenced, ${r.unused.length} unused${opts.delete ? `, ${r.deleted.length} deleted` : ''}`)
+  const unused = r.unused.map((u) => ({ ...u, file: shown(ctx, u.file) }))
+  ctx.out.result({ objects: r.objects, referenced: r.referenced, unused, deleted: r.deleted }, () => {
+    if (opts.unused || opts.delete) for (const u of unused) ctx.out.line(`${opts.delete ? 'deleted ' : ''}${u.file} (${u.bytes} bytes)`)
+    ctx.out.line(`${plural(r.objects, 'object')}, ${r.referenced} referenced, ${r.unused.length} unused${opts.delete ? `, ${r.deleted.length} deleted` : ''}`)
+  })
   return EXIT.ok
 }
 
 /** `mig pin validate`: every object every lock references exists and hashes to its name; exit 1 otherwise. */
 export async function pinValidateCommand(ctx: CommandContext): Promise<number> {
   const r = pinValidate({ root: ctx.config.root, componentsDir: ctx.config.components, migrations: await discover(ctx.sources()) })
-  if (ctx.out.mode === 'json') ctx.out.json({ ...r, problems: r.problems.map((p) => ({ ...p, lockFile: shown(ctx, p.lockFile) })) })
-  else if (r.ok) ctx.out.line(`OK: ${plural(r.locks, 'lock')}, ${plural(r.objects, 'object')} verified`)
-  else {
-    for (const p of r.problems) ctx.out.problem(`${shown(ctx, p.lockFile)}: ${p.message}`)
-    ctx.out.problem(`${plural(r.problems.length, 'problem')} found`)
-  }
+  ctx.out.result({ ...r, problems: r.problems.map((p) => ({ ...p, lockFile: shown(ctx, p.lockFile) })) }, ({ problems }) => {
+    if (r.ok) return ctx.out.line(`OK: ${plural(r.locks, 'lock')}, ${plural(r.objects, 'object')} verified`)
+    for (const p of problems) ctx.out.problem(`${p.lockFile}: ${p.message}`)
+    ctx.out.problem(`${plural(problems.length, 'problem')} found`)
+  })
   return r.ok ? EXIT.ok : EXIT.failed
 }

@@ -1,3 +1,4 @@
+import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
 
@@ -20,13 +21,8 @@ export async function resolveCommand(ctx: CommandContext, version: string, opts:
     )
   }
   const as = opts.applied ? 'applied' : 'rolled-back'
-  const migrator = await ctx.migrator()
-  try {
-    const r = await migrator.resolve(version, as)
-    ctx.out.json({ event: 'resolved', ...r })
-    ctx.out.line(`Resolved ${r.version}_${r.name} as ${as === 'applied' ? 'applied' : 'rolled back'} (was ${r.previousStatus})`)
-    return EXIT.ok
-  } finally {
-    await migrator.close()
-  }
+  const r = await withMigrator(ctx, (migrator) => migrator.resolve(version, as))
+  ctx.out.event({ event: 'resolved', ...r })
+  ctx.out.line(`Resolved ${r.version}_${r.name} as ${as === 'applied' ? 'applied' : 'rolled back'} (was ${r.previousStatus})`)
+  return EXIT.ok
 }

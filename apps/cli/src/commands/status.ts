@@ -1,13 +1,7 @@
 import type { StatusEntry } from '@mig/core'
+import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
-import { renderTable } from '../table.js'
-
-function appliedAt(d: Date | undefined): string {
-  if (!d) return ''
-  const iso = d.toISOString()
-  // YYYY-MM-DDTHH:MM:SS.sssZ -> YYYY-MM-DD HH:MM:SSZ (sliced: this runs once per migration)
-  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z` : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')
-}
+import { renderTable, utcTime } from '../ui/format.js'
 
 function statusLabel(s: StatusEntry): string {
   return s.outOfOrder && s.status === 'pending' ? 'pending (out of order)' : s.status
@@ -15,46 +9,44 @@ function statusLabel(s: StatusEntry): string {
 
 /** `mig status`: VERSION NAME STATUS APPLIED AT, or one JSON document with --json. */
 export async function statusCommand(ctx: CommandContext): Promise<number> {
-  const migrator = await ctx.migrator()
-  try {
-    const entries = await migrator.status()
-    if (ctx.out.mode === 'json') {
-      ctx.out.json({
-        target: ctx.target.name,
-        database: migrator.driver.displayUrl,
-        migrations: entries.map((e) => ({
-          version: e.version,
-          name: e.name,
-          kind: e.kind,
-          status: e.status,
-          outOfOrder: e.outOfOrder ?? false,
-          source: e.source ?? null,
-          appliedAt: e.appliedAt?.toISOString() ?? null,
-          appliedBy: e.history?.appliedBy ?? null,
-          checksum: e.checksum ?? null,
-          error: e.history?.error ?? null,
-        })),
-      })
-      return 0
-    }
-    if (!entries.length) {
-      ctx.out.line('No migrations found')
-      return 0
-    }
-    const sources = new Set(entries.map((e) => e.source).filter(Boolean))
-    const headers = ['VERSION', 'NAME', 'STATUS', 'APPLIED AT']
-    if (sources.size > 1) headers.push('SOURCE')
-    const rows = entries.map((e) => {
-      const row = [e.kind === 'repeatable' ? 'R' : e.version, e.name, statusLabel(e), appliedAt(e.appliedAt)]
-      if (sources.size > 1) row.push(e.source ?? '')
-      return row
-    })
-    ctx.out.line(renderTable(headers, rows))
-    for (const e of entries) {
-      if (e.status === 'failed' && e.history?.error) ctx.out.line(`\n${e.version}_${e.name} failed: ${e.history.error}`)
-    }
-    return 0
-  } finally {
-    await migrator.close()
+  const { entries, database } = await withMigrator(ctx, async (migrator) => ({ entries: await migrator.status(), database: migrator.driver.displayUrl }))
+  const document = {
+    target: ctx.target.name,
+    database,
+    migrations: entries.map((e) => ({
+      version: e.version,
+      name: e.name,
+      kind: e.kind,
+      status: e.status,
+      outOfOrder: e.outOfOrder ?? false,
+      source: e.source ?? null,
+      appliedAt: e.appliedAt?.toISOString() ?? null,
+      appliedBy: e.history?.appliedBy ?? null,
+      checksum: e.checksum ?? null,
+      error: e.history?.error ?? null,
+    })),
+  }
+  ctx.out.result(document, () => printStatus(ctx, entries))
+  return 0
+}
+
+/** The status table, then the error of each failed migration. */
+function printStatus(ctx: CommandContext, entries: StatusEntry[]): void {
+  const { out } = ctx
+  if (!entries.length) {
+    out.line('No migrations found')
+    return
+  }
+  const sources = new Set(entries.map((e) => e.source).filter(Boolean))
+  const headers = ['VERSION', 'NAME', 'STATUS', 'APPLIED AT']
+  if (sources.size > 1) headers.push('SOURCE')
+  const rows = entries.map((e) => {
+    const row = [e.kind === 'repeatable' ? 'R' : e.version, e.name, statusLabel(e), e.appliedAt ? utcTime(e.appliedAt) : '']
+    if (sources.size > 1) row.push(e.source ?? '')
+    return row
+  })
+  out.line(renderTable(headers, rows))
+  for (const e of entries) {
+    if (e.status === 'failed' && e.history?.error) out.line(`\n${e.version}_${e.name} failed: ${e.history.error}`)
   }
 }

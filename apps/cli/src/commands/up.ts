@@ -1,3 +1,5 @@
+import type { Migrator } from '@mig/core'
+import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
 import { reportRun } from '../run-reporter.js'
@@ -16,10 +18,10 @@ export interface UpCommandOptions {
  * The target's `pins` policy: `required` refuses unpinned templated migrations; `prompt` asks on a
  * TTY and refuses off a TTY unless --yes.
  */
-async function checkPins(ctx: CommandContext, migrator: Awaited<ReturnType<CommandContext['migrator']>>): Promise<void> {
+async function checkPins(ctx: CommandContext, migrator: Migrator): Promise<void> {
   if (ctx.target.pins === 'none') return
   // @mig/templates (nunjucks) loads only for a pin policy, not on every `mig up`
-  const { pinPolicyForUp } = await import('./template-renderer.js')
+  const { pinPolicyForUp } = await import('../templates.js')
   const decision = await pinPolicyForUp(ctx, migrator)
   if (decision.action === 'ok') return
   if (decision.action === 'prompt') {
@@ -37,10 +39,9 @@ async function checkPins(ctx: CommandContext, migrator: Awaited<ReturnType<Comma
 
 /** `mig up [N] [--to V] [--only V] [--dry-run] [--single-transaction]` */
 export async function upCommand(ctx: CommandContext, steps: number | undefined, opts: UpCommandOptions): Promise<number> {
-  const migrator = await ctx.migrator()
-  try {
+  return withMigrator(ctx, async (migrator) => {
     if (!opts.dryRun) await checkPins(ctx, migrator)
-    return await reportRun(ctx, migrator, () =>
+    return reportRun(ctx, migrator, () =>
       migrator.up({
         steps,
         to: opts.to,
@@ -51,7 +52,5 @@ export async function upCommand(ctx: CommandContext, steps: number | undefined, 
         includeDrafts: opts.includeDrafts,
       }),
     )
-  } finally {
-    await migrator.close()
-  }
+  })
 }

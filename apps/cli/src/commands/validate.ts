@@ -1,6 +1,8 @@
 import { discover, loadCodeMigrations, ProjectError } from '@mig/core'
+import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { EXIT } from '../exit.js'
+import { plural } from '../ui/format.js'
 
 /** One problem `mig validate` found. */
 export interface ValidationProblem {
@@ -31,28 +33,23 @@ export async function validateCommand(ctx: CommandContext, opts: { offline?: boo
     for (const p of pins.problems) problems.push({ migration: p.migration, file: p.lockFile, message: p.message })
   }
   if (!opts.offline && migrations.length && !problems.length) {
-    const migrator = await ctx.migrator()
-    try {
-      for (const s of await migrator.status()) {
-        const id = `${s.version}_${s.name}`
-        if (s.status === 'modified')
-          problems.push({
-            migration: id,
-            message: `changed after it was applied (checksum ${s.history?.checksum.slice(0, 12)} -> ${s.checksum?.slice(0, 12)})`,
-          })
-        if (s.status === 'failed') problems.push({ migration: id, message: `failed: ${s.history?.error ?? 'interrupted'}` })
-        if (s.status === 'missing') problems.push({ migration: id, message: 'applied, but its file is missing' })
-      }
-    } finally {
-      await migrator.close()
+    for (const s of await withMigrator(ctx, (migrator) => migrator.status())) {
+      const id = `${s.version}_${s.name}`
+      if (s.status === 'modified')
+        problems.push({
+          migration: id,
+          message: `changed after it was applied (checksum ${s.history?.checksum.slice(0, 12)} -> ${s.checksum?.slice(0, 12)})`,
+        })
+      if (s.status === 'failed') problems.push({ migration: id, message: `failed: ${s.history?.error ?? 'interrupted'}` })
+      if (s.status === 'missing') problems.push({ migration: id, message: 'applied, but its file is missing' })
     }
   }
-  if (ctx.out.mode === 'json') ctx.out.json({ ok: problems.length === 0, migrations: migrations.length, problems })
-  else if (!problems.length) ctx.out.line(`OK: ${migrations.length} migration${migrations.length === 1 ? '' : 's'} valid`)
-  else {
-    for (const p of problems) ctx.out.problem(`${p.file ?? p.migration}: ${p.message}`)
-    ctx.out.problem(`${problems.length} problem${problems.length === 1 ? '' : 's'} found`)
-  }
+  const { out } = ctx
+  out.result({ ok: problems.length === 0, migrations: migrations.length, problems }, () => {
+    if (!problems.length) return out.line(`OK: ${plural(migrations.length, 'migration')} valid`)
+    for (const p of problems) out.problem(`${p.file ?? p.migration}: ${p.message}`)
+    out.problem(`${plural(problems.length, 'problem')} found`)
+  })
   if (!problems.length) return EXIT.ok
   return problems.some((p) => p.file && !p.migration) ? EXIT.usage : EXIT.failed
 }

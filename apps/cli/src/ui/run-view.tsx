@@ -2,7 +2,8 @@ import type { Migrator, RunResult } from '@mig/core'
 import { describeHolder } from '@mig/core'
 import { Box, render, Static, Text } from 'ink'
 import { useEffect, useState, useSyncExternalStore } from 'react'
-import { summaryLine } from '../run-reporter.js'
+import { summaryLine } from './format.js'
+import type { RunView as RunViewHandle } from './run-lines.js'
 import { type FinishedItem, RunStore } from './run-store.js'
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
@@ -82,7 +83,7 @@ function Summary({ result, total }: { result: RunResult; total: number }): React
 }
 
 /** Mount the run view for a migrator; `finish` shows the summary and unmounts. */
-export function renderRun(migrator: Migrator): { finish(result: RunResult | undefined): Promise<void> } {
+export function renderRun(migrator: Migrator): RunViewHandle {
   const store = new RunStore()
   const stop = store.follow(migrator)
   const app = render(<RunView store={store} />, { exitOnCtrlC: true })

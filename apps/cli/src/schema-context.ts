@@ -1,15 +1,7 @@
-import { type Driver, historyTables, type MaterializeContext, SchemaUnsupportedError } from '@mig/core'
+import { type Driver, historyTables, type MaterializeContext } from '@mig/core'
 import type { TemplateRenderer } from '@mig/templates'
-import type { CommandContext } from '../context.js'
-import { loadDriver } from '../driver-loader.js'
-
-/** The target's driver, connected, with schema support checked. Close it when done. */
-export async function openTargetDriver(ctx: CommandContext, url = ctx.target.url): Promise<Driver> {
-  const driver = await loadDriver(url, ctx.config.root)
-  if (!driver.introspect || !driver.ddl) throw new SchemaUnsupportedError('schema introspection and DDL', driver.displayUrl)
-  await driver.connect()
-  return driver
-}
+import type { CommandContext } from './context.js'
+import { loadDriver } from './driver-loader.js'
 
 /**
  * What `materialize`/`drift` need, built from the command context. `.njk` migrations render with
@@ -18,7 +10,7 @@ export async function openTargetDriver(ctx: CommandContext, url = ctx.target.url
 export function materializeContext(ctx: CommandContext, driver: Driver, shadowUrl?: string): MaterializeContext {
   let renderer: Promise<TemplateRenderer> | undefined
   const templates = () => {
-    renderer ??= import('./template-renderer.js').then((m) => m.templateRenderer(ctx, { dialect: driver.dialect.name }))
+    renderer ??= import('./templates.js').then((m) => m.templateRenderer(ctx, { dialect: driver.dialect.name }))
     return renderer
   }
   return {

@@ -1,8 +1,8 @@
 import { type Migrator, UrlError, urlScheme } from '@mig/core'
 import { checkPinPolicy, createRenderer, loadVars, type PinMode, type PinPolicyDecision, type TemplateRenderer } from '@mig/templates'
-import type { CommandContext } from '../context.js'
-import { loadDriver } from '../driver-loader.js'
-import { markPart } from '../parts.js'
+import type { CommandContext } from './context.js'
+import { loadDriver } from './driver-loader.js'
+import { markPart } from './parts.js'
 
 markPart('templates')
 
