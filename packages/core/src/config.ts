@@ -44,6 +44,26 @@ const TOP_KEYS = ['migrations', 'ignore', 'history_table', 'default_target', 'ta
 const TARGET_KEYS = ['url', 'env', 'vars', 'pins', 'shadow_url']
 const HOOK_KEYS = ['before_up', 'after_up', 'before_each', 'after_each', 'on_error']
 
+/** Edit distance between two short strings (Levenshtein), for "did you mean" suggestions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+  return previous[b.length]!
+}
+
+/** `unknown key (known: ...)`, with `; did you mean "x"?` when a known key is a likely typo of it or starts with it. */
+function unknownKey(key: string, known: readonly string[]): string {
+  const given = key.toLowerCase().replace(/-/g, '_')
+  const scored = known.map((k) => ({ k, d: k.startsWith(given) && given.length >= 3 ? 1 : editDistance(given, k) }))
+  const best = scored.sort((x, y) => x.d - y.d)[0]
+  const close = best && best.d <= Math.max(2, Math.floor(key.length / 3))
+  return `unknown key (known: ${known.join(', ')})${close ? `; did you mean "${best.k}"?` : ''}`
+}
+
 /** Find a line for a key in TOML text (best effort, for messages). */
 function lineOf(text: string, key: string): number | undefined {
   const last = key.split('.').at(-1)!
@@ -121,7 +141,7 @@ export function parseConfig(text: string, file: string): MigConfig {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) add(key, 'must be a table')
         else
           for (const [hk, hv] of Object.entries(value)) {
-            if (!HOOK_KEYS.includes(hk)) add(`hooks.${hk}`, `unknown key (known: ${HOOK_KEYS.join(', ')})`)
+            if (!HOOK_KEYS.includes(hk)) add(`hooks.${hk}`, unknownKey(hk, HOOK_KEYS))
             else {
               const list = strList(`hooks.${hk}`, hv)
               if (list) cfg.hooks[hk] = list
@@ -149,13 +169,13 @@ export function parseConfig(text: string, file: string): MigConfig {
             else if (tk === 'pins') {
               if (tv === 'none' || tv === 'prompt' || tv === 'required') target.pins = tv
               else add(k, 'must be "none", "prompt" or "required"')
-            } else add(k, `unknown key (known: ${TARGET_KEYS.join(', ')})`)
+            } else add(k, unknownKey(tk, TARGET_KEYS))
           }
           cfg.targets[name] = target
         }
         break
       default:
-        add(key, `unknown key (known: ${TOP_KEYS.join(', ')})`)
+        add(key, unknownKey(key, TOP_KEYS))
     }
   }
   if (raw.default_target !== undefined && Object.keys(cfg.targets).length && !cfg.targets[cfg.defaultTarget]) {

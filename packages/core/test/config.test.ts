@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, resolveTarget } from '../src/index.js'
+import { ConfigError, parseConfig, redactUrl, resolveTarget } from '../src/index.js'
 
 function problems(text: string): string[] {
   try {
@@ -24,9 +24,18 @@ describe('config', () => {
   it('names every unknown key with file and line', () => {
     expect(problems('migrations = "m"\ncolour = 1\n[targets.dev]\nurll = "x"\npins = "sometimes"\n')).toEqual([
       '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks)',
-      '/p/mig.toml:4: targets.dev.urll: unknown key (known: url, env, vars, pins, shadow_url)',
+      '/p/mig.toml:4: targets.dev.urll: unknown key (known: url, env, vars, pins, shadow_url); did you mean "url"?',
       '/p/mig.toml:5: targets.dev.pins: must be "none", "prompt" or "required"',
     ])
+  })
+  it('suggests the known key a typo was meant to be (edit distance, or a key it starts)', () => {
+    expect(problems('histroy_table = "x"\nlock = "3s"\n[hooks]\nbefore_upp = "true"\n[targets.dev]\nshadowUrl = "x"\n')).toEqual([
+      expect.stringMatching(/:1: histroy_table: unknown key \(known: .*\); did you mean "history_table"\?$/),
+      expect.stringMatching(/:2: lock: unknown key \(known: .*\); did you mean "lock_timeout"\?$/),
+      expect.stringMatching(/:4: hooks\.before_upp: unknown key \(known: .*\); did you mean "before_up"\?$/),
+      expect.stringMatching(/:6: targets\.dev\.shadowUrl: unknown key \(known: .*\); did you mean "shadow_url"\?$/),
+    ])
+    expect(problems('zebra = 1\n')[0]).not.toContain('did you mean')
   })
   it('reports invalid TOML with its line', () => {
     expect(problems('migrations = [\n"a"\nhistory_table = \n')[0]).toMatch(/^\/p\/mig\.toml:\d+:\d+: invalid TOML/)
@@ -40,5 +49,15 @@ describe('config', () => {
     expect(() => resolveTarget(c, { env: {} })).toThrow(/targets\.dev\.url: uses \$\{DEV_URL\}, which is not set/)
     expect(() => resolveTarget(c, { target: 'staging', env: {} })).toThrow(/targets\.staging: no such target/)
     expect(resolveTarget(parseConfig('', '/p/mig.toml'), { env: {} })).toMatchObject({ url: 'sqlite:/p/dev.db', urlSource: 'default', env: 'dev' })
+  })
+})
+
+describe('redactUrl', () => {
+  it('masks the password after user: and in a password= query parameter', () => {
+    expect(redactUrl('postgres://app:s3cret@db:5432/app')).toBe('postgres://app:***@db:5432/app')
+    expect(redactUrl('error at postgres://db/app?sslmode=require&password=s3cret&x=1 now')).toBe(
+      'error at postgres://db/app?sslmode=require&password=***&x=1 now',
+    )
+    expect(redactUrl('mysql://root@db/app')).toBe('mysql://root@db/app')
   })
 })
