@@ -257,8 +257,12 @@ export class TemplateRenderer {
     }) as NjkEnvironment
     const escaper = this.escaper
     installRenderStack(env)
+    // `{{ tenant }}` where `--var tenant=...` was given: the value is there, under vars.
+    const vars = this.options.vars ?? {}
+    const varsHint = (name: string) => (Object.hasOwn(vars, name) ? { hint: `variables live under vars.: write {{ vars.${name} }}` } : undefined)
     env.migOutput = (value: unknown, desc: string, type: string) => {
-      if (value === undefined) throw new MigError(type === 'Symbol' || type === 'LookupVal' ? `undefined variable ${desc}` : `${desc} is undefined`)
+      if (value === undefined)
+        throw new MigError(type === 'Symbol' || type === 'LookupVal' ? `undefined variable ${desc}` : `${desc} is undefined`, varsHint(desc))
       if (isSafe(value)) return String(value)
       return escaper.literal(value)
     }
@@ -274,7 +278,7 @@ export class TemplateRenderer {
       }
     }
     const need = (filter: string, v: unknown) => {
-      if (v === undefined) throw new MigError(`undefined variable ${subject} (in | ${filter})`)
+      if (v === undefined) throw new MigError(`undefined variable ${subject} (in | ${filter})`, varsHint(subject))
       return isSafe(v) ? String(v) : v
     }
     env.addFilter('ident', ((v: unknown) => raw(escaper.identifier(need('ident', v) as string | string[]))) as never)

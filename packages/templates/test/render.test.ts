@@ -106,6 +106,16 @@ describe('undefined variables and template errors', () => {
     )
   })
 
+  it('a bare name that exists in vars gets the hint to write vars.<name>', () => {
+    const hint = 'variables live under vars.: write {{ vars.tenant }}'
+    expect(renderError('SELECT {{ tenant }};', { vars: { tenant: 'acme' } })).toMatchObject({
+      message: expect.stringContaining('undefined variable tenant'),
+      hint,
+    })
+    expect(renderError('SELECT {{ tenant | ident }};', { vars: { tenant: 'acme' } }).hint).toBe(hint)
+    expect(renderError('SELECT {{ tenant }};', { vars: {} }).hint).toBeUndefined()
+  })
+
   it('shows the including chain for an error in a nested component', () => {
     p.write({
       'components/outer.sql.njk': 'SELECT 1;\n{% include "views/inner.sql" %}\n',
