@@ -11,6 +11,7 @@ import {
   redactUrl,
   UrlError,
 } from '@mig/core'
+import { inheritedHint } from './error-hints.js'
 
 /** Exit codes (SPEC): 0 success, 1 a migration/test/check failed, 2 bad usage/config/project, 3 lock timeout. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, lock: 3 } as const
@@ -51,6 +52,7 @@ export function describeError(err: unknown): { message: string; hint?: string; w
   }
   if (!(err instanceof MigError) && e instanceof Error && e.name && e.name !== 'Error') message = `${e.name}: ${message}`
   out.message = message
-  if (e?.hint) out.hint = e.hint
+  const hint = e?.hint || inheritedHint(err)
+  if (hint) out.hint = hint
   return out
 }

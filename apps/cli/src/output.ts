@@ -36,12 +36,11 @@ export interface Output {
   /** An error to stderr (or a JSON `error` event), with location and hint. Never suppressed. */
   error(err: unknown): void
   /**
-   * Name the database a command works on, for a person: `Database: <url> (target <name>)` on
-   * stderr, so stdout keeps the exact lines scripts read (suppressed by --quiet). Nothing in JSON
-   * mode: commands put `database` and `target` in their document instead. `displayUrl` must be
-   * redacted already (a driver's `displayUrl` is).
+   * Context for a person on stderr, such as the database a command uses or the total time of a
+   * run, so stdout keeps the exact lines scripts read. Suppressed by --quiet; nothing in JSON mode
+   * (commands put such facts in their document instead).
    */
-  database(displayUrl: string, target: string): void
+  note(text: string): void
   /**
    * Show a migration run as it happens: the Ink view on a terminal, the plain lines of SPEC
    * otherwise, NDJSON events with --json. `finish` closes the view; with --json it prints the
@@ -99,7 +98,7 @@ function jsonOutput(stdout: Writer, quiet: boolean): Omit<Output, 'setRedact'> {
     },
     problem: () => {},
     error: (err) => emit({ event: 'error', error: err instanceof Error ? err : { message: describeError(err).message } }),
-    database: () => {},
+    note: () => {},
     async watchRun(migrator) {
       const off = migrator.onAny((event, payload) => emit(eventJson(event, payload)))
       return {
@@ -135,8 +134,8 @@ function textOutput(mode: 'tty' | 'plain', stdout: Writer, stderr: Writer, quiet
       if (d.where) stderr.write(`  ${d.where.split('\n').join('\n  ')}\n`)
       if (d.hint) stderr.write(`hint: ${d.hint}\n`)
     },
-    database: (displayUrl, target) => {
-      if (!quiet) stderr.write(`Database: ${displayUrl} (target ${target})\n`)
+    note: (text) => {
+      if (!quiet) stderr.write(`${text}\n`)
     },
     async watchRun(migrator) {
       if (mode === 'tty' && !quiet) return (await import('./ui/run-view.js')).renderRun(migrator)

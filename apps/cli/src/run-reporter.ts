@@ -13,7 +13,7 @@ export async function reportRun(ctx: CommandContext, migrator: Migrator, run: ()
   try {
     result = await run()
   } finally {
-    await view.finish(result)
+    await view.finish(result, { database: migrator.driver.displayUrl, target: ctx.target.name })
   }
   if (!result.ok) {
     if (result.error) ctx.out.error(result.error)

@@ -36,3 +36,11 @@ export function utcTime(date: Date): string {
   // YYYY-MM-DDTHH:MM:SS.sssZ, sliced: tables call this once per row
   return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z` : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')
 }
+
+/** A duration for a person: `850ms`, `1.23s`, `2m 05s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)}s`
+  const seconds = Math.round(ms / 1000)
+  return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`
+}

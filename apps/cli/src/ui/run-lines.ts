@@ -1,5 +1,5 @@
 import { describeHolder, type Migrator, type RunResult } from '@mig/core'
-import { summaryLine } from './format.js'
+import { formatDuration, summaryLine } from './format.js'
 
 /** A run being shown; `finish` ends the view once the run returned (or threw: no result). */
 export interface RunView {
@@ -11,11 +11,13 @@ interface LineSink {
   line(text: string): void
   write(text: string): void
   warn(text: string): void
+  note(text: string): void
 }
 
 /**
  * The plain lines of a run (SPEC: off a terminal), exactly:
  * `Applying <id>... done (15ms)`, then `Applied 2 migrations`; `Would apply: <id>` on a dry run.
+ * The run's total time follows the summary on stderr (`Total: 1.23s`), so stdout stays exactly that.
  */
 export function followPlainRun(migrator: Migrator, out: LineSink): RunView {
   const offs = [
@@ -34,7 +36,9 @@ export function followPlainRun(migrator: Migrator, out: LineSink): RunView {
   return {
     async finish(result) {
       for (const off of offs) off()
-      if (result && !result.dryRun && result.results.length) out.line(summaryLine(result))
+      if (!result || result.dryRun || !result.results.length) return
+      out.line(summaryLine(result))
+      out.note(`Total: ${formatDuration(result.durationMs)}`)
     },
   }
 }

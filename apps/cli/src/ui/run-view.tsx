@@ -1,12 +1,26 @@
 import type { Migrator, RunResult } from '@mig/core'
 import { describeHolder } from '@mig/core'
 import { Box, render, Static, Text } from 'ink'
-import { useEffect, useState, useSyncExternalStore } from 'react'
-import { summaryLine } from './format.js'
+import { createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react'
+import { colorsWanted } from './color.js'
+import { formatDuration, summaryLine } from './format.js'
 import type { RunView as RunViewHandle } from './run-lines.js'
 import { type FinishedItem, RunStore } from './run-store.js'
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+/** Whether the view colours its text (see {@link colorsWanted}); `RunView`'s `color` prop sets it. */
+const ColorContext = createContext(true)
+
+/** Text in a colour (or dimmed), or plain when colour is off. */
+function Tint({ color, dim, children }: { color?: string; dim?: boolean; children: React.ReactNode }): React.JSX.Element {
+  const on = useContext(ColorContext)
+  return (
+    <Text color={on ? color : undefined} dimColor={on && dim}>
+      {children}
+    </Text>
+  )
+}
 
 /** A braille spinner. */
 export function Spinner(): React.JSX.Element {
@@ -15,7 +29,7 @@ export function Spinner(): React.JSX.Element {
     const t = setInterval(() => setFrame((f) => (f + 1) % FRAMES.length), 80)
     return () => clearInterval(t)
   }, [])
-  return <Text color="cyan">{FRAMES[frame]}</Text>
+  return <Tint color="cyan">{FRAMES[frame]}</Tint>
 }
 
 /** `[#####.....] 5/10` */
@@ -23,8 +37,8 @@ export function ProgressBar({ done, total, width = 24 }: { done: number; total: 
   const filled = total ? Math.round((done / total) * width) : 0
   return (
     <Text>
-      <Text color="green">{'█'.repeat(filled)}</Text>
-      <Text dimColor>{'░'.repeat(width - filled)}</Text> {done}/{total}
+      <Tint color="green">{'█'.repeat(filled)}</Tint>
+      <Tint dim>{'░'.repeat(width - filled)}</Tint> {done}/{total}
     </Text>
   )
 }
@@ -34,23 +48,23 @@ function FinishedLine({ item }: { item: FinishedItem }): React.JSX.Element {
   const verb = item.direction === 'up' ? 'Applied' : 'Rolled back'
   return (
     <Text>
-      <Text color={ok ? 'green' : 'red'}>{ok ? '✔' : '✘'}</Text> {ok ? verb : 'Failed'} {item.id} <Text dimColor>({item.durationMs}ms)</Text>
+      <Tint color={ok ? 'green' : 'red'}>{ok ? '✔' : '✘'}</Tint> {ok ? verb : 'Failed'} {item.id} <Tint dim>({item.durationMs}ms)</Tint>
     </Text>
   )
 }
 
 /** The live view of a run: finished migrations in scrollback, a spinner on the running one, a progress bar, a summary. */
-export function RunView({ store }: { store: RunStore }): React.JSX.Element {
+export function RunView({ store, color = colorsWanted() }: { store: RunStore; color?: boolean }): React.JSX.Element {
   const s = useSyncExternalStore(store.subscribe, store.get)
   const verb = s.direction === 'up' ? 'Applying' : 'Rolling back'
   return (
-    <>
+    <ColorContext.Provider value={color}>
       <Static items={s.finished}>{(item, i) => <FinishedLine key={`${item.id}-${i}`} item={item} />}</Static>
       <Box flexDirection="column">
         {s.warnings.map((w) => (
-          <Text key={w} color="yellow">
+          <Tint key={w} color="yellow">
             ⚠ {w}
-          </Text>
+          </Tint>
         ))}
         {s.waiting && (
           <Text>
@@ -67,17 +81,18 @@ export function RunView({ store }: { store: RunStore }): React.JSX.Element {
         {s.result && !s.result.dryRun && <Summary result={s.result} total={s.total} />}
         {s.result && !s.dryRun && s.total === 0 && <Text>{s.direction === 'up' ? 'No pending migrations' : 'Nothing to roll back'}</Text>}
       </Box>
-    </>
+    </ColorContext.Provider>
   )
 }
 
 function Summary({ result, total }: { result: RunResult; total: number }): React.JSX.Element | null {
+  const color = useContext(ColorContext)
   if (!result.results.length) return null
   const skipped = total - result.results.length
   return (
-    <Text bold color={result.ok ? 'green' : 'red'}>
+    <Text bold color={color ? (result.ok ? 'green' : 'red') : undefined}>
       {summaryLine(result)}
-      {skipped ? `, ${skipped} skipped` : ''}
+      {skipped ? `, ${skipped} skipped` : ''} ({formatDuration(result.durationMs)})
     </Text>
   )
 }
