@@ -4,6 +4,7 @@ import { diffSchemas, materialize, renderMigration } from '@mig/core'
 import { withSchemaDriver } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { ExitError } from '../exit.js'
+import { utcVersion } from '../naming.js'
 import { toJson } from '../output.js'
 import { ignoredTables, materializeContext } from '../schema-context.js'
 
@@ -23,11 +24,6 @@ export interface DiffCommandOptions {
   allowDestructive?: boolean
   /** Shadow database to use instead of a temporary one. */
   shadowUrl?: string
-}
-
-/** Current UTC time as `YYYYMMDDHHMMSS`. */
-function timestamp(now = new Date()): string {
-  return now.toISOString().replace(/[-:T]/g, '').slice(0, 14)
 }
 
 /**
@@ -63,7 +59,7 @@ export async function diffCommand(ctx: CommandContext, options: DiffCommandOptio
       }
       const down = renderMigration(diffSchemas(to, from, opts), driver.ddl!, { allowDestructive: options.allowDestructive })
       let base = resolve(ctx.cwd, options.out)
-      if (!/^\d+[_-]/.test(basename(base))) base = resolve(dirname(base), `${timestamp()}_${basename(base)}`)
+      if (!/^\d+[_-]/.test(basename(base))) base = resolve(dirname(base), `${utcVersion()}_${basename(base)}`)
       mkdirSync(dirname(base), { recursive: true })
       writeFileSync(`${base}.up.sql`, up.sql)
       writeFileSync(`${base}.down.sql`, down.sql)

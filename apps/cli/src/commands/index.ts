@@ -9,11 +9,6 @@ import { upCommand } from './up.js'
 type Handler = (ctx: CommandContext, ...args: any[]) => Promise<number | undefined>
 type Wrap = (fn: Handler) => (...args: unknown[]) => Promise<void>
 
-/** A command handler whose module is imported only when the command runs (start-up stays small). */
-function lazy<M>(load: () => Promise<M>, pick: (m: M) => Handler): Handler {
-  return async (ctx, ...args) => pick(await load())(ctx, ...args)
-}
-
 function int(flag: string) {
   return (v: string) => {
     if (!/^\d+$/.test(v)) throw new Error(`${flag} takes a whole number, not "${v}"`)
@@ -21,19 +16,19 @@ function int(flag: string) {
   }
 }
 
-/** Attach every command to the program. */
+/**
+ * Attach every command to the program. A command is `commands/<name>.ts` exporting
+ * `<name>Command(ctx, ...arguments, options)`, registered here with its arguments and options; its
+ * module is imported only when it runs (`lazyAction`), so start-up stays small.
+ */
 export function registerCommands(program: Command, action: Wrap): void {
+  /** The action of a command whose handler is `name` in the module `load` imports when the command runs. */
+  const lazyAction = <M, K extends keyof M>(load: () => Promise<M>, name: K) => action(async (ctx, ...args) => ((await load())[name] as Handler)(ctx, ...args))
+
   program
     .command('init')
-    .description('create mig.toml and the project folders; with a reachable database, create the history tables')
-    .action(
-      action(
-        lazy(
-          () => import('./init.js'),
-          (m) => m.initCommand,
-        ),
-      ),
-    )
+    .description('create mig.toml (its url: --database, when given) and the project folders; with a reachable database, create the history tables')
+    .action(lazyAction(() => import('./init.js'), 'initCommand'))
 
   program
     .command('new')
@@ -43,14 +38,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--ts', 'code migration in TypeScript')
     .option('--repeatable', 'repeatable migration R__<name>.sql')
     .option('--template', 'make the SQL a nunjucks template (.sql.njk)')
-    .action(
-      action(
-        lazy(
-          () => import('./new.js'),
-          (m) => m.newCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./new.js'), 'newCommand'))
 
   program.command('status').description('show every migration: VERSION NAME STATUS APPLIED AT').action(action(statusCommand))
 
@@ -74,40 +62,19 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--all', 'roll back everything')
     .option('--force', 'roll back even when other applied migrations depend on it')
     .option('--dry-run', 'show what would be rolled back')
-    .action(
-      action(
-        lazy(
-          () => import('./down.js'),
-          (m) => m.downCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./down.js'), 'downCommand'))
 
   program
     .command('fresh')
     .description('drop every object in the database and apply all migrations')
     .option('--confirm', 'required when the target env is production')
-    .action(
-      action(
-        lazy(
-          () => import('./fresh.js'),
-          (m) => m.freshCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./fresh.js'), 'freshCommand'))
 
   program
     .command('validate')
     .description('check file names, checksums, dependencies and pins; non-zero on any problem')
     .option('--offline', 'do not connect to the database (skip checksum comparison)')
-    .action(
-      action(
-        lazy(
-          () => import('./validate.js'),
-          (m) => m.validateCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./validate.js'), 'validateCommand'))
 
   program
     .command('resolve')
@@ -115,26 +82,12 @@ export function registerCommands(program: Command, action: Wrap): void {
     .argument('<version>', 'the failed migration')
     .option('--applied', 'the migration is now fully applied: record it as applied')
     .option('--rolled-back', 'the migration is now fully undone: remove its row')
-    .action(
-      action(
-        lazy(
-          () => import('./resolve.js'),
-          (m) => m.resolveCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./resolve.js'), 'resolveCommand'))
 
   program
     .command('repair')
     .description('clear every failed or interrupted migration row after a manual fix')
-    .action(
-      action(
-        lazy(
-          () => import('./repair.js'),
-          (m) => m.repairCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./repair.js'), 'repairCommand'))
 
   program
     .command('build')
@@ -143,14 +96,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--pinned', 'render from pinned components only (error if not pinned)')
     .option('--no-pinned', 'render from the current components, ignoring lock.toml')
     .option('--direction <script>', 'which script to render: up (default), down or verify')
-    .action(
-      action(
-        lazy(
-          () => import('./build.js'),
-          (m) => m.buildCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./build.js'), 'buildCommand'))
 
   const pin = program
     .command('pin')
@@ -167,51 +113,23 @@ export function registerCommands(program: Command, action: Wrap): void {
     .description('write the pinned component files of a migration (or one object) to a folder')
     .argument('<migration-or-hash>')
     .option('--to <dir>', 'where to write (default: a new folder under the system temp dir)')
-    .action(
-      action(
-        lazy(
-          () => import('./pin.js'),
-          (m) => m.pinCheckoutCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./pin.js'), 'pinCheckoutCommand'))
   pin
     .command('diff')
     .description("unified diff of every component between two migrations' pins")
     .argument('<m1>')
     .argument('<m2>')
-    .action(
-      action(
-        lazy(
-          () => import('./pin.js'),
-          (m) => m.pinDiffCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./pin.js'), 'pinDiffCommand'))
   pin
     .command('report')
     .description('objects in pinned/ that no lock references')
     .option('--unused', 'list unreferenced objects (the default report)')
     .option('--delete', 'delete the unreferenced objects')
-    .action(
-      action(
-        lazy(
-          () => import('./pin.js'),
-          (m) => m.pinReportCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./pin.js'), 'pinReportCommand'))
   pin
     .command('validate')
     .description('every object every lock references exists and hashes to its name')
-    .action(
-      action(
-        lazy(
-          () => import('./pin.js'),
-          (m) => m.pinValidateCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./pin.js'), 'pinValidateCommand'))
 
   program
     .command('components')
@@ -219,14 +137,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .command('status')
     .description('components whose current content no pin contains')
     .option('--all', 'list every component, pinned or not')
-    .action(
-      action(
-        lazy(
-          () => import('./components.js'),
-          (m) => m.componentsStatusCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./components.js'), 'componentsStatusCommand'))
 
   program
     .command('adopt')
@@ -237,14 +148,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--from <tool>', 'import the history of dbmate, golang-migrate, flyway, sqitch or knex')
     .option('--table <name>', 'the other tool’s history table, when not its default')
     .option('--history-url <url>', 'database holding the other tool’s table, when not the target (sqitch on SQLite: sqlite:./sqitch.db)')
-    .action(
-      action(
-        lazy(
-          () => import('./adopt.js'),
-          (m) => m.adoptCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./adopt.js'), 'adoptCommand'))
 
   program
     .command('log')
@@ -252,52 +156,24 @@ export function registerCommands(program: Command, action: Wrap): void {
     .argument('[version]', 'only this version (prints the SQL that ran)')
     .option('--decrypt', 'decrypt the variables (needs MIG_ENCRYPTION_KEY)')
     .option('--sql', 'print the SQL of every entry')
-    .action(
-      action(
-        lazy(
-          () => import('./log.js'),
-          (m) => m.logCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./log.js'), 'logCommand'))
 
   const env = program
     .command('env')
     .description('show or change the env the database says it is')
-    .action(
-      action(
-        lazy(
-          () => import('./env.js'),
-          (m) => m.envShowCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./env.js'), 'envShowCommand'))
   env
     .command('set')
     .description('change the env stored in the database')
     .argument('<env>', 'new env, e.g. staging')
     .option('--confirm', 'required: the env guard protects production databases')
-    .action(
-      action(
-        lazy(
-          () => import('./env.js'),
-          (m) => m.envSetCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./env.js'), 'envSetCommand'))
 
   program
     .command('dump')
     .description('print deterministic SQL that recreates the schema of the database')
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(
-      action(
-        lazy(
-          () => import('./dump.js'),
-          (m) => m.dumpCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./dump.js'), 'dumpCommand'))
 
   program
     .command('diff')
@@ -309,25 +185,11 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--out <path>', 'write an up and a down migration, e.g. migrations/20240101000000_sync')
     .option('--allow-destructive', 'emit drops and narrowing changes instead of commenting them out')
     .option('--shadow-url <url>', 'database server to materialise SQL sources in (default: target shadow_url, else the target server)')
-    .action(
-      action(
-        lazy(
-          () => import('./diff.js'),
-          (m) => m.diffCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./diff.js'), 'diffCommand'))
 
   program
     .command('drift')
     .description('compare the live database with what its applied migrations should produce; exit 1 when they differ')
     .option('--shadow-url <url>', 'database server for the shadow database')
-    .action(
-      action(
-        lazy(
-          () => import('./drift.js'),
-          (m) => m.driftCommand,
-        ),
-      ),
-    )
+    .action(lazyAction(() => import('./drift.js'), 'driftCommand'))
 }

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
+import { slug, utcVersion } from '../naming.js'
 
 /** Options of `mig new`. */
 export interface NewCommandOptions {
@@ -10,21 +11,6 @@ export interface NewCommandOptions {
   ts?: boolean
   repeatable?: boolean
   template?: boolean
-}
-
-/** Current UTC time as YYYYMMDDHHMMSS. */
-export function utcVersion(date = new Date()): string {
-  return date.toISOString().replace(/[-:T]/g, '').slice(0, 14)
-}
-
-/** `add email to Users` -> `add_email_to_users`. */
-export function slug(name: string): string {
-  return name
-    .trim()
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
 }
 
 /** `mig new <name> [--folder] [--ts] [--repeatable] [--template]` */
