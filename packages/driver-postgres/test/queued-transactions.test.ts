@@ -44,7 +44,7 @@ describe('queued transactions', () => {
     const second = settle(
       db.driver.transaction(async (tx) => {
         await db.driver.runScript(tx, script('CREATE TABLE q_b (id int);'))
-        await tx.query('INSERT INTO q_b VALUES (?)', [1])
+        await tx.defer!('INSERT INTO q_b VALUES (?)', [1])
       }),
     )
     expect((await first).error).toBeInstanceOf(StatementFailure)
@@ -75,7 +75,7 @@ describe('queued transactions', () => {
     const a = settle(
       db.driver.transaction(async (tx) => {
         await db.driver.runScript(tx, script('CREATE TABLE s_a (id int);'))
-        await tx.query('INSERT INTO s_a VALUES (?)', [1])
+        await tx.defer!('INSERT INTO s_a VALUES (?)', [1])
       }),
     )
     const b = settle(
