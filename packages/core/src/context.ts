@@ -103,7 +103,7 @@ export function encryptionKey(options: MigratorOptions): string | undefined {
 }
 
 /** Build the context of a migrator. */
-export function createContext(options: MigratorOptions, emit: Emit): CoreContext {
+export function createCoreContext(options: MigratorOptions, emit: Emit): CoreContext {
   const driver = options.driver
   const store = new HistoryStore(driver, options.historyTable ?? DEFAULT_HISTORY_TABLE)
   const recorder = new HistoryRecorder(store, driver.dialect, {

@@ -1,5 +1,5 @@
 import { loadCodeMigrations } from './code-migration.js'
-import { type CoreContext, createContext, planInput } from './context.js'
+import { type CoreContext, createCoreContext, planInput } from './context.js'
 import type { Driver } from './driver.js'
 import { Emitter, type MigratorEvents } from './events.js'
 import { checkEnv, refuseDraftsOnProduction, withLock } from './guard.js'
@@ -46,7 +46,7 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   constructor(options: MigratorOptions) {
     super()
-    this.ctx = createContext(options, (event, payload) => this.emit(event, payload))
+    this.ctx = createCoreContext(options, (event, payload) => this.emit(event, payload))
     this.driver = this.ctx.driver
     this.history = this.ctx.store
     this.recorder = this.ctx.recorder

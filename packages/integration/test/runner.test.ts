@@ -4,7 +4,7 @@ import {
   HistoryStore,
   LockTimeoutError,
   type LockHolder,
-  createContext,
+  createCoreContext,
   createMigrator,
   directory,
   MigrationError,
@@ -445,7 +445,7 @@ for (const dialect of testDialects()) {
       await other.connect()
       const events: string[] = []
       const options = { driver: other, sources: [directory(project.path('migrations'))], historyTable: `${p}history` }
-      const ctx = createContext(options, (event) => {
+      const ctx = createCoreContext(options, (event) => {
         events.push(event)
       })
       const second = (await ctx.session.discover())[1]!
