@@ -146,8 +146,10 @@ export class PostgresDriver implements Driver {
 
   /**
    * Run `fn` in a transaction. A transaction started while the previous one is still running is
-   * queued behind it (`queuedTransactions`): when the previous one fails, this one is never sent
-   * (the {@link Outbox} refuses it, or the server stops the message they share at the failure).
+   * queued behind it (`queuedTransactions`): it is sent once the previous one has sent its last
+   * message, and when the previous one fails, it is never sent (the {@link Outbox} refuses it, or
+   * the server stops the message they share at the failure). Transactions do not nest: `fn` must not
+   * start another one on this driver.
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
     const before = this.lastTransaction?.settled === false ? this.lastTransaction : undefined
@@ -166,6 +168,8 @@ export class PostgresDriver implements Driver {
     } finally {
       state.settled = true
       state.before = undefined
+      // messages of a transaction queued behind this one may wait for it to settle
+      this.outbox?.settled()
     }
   }
 

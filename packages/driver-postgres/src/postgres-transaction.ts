@@ -65,12 +65,23 @@ export function lineAt(text: string, offset: number, firstLine: number): number 
   for (let k = 0; k < offset && k < text.length; k++) if (text.charCodeAt(k) === 10) line++
   return line
 }
+
+/** Which transaction a message belongs to, and where in it (see {@link Outbox.send}). */
+export interface MessageRole {
+  /** The transaction the message belongs to. */
+  tx: TransactionState
+  /** The transaction's last message (COMMIT or ROLLBACK). */
+  ends?: boolean
+  /** A last message ending in mig's COMMIT, whose results nobody reads: may share a round trip. */
+  shareable?: boolean
+}
+
 /** A message waiting for the main connection. */
 interface Outgoing {
   text: string
   params?: unknown[]
-  /** A transaction's last message (ending in COMMIT), whose results nobody reads: may share a round trip. */
-  commit?: { state: TransactionState }
+  /** Undefined for a statement outside any transaction. */
+  role?: MessageRole
   /** Sent again alone after a syntax error stopped the message it shared. */
   solo?: boolean
   resolve(value: { results: PgResult[] }): void
@@ -90,18 +101,40 @@ const MAX_MESSAGE_CHARS = 1024 * 1024
  * behind one another (`queuedTransactions`) that are ready together travel in one round trip, each
  * still its own `BEGIN ... COMMIT`: the server runs them one after the other and stops at the first
  * error, so a transaction never runs after one that failed. The COMMITs that completed say which
- * ones were committed.
+ * ones were committed. Transactions never interleave: a transaction's messages wait until the one
+ * it was queued behind has sent its last message (or settled), and once a transaction has begun
+ * on the server, other transactions' messages wait until its last one (statements outside any
+ * transaction do not wait: the transaction's own code may send them).
  */
 export class Outbox {
   private queue: Outgoing[] = []
   private busy = false
+  /** The transaction that has begun on the server and not sent its last message yet. */
+  private open: TransactionState | undefined
 
   constructor(private readonly client: pg.Client) {}
 
-  send(text: string, params?: unknown[], commit?: Outgoing['commit']): Promise<{ results: PgResult[] }> {
+  /** Queue a message; `role` says which transaction it belongs to (none: a statement outside any). */
+  send(text: string, params?: unknown[], role?: MessageRole): Promise<{ results: PgResult[] }> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ text, params, commit, resolve, reject })
+      this.queue.push({ text, params, role, resolve, reject })
       this.pump()
+    })
+  }
+
+  /** A transaction settled: messages waiting for it may go. */
+  settled(): void {
+    this.pump()
+  }
+
+  /** Index of the next message that may be sent, or -1. */
+  private nextIndex(): number {
+    return this.queue.findIndex((o) => {
+      const tx = o.role?.tx
+      if (!tx) return true
+      if (this.open) return tx === this.open
+      // a transaction goes once the one it was queued behind has sent its last message
+      return !tx.before || tx.before.settled || tx.before.ended
     })
   }
 
@@ -109,28 +142,38 @@ export class Outbox {
     if (this.busy) return
     const batch: Outgoing[] = []
     let chars = 0
-    while (this.queue.length) {
-      const next = this.queue[0]!
-      // only transactions' last messages share a round trip
+    for (let at = this.nextIndex(); at >= 0; at = this.nextIndex()) {
+      const next = this.queue[at]!
+      // only transactions' last messages share a round trip, in the order they were queued
       if (
         batch.length &&
-        (!batch[0]!.commit ||
-          !next.commit ||
+        (at > 0 ||
+          !batch[0]!.role?.shareable ||
+          !next.role?.shareable ||
           batch[0]!.solo ||
           next.solo ||
           batch.length >= MAX_COMMITS_PER_MESSAGE ||
           chars + next.text.length > MAX_MESSAGE_CHARS)
       )
         break
-      this.queue.shift()
-      if (next.commit && failedBefore(next.commit.state)) {
+      this.queue.splice(at, 1)
+      const tx = next.role?.tx
+      if (tx && !tx.sent && failedBefore(tx)) {
         // queued behind a transaction that failed: never sent
-        next.commit.state.failed = true
+        tx.failed = true
+        tx.ended = true
         next.reject(new Error('not run: the transaction before it failed'))
         continue
       }
       batch.push(next)
       chars += next.text.length
+      if (tx) {
+        tx.sent = true
+        if (next.role?.ends) {
+          tx.ended = true
+          if (this.open === tx) this.open = undefined
+        } else this.open = tx
+      }
     }
     if (!batch.length) return
     this.busy = true
@@ -153,7 +196,7 @@ export class Outbox {
       } catch (err) {
         error = err ?? new Error('query failed')
         // marked before anything else is sent: what is queued behind it is refused
-        if (one.commit) one.commit.state.failed = true
+        if (one.role?.shareable) one.role.tx.failed = true
       }
       this.release()
       if (out) one.resolve(out)
@@ -181,7 +224,12 @@ export class Outbox {
     if (offset >= 0 && offset >= (starts[committed + 1] ?? text.length)) {
       // a syntax error further on stopped the whole message before the first uncommitted
       // transaction ran: send the rest again one by one (after a ROLLBACK, in case one had begun)
-      for (const b of rest) b.solo = true
+      for (const b of rest) {
+        b.solo = true
+        // nothing of theirs ran: they are sent (or refused) as if for the first time
+        b.role!.tx.sent = false
+        b.role!.tx.ended = false
+      }
       this.queue.unshift(...rest)
       await this.client.query('ROLLBACK').catch(() => {})
       this.release()
@@ -190,7 +238,7 @@ export class Outbox {
     }
     // the first uncommitted transaction failed (its error as if it had been sent alone); the ones
     // after it in the message did not run
-    for (const b of rest) b.commit!.state.failed = true
+    for (const b of rest) b.role!.tx.failed = true
     this.release()
     for (let k = 0; k < committed; k++) batch[k]!.resolve({ results: [] })
     const before = text.slice(0, starts[committed])
@@ -220,6 +268,10 @@ const ELAPSED_MS = `(extract(epoch from clock_timestamp() - statement_timestamp(
 export interface TransactionState {
   settled: boolean
   failed: boolean
+  /** A message of it went to the server (or was refused). */
+  sent?: boolean
+  /** Its last message went to the server (or was refused): the one queued behind it may go. */
+  ended?: boolean
   /** The transaction this one was queued behind, while that one was still running. */
   before?: TransactionState
 }
@@ -271,7 +323,7 @@ export class PostgresTransaction implements QueryExecutor {
   async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
     if (params?.length) {
       await this.sync()
-      const { results } = await this.outbox.send(toNumberedPlaceholders(sql), params as unknown[])
+      const { results } = await this.outbox.send(toNumberedPlaceholders(sql), params as unknown[], { tx: this.state })
       return (results[0]?.rows ?? []) as R[]
     }
     const results = await this.send({ sql })
@@ -315,7 +367,7 @@ export class PostgresTransaction implements QueryExecutor {
     try {
       // only a message whose one COMMIT is mig's may share a round trip (COMMITs tell who committed)
       const shareable = last?.sql === 'COMMIT' && !parts.some((p) => p.script && ENDS_TRANSACTION.test(p.sql))
-      return (await this.outbox.send(text, undefined, shareable ? { state: this.state } : undefined)).results
+      return (await this.outbox.send(text, undefined, { tx: this.state, ends: last?.sql === 'COMMIT', shareable })).results
     } catch (err) {
       throw traceFailure(err as PgError & { completed?: number }, parts, starts, text)
     }
@@ -332,12 +384,12 @@ export class PostgresTransaction implements QueryExecutor {
    */
   async sendStreamed(text: string): Promise<void> {
     if (this.held.length || !this.began) throw new Error('sendStreamed before sync()')
-    await this.outbox.send(text)
+    await this.outbox.send(text, undefined, { tx: this.state })
   }
 
   async rollback(): Promise<void> {
     this.held = []
-    if (this.began) await this.outbox.send('ROLLBACK').catch(() => {})
+    if (this.began) await this.outbox.send('ROLLBACK', undefined, { tx: this.state, ends: true }).catch(() => {})
   }
 }
 
