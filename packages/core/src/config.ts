@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { parse as parseToml, type TomlError } from 'smol-toml'
 import { type ConfigProblem, ConfigError } from './errors.js'
-import { DEFAULT_HISTORY_TABLE } from './history-store.js'
+import { DEFAULT_HISTORY_TABLE } from './history/store.js'
 import { sqlitePath, urlScheme } from './url.js'
 
 /** Default config file name, looked up in the working directory. */

@@ -68,12 +68,32 @@ export interface SqlDialect {
 
 /** Runs statements on one connection. `?` is the parameter placeholder in every dialect. */
 export interface QueryExecutor {
-  /** Run one statement and return its rows. */
+  /**
+   * Run one statement and return its rows. The statement is sent now (with whatever the executor
+   * deferred before it, see {@link defer}): a driver never holds back a statement given here.
+   */
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>
   /**
-   * Executors that hold statements back to save round trips (a transaction that sends a migration,
-   * its history rows and COMMIT together) send them now, throwing what they would have thrown.
-   * Core calls it where an error must be told apart from the next migration's.
+   * Run a write whose outcome nobody waits for, which may ride with the executor's next round trip
+   * instead of costing one of its own. Core's history recorder is its only caller: a migration's
+   * history row, log entry and progress travel with the migration's own statements (PostgreSQL:
+   * `BEGIN; <script>; <history writes>; COMMIT` in one message; MySQL: in front of the next packet).
+   *
+   * The executor must send deferred writes, in order, before anything sent after them, and have
+   * them committed before its transaction commits, before the migration lock is released and before
+   * the connection closes. An error of a deferred write is thrown by whatever sends it (the next
+   * {@link query}, {@link sync}, the commit, the lock's release). Resolves once the write is
+   * accepted: held back, or sent when the executor does not hold it. Optional: without it, core
+   * calls {@link query}.
+   *
+   * @example
+   * await (exec.defer ? exec.defer(sql, params) : exec.query(sql, params))
+   */
+  defer?(sql: string, params?: readonly unknown[]): Promise<void>
+  /**
+   * Executors that hold statements back to save round trips (a transaction that sends a migration's
+   * script, its deferred history writes and COMMIT together) send them now, throwing what they would
+   * have thrown. Core calls it where an error must be told apart from the next migration's.
    */
   sync?(): Promise<void>
   /**
@@ -124,12 +144,6 @@ export interface LockOptions {
   timeoutMs?: number
   /** Called (once, then every few seconds) while another runner holds the lock. */
   onWait?: (holder: LockHolder | undefined) => void
-  /**
-   * The history tables (as written in SQL, possibly schema-qualified) the lock protects. Drivers
-   * may batch writes to them with the next statement, as long as each batch commits before the
-   * changes it describes and everything commits before the lock is released.
-   */
-  historyTables?: string[]
 }
 
 /**

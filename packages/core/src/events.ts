@@ -1,4 +1,5 @@
 import type { LockHolder, MigrationError } from './errors.js'
+import type { Migration } from './migration.js'
 
 /** What a migration event says about its migration. */
 export interface MigrationInfo {
@@ -7,6 +8,11 @@ export interface MigrationInfo {
   name: string
   kind: 'versioned' | 'repeatable'
   source: string
+}
+
+/** What events say about `m`. */
+export function migrationInfo(m: Migration): MigrationInfo {
+  return { id: m.id, version: m.version, name: m.name, kind: m.kind, source: m.source }
 }
 
 /** Events a migrator emits, by name. */

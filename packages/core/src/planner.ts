@@ -1,6 +1,6 @@
 import { orderByDependencies } from './dependencies.js'
 import { PlanError } from './errors.js'
-import type { HistoryRow } from './history-store.js'
+import type { HistoryRow } from './history/store.js'
 import { compareVersions, type Migration } from './migration.js'
 
 /** Status of a migration as `mig status` shows it. */
@@ -164,9 +164,10 @@ export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
   if (!options.allowOutOfOrder) {
     const ooo = versioned.filter((s) => s.outOfOrder)
     if (ooo.length) {
+      const names = ooo.map((s) => `${s.version}_${s.name}`).join(', ')
       throw new PlanError(
         'out-of-order',
-        `pending ${ooo.length === 1 ? 'migration is' : 'migrations are'} older than the newest applied one: ${ooo.map((s) => `${s.version}_${s.name}`).join(', ')}`,
+        `pending ${ooo.length === 1 ? 'migration is' : 'migrations are'} older than the newest applied one: ${names}`,
         ooo.map((s) => s.version),
         { hint: 'pass --allow-out-of-order to apply them anyway, or declare what they need with -- mig:depends <version>' },
       )

@@ -90,10 +90,8 @@ export function packageSource(name: string, options: ProjectSourceOptions): Migr
       const out: Migration[] = []
       for (const folder of pkg.folders) {
         if (!existsSync(folder)) {
-          problems.push({
-            file: folder,
-            message: `package ${name} has no migrations folder ${relative(pkg.root, folder) || '.'} (set "mig": { "migrations": "<folder>" } in its package.json)`,
-          })
+          const hint = '(set "mig": { "migrations": "<folder>" } in its package.json)'
+          problems.push({ file: folder, message: `package ${name} has no migrations folder ${relative(pkg.root, folder) || '.'} ${hint}` })
           continue
         }
         out.push(...(await directory(folder, { label: name, ignore: options.ignore }).load(problems)))

@@ -114,13 +114,14 @@ export class MysqlDriver implements Driver {
   private conn: Connection | undefined
   private database = ''
   private split: SplitOptions = { delimiterCommand: true, backslashEscapes: true }
-  /** History writes waiting for the next round trip (see {@link query}). */
+  /** Deferred writes waiting for the next round trip (see {@link defer}). */
   private pending: string[] = []
-  /** A transaction opened for history writes is open (or about to be). */
+  /** A transaction opened for deferred writes is open (or about to be). */
   private deferred = false
   /** The script opened a transaction of its own (START TRANSACTION / BEGIN) that is still open. */
   private userTransaction = false
-  private historyTables = new Set<string>()
+  /** The migration lock is held: deferred writes may wait for the next round trip (they commit before it is released). */
+  private locked = false
 
   constructor(options: MysqlOptions) {
     this.shadowBaseUrl = options.url
@@ -192,26 +193,32 @@ export class MysqlDriver implements Driver {
   }
 
   /**
-   * Writes to the history tables (known once the lock is held) are not sent at once: they open a
-   * transaction and travel with the next statement. Data changes of the migration join that
-   * transaction; anything else (DDL, which commits implicitly, reads, routines) is preceded by an
-   * explicit COMMIT in the same round trip. So every committed change has its `running` row
-   * committed before it, a migration's data changes commit together with its progress and its
-   * `applied` row, and a run costs about as many commits as the client running the same file.
-   * Everything is committed before the lock is released and before the connection closes.
+   * Writes the caller marks as deferred (core's history rows, log entries and progress) are not sent
+   * at once while the migration lock is held: they open a transaction and travel with the next
+   * statement. Data changes of the migration join that transaction; anything else (DDL, which
+   * commits implicitly, reads, routines) is preceded by an explicit COMMIT in the same round trip.
+   * So every committed change has its `running` row committed before it, a migration's data changes
+   * commit together with its progress and its `applied` row, and a run costs about as many commits
+   * as the client running the same file. Everything is committed before the lock is released and
+   * before the connection closes. Without the lock, a deferred write is sent at once.
    */
-  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    if (this.isHistoryWrite(sql)) {
-      // Inside the script's own transaction the writes simply join it (START TRANSACTION would commit it).
-      if (!this.deferred && !this.userTransaction) this.pending.push('START TRANSACTION')
-      if (!this.userTransaction) this.deferred = true
-      this.pending.push(params?.length ? this.connection().format(sql, params as unknown[]) : sql)
-      return []
+  async defer(sql: string, params?: readonly unknown[]): Promise<void> {
+    if (!this.locked) {
+      await this.query(sql, params)
+      return
     }
+    // Inside the script's own transaction the writes simply join it (START TRANSACTION would commit it).
+    if (!this.deferred && !this.userTransaction) this.pending.push('START TRANSACTION')
+    if (!this.userTransaction) this.deferred = true
+    this.pending.push(params?.length ? this.connection().format(sql, params as unknown[]) : sql)
+  }
+
+  /** Send `sql` (behind the deferred writes, see {@link defer}) and return its rows. */
+  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
     return (await this.send(sql, params, isDataChange(sql))) as R[]
   }
 
-  /** Send the pending history writes, then `sql`, in one round trip; the rows of `sql`. */
+  /** Send the deferred writes, then `sql`, in one round trip; the rows of `sql`. */
   private async send(sql: string, params: readonly unknown[] | undefined, joinsTransaction: boolean): Promise<Row[]> {
     this.takeFailedFlush()
     if (!this.pending.length && !this.deferred) {
@@ -230,7 +237,16 @@ export class MysqlDriver implements Driver {
     return Array.isArray(last) ? (last as Row[]) : []
   }
 
-  /** Commit what the history writes left open (before the lock is released or the connection closes). */
+  /**
+   * Send the deferred writes and commit what they and the migration's data changes left open (see
+   * `QueryExecutor.sync`): a runner working without the lock on this connection calls it after its
+   * last migration. Done by itself before the lock is released and before the connection closes.
+   */
+  sync(): Promise<void> {
+    return this.flush()
+  }
+
+  /** Commit what the deferred writes left open (before the lock is released or the connection closes). */
   async flush(): Promise<void> {
     this.takeFailedFlush()
     if (!this.pending.length && !this.deferred) return
@@ -241,14 +257,8 @@ export class MysqlDriver implements Driver {
     await this.connection().query(batch.join(';\n'))
   }
 
-  private isHistoryWrite(sql: string): boolean {
-    if (!this.historyTables.size) return false
-    const m = /^\s*(?:insert\s+into|update|delete\s+from)\s+((?:`[^`]*`|[\w$]+)(?:\s*\.\s*(?:`[^`]*`|[\w$]+))?)/i.exec(sql)
-    return Boolean(m && this.historyTables.has(m[1]!.replace(/[`\s]/g, '')))
-  }
-
   /**
-   * Run `fn`. History writes inside it are batched as described at {@link query}; a DDL statement
+   * Run `fn`. Deferred writes inside it are batched as described at {@link defer}; a DDL statement
    * commits implicitly on MySQL whatever a transaction says.
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
@@ -380,13 +390,13 @@ export class MysqlDriver implements Driver {
     await this.flush()
     const conn = await openConnection(this.config, this.displayUrl)
     const lock = await acquireMysqlLock(conn, this.database, options)
-    this.historyTables = new Set((options.historyTables ?? []).map((t) => t.replace(/[`\s]/g, '')))
+    this.locked = true
     return {
       release: async () => {
         try {
           await this.flush()
         } finally {
-          this.historyTables = new Set()
+          this.locked = false
           await lock.release()
         }
       },

@@ -24,7 +24,18 @@ import { postgresDdl } from './postgres-ddl.js'
 import { introspectPostgres } from './postgres-introspector.js'
 import { createPostgresShadow } from './postgres-shadow.js'
 import { acquirePostgresLock } from './postgres-lock.js'
-import { inlineParams, postgresDialect, toNumberedPlaceholders } from './postgres-dialect.js'
+import { postgresDialect, toNumberedPlaceholders } from './postgres-dialect.js'
+import {
+  lineAt,
+  Outbox,
+  type PgError,
+  PostgresTransaction,
+  positionToOffset,
+  STREAM_BATCH_CHARS,
+  STREAM_BATCH_STATEMENTS,
+  sendStreamedBatch,
+  type TransactionState,
+} from './postgres-transaction.js'
 
 /** Options of {@link postgres}. */
 export interface PostgresOptions {
@@ -35,64 +46,6 @@ export interface PostgresOptions {
   url: string
   /** `application_name` of mig's connections, shown to other sessions waiting for the lock. Default `mig`. */
   applicationName?: string
-}
-
-/** pg's error fields mig reads. */
-interface PgError extends Error {
-  code?: string
-  position?: string
-}
-
-/** A pg `Query` that counts the statements completed before an error (for multi-statement scripts). */
-class CountingQuery extends (pg.Query as unknown as new (text: string, values: undefined, cb: (err: Error | null, res: unknown) => void) => object) {
-  completed = 0
-  /** COMMITs completed, and the count of statements completed up to the last of them. */
-  commits = 0
-  completedAtCommit = 0
-  handleCommandComplete(msg: unknown, connection: unknown): void {
-    this.completed++
-    if ((msg as { text?: string }).text === 'COMMIT') {
-      this.commits++
-      this.completedAtCommit = this.completed
-    }
-    ;(pg.Query.prototype as unknown as { handleCommandComplete(m: unknown, c: unknown): void }).handleCommandComplete.call(this, msg, connection)
-  }
-}
-
-type PgResult = { rows: Row[] }
-
-/** pg's error of a simple-protocol query, with what had completed before it. */
-type SimpleQueryError = PgError & { completed?: number; commits?: number; completedAtCommit?: number }
-
-/** Run a simple-protocol query (possibly several statements); resolve with the results and the count of completed statements. */
-function simpleQuery(client: pg.Client, text: string): Promise<{ results: PgResult[]; completed: number }> {
-  return new Promise((resolve, reject) => {
-    const q = new CountingQuery(text, undefined, (err, res) => {
-      if (err) {
-        Object.assign(err, { completed: q.completed, commits: q.commits, completedAtCommit: q.completedAtCommit })
-        reject(err)
-      } else resolve({ results: Array.isArray(res) ? (res as PgResult[]) : [res as PgResult], completed: q.completed })
-    })
-    client.query(q as unknown as pg.Submittable)
-  })
-}
-
-/** Offset in `text` (UTF-16) of the server's 1-based character `position`. */
-function positionToOffset(text: string, position: number): number {
-  let chars = 0
-  let i = 0
-  while (i < text.length && chars < position - 1) {
-    const cp = text.codePointAt(i)!
-    i += cp > 0xffff ? 2 : 1
-    chars++
-  }
-  return i
-}
-
-function lineAt(text: string, offset: number, firstLine: number): number {
-  let line = firstLine
-  for (let k = 0; k < offset && k < text.length; k++) if (text.charCodeAt(k) === 10) line++
-  return line
 }
 
 /** Parse the URL into pg's config, taking out mig's own `search_path` / `schema` parameters. */
@@ -129,361 +82,6 @@ export async function openClient(config: pg.ClientConfig, displayUrl: string): P
     throw new ConnectionError(displayUrl, redactUrl(detail), { cause: err })
   }
   return client
-}
-
-/** A message waiting for the main connection. */
-interface Outgoing {
-  text: string
-  params?: unknown[]
-  /** A transaction's last message (ending in COMMIT), whose results nobody reads: may share a round trip. */
-  commit?: { state: TransactionState }
-  /** Sent again alone after a syntax error stopped the message it shared. */
-  solo?: boolean
-  resolve(value: { results: PgResult[] }): void
-  reject(err: unknown): void
-}
-
-/** Might end a transaction (conservative: also matches inside strings and comments). */
-const ENDS_TRANSACTION = /\b(?:commit|end|rollback|abort)\b/i
-
-/** Most transactions sent in one round trip. */
-const MAX_COMMITS_PER_MESSAGE = 64
-/** A round trip stops taking transactions once its text reaches this many characters (1 Mi). */
-const MAX_MESSAGE_CHARS = 1024 * 1024
-
-/**
- * Every message mig sends on the main connection during a run, in order. Transactions queued
- * behind one another (`queuedTransactions`) that are ready together travel in one round trip, each
- * still its own `BEGIN ... COMMIT`: the server runs them one after the other and stops at the first
- * error, so a transaction never runs after one that failed. The COMMITs that completed say which
- * ones were committed.
- */
-class Outbox {
-  private queue: Outgoing[] = []
-  private busy = false
-
-  constructor(private readonly client: pg.Client) {}
-
-  send(text: string, params?: unknown[], commit?: Outgoing['commit']): Promise<{ results: PgResult[] }> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ text, params, commit, resolve, reject })
-      this.pump()
-    })
-  }
-
-  private pump(): void {
-    if (this.busy) return
-    const batch: Outgoing[] = []
-    let chars = 0
-    while (this.queue.length) {
-      const next = this.queue[0]!
-      // only transactions' last messages share a round trip
-      if (
-        batch.length &&
-        (!batch[0]!.commit ||
-          !next.commit ||
-          batch[0]!.solo ||
-          next.solo ||
-          batch.length >= MAX_COMMITS_PER_MESSAGE ||
-          chars + next.text.length > MAX_MESSAGE_CHARS)
-      )
-        break
-      this.queue.shift()
-      if (next.commit && failedBefore(next.commit.state)) {
-        // queued behind a transaction that failed: never sent
-        next.commit.state.failed = true
-        next.reject(new Error('not run: the transaction before it failed'))
-        continue
-      }
-      batch.push(next)
-      chars += next.text.length
-    }
-    if (!batch.length) return
-    this.busy = true
-    void this.deliver(batch)
-  }
-
-  /** The connection is free: send what waits, before anyone hears of the message that just came back. */
-  private release(): void {
-    this.busy = false
-    this.pump()
-  }
-
-  private async deliver(batch: Outgoing[]): Promise<void> {
-    if (batch.length === 1) {
-      const one = batch[0]!
-      let out: { results: PgResult[] } | undefined
-      let error: unknown
-      try {
-        out = one.params ? { results: [await this.client.query(one.text, one.params)] } : await simpleQuery(this.client, one.text)
-      } catch (err) {
-        error = err ?? new Error('query failed')
-        // marked before anything else is sent: what is queued behind it is refused
-        if (one.commit) one.commit.state.failed = true
-      }
-      this.release()
-      if (out) one.resolve(out)
-      else one.reject(error)
-      return
-    }
-    let text = ''
-    const starts: number[] = []
-    for (const b of batch) {
-      starts.push(text.length)
-      text += b.text
-    }
-    let err: SimpleQueryError
-    try {
-      await simpleQuery(this.client, text)
-      this.release()
-      for (const b of batch) b.resolve({ results: [] })
-      return
-    } catch (e) {
-      err = e as SimpleQueryError
-    }
-    const committed = err.commits ?? 0
-    const rest = batch.slice(committed)
-    const offset = err.position ? positionToOffset(text, Number(err.position)) : -1
-    if (offset >= 0 && offset >= (starts[committed + 1] ?? text.length)) {
-      // a syntax error further on stopped the whole message before the first uncommitted
-      // transaction ran: send the rest again one by one (after a ROLLBACK, in case one had begun)
-      for (const b of rest) b.solo = true
-      this.queue.unshift(...rest)
-      await this.client.query('ROLLBACK').catch(() => {})
-      this.release()
-      for (let k = 0; k < committed; k++) batch[k]!.resolve({ results: [] })
-      return
-    }
-    // the first uncommitted transaction failed (its error as if it had been sent alone); the ones
-    // after it in the message did not run
-    for (const b of rest) b.commit!.state.failed = true
-    this.release()
-    for (let k = 0; k < committed; k++) batch[k]!.resolve({ results: [] })
-    const before = text.slice(0, starts[committed])
-    rest[0]!.reject(
-      Object.assign(err, {
-        completed: (err.completed ?? 0) - (err.completedAtCommit ?? 0),
-        position: err.position ? String(Number(err.position) - [...before].length) : undefined,
-      }),
-    )
-    for (const b of rest.slice(1)) b.reject(new Error('not run: the transaction before it failed'))
-  }
-}
-
-/** A transaction queued behind `state` must not run: one before it in the queue failed. */
-function failedBefore(state: TransactionState): boolean {
-  for (let s = state.before; s; s = s.before) {
-    if (s.failed) return true
-    if (s.settled) return false
-  }
-  return false
-}
-
-/** Milliseconds since the server received the current round trip (see {@link PostgresTransaction.elapsedMsSql}). */
-const ELAPSED_MS = `(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint`
-
-/** Outcome of a transaction, as seen by the one queued behind it. */
-interface TransactionState {
-  settled: boolean
-  failed: boolean
-  /** The transaction this one was queued behind, while that one was still running. */
-  before?: TransactionState
-}
-
-/** A statement (or a whole script) held back for the next round trip. */
-interface Held {
-  sql: string
-  script?: Script
-}
-
-/**
- * The executor of a transaction. Nothing is sent until something needs an answer: the script of a
- * migration and the writes that return nothing (INSERT/UPDATE/DELETE without RETURNING, the history
- * rows core writes) are held back and sent with the next round trip, so a migration costs one:
- * `BEGIN; <script>; <history writes>; COMMIT`. A held-back statement that fails is reported by the
- * next query, by {@link sync} or by the commit, which then fails; a failing script is reported as
- * the {@link StatementFailure} of its own statement whichever of those sends it.
- */
-class PostgresTransaction implements QueryExecutor {
-  private held: Held[] = []
-  private began = false
-
-  constructor(
-    private readonly outbox: Outbox,
-    /** This transaction's outcome, linked to the one it was queued behind. */
-    private readonly state: TransactionState,
-  ) {}
-
-  /**
-   * While a script is held back, its duration is only known to the server: history rows written
-   * with it record `clock_timestamp() - statement_timestamp()` (the time since the server received
-   * the round trip that carries the script).
-   */
-  get elapsedMsSql(): string | undefined {
-    return this.held.some((h) => h.script) ? ELAPSED_MS : undefined
-  }
-
-  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    if (/^\s*(insert|update|delete)\b/i.test(sql) && !/\breturning\b/i.test(sql) && (params ?? []).every(isInlinable)) {
-      this.held.push({ sql: params?.length ? inlineParams(sql, params) : sql })
-      return []
-    }
-    if (params?.length) {
-      await this.sync()
-      const { results } = await this.outbox.send(toNumberedPlaceholders(sql), params as unknown[])
-      return (results[0]?.rows ?? []) as R[]
-    }
-    const results = await this.send({ sql })
-    return (results.at(-1)?.rows ?? []) as R[]
-  }
-
-  /** Hold the script back until the next round trip. */
-  runScript(script: Script): void {
-    this.held.push({ sql: script.sql, script })
-  }
-
-  /** Send what is held back (errors of held-back statements are thrown here). */
-  async sync(): Promise<void> {
-    if (this.held.length || !this.began) await this.send()
-  }
-
-  /**
-   * Send `BEGIN` (the first time), the held-back statements and `last`, in one simple-protocol
-   * round trip; the results of every statement.
-   */
-  private async send(last?: Held): Promise<PgResult[]> {
-    if (!this.began && failedBefore(this.state)) throw new Error('not run: the transaction before it failed')
-    const parts: Held[] = []
-    // The commit need not wait for its WAL flush: the run flushes once before it releases the lock
-    // (see acquirePostgresLock). A server crash can lose only whole transactions: a migration and
-    // its history row together, and mig never reports success before the flush.
-    if (!this.began) parts.push({ sql: 'BEGIN' }, { sql: 'SET LOCAL synchronous_commit TO off' })
-    parts.push(...this.held)
-    if (last) parts.push(last)
-    this.held = []
-    this.began = true
-    // Each part starts at a known offset and holds a known number of statements, so an error can
-    // be traced to the part (and, for a script, the statement) it came from.
-    let text = ''
-    const starts: number[] = []
-    for (const p of parts) {
-      starts.push(text.length)
-      // a script may end in a comment: its terminator goes on a line of its own
-      text += p.script ? `${p.sql}\n;\n` : `${p.sql};\n`
-    }
-    try {
-      // only a message whose one COMMIT is mig's may share a round trip (COMMITs tell who committed)
-      const shareable = last?.sql === 'COMMIT' && !parts.some((p) => p.script && ENDS_TRANSACTION.test(p.sql))
-      return (await this.outbox.send(text, undefined, shareable ? { state: this.state } : undefined)).results
-    } catch (err) {
-      throw traceFailure(err as PgError & { completed?: number }, parts, starts, text)
-    }
-  }
-
-  async commit(): Promise<void> {
-    await this.send({ sql: 'COMMIT' })
-  }
-
-  /**
-   * Send `text` (a batch of a streamed script, see {@link PostgresDriver.runStatements}) once
-   * {@link sync} has sent what was held back. Rejects with pg's error for `text`, with the count
-   * of its statements that `completed`.
-   */
-  async sendStreamed(text: string): Promise<void> {
-    if (this.held.length || !this.began) throw new Error('sendStreamed before sync()')
-    await this.outbox.send(text)
-  }
-
-  async rollback(): Promise<void> {
-    this.held = []
-    if (this.began) await this.outbox.send('ROLLBACK').catch(() => {})
-  }
-}
-
-/**
- * The error of a round trip made of `parts`: a {@link StatementFailure} when it came from a
- * script, else the server's error. A syntax error stops the whole string before anything runs,
- * so the server's position is tried first; else the count of statements that completed.
- */
-function traceFailure(err: PgError & { completed?: number }, parts: Held[], starts: number[], text: string): Error {
-  const position = err.position ? positionToOffset(text, Number(err.position)) : -1
-  let k = 0
-  let completed = err.completed ?? 0
-  if (position >= 0) {
-    while (k < parts.length - 1 && starts[k + 1]! <= position) k++
-  } else {
-    for (; k < parts.length - 1; k++) {
-      const n = parts[k]!.script ? splitStatements(parts[k]!.sql).length : 1
-      if (completed < n) break
-      completed -= n
-    }
-  }
-  const part = parts[k]!
-  return part.script ? scriptFailure(part.script, err, completed, starts[k]!, text) : err
-}
-
-/** Most statements of a streamed script sent in one round trip inside a transaction. */
-const STREAM_BATCH_STATEMENTS = 1000
-/** A streamed batch is sent once its statements reach this many characters (1 Mi). */
-const STREAM_BATCH_CHARS = 1024 * 1024
-
-/**
- * Send a batch of a streamed script in one round trip of `tx`; an error becomes the
- * {@link StatementFailure} of its statement (`base` = index of the batch's first statement in the
- * file), at the line the server's position points to.
- */
-async function sendStreamedBatch(tx: PostgresTransaction, batch: ScriptStatement[], base: number): Promise<void> {
-  let text = ''
-  const starts: number[] = []
-  for (const st of batch) {
-    starts.push(text.length)
-    // a statement may end in a comment: its terminator goes on a line of its own
-    text += `${st.sql}\n;\n`
-  }
-  // what the transaction held back (BEGIN first) fails as itself, not as a statement of the batch
-  await tx.sync()
-  try {
-    await tx.sendStreamed(text)
-  } catch (err) {
-    const e = err as PgError & { completed?: number }
-    let k = Math.min(e.completed ?? 0, batch.length - 1)
-    let line: number | undefined
-    if (e.position) {
-      // a syntax error stops the whole batch before anything runs: the position names the statement
-      const offset = positionToOffset(text, Number(e.position))
-      k = 0
-      while (k < batch.length - 1 && starts[k + 1]! <= offset) k++
-      line = lineAt(batch[k]!.sql, offset - starts[k]!, batch[k]!.line)
-    }
-    throw new StatementFailure(base + k, batch[k]!, err, line)
-  }
-}
-
-function isInlinable(v: unknown): boolean {
-  return v === null || v === undefined || v instanceof Date || ['string', 'number', 'bigint', 'boolean'].includes(typeof v)
-}
-
-/** Map an error of a script sent whole to the statement that failed and the line the server points at. */
-function scriptFailure(script: Script, err: PgError, index: number, scriptOffset: number, text: string): StatementFailure {
-  const statements = splitStatements(script.sql, {}, script.line ?? 1)
-  let line: number | undefined
-  let byPosition: number | undefined
-  if (err.position) {
-    const offset = positionToOffset(text, Number(err.position)) - scriptOffset
-    if (offset >= 0 && offset <= script.sql.length) {
-      line = lineAt(script.sql, offset, script.line ?? 1)
-      // The position names the statement (a syntax error stops the whole string before anything runs).
-      for (let k = statements.length - 1; k >= 0; k--) {
-        if ((statements[k]!.offset ?? 0) <= offset) {
-          byPosition = k
-          break
-        }
-      }
-    }
-  }
-  const k = Math.min(byPosition ?? index, Math.max(statements.length - 1, 0))
-  const statement = statements[k] ?? { sql: script.sql, line: script.line ?? 1 }
-  return new StatementFailure(k, statement, err, line)
 }
 
 /**
@@ -548,8 +146,10 @@ export class PostgresDriver implements Driver {
 
   /**
    * Run `fn` in a transaction. A transaction started while the previous one is still running is
-   * queued behind it (`queuedTransactions`): when the previous one fails, this one is never sent
-   * (the {@link Outbox} refuses it, or the server stops the message they share at the failure).
+   * queued behind it (`queuedTransactions`): it is sent once the previous one has sent its last
+   * message, and when the previous one fails, it is never sent (the {@link Outbox} refuses it, or
+   * the server stops the message they share at the failure). Transactions do not nest: `fn` must not
+   * start another one on this driver.
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
     const before = this.lastTransaction?.settled === false ? this.lastTransaction : undefined
@@ -568,6 +168,8 @@ export class PostgresDriver implements Driver {
     } finally {
       state.settled = true
       state.before = undefined
+      // messages of a transaction queued behind this one may wait for it to settle
+      this.outbox?.settled()
     }
   }
 

@@ -44,7 +44,7 @@ describe('queued transactions', () => {
     const second = settle(
       db.driver.transaction(async (tx) => {
         await db.driver.runScript(tx, script('CREATE TABLE q_b (id int);'))
-        await tx.query('INSERT INTO q_b VALUES (?)', [1])
+        await tx.defer!('INSERT INTO q_b VALUES (?)', [1])
       }),
     )
     expect((await first).error).toBeInstanceOf(StatementFailure)
@@ -75,7 +75,7 @@ describe('queued transactions', () => {
     const a = settle(
       db.driver.transaction(async (tx) => {
         await db.driver.runScript(tx, script('CREATE TABLE s_a (id int);'))
-        await tx.query('INSERT INTO s_a VALUES (?)', [1])
+        await tx.defer!('INSERT INTO s_a VALUES (?)', [1])
       }),
     )
     const b = settle(
@@ -110,5 +110,35 @@ describe('queued transactions', () => {
     expect(String((failure as Error).message)).toMatch(/syntax error/)
     expect(String((await c).error)).toMatch(/current transaction is aborted|transaction before it failed/)
     expect([await exists('y_a'), await exists('y_b'), await exists('y_c')]).toEqual([true, false, false])
+  })
+  it('a transaction that has begun keeps the connection: the one queued behind it runs after its commit', async () => {
+    const a = settle(
+      db.driver.transaction(async (tx) => {
+        await tx.query('CREATE TABLE i_c (id int)')
+        // the next transaction is ready meanwhile; it must not run inside this one
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        await tx.query('INSERT INTO i_c VALUES (?)', [1])
+      }),
+    )
+    const b = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE i_d AS SELECT * FROM i_c;'))))
+    expect([(await a).error, (await b).error]).toEqual([undefined, undefined])
+    expect((await db.driver.query('SELECT COUNT(*)::int AS n FROM i_d'))[0]!.n).toBe(1)
+  })
+
+  it('a transaction that has begun and rolls back takes the one queued behind it along, and nothing it did commits', async () => {
+    const a = settle(
+      db.driver.transaction(async (tx) => {
+        await tx.query('CREATE TABLE i_a (id int)')
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        throw new Error('undo')
+      }),
+    )
+    const b = settle(db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE i_b (id int);'))))
+    expect(String((await a).error)).toMatch(/undo/)
+    expect(String((await b).error)).toMatch(/transaction before it failed/)
+    expect([await exists('i_a'), await exists('i_b')]).toEqual([false, false])
+    // the connection is usable afterwards
+    await db.driver.transaction(async (tx) => db.driver.runScript(tx, script('CREATE TABLE i_e (id int);')))
+    expect(await exists('i_e')).toBe(true)
   })
 })

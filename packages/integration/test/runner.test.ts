@@ -4,12 +4,14 @@ import {
   HistoryStore,
   LockTimeoutError,
   type LockHolder,
+  createCoreContext,
   createMigrator,
   directory,
   MigrationError,
   PlanError,
   ConnectionError,
   type Migrator,
+  runMigration,
 } from '@mig/core'
 import { tempProject, testDialects, type TempProject } from '@mig/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -134,7 +136,7 @@ for (const dialect of testDialects()) {
           statementLine: 17,
         },
       ]
-      for (const row of written) await migrator.history.upsert(migrator.driver, row, { exists: false })
+      for (const row of written) await migrator.recorder.writeRow(migrator.driver, row, { exists: false })
       expect(await migrator.history.rows()).toEqual(written)
       // a server that refuses the one-row JSON read (too old for the aggregate) is read row by row
       const driver = migrator.driver
@@ -159,7 +161,7 @@ for (const dialect of testDialects()) {
         statementIndex: null,
         statementLine: null,
       }))
-      for (const row of written) await migrator.history.upsert(migrator.driver, row, { exists: false })
+      for (const row of written) await migrator.recorder.writeRow(migrator.driver, row, { exists: false })
       // 20 rows of JSON are ~5 KB: more than this session lets an aggregate be
       await migrator.driver.query('SET SESSION group_concat_max_len = 1024')
       const [{ v }] = (await migrator.driver.query('SELECT VERSION() AS v')) as [{ v: string }]
@@ -402,6 +404,63 @@ for (const dialect of testDialects()) {
       expect(r.error?.message).toBeUndefined()
       expect((await migrator.driver.query(`SELECT id FROM ${p}code ORDER BY id`)).map((x) => Number(x.id))).toEqual([1, 2, 3])
       expect((await migrator.history.rows()).map((x) => `${x.version}:${x.status}`)).toEqual(['001:applied', '002:applied'])
+    })
+
+    it("a code migration's INSERT is sent when it is made, not held back: the driver's own client sees it at once", async () => {
+      // Only core's history writes may wait for the next round trip (QueryExecutor.defer); a statement
+      // given to query() is on the server when the call returns, inside the migration's transaction.
+      const count: Record<string, string> = {
+        sqlite: 'ctx.client.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get().n',
+        postgres: '(await ctx.client.query(`SELECT COUNT(*) AS n FROM ${t}`)).rows[0].n',
+        mysql: '(await ctx.client.query(`SELECT COUNT(*) AS n FROM ${t}`))[0][0].n',
+      }
+      const { p, migrator } = setup((p) => ({
+        '001_table.sql': `CREATE TABLE ${p}sent (id INTEGER);\n`,
+        '002_code.mjs': [
+          `const t = '${p}sent'`,
+          'export async function up(ctx) {',
+          '  await ctx.query(`INSERT INTO ${t} VALUES (1)`)',
+          '  await ctx.query(`INSERT INTO ${t} VALUES (?)`, [2])',
+          `  ctx.log(\`seen \${${count[dialect.name]}}\`)`,
+          '}',
+          '',
+        ].join('\n'),
+      }))
+      const seen: string[] = []
+      migrator.on('log', (e) => seen.push(e.message))
+      const r = await migrator.up()
+      expect(r.error?.message).toBeUndefined()
+      expect(seen).toEqual(['seen 2'])
+      expect((await migrator.driver.query(`SELECT id FROM ${p}sent ORDER BY id`)).map((x) => Number(x.id))).toEqual([1, 2])
+    })
+
+    it('runMigration executes and records one migration on another connection, in the scope it is given', async () => {
+      const { p, project, migrator } = setup((p) => ({
+        '001_a.sql': `CREATE TABLE ${p}scoped (id INTEGER);\n`,
+        '002_b.sql': `INSERT INTO ${p}scoped VALUES (1);\n`,
+      }))
+      expect((await migrator.up({ steps: 1 })).ok).toBe(true)
+      const other = DRIVERS[dialect.name](url, { applicationName: 'mig-test' })
+      open.push({ driver: other })
+      await other.connect()
+      const events: string[] = []
+      const options = { driver: other, sources: [directory(project.path('migrations'))], historyTable: `${p}history` }
+      const ctx = createCoreContext(options, (event) => {
+        events.push(event)
+      })
+      const second = (await ctx.session.discover())[1]!
+      const task = { migration: second, direction: 'up' as const, index: 0, total: 1, hadRow: false }
+      const result = await runMigration(ctx, { driver: other, scope: 'tenant_a' }, task)
+      // what rides with the connection's next round trip (MySQL) is committed now
+      await other.sync?.()
+      expect(result.error?.message).toBeUndefined()
+      expect(result.status).toBe('applied')
+      expect(events.filter((e) => e.startsWith('migration:'))).toEqual(['migration:start', 'migration:applied'])
+      expect((await migrator.history.rows()).map((r) => `${r.scope}:${r.version}:${r.status}`)).toEqual(['shared:001:applied', 'tenant_a:002:applied'])
+      expect((await migrator.history.readLog('002')).map((l) => `${l.scope}:${l.action}:${l.status}`)).toEqual(['tenant_a:apply:ok'])
+      expect((await migrator.driver.query(`SELECT id FROM ${p}scoped`)).map((x) => Number(x.id))).toEqual([1])
+      // the migrator's own scope still has 002 pending
+      expect((await migrator.status()).map((s) => `${s.version}:${s.status}`)).toEqual(['001:applied', '002:pending'])
     })
 
     it('a migration modified after it was applied stops up', async () => {

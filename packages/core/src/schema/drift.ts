@@ -1,4 +1,4 @@
-import { DEFAULT_HISTORY_TABLE, HistoryStore } from '../history-store.js'
+import { DEFAULT_HISTORY_TABLE, HistoryStore } from '../history/store.js'
 import { diffSchemas, type SchemaDiff } from './diff.js'
 import { applyMigrations, historyTables, type MaterializeContext, SchemaUnsupportedError, withShadow } from './materialize.js'
 

@@ -1,5 +1,5 @@
-import { hostname, userInfo } from 'node:os'
-import { type Driver, type QueryExecutor, quoteQualified, type Row } from './driver.js'
+import { userInfo } from 'node:os'
+import { type Driver, type QueryExecutor, quoteQualified, type Row } from '../driver.js'
 
 /** Default name of the history table. */
 export const DEFAULT_HISTORY_TABLE = 'schema_migrations'
@@ -67,12 +67,6 @@ export function currentActor(): string {
 }
 let osUser: string | undefined
 
-/** The duration column's value: the client's figure, or the server's when the executor holds the work back. */
-function durationValue(exec: QueryExecutor, ms: number): { sql: string; params: number[] } {
-  const server = exec.elapsedMsSql
-  return server ? { sql: server, params: [] } : { sql: '?', params: [Math.round(ms)] }
-}
-
 function toDate(v: unknown): Date {
   if (v instanceof Date) return v
   if (typeof v === 'number') return new Date(v)
@@ -82,9 +76,10 @@ function toDate(v: unknown): Date {
 }
 
 /**
- * The history tables: `<table>` (one row per applied migration and scope), `<table>_log`
+ * The history tables, read side: `<table>` (one row per applied migration and scope), `<table>_log`
  * (append-only: every apply, revert, adopt, repair, with the SQL that ran) and `<table>_meta`
- * (key/value: the database's own env). Created on first use.
+ * (key/value: the database's own env). Creates the tables (on first write) and reads them; every
+ * write goes through the {@link HistoryRecorder} (`history/recorder.ts`).
  */
 export class HistoryStore {
   readonly table: string
@@ -121,7 +116,8 @@ export class HistoryStore {
         `${i('version')} ${t.key} NOT NULL, ${i('name')} ${t.key} NOT NULL, ${i('action')} ${t.key} NOT NULL, ` +
         `${i('status')} ${t.key} NOT NULL, ${i('scope')} ${t.key} NOT NULL, ${i('checksum')} ${t.key}, ` +
         `${i('sql_text')} ${t.text}, ${i('vars')} ${t.text}, ${i('error')} ${t.text}, ` +
-        `${i('applied_by')} ${t.key} NOT NULL, ${i('host')} ${t.key} NOT NULL, ${i('at')} ${t.timestamp} NOT NULL, ${i('duration_ms')} ${t.integer} NOT NULL, ` +
+        `${i('applied_by')} ${t.key} NOT NULL, ${i('host')} ${t.key} NOT NULL, ` +
+        `${i('at')} ${t.timestamp} NOT NULL, ${i('duration_ms')} ${t.integer} NOT NULL, ` +
         `${i('note')} ${t.text})`,
     )
     await this.driver.query(`CREATE TABLE IF NOT EXISTS ${this.q(this.metaTable)} (${i('key')} ${t.key} NOT NULL PRIMARY KEY, ${i('value')} ${t.text})`)
@@ -131,6 +127,34 @@ export class HistoryStore {
   async rows(exec: QueryExecutor = this.driver): Promise<HistoryRow[]> {
     const rows = (await this.rowsAsJson(exec)) ?? (await exec.query(`SELECT * FROM ${this.q(this.table)}`))
     return rows.map(mapRow).sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
+  }
+
+  /**
+   * The history rows, or undefined when the history table does not exist (reading must not create
+   * it: that would write). One round trip when it exists; a failed read is told apart from a
+   * missing table by asking for the table.
+   */
+  async rowsIfExists(): Promise<HistoryRow[] | undefined> {
+    try {
+      return await this.rows()
+    } catch (err) {
+      if (await this.exists()) throw err
+      return undefined
+    }
+  }
+
+  /**
+   * Whether the history table exists (reading must not create it: that would write). From the
+   * catalog when the driver can ask it (an error is then an error, not "no table").
+   */
+  async exists(): Promise<boolean> {
+    if (this.driver.tableExists) return this.driver.tableExists(this.table)
+    try {
+      await this.driver.query(`SELECT 1 FROM ${this.q(this.table)} WHERE 1 = 0`)
+      return true
+    } catch {
+      return false
+    }
   }
 
   /**
@@ -161,48 +185,6 @@ export class HistoryStore {
   }
 
   /**
-   * Insert or replace the row of a migration and scope. `exists: false` (the caller read the
-   * history under the lock and knows there is no row) skips the DELETE; `exists: true` updates
-   * the row in place.
-   */
-  async upsert(
-    exec: QueryExecutor,
-    row: Omit<HistoryRow, 'appliedAt' | 'appliedBy'> & { appliedAt?: Date; appliedBy?: string },
-    options: { exists?: boolean } = {},
-  ): Promise<void> {
-    const duration = durationValue(exec, row.durationMs)
-    const values = [
-      row.name,
-      row.kind,
-      row.checksum,
-      row.appliedAt ?? new Date(),
-      ...duration.params,
-      row.appliedBy ?? currentActor(),
-      row.status,
-      row.error,
-      row.statementIndex,
-      row.statementLine,
-    ]
-    if (options.exists) {
-      await exec.query(
-        `UPDATE ${this.q(this.table)} SET name = ?, kind = ?, checksum = ?, applied_at = ?, duration_ms = ${duration.sql}, applied_by = ?, status = ?, error = ?, statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`,
-        [...values, row.version, row.scope],
-      )
-      return
-    }
-    if (options.exists === undefined) await this.delete(exec, row.version, row.scope)
-    await exec.query(
-      `INSERT INTO ${this.q(this.table)} (name, kind, checksum, applied_at, duration_ms, applied_by, status, error, statement_index, statement_line, version, scope) VALUES (?, ?, ?, ?, ${duration.sql}, ?, ?, ?, ?, ?, ?, ?)`,
-      [...values, row.version, row.scope],
-    )
-  }
-
-  /** Remove the row of a migration and scope (revert). */
-  async delete(exec: QueryExecutor, version: string, scope: string): Promise<void> {
-    await exec.query(`DELETE FROM ${this.q(this.table)} WHERE version = ? AND scope = ?`, [version, scope])
-  }
-
-  /**
    * Add the `note` column to a log table created before it existed. Call outside a transaction
    * (a failed probe would abort a PostgreSQL transaction). Idempotent.
    */
@@ -212,31 +194,6 @@ export class HistoryStore {
     } catch {
       await this.driver.query(`ALTER TABLE ${this.q(this.logTable)} ADD ${this.driver.dialect.quoteIdent('note')} ${this.driver.dialect.types.text}`)
     }
-  }
-
-  /** Append to the log. Entries without a note do not touch the `note` column (tables from before it). */
-  async log(exec: QueryExecutor, e: LogEntry): Promise<void> {
-    const note = e.note ?? null
-    const duration = durationValue(exec, e.durationMs)
-    await exec.query(
-      `INSERT INTO ${this.q(this.logTable)} (version, name, action, status, scope, checksum, sql_text, vars, error, applied_by, host, at, duration_ms${note === null ? '' : ', note'}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${duration.sql}${note === null ? '' : ', ?'})`,
-      [
-        e.version,
-        e.name,
-        e.action,
-        e.status,
-        e.scope,
-        e.checksum,
-        e.sql,
-        e.vars,
-        e.error,
-        currentActor(),
-        hostname(),
-        new Date(),
-        ...duration.params,
-        ...(note === null ? [] : [note]),
-      ],
-    )
   }
 
   /** Read the log, oldest first, optionally for one version. */
@@ -271,13 +228,6 @@ export class HistoryStore {
     )
     const v = rows[0]?.v
     return v === undefined || v === null ? undefined : String(v)
-  }
-
-  /** Write a metadata value. */
-  async setMeta(key: string, value: string): Promise<void> {
-    const k = this.driver.dialect.quoteIdent('key')
-    await this.driver.query(`DELETE FROM ${this.q(this.metaTable)} WHERE ${k} = ?`, [key])
-    await this.driver.query(`INSERT INTO ${this.q(this.metaTable)} (${k}, ${this.driver.dialect.quoteIdent('value')}) VALUES (?, ?)`, [key, value])
   }
 }
 

@@ -1,0 +1,55 @@
+import type { MigrationSource } from './discovery.js'
+import type { Driver } from './driver.js'
+import type { MigratorHooks, RunCommand } from './hooks.js'
+import type { MigrationBody, RenderContext } from './migration.js'
+import type { DownOptions, UpOptions } from './planner.js'
+
+/** Renders a template body to SQL; supplied by `@mig/templates` (or anything with the same shape). */
+export type Renderer = (body: MigrationBody, context: RenderContext) => Promise<string>
+
+/** Options of {@link createMigrator}. */
+export interface MigratorOptions {
+  driver: Driver
+  sources: MigrationSource[]
+  /** History table, optionally schema-qualified. Default `schema_migrations`. */
+  historyTable?: string
+  /** Needed for `.njk` migrations. */
+  render?: Renderer
+  /** Bound on the wait for the migration lock; default: wait forever. */
+  lockTimeoutMs?: number
+  /**
+   * The target's env (`dev`, `production`). Stored in the database on first write; a later run
+   * whose env differs is refused with {@link EnvironmentError}.
+   */
+  env?: string
+  /** Variables given to code migrations (`ctx.vars`). */
+  vars?: Record<string, unknown>
+  /** Scope of this run (`shared`, or a tenant). Default `shared`. */
+  scope?: string
+  /** Callbacks around the run and each migration (see {@link MigratorHooks}). */
+  hooks?: MigratorHooks
+  /** Runs `-- mig:run <command>` lines of no-transaction migrations. Without it such lines fail the migration. */
+  runCommand?: RunCommand
+  /**
+   * Masks secrets in SQL (and errors) before they are written to the log, e.g.
+   * `(t) => renderer.maskSecrets(t)` from `@mig/templates`. Default: none.
+   */
+  redact?: (text: string) => string
+  /**
+   * Secret the variables in the log are encrypted with (AES-256-GCM). Default: `MIG_ENCRYPTION_KEY`
+   * from the environment; without one, only variable names are logged.
+   */
+  encryptionKey?: string
+}
+
+/** Options of {@link Migrator.up}. */
+export interface RunUpOptions extends UpOptions {
+  dryRun?: boolean
+  /** Apply the whole batch in one transaction (needs transactional DDL). */
+  singleTransaction?: boolean
+}
+
+/** Options of {@link Migrator.down}. */
+export interface RunDownOptions extends DownOptions {
+  dryRun?: boolean
+}

@@ -1,0 +1,73 @@
+import { checksum, normalizeNewlines } from '../checksum.js'
+import { MigError } from '../errors.js'
+import type { Migration, MigrationBody, RenderContext } from '../migration.js'
+import type { Renderer } from '../options.js'
+import { scanStreamedBody, type StreamedBodyInfo, streamedLogText } from '../streaming.js'
+
+/** A plain-SQL body read as a stream (see {@link MigrationBody.stream}). */
+export function isStreamed(body: MigrationBody): boolean {
+  return Boolean(body.stream) && !body.template
+}
+
+/**
+ * What the migrations' bodies say: their SQL (templates rendered), their checksums, and what one
+ * read of a streamed body found. Discovered migrations do not change within a migrator's life, so
+ * checksums and streamed scans are computed once.
+ */
+export class MigrationBodies {
+  /** Checksums of discovered migrations for planning (see {@link checksums}). */
+  private readonly planChecksums = new WeakMap<Migration, string>()
+  /** What one read of each streamed body found (see {@link streamedInfo}). */
+  private readonly streamed = new WeakMap<MigrationBody, Promise<StreamedBodyInfo>>()
+
+  constructor(private readonly render: Renderer | undefined) {}
+
+  /**
+   * The SQL a body runs, rendered when it is a template, line endings normalised. For a body that
+   * is streamed (a plain-SQL file over `STREAM_THRESHOLD`, see {@link MigrationBody.stream}) it is
+   * the note the log keeps instead: the file's first 16 KiB and its size and checksum.
+   */
+  async sql(m: Migration, body: MigrationBody, direction: RenderContext['direction']): Promise<string> {
+    if (isStreamed(body)) return streamedLogText(await this.streamedInfo(body))
+    if (!body.template) return normalizeNewlines(await body.read())
+    if (!this.render) throw new MigError(`${body.file} is a template but no renderer is configured`, { hint: 'install @mig/templates' })
+    return normalizeNewlines(await this.render(body, { migration: m, direction }))
+  }
+
+  /** The up checksum of every migration that has an up body, by id. */
+  async checksums(migrations: Migration[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>()
+    await Promise.all(
+      migrations.map(async (m) => {
+        if (!m.up) return
+        // a discovered migration's text does not change within a run: hash it once
+        let sum = this.planChecksums.get(m)
+        if (sum === undefined) {
+          sum = await this.upChecksum(m, m.up)
+          this.planChecksums.set(m, sum)
+        }
+        out.set(m.id, sum)
+      }),
+    )
+    return out
+  }
+
+  /**
+   * Checksum of an up body: of `sql` (its SQL, when already rendered), else of its SQL rendered
+   * now; a streamed body is hashed from its file, once per migrator (like a small file's text).
+   */
+  async upChecksum(m: Migration, up: MigrationBody, sql?: string): Promise<string> {
+    if (isStreamed(up)) return (await this.streamedInfo(up)).checksum
+    return checksum(sql ?? (await this.sql(m, up, 'up')))
+  }
+
+  /** One pass over a streamed body (checksum, size, head for the log), cached for the migrator's life. */
+  streamedInfo(body: MigrationBody): Promise<StreamedBodyInfo> {
+    let info = this.streamed.get(body)
+    if (!info) {
+      info = scanStreamedBody(body)
+      this.streamed.set(body, info)
+    }
+    return info
+  }
+}

@@ -1,0 +1,98 @@
+import type { Driver, LockHandle } from '@mig/core'
+import { testDialects } from '@mig/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { capabilitiesOf, DRIVERS } from './drivers.js'
+
+// Deferred writes (QueryExecutor.defer) are how core's history writes ride with the migration's own
+// round trips; a statement given to query() is always sent at once. Measured on the wire: the
+// writes to the main connection's socket (one per message; `queuedTransactions` off here, since
+// each transaction is awaited before the next starts).
+
+/** The socket of a driver's main connection (pg: `client.connection.stream`; mysql2: `client.connection.stream`). */
+function socketOf(driver: Driver): { write(...args: unknown[]): boolean } {
+  return (driver.client as { connection: { stream: { write(...args: unknown[]): boolean } } }).connection.stream
+}
+
+/** Count the messages `fn` sends on the driver's main connection. */
+async function messagesDuring(driver: Driver, fn: (sent: () => number) => Promise<void>): Promise<number> {
+  const socket = socketOf(driver)
+  const write = socket.write
+  let count = 0
+  socket.write = function (this: unknown, ...args: unknown[]) {
+    count++
+    return write.apply(this, args)
+  }
+  try {
+    await fn(() => count)
+  } finally {
+    socket.write = write
+  }
+  return count
+}
+
+for (const dialect of testDialects()) {
+  // SQLite has no round trips to save: its driver has no defer and core calls query
+  if (!capabilitiesOf(dialect.name).separateLockConnection) continue
+  describe(dialect.name, () => {
+    let url: string
+    let driver: Driver
+    let lock: LockHandle | undefined
+    beforeAll(async () => {
+      url = await dialect.createDatabase()
+      driver = DRIVERS[dialect.name](url, { applicationName: 'mig-test' })
+      await driver.connect()
+    })
+    afterAll(async () => {
+      await lock?.release()
+      await driver.close()
+      await dialect.dropDatabase(url)
+    })
+
+    it('a script and the deferred writes after it cost one message; the next statement carries any still held', async () => {
+      await driver.query('CREATE TABLE d_rows (id INTEGER)')
+      lock = await driver.acquireLock({ key: 'deferred-writes' })
+      let rows: unknown[] = []
+      const messages = await messagesDuring(driver, async () => {
+        await driver.transaction(async (tx) => {
+          await driver.runScript(tx, { sql: 'CREATE TABLE d_other (id INTEGER);\nINSERT INTO d_rows VALUES (0);\n', file: 'x.sql', line: 1 })
+          await tx.defer!('INSERT INTO d_rows VALUES (?)', [1])
+          await tx.defer!('INSERT INTO d_rows VALUES (?)', [2])
+        })
+        rows = await driver.query('SELECT id FROM d_rows ORDER BY id')
+      })
+      // PostgreSQL: BEGIN; script; writes; COMMIT, then the SELECT. MySQL: the script's packet, then
+      // the writes (in a transaction, committed) in front of the SELECT.
+      expect(messages).toBe(2)
+      expect(rows.map((r) => Number((r as { id: unknown }).id))).toEqual([0, 1, 2])
+      await lock.release()
+      lock = undefined
+      // committed: another connection sees them
+      const other = DRIVERS[dialect.name](url)
+      await other.connect()
+      try {
+        expect((await other.query('SELECT id FROM d_rows ORDER BY id')).map((r) => Number(r.id))).toEqual([0, 1, 2])
+      } finally {
+        await other.close()
+      }
+    })
+
+    it('a statement given to query is on the server when the call returns, inside the transaction', async () => {
+      await driver.query('CREATE TABLE d_sent (id INTEGER)')
+      lock = await driver.acquireLock({ key: 'deferred-writes' })
+      const sentByQuery: number[] = []
+      await messagesDuring(driver, async (sent) => {
+        await driver.transaction(async (tx) => {
+          await tx.query('INSERT INTO d_sent VALUES (1)')
+          sentByQuery.push(sent())
+          await tx.query('INSERT INTO d_sent VALUES (?)', [2])
+          sentByQuery.push(sent())
+        })
+      })
+      expect(sentByQuery[0]).toBeGreaterThanOrEqual(1)
+      expect(sentByQuery[1]).toBeGreaterThan(sentByQuery[0]!)
+      expect((await driver.query('SELECT id FROM d_sent ORDER BY id')).map((r) => Number(r.id))).toEqual([1, 2])
+      await lock.release()
+      lock = undefined
+    })
+  })
+}
