@@ -1,5 +1,6 @@
 import type { CheckConstraint, Column, FkAction, ForeignKey, Index, IndexPart, QueryExecutor, Routine, Schema, Table, Trigger, View } from '@mig/core'
-import { canonicalize, emptySchema } from '@mig/core'
+import { canonicalize, emptySchema, stringLiteral } from '@mig/core'
+import { mysqlDialect } from './mysql-dialect.js'
 
 type R = Record<string, unknown>
 const str = (v: unknown) => (v === null || v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v))
@@ -53,7 +54,7 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
       // MariaDB quotes literal defaults and reports a missing default as NULL
       if (def === 'NULL') def = undefined
     } else if (def !== undefined && !/DEFAULT_GENERATED/i.test(extra)) {
-      def = /^-?\d+(\.\d+)?$/.test(def) && !/char|text|enum|set/i.test(String(get(r, 'dtype'))) ? def : `'${def.replace(/'/g, "''")}'`
+      def = /^-?\d+(\.\d+)?$/.test(def) && !/char|text|enum|set/i.test(String(get(r, 'dtype'))) ? def : stringLiteral(mysqlDialect, def)
     } else if (def !== undefined) def = `(${def})`
     const onUpdate = /on update ([\w()]+)/i.exec(extra)
     if (onUpdate) def = `${def ?? 'NULL'} ON UPDATE ${onUpdate[1]}`
