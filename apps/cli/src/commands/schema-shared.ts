@@ -18,7 +18,7 @@ export async function openTargetDriver(ctx: CommandContext, url = ctx.target.url
 export function materializeContext(ctx: CommandContext, driver: Driver, shadowUrl?: string): MaterializeContext {
   let renderer: Promise<TemplateRenderer> | undefined
   const templates = () => {
-    renderer ??= import('./template-renderer.js').then((m) => m.templateRenderer(ctx, { dialect: driver.dialect.name }))
+    renderer ??= import('./template-renderer.js').then((m) => m.templateRenderer(ctx, { dialect: driver.dialect }))
     return renderer
   }
   return {
