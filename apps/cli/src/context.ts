@@ -73,8 +73,8 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
       const templates = async () => {
         if (!renderer) {
           const r = await (await import('./templates.js')).templateRenderer(ctx, {
-            dialect: driver.dialect.name,
-            mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false,
+            dialect: driver.dialect,
+            backslashEscapes: () => driver.capabilities.backslashEscapes,
           })
           // secret("NAME") values never reach the terminal, not even inside a failing statement
           out.setRedact((text) => r.maskSecrets(text))

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type Driver, type DriverFactory, redactUrl, UrlError, urlScheme } from '@mig/core'
+import { type Driver, type DriverModule, redactUrl, UrlError, urlScheme } from '@mig/core'
 import { markPart } from './parts.js'
 
 /** Built-in schemes and the package that serves each. */
@@ -14,23 +14,21 @@ export const BUILTIN_DRIVERS: Record<string, string> = {
   mariadb: '@mig/driver-mysql',
 }
 
-type DriverModule = { createDriver?: DriverFactory }
-
 /**
  * The built-in drivers, each imported only when its scheme is used. Written out (not `import(spec)`)
  * so the bundler makes each one a chunk of the CLI that shares the CLI's copy of @mig/core.
  */
-const BUILTIN_IMPORTS: Record<string, () => Promise<DriverModule>> = {
+const BUILTIN_IMPORTS: Record<string, () => Promise<Partial<DriverModule>>> = {
   '@mig/driver-sqlite': () => import('@mig/driver-sqlite'),
   '@mig/driver-postgres': () => import('@mig/driver-postgres'),
   '@mig/driver-mysql': () => import('@mig/driver-mysql'),
 }
 
-async function importFrom(spec: string, projectRoot: string): Promise<DriverModule | undefined> {
+async function importFrom(spec: string, projectRoot: string): Promise<Partial<DriverModule> | undefined> {
   // Try the CLI's own dependencies first, then the user's project (third-party drivers).
   try {
     const builtin = BUILTIN_IMPORTS[spec]
-    if (!builtin) return (await import(spec)) as DriverModule
+    if (!builtin) return (await import(spec)) as Partial<DriverModule>
     markPart(spec)
     return await builtin()
   } catch (err) {
@@ -39,7 +37,7 @@ async function importFrom(spec: string, projectRoot: string): Promise<DriverModu
   try {
     const req = createRequire(join(projectRoot, 'package.json'))
     const resolved = req.resolve(spec)
-    return (await import(pathToFileURL(resolved).href)) as DriverModule
+    return (await import(pathToFileURL(resolved).href)) as Partial<DriverModule>
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw err
@@ -49,7 +47,9 @@ async function importFrom(spec: string, projectRoot: string): Promise<DriverModu
 
 /**
  * Create the driver for a URL: built-in schemes map to `@mig/driver-*`; any other scheme loads
- * `@mig/driver-<scheme>` or `mig-driver-<scheme>` from the project (third-party drivers).
+ * `@mig/driver-<scheme>` or `mig-driver-<scheme>` from the project (third-party drivers). The URL
+ * is first resolved against the project root by the module's `resolveUrl`, when it has one
+ * (a relative SQLite file path).
  */
 export async function loadDriver(url: string, projectRoot: string): Promise<Driver> {
   const scheme = urlScheme(url)
@@ -58,7 +58,8 @@ export async function loadDriver(url: string, projectRoot: string): Promise<Driv
     const mod = await importFrom(spec, projectRoot)
     if (!mod) continue
     if (typeof mod.createDriver !== 'function') throw new UrlError(`${spec} does not export createDriver(url)`)
-    return mod.createDriver(url, { applicationName: 'mig' })
+    const resolved = typeof mod.resolveUrl === 'function' ? mod.resolveUrl(url, projectRoot) : url
+    return mod.createDriver(resolved, { applicationName: 'mig' })
   }
   throw new UrlError(`no driver for "${scheme}:" URLs (${redactUrl(url)})`, {
     hint: BUILTIN_DRIVERS[scheme]

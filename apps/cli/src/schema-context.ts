@@ -10,7 +10,7 @@ import { loadDriver } from './driver-loader.js'
 export function materializeContext(ctx: CommandContext, driver: Driver, shadowUrl?: string): MaterializeContext {
   let renderer: Promise<TemplateRenderer> | undefined
   const templates = () => {
-    renderer ??= import('./templates.js').then((m) => m.templateRenderer(ctx, { dialect: driver.dialect.name }))
+    renderer ??= import('./templates.js').then((m) => m.templateRenderer(ctx, { dialect: driver.dialect }))
     return renderer
   }
   return {

@@ -1,4 +1,4 @@
-import { type Migrator, UrlError, urlScheme } from '@mig/core'
+import type { Migrator, SqlDialect } from '@mig/core'
 import { checkPinPolicy, createRenderer, loadVars, type PinMode, type PinPolicyDecision, type TemplateRenderer } from '@mig/templates'
 import type { CommandContext } from './context.js'
 import { loadDriver } from './driver-loader.js'
@@ -8,12 +8,12 @@ markPart('templates')
 
 /** Options of {@link templateRenderer}. */
 export interface TemplateRendererOptions {
-  /** The driver's `dialect.name`; default: from the target's driver (loaded, not connected). */
-  dialect?: string
+  /** The driver's dialect object; default: the target's driver's (loaded, not connected). */
+  dialect?: SqlDialect
   /** When to render from pins. Default `auto` (pinned when a lock exists). */
   pinned?: PinMode
-  /** The server runs with NO_BACKSLASH_ESCAPES (MySQL), or a function asked at each render. Default false. */
-  mysqlNoBackslashEscapes?: boolean | (() => boolean | undefined)
+  /** The connection reads backslash escapes (the driver's `capabilities.backslashEscapes`), or a function asked at each render. Default: the dialect's default. */
+  backslashEscapes?: boolean | (() => boolean | undefined)
 }
 
 /** `--var key=value` assignments, however the program collected them (string or list). */
@@ -22,18 +22,9 @@ function assignments(ctx: CommandContext): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v]
 }
 
-/**
- * The target's dialect name without connecting: the driver's `dialect.name`, or the URL scheme
- * (`postgres`, `mysql`, `mariadb`, `sqlite`: names the escapers know) when the driver package is
- * not installed, so `mig build` and `mig pin` work without one.
- */
-async function dialectOf(ctx: CommandContext): Promise<string> {
-  try {
-    return (await loadDriver(ctx.target.url, ctx.config.root)).dialect.name
-  } catch (err) {
-    if (err instanceof UrlError) return urlScheme(ctx.target.url)
-    throw err
-  }
+/** The target's dialect without connecting: its driver's dialect object (quoting and escaping). */
+async function dialectOf(ctx: CommandContext): Promise<SqlDialect> {
+  return (await loadDriver(ctx.target.url, ctx.config.root)).dialect
 }
 
 /**
@@ -51,7 +42,7 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
     env: ctx.target.env,
     target: ctx.target.name,
     pinned: options.pinned ?? 'auto',
-    mysqlNoBackslashEscapes: options.mysqlNoBackslashEscapes,
+    backslashEscapes: options.backslashEscapes,
   })
 }
 

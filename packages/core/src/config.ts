@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises'
-import { dirname, isAbsolute, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { parse as parseToml, type TomlError } from 'smol-toml'
 import { type ConfigProblem, ConfigError } from './errors.js'
 import { DEFAULT_HISTORY_TABLE } from './history/store.js'
-import { sqlitePath, urlScheme } from './url.js'
 
 /** Default config file name, looked up in the working directory. */
 export const DEFAULT_CONFIG_FILE = 'mig.toml'
@@ -240,7 +239,8 @@ export interface ResolvedTarget {
 /**
  * Pick the target and URL: `--database`, then `DATABASE_URL`, then the selected target's `url`
  * (selected by `--target`, `MIG_TARGET`, `default_target`), then `sqlite:./dev.db`.
- * Relative SQLite paths are resolved against the project root.
+ * The URL is returned as written: the driver resolves it against the project root (`resolveUrl` of
+ * its package; a relative SQLite file path), see `DriverModule`.
  */
 export function resolveTarget(cfg: MigConfig, options: { database?: string; target?: string; env?: NodeJS.ProcessEnv } = {}): ResolvedTarget {
   const env = options.env ?? process.env
@@ -268,10 +268,6 @@ export function resolveTarget(cfg: MigConfig, options: { database?: string; targ
   } else {
     url = DEFAULT_URL
     urlSource = 'default'
-  }
-  if (urlScheme(url).startsWith('sqlite')) {
-    const p = sqlitePath(url)
-    if (p !== ':memory:' && !isAbsolute(p)) url = `sqlite:${resolve(cfg.root, p)}`
   }
   const out: ResolvedTarget = { name, url, urlSource, pins: t?.pins ?? 'none' }
   // With no config at all, the embedded default target is a dev database.

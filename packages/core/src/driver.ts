@@ -1,7 +1,12 @@
+import type { SqlDialect } from './driver-kit/dialect.js'
 import { brand, isBranded, type LockHolder } from './errors.js'
 import type { SchemaDdl } from './schema/ddl.js'
 import type { Schema } from './schema/model.js'
 import type { SplitOptions } from './splitter.js'
+
+// the dialect kit lives in driver-kit/; these names stay importable from here
+export type { SqlDialect } from './driver-kit/dialect.js'
+export { quoteQualified } from './driver-kit/dialect.js'
 
 /** A row as returned by a driver: column name to value. */
 export type Row = Record<string, unknown>
@@ -34,36 +39,6 @@ export interface DriverCapabilities {
    * files touches no database.
    */
   connectWhileDiscovering?: boolean
-}
-
-/** The SQL a driver speaks, for the few statements core writes itself (history tables). */
-export interface SqlDialect {
-  /** Display name: `sqlite`, `postgres`, `mysql`. */
-  readonly name: string
-  /** Quote one identifier part (no dots). */
-  quoteIdent(name: string): string
-  /** Column types used by the history tables. */
-  readonly types: {
-    /** Short indexed strings: versions, names, scopes. */
-    key: string
-    /** Unbounded text: SQL, errors. */
-    text: string
-    /** 64-bit integer. */
-    integer: string
-    /** Timestamp with time zone (or the closest thing). */
-    timestamp: string
-    /** Auto-incrementing primary key column definition, e.g. `id integer primary key autoincrement`. */
-    serialPrimaryKey: string
-  }
-  /**
-   * A query that returns the rows of `table` (quoted) as one JSON array of objects keyed by column
-   * name (at least `columns`), in the first column of one row: text, or an array the client
-   * library already parsed. Optional: one `JSON.parse` costs the client a fraction of what client
-   * libraries spend on a row per history entry (a sixth with pg, a third with mysql2, for 1,000).
-   * Timestamps are text: ISO 8601 with an offset, or `YYYY-MM-DD HH:MM:SS[.fff]` in UTC. Text that
-   * is not whole JSON (a server that cuts long aggregates) makes core read the rows instead.
-   */
-  jsonRows?(table: string, columns: readonly string[]): string
 }
 
 /** Runs statements on one connection. `?` is the parameter placeholder in every dialect. */
@@ -165,7 +140,8 @@ export interface Driver extends QueryExecutor {
   /**
    * Execute a multi-statement script. Throws a {@link StatementFailure} naming the statement and
    * its line on error. `onStatement` is called after each statement that completes, for drivers that
-   * cannot roll DDL back and record progress per statement.
+   * cannot roll DDL back and record progress per statement. Core's `runScriptStatements` is the
+   * usual implementation (split, then {@link runStatements}); override it to do better with a whole script.
    */
   runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void>
   /**
@@ -179,7 +155,7 @@ export interface Driver extends QueryExecutor {
    */
   runStatements?(
     exec: QueryExecutor,
-    statements: AsyncIterable<ScriptStatement>,
+    statements: AsyncIterable<ScriptStatement> | Iterable<ScriptStatement>,
     script: StreamedScript,
     onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
   ): Promise<void>
@@ -249,18 +225,24 @@ brand(StatementFailure, 'StatementFailure')
 /** What a driver package exports. */
 export type DriverFactory = (url: string, options?: DriverOptions) => Driver
 
+/**
+ * A driver package's module, as the CLI imports it for a URL scheme (`@mig/driver-<scheme>` or
+ * `mig-driver-<scheme>`).
+ */
+export interface DriverModule {
+  /** Create a driver for a URL (not connected). */
+  createDriver: DriverFactory
+  /**
+   * Resolve a URL written in a project (config, `--database`, `DATABASE_URL`) against the project
+   * root, e.g. a relative SQLite file path. Optional: without it URLs are used as written.
+   */
+  resolveUrl?(url: string, root: string): string
+}
+
 /** Options every driver accepts. */
 export interface DriverOptions {
   /** `application_name` / connection attribute, so lock holders are recognisable. */
   applicationName?: string
-}
-
-/** Quote a possibly schema-qualified name (`audit.schema_migrations`). */
-export function quoteQualified(dialect: SqlDialect, name: string): string {
-  return name
-    .split('.')
-    .map((p) => dialect.quoteIdent(p))
-    .join('.')
 }
 
 /**

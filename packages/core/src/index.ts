@@ -29,11 +29,12 @@ export type {
   Row,
   Script,
   ScriptStatement,
+  DriverModule,
   ShadowDatabase,
-  SqlDialect,
   StreamedScript,
 } from './driver.js'
-export { endSession, quoteQualified, StatementFailure } from './driver.js'
+export { endSession, StatementFailure } from './driver.js'
+export * from './driver-kit/index.js'
 export type { MigrationInfo, MigratorEventName, MigratorEvents } from './events.js'
 export { Emitter } from './events.js'
 export type { HistoryRow, HistoryStatus, LogAction, LogEntry, LogRow } from './history/store.js'
@@ -72,7 +73,7 @@ export type { SplitOptions } from './splitter.js'
 export { SqlSplitter, splitStatements, splitStream } from './splitter.js'
 export type { MigConfig, PinPolicy, ResolvedTarget, TargetConfig } from './config.js'
 export { DEFAULT_CONFIG_FILE, DEFAULT_URL, expandEnv, loadConfig, parseConfig, resolveTarget } from './config.js'
-export { redactUrl, sqlitePath, urlScheme } from './url.js'
+export { redactUrl, urlScheme } from './url.js'
 export * from './schema/index.js'
 export type { ImportMatch, Unmatched } from './adopt.js'
 export { matchImported } from './adopt.js'

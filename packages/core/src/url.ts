@@ -14,12 +14,3 @@ export function urlScheme(url: string): string {
   if (!m) throw new UrlError(`not a database URL: "${redactUrl(url)}" (expected postgres://, mysql://, sqlite:./file.db, ...)`)
   return m[1]!.toLowerCase()
 }
-
-/** The file of a `sqlite:` URL (`:memory:` for memory), relative paths left as they are. */
-export function sqlitePath(url: string): string {
-  const rest = url.replace(/^sqlite3?:/i, '')
-  if (rest === ':memory:' || rest === '' || rest === '//:memory:') return ':memory:'
-  if (rest.startsWith('///')) return rest.slice(2)
-  if (rest.startsWith('//')) return rest.slice(2)
-  return rest.split('?')[0]!
-}

@@ -40,15 +40,15 @@ describe('config', () => {
   it('reports invalid TOML with its line', () => {
     expect(problems('migrations = [\n"a"\nhistory_table = \n')[0]).toMatch(/^\/p\/mig\.toml:\d+:\d+: invalid TOML/)
   })
-  it('resolves the URL: --database, DATABASE_URL, target, default', () => {
+  it('picks the URL: --database, DATABASE_URL, target, default (as written: drivers resolve relative paths)', () => {
     const c = parseConfig('[targets.dev]\nurl = "${DEV_URL}"\nenv = "dev"\n[targets.prod]\nurl = "postgres://u:p@h/db"\nenv = "production"\n', '/p/mig.toml')
     expect(resolveTarget(c, { database: 'sqlite::memory:', env: { DATABASE_URL: 'x:' } }).url).toBe('sqlite::memory:')
     expect(resolveTarget(c, { env: { DATABASE_URL: 'mysql://h/db' } }).urlSource).toBe('DATABASE_URL')
-    expect(resolveTarget(c, { env: { DEV_URL: 'sqlite:./a.db' } }).url).toBe('sqlite:/p/a.db')
+    expect(resolveTarget(c, { env: { DEV_URL: 'sqlite:./a.db' } }).url).toBe('sqlite:./a.db')
     expect(resolveTarget(c, { target: 'prod', env: {} })).toMatchObject({ url: 'postgres://u:p@h/db', env: 'production' })
     expect(() => resolveTarget(c, { env: {} })).toThrow(/targets\.dev\.url: uses \$\{DEV_URL\}, which is not set/)
     expect(() => resolveTarget(c, { target: 'staging', env: {} })).toThrow(/targets\.staging: no such target/)
-    expect(resolveTarget(parseConfig('', '/p/mig.toml'), { env: {} })).toMatchObject({ url: 'sqlite:/p/dev.db', urlSource: 'default', env: 'dev' })
+    expect(resolveTarget(parseConfig('', '/p/mig.toml'), { env: {} })).toMatchObject({ url: 'sqlite:./dev.db', urlSource: 'default', env: 'dev' })
   })
 })
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import {
   compareVersions,
   computeStatus,
@@ -12,7 +12,14 @@ import {
   planUp,
   ProjectError,
 } from '../src/index.js'
-import { project } from './temp-project.js'
+import { tempProject } from '../src/testing/index.js'
+
+/** A temporary folder with these files, removed after the test. */
+function project(files: Record<string, string>): string {
+  const p = tempProject(files)
+  onTestFinished(p.cleanup)
+  return p.dir
+}
 
 async function problems(files: Record<string, string>): Promise<string[]> {
   const dir = project(files)

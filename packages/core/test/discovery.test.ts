@@ -1,6 +1,13 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { directory, discover, ProjectError } from '../src/index.js'
-import { project } from './temp-project.js'
+import { tempProject } from '../src/testing/index.js'
+
+/** A temporary folder with these files, removed after the test. */
+function project(files: Record<string, string>): string {
+  const p = tempProject(files)
+  onTestFinished(p.cleanup)
+  return p.dir
+}
 
 async function problemsOf(dir: string, ignore?: string[]): Promise<string[]> {
   try {

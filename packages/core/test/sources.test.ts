@@ -1,7 +1,14 @@
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { discover, matchFolders, ProjectError, projectSources, resolvePackage } from '../src/index.js'
-import { project } from './temp-project.js'
+import { tempProject } from '../src/testing/index.js'
+
+/** A temporary folder with these files, removed after the test. */
+function project(files: Record<string, string>): string {
+  const p = tempProject(files)
+  onTestFinished(p.cleanup)
+  return p.dir
+}
 
 describe('project sources', () => {
   it('resolves packages through parent node_modules, with mig.migrations or migrations/', () => {

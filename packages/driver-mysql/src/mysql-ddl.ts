@@ -1,9 +1,22 @@
-import type { Change, Column, DdlPlan, DdlStatement, ForeignKey, Index, SchemaDdl, SchemaDiff, Table } from '@mig/core'
+import {
+  type Change,
+  type Column,
+  type DdlPlan,
+  type DdlStatement,
+  type ForeignKey,
+  type Index,
+  type SchemaDdl,
+  type SchemaDiff,
+  stringLiteral,
+  type Table,
+} from '@mig/core'
+import { mysqlDialect } from './mysql-dialect.js'
 
-/** Quote one MySQL identifier. */
-export const quoteMysql = (name: string): string => `\`${name.replace(/`/g, '``')}\``
+/** Quote one MySQL identifier (the dialect's quoting). */
+export const quoteMysql = mysqlDialect.quoteIdent
 const q = quoteMysql
-const lit = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
+// DDL is written for the default sql_mode (backslash escapes)
+const lit = (v: string) => stringLiteral(mysqlDialect, v)
 
 /** Column definition as in `CREATE TABLE` / `MODIFY COLUMN`. */
 export function columnSql(c: Column): string {

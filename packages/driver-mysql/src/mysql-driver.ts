@@ -1,5 +1,6 @@
 import {
   ConnectionError,
+  createShadowDatabase,
   type Driver,
   type DriverCapabilities,
   type DriverOptions,
@@ -9,11 +10,11 @@ import {
   type QueryExecutor,
   type Row,
   redactUrl,
+  runScriptStatements,
   type Script,
   type ScriptStatement,
   type SplitOptions,
   StatementFailure,
-  splitStatements,
   type Schema,
   type SchemaDdl,
   type ShadowDatabase,
@@ -23,7 +24,6 @@ import mysql, { type Connection, type ConnectionOptions, type RowDataPacket } fr
 import { mysqlDialect } from './mysql-dialect.js'
 import { mysqlDdl } from './mysql-ddl.js'
 import { introspectMysql } from './mysql-introspector.js'
-import { createMysqlShadow } from './mysql-shadow.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 
 /** Options of {@link mysql}. */
@@ -278,7 +278,7 @@ export class MysqlDriver implements Driver {
    * first error), with the held-back history writes in front.
    */
   async runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
-    await this.runStatements(exec, splitStatements(script.sql, this.split, script.line ?? 1), { file: script.file, line: script.line }, onStatement)
+    await runScriptStatements(this, exec, script, onStatement)
   }
 
   /** How scripts are split on this connection (`DELIMITER`, `#` comments, backslash escapes per `sql_mode`). */
@@ -425,9 +425,15 @@ export class MysqlDriver implements Driver {
     return introspectMysql(this)
   }
 
-  /** A temporary database on the same server, dropped by the returned `drop()` (mysql-shadow.ts). */
+  /** A temporary database on the same server, dropped by the returned `drop()`. */
   createShadow(): Promise<ShadowDatabase> {
-    return createMysqlShadow(this, this.shadowBaseUrl)
+    const q = mysqlDialect.quoteIdent
+    return createShadowDatabase({
+      exec: this,
+      url: this.shadowBaseUrl,
+      create: (name) => `CREATE DATABASE ${q(name)}`,
+      drop: (name) => [`DROP DATABASE IF EXISTS ${q(name)}`],
+    })
   }
 
   /** Drop every view, table, sequence, routine and event of the URL's database (the database itself stays). */

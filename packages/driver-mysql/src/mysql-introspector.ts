@@ -1,5 +1,6 @@
 import type { CheckConstraint, Column, FkAction, ForeignKey, Index, IndexPart, QueryExecutor, Routine, Schema, Table, Trigger, View } from '@mig/core'
-import { canonicalize, emptySchema } from '@mig/core'
+import { canonicalize, emptySchema, stringLiteral } from '@mig/core'
+import { mysqlDialect } from './mysql-dialect.js'
 
 type R = Record<string, unknown>
 const str = (v: unknown) => (v === null || v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v))
@@ -53,7 +54,7 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
       // MariaDB quotes literal defaults and reports a missing default as NULL
       if (def === 'NULL') def = undefined
     } else if (def !== undefined && !/DEFAULT_GENERATED/i.test(extra)) {
-      def = /^-?\d+(\.\d+)?$/.test(def) && !/char|text|enum|set/i.test(String(get(r, 'dtype'))) ? def : `'${def.replace(/'/g, "''")}'`
+      def = /^-?\d+(\.\d+)?$/.test(def) && !/char|text|enum|set/i.test(String(get(r, 'dtype'))) ? def : stringLiteral(mysqlDialect, def)
     } else if (def !== undefined) def = `(${def})`
     const onUpdate = /on update ([\w()]+)/i.exec(extra)
     if (onUpdate) def = `${def ?? 'NULL'} ON UPDATE ${onUpdate[1]}`
@@ -209,7 +210,7 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
       .filter(Boolean)
       .join(' ')
     if (opts) v.options = opts
-    const deps = [...tables.keys(), ...viewNames].filter((n) => n !== v.name && def.includes(`\`${n}\``))
+    const deps = [...tables.keys(), ...viewNames].filter((n) => n !== v.name && def.includes(mysqlDialect.quoteIdent(n)))
     if (deps.length) v.dependsOn = deps
     schema.views.push(v)
   }
@@ -223,7 +224,7 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
     const tr: Trigger = {
       name: String(get(r, 'name')),
       table: String(get(r, 'tbl')),
-      definition: `CREATE TRIGGER \`${get(r, 'name')}\` ${get(r, 'timing')} ${get(r, 'ev')} ON \`${get(r, 'tbl')}\` FOR EACH ROW ${String(get(r, 'body')).replace(dbRe, '')}`,
+      definition: `CREATE TRIGGER ${mysqlDialect.quoteIdent(String(get(r, 'name')))} ${get(r, 'timing')} ${get(r, 'ev')} ON ${mysqlDialect.quoteIdent(String(get(r, 'tbl')))} FOR EACH ROW ${String(get(r, 'body')).replace(dbRe, '')}`,
     }
     schema.triggers.push(tr)
   }
@@ -234,7 +235,7 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
     [db],
   )) {
     const kind = String(get(r, 'type')) === 'PROCEDURE' ? 'procedure' : 'function'
-    const rows = await exec.query<R>(`SHOW CREATE ${kind.toUpperCase()} \`${String(get(r, 'name')).replace(/`/g, '``')}\``)
+    const rows = await exec.query<R>(`SHOW CREATE ${kind.toUpperCase()} ${mysqlDialect.quoteIdent(String(get(r, 'name')))}`)
     const text = str(rows[0]?.[kind === 'procedure' ? 'Create Procedure' : 'Create Function'])
     if (!text) continue
     const fn: Routine = { name: String(get(r, 'name')), kind, signature: '', definition: text.replace(/\s+DEFINER=`[^`]*`@`[^`]*`/, '').replace(dbRe, '') }

@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto'
-import { type LockHandle, type LockHolder, type LockOptions, LockTimeoutError } from '@mig/core'
+import { type LockHandle, type LockHolder, type LockOptions, waitForLock } from '@mig/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-
-/** How long one GET_LOCK call waits before mig looks at the holder again, in seconds. */
-const ATTEMPT_S = 1
-/** How often `onWait` reports the holder while waiting. */
-const REPORT_EVERY_MS = 5000
 
 /**
  * The GET_LOCK name of a lock key in a database. GET_LOCK names are server-wide and at most 64
@@ -44,26 +39,19 @@ export async function lockHolder(conn: Connection, name: string): Promise<LockHo
 /**
  * Take `GET_LOCK` on `conn`, a connection dedicated to the lock for the whole run (the lock is
  * released when that session ends, so a killed runner never leaves it behind). Waits in GET_LOCK one
- * second at a time, reporting the holder between attempts; `timeoutMs` bounds the wait.
+ * second at a time ({@link waitForLock}), reporting the holder between attempts; `timeoutMs` bounds the wait.
  */
 export async function acquireMysqlLock(conn: Connection, database: string, options: LockOptions): Promise<LockHandle> {
   const name = lockName(database, options.key)
-  const started = Date.now()
-  let lastReport = -Infinity
   const close = () => conn.end().catch(() => {})
   try {
-    let [got] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS ok', [name])
-    while (Number(got[0]?.ok) !== 1) {
-      const holder = await lockHolder(conn, name)
-      const waited = Date.now() - started
-      if (options.timeoutMs !== undefined && waited >= options.timeoutMs) throw new LockTimeoutError(options.timeoutMs, holder)
-      if (Date.now() - lastReport >= REPORT_EVERY_MS) {
-        lastReport = Date.now()
-        options.onWait?.(holder)
-      }
-      const slice = options.timeoutMs === undefined ? ATTEMPT_S : Math.max(0.001, Math.min(ATTEMPT_S, (options.timeoutMs - waited) / 1000))
-      ;[got] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS ok', [name, slice])
-    }
+    await waitForLock({
+      // GET_LOCK's timeout is in seconds (fractions allowed)
+      tryLock: async (waitMs) => Number((await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS ok', [name, waitMs / 1000]))[0][0]?.ok) === 1,
+      holder: () => lockHolder(conn, name),
+      timeoutMs: options.timeoutMs,
+      onWait: options.onWait,
+    })
   } catch (err) {
     await close()
     throw err

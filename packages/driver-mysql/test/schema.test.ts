@@ -1,7 +1,9 @@
 import { diffSchemas, renderMigration } from '@mig/core'
-import { applySql, runChangeCase, changeCasesFor, dumpRoundTrip } from '@mig/test-utils'
+import { applySql, changeCasesFor, dumpRoundTrip, freshDatabase, mysqlDialectForTests, runChangeCase } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
-import { freshMysqlDatabase } from './mysql-test-driver.js'
+import { createDriver } from '../src/index.js'
+
+const freshMysqlDatabase = () => freshDatabase(mysqlDialectForTests, createDriver)
 
 const RICH = `
 CREATE TABLE users (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, name varchar(100) NOT NULL DEFAULT 'anon', email varchar(190) UNIQUE,

@@ -1,11 +1,12 @@
 import type { Change, Column, Constraint, DdlPlan, DdlStatement, ForeignKey, Index, SchemaDdl, SchemaDiff, Sequence, Table } from '@mig/core'
-import { isWidening } from '@mig/core'
+import { isWidening, stringLiteral } from '@mig/core'
+import { postgresDialect } from './postgres-dialect.js'
 
-/** Quote one PostgreSQL identifier part. */
-export const quotePg = (name: string): string => `"${name.replace(/"/g, '""')}"`
+/** Quote one PostgreSQL identifier part (the dialect's quoting). */
+export const quotePg = postgresDialect.quoteIdent
 const q = quotePg
 const qn = (o: { schema?: string; name: string }) => (o.schema ? `${q(o.schema)}.${q(o.name)}` : q(o.name))
-const lit = (v: string) => `'${v.replace(/'/g, "''")}'`
+const lit = (v: string) => stringLiteral(postgresDialect, v)
 
 function columnSql(c: Column): string {
   const parts = [q(c.name), c.type]

@@ -1,9 +1,35 @@
-import type { SqlDialect } from '@mig/core'
+import { EscapeError, type SqlDialect } from '@mig/core'
 
-/** PostgreSQL's SQL, for the statements core writes (history tables). */
+/**
+ * PostgreSQL's SQL: quoting, literals and identifier rules (what DDL, introspection and templates
+ * write), and the types of the history tables core creates.
+ *
+ * Strings without a backslash or carriage return are written `'...'`; others are written `E'...'`
+ * with backslashes doubled and CR as `\r`, which reads the same whether `standard_conforming_strings`
+ * is on or off and survives line-ending normalisation. Text cannot contain NUL in PostgreSQL: such
+ * strings are refused. Arrays are `ARRAY[...]` (`'{}'` when empty, so the column type decides the
+ * element type); bytes are `decode('..', 'hex')`. Names over 63 bytes are refused (the server
+ * would truncate them).
+ */
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
   quoteIdent: (name) => `"${name.replace(/"/g, '""')}"`,
+  identifiers: {
+    // NAMEDATALEN - 1: longer names are silently truncated by the server
+    maxBytes: 63,
+    unquoted: /^[a-z_][a-z0-9_$]*$/,
+  },
+  literals: {
+    string(value) {
+      if (value.includes('\0')) throw new EscapeError('postgres', 'PostgreSQL text cannot contain NUL (\\0)')
+      const quoted = value.replaceAll("'", "''")
+      if (!value.includes('\\') && !value.includes('\r')) return `'${quoted}'`
+      // E'' with \r for carriage returns: the SQL that runs has its line endings normalised.
+      return `E'${quoted.replaceAll('\\', '\\\\').replaceAll('\r', '\\r')}'`
+    },
+    bytes: (hex) => `decode('${hex}', 'hex')`,
+    list: (items) => (items.length ? `ARRAY[${items.join(', ')}]` : "'{}'"),
+  },
   types: {
     key: 'text',
     text: 'text',
@@ -99,10 +125,13 @@ export function literal(value: unknown): string {
   return escapeLiteral(typeof value === 'string' ? value : JSON.stringify(value))
 }
 
-/** Quote a string as a literal: `E'...'` when it holds backslashes (as pg's escapeLiteral). */
+/**
+ * Quote a string as a literal (the dialect's string literal). A leading space before `E'...'` (as
+ * pg's escapeLiteral) keeps it from gluing to what precedes the placeholder.
+ */
 export function escapeLiteral(s: string): string {
-  const quoted = s.replaceAll("'", "''")
-  return s.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`
+  const quoted = postgresDialect.literals!.string(s, { backslashEscapes: false })
+  return quoted.startsWith('E') ? ` ${quoted}` : quoted
 }
 
 /** Replace `?` placeholders by literals (see {@link literal}). */

@@ -1,5 +1,6 @@
 import {
   ConnectionError,
+  createShadowDatabase,
   type Driver,
   type DriverCapabilities,
   type DriverOptions,
@@ -10,6 +11,7 @@ import {
   quoteQualified,
   type Row,
   redactUrl,
+  runScriptStatements,
   type Script,
   type ScriptStatement,
   StatementFailure,
@@ -22,7 +24,6 @@ import {
 import pg from 'pg'
 import { postgresDdl } from './postgres-ddl.js'
 import { introspectPostgres } from './postgres-introspector.js'
-import { createPostgresShadow } from './postgres-shadow.js'
 import { acquirePostgresLock } from './postgres-lock.js'
 import { postgresDialect, toNumberedPlaceholders } from './postgres-dialect.js'
 import {
@@ -175,7 +176,7 @@ export class PostgresDriver implements Driver {
 
   async runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
     if (exec instanceof PostgresTransaction && !onStatement) return exec.runScript(script)
-    await this.runStatements(exec, splitStatements(script.sql, {}, script.line ?? 1), { file: script.file ?? '', line: script.line ?? 1 }, onStatement)
+    await runScriptStatements(this, exec, script, onStatement)
   }
 
   /**
@@ -244,9 +245,18 @@ export class PostgresDriver implements Driver {
     return introspectPostgres(this)
   }
 
-  /** A temporary database on the same server, dropped by the returned `drop()` (postgres-shadow.ts). */
+  /**
+   * A temporary database on the same server, dropped by the returned `drop()` (`WITH (FORCE)` where
+   * the server has it, PostgreSQL 13+).
+   */
   createShadow(): Promise<ShadowDatabase> {
-    return createPostgresShadow(this, this.shadowBaseUrl)
+    const q = postgresDialect.quoteIdent
+    return createShadowDatabase({
+      exec: this,
+      url: this.shadowBaseUrl,
+      create: (name) => `CREATE DATABASE ${q(name)}`,
+      drop: (name) => [`DROP DATABASE IF EXISTS ${q(name)} WITH (FORCE)`, `DROP DATABASE IF EXISTS ${q(name)}`],
+    })
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Column, EnumType, FkAction, ForeignKey, Index, QueryExecutor, Routine, Schema, Sequence, Table, Trigger, View } from '@mig/core'
-import { canonicalize, emptySchema } from '@mig/core'
+import { canonicalize, emptySchema, quoteIdentIfNeeded } from '@mig/core'
+import { postgresDialect } from './postgres-dialect.js'
 
 /** Options of {@link introspectPostgres}. */
 export interface PostgresIntrospectOptions {
@@ -51,7 +52,7 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   const nsName = (n: string) => (n === cur ? undefined : n)
   // pg_get_*def always qualify the table/routine name; objects of the current schema are written
   // unqualified so a dump or a diff does not depend on the schema's name.
-  const curQ = /^[a-z_][a-z0-9_$]*$/.test(cur) ? cur : `"${cur.replace(/"/g, '""')}"`
+  const curQ = quoteIdentIfNeeded(postgresDialect, cur)
   const unqualify = (def: string, before: RegExp) => def.replace(new RegExp(`(${before.source})${curQ.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`), '$1')
   schema.schemas = wanted.map((n) => n.nspname).filter((n) => n !== cur && n !== 'public')
   const inNs = `(${nsOids.join(',')})`
@@ -184,7 +185,9 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
     if (!t) continue
     const parts = (Array.isArray(r.parts) ? r.parts : []).map((p: unknown) => {
       const text = String(p)
-      return /^("[^"]+"|[a-z_][a-z0-9_$]*)$/.test(text) ? { name: text.replace(/^"|"$/g, '') } : { name: text, expression: true }
+      return /^"[^"]+"$/.test(text) || postgresDialect.identifiers?.unquoted?.test(text)
+        ? { name: text.replace(/^"|"$/g, '') }
+        : { name: text, expression: true }
     })
     const ix: Index = {
       name: String(r.name),

@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto'
-import { type LockHandle, type LockHolder, type LockOptions, LockTimeoutError } from '@mig/core'
+import { type LockHandle, type LockHolder, type LockOptions, waitForLock } from '@mig/core'
 import type pg from 'pg'
-
-/** How long one blocking attempt waits before mig looks at the holder again. */
-const ATTEMPT_MS = 1000
-/** How often `onWait` reports the holder while waiting. */
-const REPORT_EVERY_MS = 5000
 
 /** The 64-bit advisory lock key of a lock name (first 8 bytes of its sha256, signed). */
 export function advisoryKey(name: string): bigint {
@@ -45,36 +40,32 @@ export async function advisoryHolder(client: pg.Client, key: bigint): Promise<Lo
  * the whole run (it stays idle, outside any transaction, so it never holds back CREATE INDEX
  * CONCURRENTLY on the main connection).
  *
- * Waiting blocks in `pg_advisory_lock` for at most a second at a time (`lock_timeout`): a waiter
+ * Waiting ({@link waitForLock}) blocks in `pg_advisory_lock` for at most a second at a time (`lock_timeout`): a waiter
  * never keeps one snapshot open for long, because the holder's CREATE INDEX CONCURRENTLY waits for
  * every older snapshot to finish and would otherwise wait for the waiter, which waits for the holder.
  * Between attempts the holder is looked up and reported through `onWait`.
  */
 export async function acquirePostgresLock(client: pg.Client, options: LockOptions): Promise<LockHandle> {
   const key = advisoryKey(options.key)
-  const started = Date.now()
-  let lastReport = -Infinity
   const close = () => client.end().catch(() => {})
   try {
-    const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key.toString()])
-    while (!got.rows[0]?.ok) {
-      const holder = await advisoryHolder(client, key)
-      const waited = Date.now() - started
-      if (options.timeoutMs !== undefined && waited >= options.timeoutMs) throw new LockTimeoutError(options.timeoutMs, holder)
-      if (Date.now() - lastReport >= REPORT_EVERY_MS) {
-        lastReport = Date.now()
-        options.onWait?.(holder)
-      }
-      const slice = Math.max(1, Math.min(ATTEMPT_MS, options.timeoutMs === undefined ? ATTEMPT_MS : options.timeoutMs - waited))
-      await client.query(`SET lock_timeout = ${slice}`)
-      try {
-        await client.query('SELECT pg_advisory_lock($1)', [key.toString()])
-        break
-      } catch (err) {
-        // 55P03 lock_not_available: this attempt timed out; look at the holder and try again
-        if ((err as { code?: string }).code !== '55P03') throw err
-      }
-    }
+    await waitForLock({
+      async tryLock(waitMs) {
+        if (!waitMs) return Boolean((await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key.toString()])).rows[0]?.ok)
+        await client.query(`SET lock_timeout = ${waitMs}`)
+        try {
+          await client.query('SELECT pg_advisory_lock($1)', [key.toString()])
+          return true
+        } catch (err) {
+          // 55P03 lock_not_available: this attempt timed out; look at the holder and try again
+          if ((err as { code?: string }).code !== '55P03') throw err
+          return false
+        }
+      },
+      holder: () => advisoryHolder(client, key),
+      timeoutMs: options.timeoutMs,
+      onWait: options.onWait,
+    })
     await client.query('SET lock_timeout = 0')
   } catch (err) {
     await close()

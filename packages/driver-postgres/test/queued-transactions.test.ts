@@ -1,6 +1,9 @@
 import { StatementFailure } from '@mig/core'
+import { freshDatabase, postgresDialectForTests } from '@mig/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshPgDatabase } from './pg-test-driver.js'
+import { createDriver } from '../src/index.js'
+
+const freshPgDatabase = () => freshDatabase(postgresDialectForTests, createDriver)
 
 // A transaction started while the previous one is still running is queued behind it
 // (capabilities.queuedTransactions): it must never apply when the previous one fails.

@@ -1,7 +1,9 @@
 import { diffSchemas, dumpSchema, renderMigration } from '@mig/core'
-import { applySql, runChangeCase, changeCasesFor, dumpRoundTrip } from '@mig/test-utils'
+import { applySql, changeCasesFor, dumpRoundTrip, freshDatabase, postgresDialectForTests, runChangeCase } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
-import { freshPgDatabase } from './pg-test-driver.js'
+import { createDriver } from '../src/index.js'
+
+const freshPgDatabase = () => freshDatabase(postgresDialectForTests, createDriver)
 
 const RICH = `
 CREATE SCHEMA audit;

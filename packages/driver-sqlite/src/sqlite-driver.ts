@@ -14,13 +14,13 @@ import {
   type ScriptStatement,
   type ShadowDatabase,
   StatementFailure,
+  runScriptStatements,
   type StreamedScript,
-  splitStatements,
-  sqlitePath,
 } from '@mig/core'
 import Database from 'better-sqlite3'
 import { sqliteDdl } from './sqlite-ddl.js'
 import { sqliteDialect } from './sqlite-dialect.js'
+import { sqlitePath } from './sqlite-url.js'
 import { introspectSqlite } from './sqlite-introspector.js'
 import { acquireSqliteLock } from './sqlite-lock.js'
 
@@ -97,9 +97,9 @@ export class SqliteDriver implements Driver {
     }
   }
 
-  async runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
-    const statements = splitStatements(script.sql, {}, script.line ?? 1)
-    await this.runStatements(exec, statements, { file: script.file ?? '', line: script.line ?? 1 }, onStatement)
+  /** Split, then {@link runStatements} (core's default). */
+  runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
+    return runScriptStatements(this, exec, script, onStatement)
   }
 
   /** A script's statements, or a streamed file's (see `Driver.runStatements`), each executed as it arrives. */

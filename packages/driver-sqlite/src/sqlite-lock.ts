@@ -1,10 +1,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { type LockHandle, type LockHolder, type LockOptions, LockTimeoutError } from '@mig/core'
+import { type LockHandle, type LockHolder, type LockOptions, waitForLock } from '@mig/core'
 import Database from 'better-sqlite3'
 
+/** SQLite cannot block in an attempt: the wait polls this often. */
 const POLL_MS = 50
-const REPORT_EVERY_MS = 5000
 
 /**
  * The migration lock of a SQLite file: an exclusive transaction on a sidecar database
@@ -17,28 +17,26 @@ export async function acquireSqliteLock(file: string, options: LockOptions): Pro
   const lockFile = `${file}-miglock`
   const infoFile = `${lockFile}.json`
   const db = new Database(lockFile, { timeout: 0 })
-  const started = Date.now()
-  let lastReport = -Infinity
-  for (;;) {
-    try {
-      db.exec('BEGIN EXCLUSIVE')
-      break
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'SQLITE_BUSY' && (err as { code?: string }).code !== 'SQLITE_LOCKED') {
-        db.close()
-        throw err
-      }
-    }
-    const holder = readHolder(infoFile)
-    if (options.timeoutMs !== undefined && Date.now() - started >= options.timeoutMs) {
-      db.close()
-      throw new LockTimeoutError(options.timeoutMs, holder)
-    }
-    if (Date.now() - lastReport >= REPORT_EVERY_MS) {
-      lastReport = Date.now()
-      options.onWait?.(holder)
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS))
+  try {
+    await waitForLock({
+      async tryLock() {
+        try {
+          db.exec('BEGIN EXCLUSIVE')
+          return true
+        } catch (err) {
+          const code = (err as { code?: string }).code
+          if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') throw err
+          return false
+        }
+      },
+      holder: async () => readHolder(infoFile),
+      timeoutMs: options.timeoutMs,
+      onWait: options.onWait,
+      pollMs: POLL_MS,
+    })
+  } catch (err) {
+    db.close()
+    throw err
   }
   try {
     writeFileSync(infoFile, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }))

@@ -4,7 +4,7 @@ import { createMigrator, directory, StatementFailure } from '@mig/core'
 import { tempProject, type TempProject } from '@mig/test-utils'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { sqlite } from '../src/index.js'
+import { resolveUrl, sqlite, sqlitePath } from '../src/index.js'
 
 let projects: TempProject[] = []
 afterEach(() => {
@@ -110,5 +110,16 @@ describe('two processes on one file', () => {
       db.close()
     }
     console.log(`sqlite race: 5 rounds x 6 processes, ${applied} migrations applied, each exactly once`)
+  })
+})
+
+describe('resolveUrl', () => {
+  it('resolves a relative file against the project root; memory and absolute paths stay', () => {
+    expect(resolveUrl('sqlite:./a.db', '/p')).toBe('sqlite:/p/a.db')
+    expect(resolveUrl('sqlite:dev.db', '/p')).toBe('sqlite:/p/dev.db')
+    expect(resolveUrl('sqlite:../x/b.db?mode=ro', '/p/q')).toBe('sqlite:/p/x/b.db')
+    expect(resolveUrl('sqlite:/abs/c.db', '/p')).toBe('sqlite:/abs/c.db')
+    expect(resolveUrl('sqlite::memory:', '/p')).toBe('sqlite::memory:')
+    expect(sqlitePath('sqlite:///abs/d.db')).toBe('/abs/d.db')
   })
 })

@@ -1,32 +1,23 @@
-import { MigError } from '@mig/core'
-import type { Escaper } from './escaper.js'
-import { MysqlEscaper } from './mysql-escaper.js'
-import { PostgresEscaper } from './postgres-escaper.js'
-import { SqliteEscaper } from './sqlite-escaper.js'
+import { type Escaper, type EscaperOptions, MigError, type SqlDialect, SqlEscaper } from '@mig/core'
 
-/** Options of {@link createEscaper}. */
-export interface CreateEscaperOptions {
-  /** MySQL only: the server's `sql_mode` has `NO_BACKSLASH_ESCAPES`. Default false. */
-  mysqlNoBackslashEscapes?: boolean
+/** An {@link Escaper} object rather than a dialect. */
+export function isEscaper(value: SqlDialect | Escaper): value is Escaper {
+  return typeof (value as Escaper).literal === 'function' && typeof (value as Escaper).identifierPart === 'function'
 }
 
 /**
- * The escaper for a driver's `dialect.name`: `postgres`/`postgresql`, `mysql`/`mariadb`, `sqlite`.
- * Pass an {@link Escaper} object for a third-party dialect. Throws for an unknown name.
+ * The escaper of a driver's dialect (`driver.dialect`, or `postgresDialect` from
+ * `@mig/driver-postgres` without a driver): the dialect owns quoting, literal syntax and identifier
+ * rules, the escaper adds what every engine shares. An {@link Escaper} object is returned as it is.
+ *
+ * @example
+ * createEscaper(driver.dialect, { backslashEscapes: driver.capabilities.backslashEscapes }).literal("O'Brien")
  */
-export function createEscaper(dialect: string | Escaper, options: CreateEscaperOptions = {}): Escaper {
-  if (typeof dialect !== 'string') return dialect
-  switch (dialect.toLowerCase()) {
-    case 'postgres':
-    case 'postgresql':
-      return new PostgresEscaper()
-    case 'mysql':
-    case 'mariadb':
-      return new MysqlEscaper({ noBackslashEscapes: options.mysqlNoBackslashEscapes })
-    case 'sqlite':
-    case 'sqlite3':
-      return new SqliteEscaper()
-    default:
-      throw new MigError(`no SQL escaper for dialect "${dialect}"`, { hint: 'pass an Escaper object as `dialect` to createRenderer for third-party drivers' })
+export function createEscaper(dialect: SqlDialect | Escaper, options: EscaperOptions = {}): Escaper {
+  if (typeof dialect === 'string' || !dialect || typeof dialect !== 'object') {
+    throw new MigError(`no SQL escaper for ${JSON.stringify(dialect)}: pass a driver's dialect object, not its name`, {
+      hint: "use driver.dialect, or import { postgresDialect } from '@mig/driver-postgres' (mysqlDialect, sqliteDialect likewise)",
+    })
   }
+  return isEscaper(dialect) ? dialect : new SqlEscaper(dialect, options)
 }

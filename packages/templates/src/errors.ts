@@ -55,16 +55,6 @@ export class TemplatePathError extends MigError {
   }
 }
 
-/** A value cannot be written as a SQL literal or identifier for the dialect (NUL in PostgreSQL, too long a name...). */
-export class EscapeError extends MigError {
-  override name = 'EscapeError'
-  readonly dialect: string
-  constructor(dialect: string, message: string) {
-    super(`${dialect}: ${message}`)
-    this.dialect = dialect
-  }
-}
-
 /** A pin problem: no lock, a component missing from the lock, an object missing from `pinned/` or corrupt. */
 export class PinError extends MigError {
   override name = 'PinError'

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { MigError, type Migration, type MigrationBody, type RenderContext, type Renderer } from '@mig/core'
+import { type Escaper, MigError, type Migration, type MigrationBody, type RenderContext, type Renderer, type SqlDialect, SqlEscaper } from '@mig/core'
 import { parse as parseToml } from 'smol-toml'
 import { parse as parseYaml } from 'yaml'
 import { compileTemplate, installRenderStack, toRenderError } from './compiler.js'
-import { type CreateEscaperOptions, createEscaper } from './create-escaper.js'
+import { createEscaper } from './create-escaper.js'
 import { type CsvOptions, parseCsv } from './data-formats.js'
-import type { Escaper } from './escaper.js'
-import { MysqlEscaper } from './mysql-escaper.js'
 import { PinError, TemplatePathError, TemplateRenderError } from './errors.js'
 import { existingLockFile, type Lock, lockPathFor, readLock } from './lock-file.js'
 import { type NjkEnvironment, nunjucks } from './nunjucks-internals.js'
@@ -36,13 +34,18 @@ export type TemplateFunction = (...args: never[]) => unknown
 
 /** Options of {@link createRenderer}. */
 export interface RendererOptions extends ProjectOptions {
-  /** The driver's `dialect.name` (`postgres`, `mysql`, `sqlite`) or an {@link Escaper} for other engines. */
-  dialect: string | Escaper
   /**
-   * MySQL: the server's `sql_mode` has `NO_BACKSLASH_ESCAPES`. Default false. A function is asked
-   * at each render (e.g. `() => driver.capabilities.backslashEscapes === false`, known once connected).
+   * The driver's dialect object (`driver.dialect`): values and names are written as it spells them.
+   * Or an {@link Escaper} of your own.
    */
-  mysqlNoBackslashEscapes?: boolean | (() => boolean | undefined)
+  dialect: SqlDialect | Escaper
+  /**
+   * The connection reads a backslash in a string literal as an escape: the driver's
+   * `capabilities.backslashEscapes` (MySQL follows the server's `sql_mode`, known once connected).
+   * A function is asked at each render (`() => driver.capabilities.backslashEscapes`); undefined
+   * means the dialect's default (MySQL: on).
+   */
+  backslashEscapes?: boolean | (() => boolean | undefined)
   /** `vars` in templates (see {@link loadVars}). Default `{}`. */
   vars?: Record<string, unknown>
   /** `env` in templates: the target's env (`dev`, `production`). */
@@ -102,26 +105,29 @@ export class TemplateRenderer {
 
   constructor(readonly options: RendererOptions) {
     this.paths = projectPaths(options)
-    const nbe = options.mysqlNoBackslashEscapes
-    const escOptions: CreateEscaperOptions = { mysqlNoBackslashEscapes: typeof nbe === 'function' ? Boolean(nbe()) : nbe }
-    this.currentEscaper = createEscaper(options.dialect, escOptions)
+    const mode = options.backslashEscapes
+    this.currentEscaper = createEscaper(options.dialect, { backslashEscapes: typeof mode === 'function' ? mode() : mode })
     this.render = (body, context) => this.renderBody(body, context)
   }
 
   /** How values are written as SQL for this dialect. */
   get escaper(): Escaper {
-    const nbe = this.options.mysqlNoBackslashEscapes
-    if (typeof nbe === 'function') this.setMysqlNoBackslashEscapes(Boolean(nbe()))
+    const mode = this.options.backslashEscapes
+    if (typeof mode === 'function') {
+      const on = mode()
+      if (on !== undefined) this.setBackslashEscapes(on)
+    }
     return this.currentEscaper
   }
 
   /**
-   * Tell a MySQL renderer the server's mode once it is known (after connecting: `@@sql_mode`
-   * contains `NO_BACKSLASH_ESCAPES`). Later renders escape for that mode. No effect on other dialects.
+   * Tell the renderer how the connection reads backslashes once it is known (MySQL, after
+   * connecting: `@@sql_mode` without `NO_BACKSLASH_ESCAPES` is on). Later renders escape for that
+   * mode. No effect with an {@link Escaper} of your own.
    */
-  setMysqlNoBackslashEscapes(on: boolean): void {
+  setBackslashEscapes(on: boolean): void {
     const e = this.currentEscaper
-    if (e instanceof MysqlEscaper && e.noBackslashEscapes !== on) this.currentEscaper = new MysqlEscaper({ noBackslashEscapes: on })
+    if (e instanceof SqlEscaper && e.backslashEscapes !== on) this.currentEscaper = new SqlEscaper(e.sqlDialect, { backslashEscapes: on })
   }
 
   /** Mask every secret read so far (`***`). Pass to core as `redact` and apply to anything printed. */
@@ -369,7 +375,7 @@ function shiftLines(e: TemplateRenderError, name: string, by: number): TemplateR
  * Create a renderer for a run.
  *
  * @example
- * const renderer = createRenderer({ root: config.root, dialect: driver.dialect.name, vars, env: target.env, target: target.name })
+ * const renderer = createRenderer({ root: config.root, dialect: driver.dialect, backslashEscapes: () => driver.capabilities.backslashEscapes, vars })
  * const migrator = createMigrator({ driver, sources, render: renderer.render, redact: (t) => renderer.maskSecrets(t) })
  */
 export function createRenderer(options: RendererOptions): TemplateRenderer {

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { createEscaper, EscapeError, MysqlEscaper, PostgresEscaper, SqliteEscaper } from '../src/index.js'
+import { mysqlDialect } from '@mig/driver-mysql'
+import { postgresDialect } from '@mig/driver-postgres'
+import { sqliteDialect } from '@mig/driver-sqlite'
+import { createEscaper, EscapeError, SqlEscaper } from '../src/index.js'
 
-const pg = new PostgresEscaper()
-const my = new MysqlEscaper()
-const myNbe = new MysqlEscaper({ noBackslashEscapes: true })
-const lite = new SqliteEscaper()
+// the escaper of each driver's dialect object, as the renderer makes it
+const pg = createEscaper(postgresDialect)
+const my = createEscaper(mysqlDialect)
+const myNbe = createEscaper(mysqlDialect, { backslashEscapes: false })
+const lite = createEscaper(sqliteDialect)
 
 describe('literals', () => {
   it('quotes strings per dialect, doubling quotes and handling backslashes', () => {
@@ -96,14 +100,14 @@ describe('identifiers', () => {
 })
 
 describe('createEscaper', () => {
-  it('picks the escaper from the driver dialect name', () => {
-    expect(createEscaper('postgres')).toBeInstanceOf(PostgresEscaper)
-    expect(createEscaper('postgresql')).toBeInstanceOf(PostgresEscaper)
-    expect(createEscaper('mysql')).toBeInstanceOf(MysqlEscaper)
-    expect((createEscaper('mariadb', { mysqlNoBackslashEscapes: true }) as MysqlEscaper).noBackslashEscapes).toBe(true)
-    expect(createEscaper('sqlite')).toBeInstanceOf(SqliteEscaper)
-    expect(() => createEscaper('oracle')).toThrow(/no SQL escaper/)
-    const custom = new SqliteEscaper()
+  it("takes the escaping from the driver's dialect object, with the connection's backslash mode", () => {
+    expect(pg).toBeInstanceOf(SqlEscaper)
+    expect([pg.dialect, my.dialect, lite.dialect]).toEqual(['postgres', 'mysql', 'sqlite'])
+    // MySQL's default sql_mode reads backslash escapes; the driver reports the session's mode
+    expect((my as SqlEscaper).backslashEscapes).toBe(true)
+    expect((myNbe as SqlEscaper).backslashEscapes).toBe(false)
+    expect(() => createEscaper('postgres' as never)).toThrow(/no SQL escaper for "postgres": pass a driver's dialect object/)
+    const custom = createEscaper(sqliteDialect)
     expect(createEscaper(custom)).toBe(custom)
   })
 })

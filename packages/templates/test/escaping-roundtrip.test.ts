@@ -3,7 +3,10 @@
  * ({{ [s] | ident }}) must come back unchanged from real PostgreSQL, MariaDB (default sql_mode and
  * NO_BACKSLASH_ESCAPES) and SQLite. Seed: MIG_ESCAPE_SEED (printed). Count: MIG_ESCAPE_COUNT (>= 10000).
  */
-import { normalizeNewlines } from '@mig/core'
+import { normalizeNewlines, type SqlDialect } from '@mig/core'
+import { mysqlDialect } from '@mig/driver-mysql'
+import { postgresDialect } from '@mig/driver-postgres'
+import { sqliteDialect } from '@mig/driver-sqlite'
 import { mysqlDialectForTests, postgresDialectForTests, randomName, type TempProject, tempProject } from '@mig/test-utils'
 import Database from 'better-sqlite3'
 import mysql from 'mysql2/promise'
@@ -70,18 +73,21 @@ function report(engine: string, kind: string, tried: number, mismatches: { sent:
   for (const m of mismatches.slice(0, 5)) console.log(`  sent ${JSON.stringify(m.sent)} got ${JSON.stringify(m.got)}`)
 }
 
+/** The drivers' dialect objects, which the renderer escapes with. */
+const DIALECTS: Record<string, SqlDialect> = { postgres: postgresDialect, mysql: mysqlDialect, sqlite: sqliteDialect }
+
 async function literalRoundTrip(
   engine: string,
   dialect: string,
   strings: string[],
   select: (sql: string) => Promise<Record<string, unknown>>,
-  opts: { mysqlNoBackslashEscapes?: boolean } = {},
+  opts: { backslashEscapes?: boolean } = {},
 ) {
   const mismatches: { sent: string; got: unknown }[] = []
   for (const batch of chunks(strings, LITERAL_BATCH)) {
     // Core runs the rendered SQL with its line endings normalised: values must survive that.
     const sql = normalizeNewlines(
-      createRenderer({ root: project.dir, dialect, mysqlNoBackslashEscapes: opts.mysqlNoBackslashEscapes, vars: { strings: batch } }).renderSource(
+      createRenderer({ root: project.dir, dialect: DIALECTS[dialect]!, backslashEscapes: opts.backslashEscapes, vars: { strings: batch } }).renderSource(
         SELECT_TEMPLATE,
         'select.sql.njk',
       ),
@@ -105,7 +111,9 @@ async function identRoundTrip(
 ) {
   for (const batch of chunks(names, IDENT_BATCH)) {
     await exec(
-      normalizeNewlines(createRenderer({ root: project.dir, dialect, vars: { names: batch, suffix } }).renderSource(CREATE_TEMPLATE, 'create.sql.njk')),
+      normalizeNewlines(
+        createRenderer({ root: project.dir, dialect: DIALECTS[dialect]!, vars: { names: batch, suffix } }).renderSource(CREATE_TEMPLATE, 'create.sql.njk'),
+      ),
     )
   }
   const found = new Set(await catalog())
@@ -191,7 +199,7 @@ describe('escaping round trip: MariaDB', () => {
   it('literals come back unchanged with NO_BACKSLASH_ESCAPES, and escaping for the wrong mode would not', async () => {
     await conn.query("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')")
     const strings = literals(SEED + 3, true)
-    expect(await literalRoundTrip('mariadb (NO_BACKSLASH_ESCAPES)', 'mysql', strings, select, { mysqlNoBackslashEscapes: true })).toEqual([])
+    expect(await literalRoundTrip('mariadb (NO_BACKSLASH_ESCAPES)', 'mysql', strings, select, { backslashEscapes: false })).toEqual([])
     // The mode matters: default-mode escaping read under NO_BACKSLASH_ESCAPES changes strings with backslashes.
     const withBackslash = strings.filter((s) => s.includes('\\') && !s.includes('\0')).slice(0, 200)
     expect(withBackslash.length).toBeGreaterThan(50)

@@ -44,10 +44,10 @@ for (const d of testDialects()) {
       const driver = DRIVERS[d.name](url)
       const renderer = createRenderer({
         root: project.dir,
-        dialect: driver.dialect.name,
+        dialect: driver.dialect,
         vars,
         environment,
-        mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false,
+        backslashEscapes: () => driver.capabilities.backslashEscapes,
       })
       const migrator = createMigrator({
         driver,
@@ -70,7 +70,7 @@ for (const d of testDialects()) {
         const [m] = await migrator.discover()
         const before = await renderer.renderMigration(m!)
         await pin(renderer, m!)
-        const after = createRenderer({ root: project.dir, dialect: driver.dialect.name, vars, environment })
+        const after = createRenderer({ root: project.dir, dialect: driver.dialect, vars, environment })
         project.write({ 'components/table.sql.njk': 'CREATE TABLE {{ name | ident }} (id bigint);\n' })
         const fresh = (await createMigrator({ driver, sources: [directory(project.path('migrations'))] }).discover())[0]!
         expect(await after.renderMigration(fresh)).toBe(before)

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createMigrator, directory, discover, type Migration } from '@mig/core'
+import { sqliteDialect } from '@mig/driver-sqlite'
 import { type TempProject, tempProject } from '@mig/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -37,7 +38,7 @@ beforeEach(() => {
 })
 afterEach(() => p.cleanup())
 
-const renderer = () => createRenderer({ root: p.dir, dialect: 'sqlite' })
+const renderer = () => createRenderer({ root: p.dir, dialect: sqliteDialect })
 const migrations = () => discover([directory(p.path('migrations'))])
 const byId = async (id: string) => findMigration(await migrations(), id)
 

@@ -5,6 +5,9 @@ import type { Migration } from '@mig/core'
 import { directory, discover } from '@mig/core'
 import { type TempProject, tempProject } from '@mig/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mysqlDialect } from '@mig/driver-mysql'
+import { postgresDialect } from '@mig/driver-postgres'
+import { sqliteDialect } from '@mig/driver-sqlite'
 import { createRenderer, loadVars, parseVarAssignments, type RendererOptions, TemplatePathError, TemplateRenderError, raw } from '../src/index.js'
 
 let p: TempProject
@@ -13,7 +16,7 @@ beforeEach(() => {
 })
 afterEach(() => p.cleanup())
 
-const renderer = (o: Partial<RendererOptions> = {}) => createRenderer({ root: p.dir, dialect: 'postgres', ...o })
+const renderer = (o: Partial<RendererOptions> = {}) => createRenderer({ root: p.dir, dialect: postgresDialect, ...o })
 const render = (src: string, o: Partial<RendererOptions> = {}, file = 'migrations/1_x/up.sql.njk') => renderer(o).renderSource(src, file)
 function renderError(src: string, o: Partial<RendererOptions> = {}, file?: string): TemplateRenderError {
   try {
@@ -30,28 +33,29 @@ describe('escaping by default', () => {
   it('escapes every {{ value }} as a literal for the dialect', () => {
     const src = 'SELECT {{ vars.name }}, {{ vars.n }}, {{ vars.flag }}, {{ vars.nothing }}, {{ vars.list }};'
     expect(render(src, { vars })).toBe("SELECT E'O''Brien \\\\ x', 7, TRUE, NULL, ARRAY[1, 'a'];")
-    expect(render(src, { vars, dialect: 'mysql' })).toBe("SELECT 'O''Brien \\\\ x', 7, TRUE, NULL, 1, 'a';")
-    expect(render(src, { vars, dialect: 'mysql', mysqlNoBackslashEscapes: true })).toBe("SELECT 'O''Brien \\ x', 7, TRUE, NULL, 1, 'a';")
-    expect(render(src, { vars, dialect: 'sqlite' })).toBe("SELECT 'O''Brien \\ x', 7, TRUE, NULL, 1, 'a';")
+    expect(render(src, { vars, dialect: mysqlDialect })).toBe("SELECT 'O''Brien \\\\ x', 7, TRUE, NULL, 1, 'a';")
+    expect(render(src, { vars, dialect: mysqlDialect, backslashEscapes: false })).toBe("SELECT 'O''Brien \\ x', 7, TRUE, NULL, 1, 'a';")
+    expect(render(src, { vars, dialect: sqliteDialect })).toBe("SELECT 'O''Brien \\ x', 7, TRUE, NULL, 1, 'a';")
   })
 
   it('switches MySQL escaping once the server mode is known', () => {
-    const r = renderer({ dialect: 'mysql', vars })
+    const r = renderer({ dialect: mysqlDialect, vars })
     expect(r.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\\\ x'")
-    r.setMysqlNoBackslashEscapes(true)
+    r.setBackslashEscapes(false)
     expect(r.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\ x'")
-    let nbe: boolean | undefined
-    const lazy = renderer({ dialect: 'mysql', vars, mysqlNoBackslashEscapes: () => nbe })
+    // as the driver reports it: undefined before connecting, then the session's sql_mode
+    let backslashEscapes: boolean | undefined
+    const lazy = renderer({ dialect: mysqlDialect, vars, backslashEscapes: () => backslashEscapes })
     expect(lazy.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\\\ x'")
-    nbe = true
+    backslashEscapes = false
     expect(lazy.renderSource('{{ vars.name }}', 'x.sql.njk')).toBe("'O''Brien \\ x'")
   })
 
   it('has | ident, | literal, | raw and | json filters', () => {
     const src = 'SELECT {{ vars.name | literal }} FROM {{ vars.table | ident }} WHERE {{ "x = 1" | raw }} AND j = {{ vars.list | json }};'
     expect(render(src, { vars })).toBe(`SELECT E'O''Brien \\\\ x' FROM "audit"."users" WHERE x = 1 AND j = '[1,"a"]';`)
-    expect(render('{{ vars.table | ident }}', { vars, dialect: 'mysql' })).toBe('`audit`.`users`')
-    expect(render('{{ [vars.table] | ident }}', { vars, dialect: 'sqlite' })).toBe('"audit.users"')
+    expect(render('{{ vars.table | ident }}', { vars, dialect: mysqlDialect })).toBe('`audit`.`users`')
+    expect(render('{{ [vars.table] | ident }}', { vars, dialect: sqliteDialect })).toBe('"audit.users"')
   })
 
   it('escapes the result of other filters, but not macros or {% set %} blocks', () => {
@@ -248,7 +252,7 @@ describe('helpers', () => {
     expect(render('{{ read_json("data/c.json").k }} {{ read_toml("data/c.toml").db.port }} {{ read_yaml("data/c.yaml").list[1] }}')).toBe(
       "ARRAY[1, 2] 5432 'y'",
     )
-    const sql = render('{% for r in read_csv("data/rows.csv") %}INSERT INTO c VALUES ({{ r.code }}, {{ r.name }});\n{% endfor %}', { dialect: 'sqlite' })
+    const sql = render('{% for r in read_csv("data/rows.csv") %}INSERT INTO c VALUES ({{ r.code }}, {{ r.name }});\n{% endfor %}', { dialect: sqliteDialect })
     expect(sql).toBe("INSERT INTO c VALUES ('FR', 'France, the');\nINSERT INTO c VALUES ('DE', 'Ger\"many');\n")
     expect(render('{% for r in read_csv("data/rows.csv", header=false) %}{{ r[0] | raw }};{% endfor %}')).toBe('code;FR;DE;')
     expect(renderError('{{ read_json("data/note.txt") }}').message).toMatch(/read_json\("data\/note.txt"\)/)
@@ -290,7 +294,7 @@ describe('a migration run with core', () => {
       'migrations/20240101000000_t/up.sql.njk':
         '{% set name = vars.table %}{% include "table.sql" %}\nINSERT INTO {{ vars.table | ident }} (note) VALUES ({{ secret("TOKEN") }});',
     })
-    const r = renderer({ dialect: 'sqlite', vars: { table: 'my "t"', note: "n'1" }, environment: { TOKEN: 'tok-123' } })
+    const r = renderer({ dialect: sqliteDialect, vars: { table: 'my "t"', note: "n'1" }, environment: { TOKEN: 'tok-123' } })
     const migrator = createMigrator({
       driver: sqlite({ url: `sqlite:${p.path('db.sqlite')}` }),
       sources: [directory(p.path('migrations'))],

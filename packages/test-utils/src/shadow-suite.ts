@@ -1,36 +1,24 @@
 import { type Driver, directory, drift, type MaterializeContext, materialize, SchemaSourceError } from '@mig/core'
+import { tempProject } from '@mig/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempProject } from './index.js'
-
-/** What a dialect gives the shared shadow-database suite. */
-export interface ShadowSuiteOptions {
-  /** Suite title, e.g. `PostgreSQL shadow databases`. */
-  title: string
-  /** A fresh database on the test server and its driver; `close()` drops it. */
-  fresh(): Promise<{ driver: Driver; close(): Promise<void> }>
-  /** A driver for a shadow database's URL. */
-  openDriver(url: string): Driver
-  /** Names of the shadow databases that exist on the server now. */
-  shadowDatabases(driver: Driver): Promise<string[]>
-  /** The column definition of an auto-numbered primary key (`serial PRIMARY KEY`...). */
-  serialPrimaryKey: string
-  /** How the server words a foreign key to a missing table, after `broken.sql:2: `. */
-  missingTableError: RegExp
-}
+import { type FreshDatabase, freshDatabase, type TestDialect } from './dialects.js'
 
 /**
- * Shadow databases on a server dialect: a schema file and the migrations are materialised in
- * temporary databases that are dropped afterwards, also when the SQL fails, and drift compares
- * them with the live database.
+ * Shadow databases on one dialect (each driver package's tests call it with its own factory): a
+ * schema file and the migrations are materialised in temporary databases that are dropped
+ * afterwards, also when the SQL fails, and drift compares them with the live database.
+ *
+ * @example
+ * shadowSuite(postgresDialectForTests, createDriver)
  */
-export function shadowSuite(o: ShadowSuiteOptions): void {
-  const pk = o.serialPrimaryKey
-  let db: Awaited<ReturnType<ShadowSuiteOptions['fresh']>>
+export function shadowSuite(dialect: TestDialect, createDriver: (url: string) => Driver): void {
+  const pk = dialect.serialPrimaryKey
+  let db: FreshDatabase
   const project = tempProject({
     'migrations/20240101000000_users.sql': `-- mig:up\nCREATE TABLE users (id ${pk}, email text NOT NULL);\n-- mig:down\nDROP TABLE users;\n`,
     'migrations/20240102000000_orders.sql': `-- mig:up\nCREATE TABLE orders (id ${pk}, user_id int, FOREIGN KEY (user_id) REFERENCES users (id));\nCREATE INDEX orders_user ON orders (user_id);\n-- mig:down\nDROP TABLE orders;\n`,
     'schema.sql': `CREATE TABLE users (id ${pk}, email text NOT NULL);\n`,
-    'broken.sql': 'CREATE TABLE a (id int);\nCREATE TABLE b (id int REFERENCES nowhere (id));\n',
+    'broken.sql': 'CREATE TABLE a (id int);\nINSERT INTO nowhere (id) VALUES (1);\n',
   })
   /** Names of the shadow databases the materialisations of this suite opened. */
   const opened: string[] = []
@@ -38,7 +26,7 @@ export function shadowSuite(o: ShadowSuiteOptions): void {
     driver: db.driver,
     openDriver: async (url) => {
       opened.push(decodeURIComponent(new URL(url).pathname.slice(1)))
-      return o.openDriver(url)
+      return createDriver(url)
     },
     sources: [directory(project.path('migrations'))],
     cwd: project.dir,
@@ -46,18 +34,18 @@ export function shadowSuite(o: ShadowSuiteOptions): void {
   /** Every shadow database it made is gone (other suites on the server may make their own meanwhile). */
   const expectShadowsDropped = async () => {
     expect(opened.length).toBeGreaterThan(0)
-    expect((await o.shadowDatabases(db.driver)).filter((d) => opened.includes(d))).toEqual([])
+    expect((await dialect.shadowDatabases(db.driver)).filter((d) => opened.includes(d))).toEqual([])
   }
 
   beforeAll(async () => {
-    db = await o.fresh()
+    db = await freshDatabase(dialect, createDriver)
   })
   afterAll(async () => {
     await db.close()
     project.cleanup()
   })
 
-  describe(o.title, () => {
+  describe(`shadow databases on ${dialect.name}`, () => {
     it('materialises a schema file and all migrations in temporary databases, then drops them', async () => {
       opened.length = 0
       const file = await materialize('schema.sql', ctx())
@@ -72,7 +60,7 @@ export function shadowSuite(o: ShadowSuiteOptions): void {
       const err = await materialize('broken.sql', ctx()).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(SchemaSourceError)
       expect((err as SchemaSourceError).line).toBe(2)
-      expect((err as Error).message).toMatch(o.missingTableError)
+      expect((err as Error).message).toMatch(dialect.missingTableError)
       await expectShadowsDropped()
     })
 
