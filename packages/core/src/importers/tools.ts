@@ -83,7 +83,7 @@ export const sqitch: Importer = {
       table,
       `SELECT ${dialect.quoteIdent('change')} AS change_name FROM ${quoteQualified(dialect, table)} ORDER BY committed_at`,
     )
-    return rows.map((r) => ({ ref: String(r.change_name), name: String(r.change_name) }))
+    return rows.map((r) => ({ ref: String(r.change_name), name: String(r.change_name), toolId: String(r.change_name) }))
   },
 }
 
@@ -102,5 +102,55 @@ export const knex: Importer = {
   },
 }
 
+/**
+ * goose: `goose_db_version(id, version_id, is_applied, tstamp)` gains a row at every up
+ * (`is_applied` true) and every down (false); a version is applied when its newest row says so.
+ * Version 0 is the row goose writes when it creates the table.
+ */
+export const goose: Importer = {
+  tool: 'goose',
+  defaultTable: 'goose_db_version',
+  async read(exec, dialect, table) {
+    const rows = await readTable(exec, 'goose', table, `SELECT version_id, is_applied FROM ${quoteQualified(dialect, table)} ORDER BY id`)
+    const state = new Map<string, boolean>()
+    for (const r of rows) {
+      const version = String(r.version_id)
+      state.delete(version)
+      state.set(version, truthy(r.is_applied))
+    }
+    return [...state].filter(([version, applied]) => applied && version !== '0').map(([version]) => ({ ref: version, version }))
+  },
+}
+
+/**
+ * Liquibase: `databasechangelog(id, author, filename, dateexecuted, orderexecuted, exectype, md5sum, …)`
+ * (upper case on MySQL and SQLite, lower case on PostgreSQL); a changeset is `author:id`. EXECUTED,
+ * RERAN and MARK_RAN rows are applied; FAILED is reported; SKIPPED is left aside.
+ */
+export const liquibase: Importer = {
+  tool: 'liquibase',
+  defaultTable: 'databasechangelog',
+  async read(exec, dialect, table) {
+    const select = (t: string) =>
+      readTable(exec, 'liquibase', t, `SELECT id, author, filename, exectype FROM ${quoteQualified(dialect, t)} ORDER BY orderexecuted, dateexecuted`)
+    let rows: Awaited<ReturnType<typeof select>>
+    try {
+      rows = await select(table)
+    } catch (err) {
+      // Liquibase writes DATABASECHANGELOG in upper case where identifiers are not folded (MySQL on Linux)
+      if (table !== 'databasechangelog') throw err
+      rows = await select('DATABASECHANGELOG').catch(() => Promise.reject(err))
+    }
+    return rows.map((r) => {
+      const toolId = `${String(r.author ?? r.AUTHOR)}:${String(r.id ?? r.ID)}`
+      const ref = `${toolId} (${String(r.filename ?? r.FILENAME)})`
+      const type = String(r.exectype ?? r.EXECTYPE ?? '').toUpperCase()
+      if (type === 'FAILED') return { ref, toolId, problem: 'failed in Liquibase' }
+      if (type === 'SKIPPED') return { ref, skip: 'skipped by Liquibase' }
+      return { ref, toolId }
+    })
+  },
+}
+
 /** Every importer, by tool name. */
-export const IMPORTERS: Record<ImportTool, Importer> = { dbmate, 'golang-migrate': golangMigrate, flyway, sqitch, knex }
+export const IMPORTERS: Record<ImportTool, Importer> = { dbmate, goose, 'golang-migrate': golangMigrate, flyway, sqitch, liquibase, knex }
