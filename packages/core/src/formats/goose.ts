@@ -27,6 +27,16 @@ export function envsubst(text: string, env: NodeJS.ProcessEnv): string {
   })
 }
 
+const KNOWN = new Set([
+  '+goose Up',
+  '+goose Down',
+  '+goose StatementBegin',
+  '+goose StatementEnd',
+  '+goose NO TRANSACTION',
+  '+goose ENVSUBST ON',
+  '+goose ENVSUBST OFF',
+])
+
 /** goose's endsWithSemicolon: the last word before a `--` word ends with `;`. */
 function endsWithSemicolon(line: string): boolean {
   let prev = ''
@@ -99,6 +109,10 @@ export function parseGoose(text: string, env: NodeJS.ProcessEnv = process.env): 
     if (cmd === '+goose ENVSUBST ON' || cmd === '+goose ENVSUBST OFF') {
       useEnv = cmd.endsWith('ON')
       if (section) section.lines.push('')
+      continue
+    }
+    if (cmd !== undefined && /^\+goose\b/i.test(cmd) && !KNOWN.has(cmd)) {
+      fail(i, `unknown goose annotation "${line.trim()}" (goose compares them exactly: -- +goose ${[...KNOWN].map((k) => k.slice(7)).join(', ')})`)
       continue
     }
     if (!section) {

@@ -2,11 +2,11 @@
  * Folders written for other migration tools, read with each tool's own rules
  * (`migrations = [{ path = "db/migrations", format = "dbmate" }]` in mig.toml).
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import type { DiscoveryProblem, MigrationSource } from '../discovery.js'
 import type { Migration } from '../migration.js'
-import type { FormatReader, ReaderOptions } from './common.js'
+import { type FormatReader, listFiles, type ReaderOptions } from './common.js'
 import { dbmateReader } from './dbmate.js'
 import { flywayReader } from './flyway.js'
 import { golangMigrateReader } from './golang-migrate.js'
@@ -41,12 +41,10 @@ const HEAD_BYTES = 16 * 1024
 
 /** The format a folder is written in, judged from its files, or why that cannot be told. */
 export function detectFormat(dir: string): { format: MigrationFormat } | { problem: DiscoveryProblem } {
-  let names: string[]
-  try {
-    names = readdirSync(dir).sort()
-  } catch (err) {
-    return { problem: { file: dir, message: `cannot read migrations folder: ${(err as NodeJS.ErrnoException).code ?? String(err)}` } }
-  }
+  const unreadable: DiscoveryProblem[] = []
+  // Flyway and Liquibase read subfolders too
+  const names = listFiles(dir, { label: dir, ignore: ['node_modules'] }, unreadable, true)
+  if (!names) return { problem: unreadable[0]! }
   // each format that claims the folder, with the first file that says so
   const claims = new Map<MigrationFormat, string>()
   const claim = (format: MigrationFormat, where: string) => {
@@ -56,7 +54,7 @@ export function detectFormat(dir: string): { format: MigrationFormat } | { probl
   for (const name of names) {
     if (!name.endsWith('.sql') && !name.endsWith('.sql.njk')) continue
     const file = join(dir, name)
-    if (FLYWAY_NAME.test(name)) claim('flyway', file)
+    if (FLYWAY_NAME.test(basename(name))) claim('flyway', file)
     let head: string
     try {
       head = readFileSync(file, 'utf8').slice(0, HEAD_BYTES)
@@ -65,7 +63,7 @@ export function detectFormat(dir: string): { format: MigrationFormat } | { probl
     }
     const marker = findForeignMarker(head)
     if (marker) claim(marker.format, `${file}:${marker.line}`)
-    else if (MIG_NAME.test(name) && !FLYWAY_NAME.test(name)) claim('mig', file)
+    else if (MIG_NAME.test(name)) claim('mig', file)
   }
   // sqitch's deploy/ scripts are plain SQL: the plan decides
   if (claims.has('sqitch')) return { format: 'sqitch' }
