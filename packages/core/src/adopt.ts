@@ -44,8 +44,13 @@ export function matchImported(entries: ImportedEntry[], migrations: Migration[])
     }
     if (e.toolId !== undefined && byToolId.size) {
       const next = byToolId.get(e.toolId)?.shift()
-      if (next) chosen.set(next.version, next)
+      if (next && (e.toolChecksum === undefined || e.toolChecksum === next.toolChecksum)) chosen.set(next.version, next)
+      else if (e.otherwise) skipped.push({ ref: e.ref, reason: next ? `changed since it was applied; ${e.otherwise}` : e.otherwise })
       else unmatched.push({ ref: e.ref, reason: `no migration of the folder is ${e.toolId}` })
+      continue
+    }
+    if (e.otherwise) {
+      skipped.push({ ref: e.ref, reason: e.otherwise })
       continue
     }
     const byVersion = e.version && digits(e.version) ? versioned.find((m) => compareVersions(m.version, e.version!) === 0) : undefined

@@ -22,6 +22,7 @@ export type { FormatReader, ReaderOptions } from './formats/common.js'
 export type { ConvertedFile, ConvertProblem } from './formats/convert.js'
 export { convertMigrations } from './formats/convert.js'
 export type { FormatSetting, MigrationFormat } from './formats/index.js'
+export { flywayChecksum } from './formats/flyway.js'
 export { detectFormat, FORMAT_READERS, MIGRATION_FORMATS } from './formats/index.js'
 export { type ForeignMarker, findForeignMarker } from './formats/markers.js'
 export type {

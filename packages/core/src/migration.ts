@@ -83,6 +83,8 @@ export interface Migration {
    * (Liquibase `author:id`, a sqitch change name): shown by `status`, matched by `adopt --from`.
    */
   toolId?: string
+  /** The checksum that tool records for this migration (Flyway's CRC32 of a repeatable): `adopt --from` adopts it only when equal. */
+  toolChecksum?: string
 }
 
 const DIGITS = /^\d+$/

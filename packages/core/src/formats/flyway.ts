@@ -5,6 +5,7 @@
  * filled from mig's variables.
  */
 import { basename, join } from 'node:path'
+import { crc32 } from 'node:zlib'
 import { baseMigration, type DiscoveryProblem } from '../discovery.js'
 import { compareVersions, type Migration } from '../migration.js'
 import { type FormatReader, listFiles, problemAt, readText, textBody } from './common.js'
@@ -42,6 +43,14 @@ export function placeholdersToTemplate(text: string, file: string, problems: Dis
   return { text: out + literal(text.slice(last)), template: true }
 }
 
+/**
+ * The checksum Flyway records: CRC32 of the script's lines without their line endings (and without
+ * a byte order mark), as a signed 32-bit number.
+ */
+export function flywayChecksum(text: string): number {
+  return crc32(Buffer.from(text.replace(/^\uFEFF/, '').replace(/\r\n?|\n/g, ''), 'utf8')) | 0
+}
+
 /** `executeInTransaction=false` in a script configuration file (`V1__x.sql.conf`). */
 function scriptConfig(text: string): { transaction?: boolean } {
   const m = /^\s*executeInTransaction\s*=\s*(true|false)\s*$/m.exec(text)
@@ -63,6 +72,7 @@ export const flywayReader: FormatReader = (dir, options) => ({
       if (text === undefined) return false
       const body = placeholdersToTemplate(text, file, problems)
       mig.up = textBody(file, 1, body.text, body.template)
+      mig.toolChecksum = String(flywayChecksum(text))
       return true
     }
     for (const rel of files) {
@@ -73,6 +83,8 @@ export const flywayReader: FormatReader = (dir, options) => ({
       const rep = REPEATABLE.exec(name)
       if (rep) {
         const mig = baseMigration({ id: `R__${rep[1]}`, version: `R__${rep[1]}`, name: rep[1]!, kind: 'repeatable', source: options.label, path: file })
+        // Flyway's history names a repeatable by its script path in the folder
+        mig.toolId = rel
         if (read(file, mig)) repeatables.push(mig)
         if (conf.transaction !== undefined) mig.transaction = conf.transaction
         continue

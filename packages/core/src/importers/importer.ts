@@ -17,6 +17,10 @@ export interface ImportedEntry {
    * of migrations read from the tool's folder, the k-th entry with an id to the k-th migration with it.
    */
   toolId?: string
+  /** The tool's checksum: an entry with a `toolId` matches a migration only when its `toolChecksum` is equal. */
+  toolChecksum?: string
+  /** Why the entry is left aside when no migration matches it (a repeatable `mig up` applies again). */
+  otherwise?: string
   /** Everything up to and including `version` is applied (golang-migrate, flyway baseline). */
   upTo?: boolean
   /** Recorded but not cleanly applied (dirty, failed): reported, never adopted. */

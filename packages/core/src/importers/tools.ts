@@ -49,15 +49,25 @@ export const flyway: Importer = {
       exec,
       'flyway',
       table,
-      `SELECT ${q('version')}, ${q('description')}, ${q('type')}, ${q('script')}, ${q('success')} FROM ${quoteQualified(dialect, table)} ORDER BY ${q('installed_rank')}`,
+      `SELECT ${q('version')}, ${q('description')}, ${q('type')}, ${q('script')}, ${q('checksum')}, ${q('success')} FROM ${quoteQualified(dialect, table)} ORDER BY ${q('installed_rank')}`,
     )
-    return rows.map((r) => {
+    // a repeatable gets a row at each run: its newest row says what is applied
+    const newest = new Map<string, number>()
+    rows.forEach((r, i) => {
+      if (r.version === null || r.version === undefined) newest.set(String(r.script ?? ''), i)
+    })
+    return rows.flatMap((r, i) => {
       const version = r.version === null || r.version === undefined ? undefined : String(r.version)
       const script = String(r.script ?? '')
       const type = String(r.type ?? '')
       const ref = script || `${version ?? ''} ${String(r.description ?? '')}`.trim()
       if (type === 'SCHEMA' || type === 'DELETE' || type === 'UNDO_SQL' || type === 'UNDO_JDBC') return { ref, skip: `flyway ${type} entry` }
-      if (!version) return { ref, skip: 'repeatable: mig up applies it again' }
+      if (!version) {
+        if (newest.get(script) !== i) return []
+        const again = 'repeatable: mig up applies it again'
+        // matched against a repeatable of a Flyway folder with the same CRC32 (format = "flyway"); else mig up applies it
+        return truthy(r.success) ? { ref, toolId: script, toolChecksum: String(r.checksum), otherwise: again } : { ref, skip: again }
+      }
       if (!truthy(r.success)) return { ref, version, problem: 'failed in flyway' }
       const name = String(r.description ?? '')
         .trim()
