@@ -37,7 +37,8 @@ export const golangMigrate: Importer = {
 /**
  * Flyway: `flyway_schema_history(installed_rank, version, description, type, script, checksum,
  * installed_by, installed_on, execution_time, success)`. Versioned rows match by version or by
- * description; a BASELINE row adopts everything up to it; repeatables (no version) are left to
+ * description; a BASELINE (or a baseline migration's SQL_BASELINE) row adopts everything up to it;
+ * repeatables (no version) match a Flyway folder's repeatable with the same CRC32, else are left to
  * `mig up`, which re-applies them; failed rows are reported.
  */
 export const flyway: Importer = {
@@ -73,7 +74,7 @@ export const flyway: Importer = {
         .trim()
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, '_')
-      if (type === 'BASELINE') return { ref: `${version} (baseline)`, version, upTo: true }
+      if (type === 'BASELINE' || type === 'SQL_BASELINE') return { ref: `${version} (baseline)`, version, upTo: true }
       return { ref, version: version.replace(/^0+(?=\d)/, ''), name }
     })
   },
