@@ -180,7 +180,9 @@ describe('sqitch', () => {
   })
 
   it('an unreadable plan, a bad line and an unknown dependency are refused at file:line', async () => {
-    expect(await problems(project({ 'deploy/a.sql': 'select 1;' }), 'sqitch')).toEqual(['sqitch.plan: cannot read: ENOENT'])
+    expect(await problems(project({ 'deploy/a.sql': 'select 1;' }), 'sqitch')).toEqual([
+      'sqitch.plan: cannot read: ENOENT (a sqitch project folder has sqitch.plan next to deploy/, revert/ and verify/)',
+    ])
     const dir = project({
       'sqitch.plan': '%project=x\n\na 2013-12-30T23:19:09Z M <m@x>\nthis is not a change\nb [zz] 2013-12-30T23:19:09Z M <m@x>\n',
       'deploy/a.sql': 'select 1;',

@@ -1,11 +1,12 @@
 import { cpSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { crc32 } from 'node:zlib'
-import { randomName, type TestDialect, testDialects } from '@mig/test-utils'
+import { type TestDialect, testDialects } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
 import { withDriver } from './cli.js'
 import { capabilitiesOf, DRIVERS } from './drivers.js'
 import { errors, type ModelProject, modelProjects } from './model-helpers.js'
+import { TOOL_TABLES, withToolHistory } from './tool-tables.js'
 
 /** Folders laid out as each tool's documentation shows them (shared with the core reader tests). */
 const FIXTURES = fileURLToPath(new URL('../../core/test/fixtures/formats/', import.meta.url))
@@ -36,11 +37,7 @@ const liquibaseRow = (upper: boolean, order: number, id: string, file: string) =
 
 const HISTORY: Record<string, ToolHistory> = {
   dbmate: {
-    tables: {
-      sqlite: ['CREATE TABLE IF NOT EXISTS "schema_migrations" (version varchar(128) primary key)'],
-      postgres: ['create table if not exists public.schema_migrations (version varchar(128) primary key)'],
-      mysql: ['create table if not exists schema_migrations (version varchar(128) primary key)'],
-    },
+    tables: TOOL_TABLES.dbmate!,
     rows: ["INSERT INTO schema_migrations (version) VALUES ('20151129054053'), ('20151129054054')"],
   },
   goose: {
@@ -61,25 +58,11 @@ const HISTORY: Record<string, ToolHistory> = {
     ],
   },
   'golang-migrate': {
-    tables: {
-      sqlite: ['CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool)'],
-      postgres: ['CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)'],
-      mysql: ['CREATE TABLE IF NOT EXISTS `schema_migrations` (version bigint not null primary key, dirty boolean not null)'],
-    },
+    tables: TOOL_TABLES['golang-migrate']!,
     rows: ['INSERT INTO schema_migrations (version, dirty) VALUES (2, false)'],
   },
   flyway: {
-    tables: {
-      sqlite: [
-        `CREATE TABLE "flyway_schema_history" ("installed_rank" INT NOT NULL PRIMARY KEY, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INT, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')), "execution_time" INT NOT NULL, "success" BOOLEAN NOT NULL)`,
-      ],
-      postgres: [
-        `CREATE TABLE "flyway_schema_history" ("installed_rank" INT NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL)`,
-      ],
-      mysql: [
-        'CREATE TABLE `flyway_schema_history` (`installed_rank` INT NOT NULL, `version` VARCHAR(50), `description` VARCHAR(200) NOT NULL, `type` VARCHAR(20) NOT NULL, `script` VARCHAR(1000) NOT NULL, `checksum` INT, `installed_by` VARCHAR(100) NOT NULL, `installed_on` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, `execution_time` INT NOT NULL, `success` BOOL NOT NULL, CONSTRAINT `flyway_schema_history_pk` PRIMARY KEY (`installed_rank`))',
-      ],
-    },
+    tables: TOOL_TABLES.flyway!,
     rows: [
       flywayRow(1, '1', 'V1__Create_person_table.sql', 1),
       flywayRow(2, '1.1', 'V1_1__Populate_table.sql', 2),
@@ -93,22 +76,7 @@ const HISTORY: Record<string, ToolHistory> = {
     ],
   },
   sqitch: {
-    tables: {
-      sqlite: [
-        "CREATE TABLE projects (project TEXT PRIMARY KEY, uri TEXT NULL UNIQUE, created_at DATETIME NOT NULL DEFAULT(strftime('%Y-%m-%d %H:%M:%f')), creator_name TEXT NOT NULL, creator_email TEXT NOT NULL)",
-        "CREATE TABLE changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL UNIQUE, change TEXT NOT NULL, project TEXT NOT NULL REFERENCES projects(project) ON UPDATE CASCADE, note TEXT NOT NULL DEFAULT '', committed_at DATETIME NOT NULL DEFAULT(strftime('%Y-%m-%d %H:%M:%f')), committer_name TEXT NOT NULL, committer_email TEXT NOT NULL, planned_at DATETIME NOT NULL, planner_name TEXT NOT NULL, planner_email TEXT NOT NULL)",
-      ],
-      postgres: [
-        'CREATE SCHEMA {s}',
-        'CREATE TABLE {s}.projects (project TEXT PRIMARY KEY, uri TEXT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), creator_name TEXT NOT NULL, creator_email TEXT NOT NULL)',
-        "CREATE TABLE {s}.changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL, change TEXT NOT NULL, project TEXT NOT NULL REFERENCES {s}.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL DEFAULT '', committed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), committer_name TEXT NOT NULL, committer_email TEXT NOT NULL, planned_at TIMESTAMPTZ NOT NULL, planner_name TEXT NOT NULL, planner_email TEXT NOT NULL, UNIQUE(project, script_hash))",
-      ],
-      mysql: [
-        'CREATE DATABASE {s}',
-        'CREATE TABLE {s}.projects (project VARCHAR(255) PRIMARY KEY, uri VARCHAR(255) NULL UNIQUE, created_at DATETIME(6) NOT NULL, creator_name VARCHAR(255) NOT NULL, creator_email VARCHAR(255) NOT NULL) ENGINE InnoDB',
-        'CREATE TABLE {s}.changes (change_id VARCHAR(40) PRIMARY KEY, script_hash VARCHAR(40) NULL, `change` VARCHAR(255) NOT NULL, project VARCHAR(255) NOT NULL REFERENCES {s}.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL, committed_at DATETIME(6) NOT NULL, committer_name VARCHAR(255) NOT NULL, committer_email VARCHAR(255) NOT NULL, planned_at DATETIME(6) NOT NULL, planner_name VARCHAR(255) NOT NULL, planner_email VARCHAR(255) NOT NULL, UNIQUE(project, script_hash)) ENGINE InnoDB',
-      ],
-    },
+    tables: TOOL_TABLES.sqitch!,
     rows: [
       `INSERT INTO {s}.projects (project, created_at, creator_name, creator_email) VALUES ('flipr', '${ts(0)}', 'me', 'me@x')`,
       sqitchChange(1, 'appschema'),
@@ -258,28 +226,11 @@ for (const dialect of testDialects()) {
         })
 
         it(`adopt --from ${format} imports the tool's history; up then has nothing to do`, async () => {
-          const { p, url: target, run } = await setup(format)
-          let url = target
-          const extra: string[] = []
-          // sqitch's registry: schema `sqitch` on PostgreSQL, a database of its own on MySQL, a file on SQLite
-          let registry = 'sqitch'
-          if (format === 'sqitch' && dialect.name === 'sqlite') {
-            url = `sqlite:${p.path('sqitch.db')}`
-            registry = 'main'
-            extra.push('--history-url', url, '--table', 'changes')
-          } else if (format === 'sqitch' && dialect.name === 'mysql') {
-            registry = randomName('sqitch')
-            extra.push('--table', `${registry}.changes`)
-          }
+          const { p, url, run } = await setup(format)
           const h = HISTORY[format]!
-          const fill = (sql: string) => {
-            const out = sql.replaceAll('{s}', registry).replaceAll('{change}', dialect.name === 'mysql' ? '`change`' : 'change')
-            return dialect.name === 'postgres' ? out.replace('INTO DATABASECHANGELOG', 'INTO databasechangelog') : out
-          }
-          try {
-            await withDriver(dialect.name, url, async (d) => {
-              for (const sql of [...h.tables[dialect.name]!, ...h.rows]) await d.query(fill(sql))
-            })
+          // PostgreSQL folds Liquibase's DATABASECHANGELOG to lower case
+          const adapt = (sql: string) => (dialect.name === 'postgres' ? sql.replace('INTO DATABASECHANGELOG', 'INTO databasechangelog') : sql)
+          await withToolHistory(format, dialect.name, { url, path: p.path }, { tables: h.tables[dialect.name]!, rows: h.rows, adapt }, async (extra) => {
             const r = run(['adopt', '--from', format, ...extra, ...flags])
             expect(errors(r)).toBe('')
             expect(r.code).toBe(0)
@@ -287,9 +238,7 @@ for (const dialect of testDialects()) {
             // versioned migrations are adopted; a repeatable adopted with its current checksum reads as applied
             expect(statusOf((args) => run([...args, ...flags]))).toEqual(c.versions.map((v) => [v, v.startsWith('R__') ? 'applied' : 'adopted']))
             expect(run(['up', ...flags]).stdout).toBe('No pending migrations\n')
-          } finally {
-            if (registry !== 'sqitch' && registry !== 'main') await withDriver(dialect.name, target, (d) => d.query(`DROP DATABASE IF EXISTS ${registry}`))
-          }
+          })
         })
 
         if (c.failing) {
@@ -330,6 +279,23 @@ for (const dialect of testDialects()) {
       const twice = mixed.run(['status'])
       expect(twice.code).toBe(2)
       expect(errors(twice)).toMatch(/mig\.toml:1.*two formats cannot claim one folder/s)
+    })
+
+    it('bad input is named with file:line, exit 2, before anything runs', async () => {
+      const cases: [string, Record<string, string>, RegExp][] = [
+        ['sqitch', { 'sqitch.plan/keep': '' }, /db\/sqitch\.plan: cannot read: EISDIR/],
+        ['liquibase', { 'c.sql': '--liquibase formatted sql\n--changeset bob\ncreate table x (id int);\n' }, /db\/c\.sql:2: a changeset without id/],
+        ['goose', { '00001_x.sql': 'CREATE TABLE x (id int);\n' }, /db\/00001_x\.sql:1: a goose migration must start with '-- \+goose Up'/],
+        ['goose', { '00001_x.sql': '-- +goose Up\nCREATE TABLE x (id int)\n' }, /db\/00001_x\.sql:2: unfinished SQL statement: missing semicolon\?/],
+        ['flyway', { 'V1__a.sql': 'create table x (id int);', 'create_users.sql': 'select 1;' }, /db\/create_users\.sql:1: not a Flyway migration name/],
+      ]
+      for (const [format, files, message] of cases) {
+        const { url, run } = await setup(format, files, null)
+        const r = run(['up'])
+        expect(r.code).toBe(2)
+        expect(errors(r)).toMatch(message)
+        await expect(withDriver(dialect.name, url, (d) => d.query('SELECT * FROM x'))).rejects.toThrow()
+      }
     })
 
     it('splitter: a column named begin opens no block; delimiter "X" loses its quotes on MySQL', async () => {

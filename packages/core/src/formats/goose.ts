@@ -116,7 +116,8 @@ export function parseGoose(text: string, env: NodeJS.ProcessEnv = process.env): 
       continue
     }
     if (!section) {
-      if (line.trim() !== '' && !line.trim().startsWith('--')) fail(i, "a goose migration must start with '-- +goose Up'")
+      if (cmd === '+goose StatementBegin' || cmd === '+goose StatementEnd') fail(i, `'-- ${cmd}' must follow '-- +goose Up' or '-- +goose Down'`)
+      else if (line.trim() !== '' && !line.trim().startsWith('--')) fail(i, "a goose migration must start with '-- +goose Up'")
       continue
     }
     if (cmd === '+goose StatementBegin') {

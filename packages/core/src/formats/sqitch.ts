@@ -79,8 +79,12 @@ export const sqitchReader: FormatReader = (dir, options) => ({
   name: options.label,
   async load(problems) {
     const planFile = join(dir, 'sqitch.plan')
-    const text = readText(planFile, problems)
-    if (text === undefined) return []
+    const unreadable: DiscoveryProblem[] = []
+    const text = readText(planFile, unreadable)
+    if (text === undefined) {
+      problems.push({ file: planFile, message: `${unreadable[0]!.message} (a sqitch project folder has sqitch.plan next to deploy/, revert/ and verify/)` })
+      return []
+    }
     const changes = parsePlan(text, planFile, problems)
     const out: Migration[] = []
     // versions of the instances of each change name so far, and of each change as of each tag
