@@ -22,16 +22,20 @@ const MARKERS: { format: ForeignMarker['format']; re: RegExp }[] = [
   { format: 'liquibase', re: /^--\s*changeset\s+\S/i },
 ]
 
+/** What every marker starts with: lines that fail it are passed over without the full patterns. */
+const ANY_MARKER = /^--\s*(?:migrate:|\+goose|liquibase|changeset)/i
+
 /** The first foreign marker at the start of a line of `text`, if any. */
 export function findForeignMarker(text: string): ForeignMarker | undefined {
-  // every marker has one of these words: most files have none and need no scan line by line
-  const lower = text.includes('migrate:') || /\+goose|liquibase|changeset/i.test(text)
-  if (!lower) return undefined
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!
-    if (!line.startsWith('--')) continue
-    for (const m of MARKERS) if (m.re.test(line)) return { format: m.format, marker: line.trim(), line: i + 1 }
+  // markers start a line with "--": only those lines are looked at (indexOf runs at memchr speed)
+  for (let at = text.startsWith('--') ? 0 : text.indexOf('\n--'); at >= 0; at = text.indexOf('\n--', at + 1)) {
+    const start = text.charCodeAt(at) === 10 ? at + 1 : at
+    const end = text.indexOf('\n', start)
+    const line = text.slice(start, end < 0 ? text.length : end)
+    if (!ANY_MARKER.test(line)) continue
+    for (const m of MARKERS) {
+      if (m.re.test(line)) return { format: m.format, marker: line.trim(), line: text.slice(0, start).split('\n').length }
+    }
   }
   return undefined
 }
