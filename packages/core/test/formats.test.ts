@@ -236,6 +236,7 @@ describe('mig folders and auto', () => {
       expect(problem).toContain(`Set format = "${format}" for this folder in mig.toml`)
       expect(problem).toMatch(/^20240101000000_post\.sql: line \d: /)
     }
+    expect(await problems(project({ '1_a.sql': '-- changeset of columns for billing\nselect 1;\n-- migrate:upgrade later\n' }), 'mig')).toEqual([])
     const [flyway] = await problems(project({ 'V1__init.sql': 'select 1;' }), 'mig')
     expect(flyway).toBe('V1__init.sql: a Flyway migration name: set format = "flyway" for this folder in mig.toml')
   })

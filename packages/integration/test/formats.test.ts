@@ -296,6 +296,11 @@ for (const dialect of testDialects()) {
         expect(errors(r)).toMatch(message)
         await expect(withDriver(dialect.name, url, (d) => d.query('SELECT * FROM x'))).rejects.toThrow()
       }
+      // mig new writes mig-format files: never into another tool's folder
+      const { run } = await setup('dbmate')
+      const created = run(['new', 'add_table'])
+      expect(created.code).toBe(2)
+      expect(errors(created)).toContain('no plain mig-format folder in migrations = [...] to create the file in')
     })
 
     it('splitter: a column named begin opens no block; delimiter "X" loses its quotes on MySQL', async () => {

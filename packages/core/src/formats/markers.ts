@@ -19,7 +19,8 @@ const MARKERS: { format: ForeignMarker['format']; re: RegExp }[] = [
   { format: 'dbmate', re: /^--\s*migrate:(?:up|down)(?:\s|$)/ },
   { format: 'goose', re: /^--\s*\+goose\s+(?:up|down)\s*$/i },
   { format: 'liquibase', re: /^--\s*liquibase\s+formatted\s+sql/i },
-  { format: 'liquibase', re: /^--\s*changeset\s+\S/i },
+  // `author:id` as Liquibase requires it, so a comment such as "-- changeset of columns" is no marker
+  { format: 'liquibase', re: /^--\s*changeset\s+(?:"[^"]+"|[^:\s]+):\s*\S/i },
 ]
 
 /** What every marker starts with: lines that fail it are passed over without the full patterns. */
