@@ -281,6 +281,31 @@ for (const dialect of testDialects()) {
       expect(errors(twice)).toMatch(/mig\.toml:1.*two formats cannot claim one folder/s)
     })
 
+    it('goose StatementBegin/End blocks with inner semicolons run as one statement (function, procedure, trigger)', async () => {
+      // each dialect's own block syntax, as goose users write it
+      const block: Record<string, string> = {
+        postgres:
+          'CREATE FUNCTION bump() RETURNS trigger AS $$\nBEGIN\n  NEW.n := NEW.n + 1;\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\nCREATE TRIGGER bump BEFORE INSERT ON counter FOR EACH ROW EXECUTE FUNCTION bump();',
+        mysql: 'CREATE TRIGGER bump BEFORE INSERT ON counter FOR EACH ROW\nBEGIN\n  SET NEW.n = NEW.n + 1;\n  SET NEW.n = NEW.n + 0;\nEND;',
+        sqlite:
+          'CREATE TRIGGER bump AFTER INSERT ON counter\nBEGIN\n  UPDATE counter SET n = n + 1 WHERE rowid = NEW.rowid;\n  UPDATE counter SET n = n + 0 WHERE rowid = NEW.rowid;\nEND;',
+      }
+      const { url, run } = await setup(
+        'goose',
+        {
+          '00001_counter.sql': '-- +goose Up\nCREATE TABLE counter (n int);\n-- +goose Down\nDROP TABLE counter;\n',
+          '00002_bump.sql': `-- +goose Up\n-- +goose StatementBegin\n${block[dialect.name]}\n-- +goose StatementEnd\n`,
+        },
+        null,
+      )
+      expect(errors(run(['up']))).toBe('')
+      const rows = await withDriver(dialect.name, url, async (d) => {
+        await d.query('INSERT INTO counter (n) VALUES (1)')
+        return d.query('SELECT n FROM counter')
+      })
+      expect(rows.map((r) => Number(r.n))).toEqual([2])
+    })
+
     it('bad input is named with file:line, exit 2, before anything runs', async () => {
       const cases: [string, Record<string, string>, RegExp][] = [
         ['sqitch', { 'sqitch.plan/keep': '' }, /db\/sqitch\.plan: cannot read: EISDIR/],
