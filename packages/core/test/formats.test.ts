@@ -15,6 +15,7 @@ import {
   ProjectError,
   splitStatements,
 } from '../src/index.js'
+import { placeholdersToTemplate } from '../src/formats/flyway.js'
 import { envsubst, parseGoose } from '../src/formats/goose.js'
 import { project } from './temp-project.js'
 
@@ -142,6 +143,19 @@ describe('flyway', () => {
     expect(compareVersions('1.2', '1.10')).toBe(-1)
     expect(compareVersions('1.0', '1')).toBe(0)
     expect(compareVersions('2', '1.10')).toBe(1)
+  })
+
+  it('placeholders become raw variables; text nunjucks would read stays literal; flyway: built-ins', () => {
+    const problems: { file: string; message: string }[] = []
+    const out = placeholdersToTemplate("select '{{x}}', ${a}, ${flyway:filename}, ${my-var};\nselect ${flyway:user};", '/p/V1__x.sql', problems)
+    expect(out).toEqual({
+      text: '{% raw %}select \'{{x}}\', {% endraw %}{{ vars.a | raw }}, V1__x.sql, {{ vars["my-var"] | raw }};\nselect ${flyway:user};',
+      template: true,
+    })
+    expect(problems).toEqual([
+      { file: '/p/V1__x.sql:2', message: '${flyway:user} is a Flyway built-in mig does not provide: use a variable (vars.toml) instead' },
+    ])
+    expect(placeholdersToTemplate('select 1;', 'f', problems)).toEqual({ text: 'select 1;', template: false })
   })
 
   it('a name that is neither V, U, R nor B is refused; a baseline stands in for the versions it squashed', async () => {
