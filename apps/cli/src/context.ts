@@ -55,7 +55,7 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
   const config = await loadConfig({ file: options.config, cwd })
   const target = resolveTarget(config, { database: options.database, target: options.target })
   const lockTimeoutMs = parseDuration(options.lockTimeout, '--lock-timeout') ?? config.lockTimeoutMs
-  const sources = () => projectSources(config.migrations, { root: config.root, ignore: config.ignore })
+  const sources = () => projectSources(config.migrations, { root: config.root, ignore: config.ignore, formats: config.formats })
   let migrator: Migrator | undefined
   const ctx: CommandContext = {
     options,

@@ -17,7 +17,8 @@ export interface ImportMatch {
   skipped: Unmatched[]
 }
 
-const digits = (s: string) => /^\d+$/.test(s)
+/** Versions compared numerically: digits, or dotted digits (Flyway). */
+const digits = (s: string) => /^\d+(?:\.\d+)*$/.test(s)
 
 /**
  * Match the entries another tool recorded with mig's versioned migrations: by version
@@ -27,6 +28,9 @@ const digits = (s: string) => /^\d+$/.test(s)
 export function matchImported(entries: ImportedEntry[], migrations: Migration[]): ImportMatch {
   const versioned = migrations.filter((m) => m.kind === 'versioned')
   const chosen = new Map<string, Migration>()
+  // migrations by the tool's own id, in order: the k-th entry with an id takes the k-th of them
+  const byToolId = new Map<string, Migration[]>()
+  for (const m of migrations) if (m.toolId !== undefined) byToolId.set(m.toolId, [...(byToolId.get(m.toolId) ?? []), m])
   const unmatched: Unmatched[] = []
   const skipped: Unmatched[] = []
   for (const e of entries) {
@@ -36,6 +40,17 @@ export function matchImported(entries: ImportedEntry[], migrations: Migration[])
     }
     if (e.problem) {
       unmatched.push({ ref: e.ref, reason: e.problem })
+      continue
+    }
+    if (e.toolId !== undefined && byToolId.size) {
+      const next = byToolId.get(e.toolId)?.shift()
+      if (next && (e.toolChecksum === undefined || e.toolChecksum === next.toolChecksum)) chosen.set(next.version, next)
+      else if (e.otherwise) skipped.push({ ref: e.ref, reason: next ? `changed since it was applied; ${e.otherwise}` : e.otherwise })
+      else unmatched.push({ ref: e.ref, reason: `no migration of the folder is ${e.toolId}` })
+      continue
+    }
+    if (e.otherwise) {
+      skipped.push({ ref: e.ref, reason: e.otherwise })
       continue
     }
     const byVersion = e.version && digits(e.version) ? versioned.find((m) => compareVersions(m.version, e.version!) === 0) : undefined
@@ -64,5 +79,9 @@ export function matchImported(entries: ImportedEntry[], migrations: Migration[])
       reason: e.version ? `no migration has version ${e.version}${e.name ? ` or name ${e.name}` : ''}` : `no migration is named ${e.name ?? e.ref}`,
     })
   }
-  return { migrations: [...chosen.values()].sort((a, b) => compareVersions(a.version, b.version)), unmatched, skipped }
+  const order = (m: Migration) => (m.kind === 'repeatable' ? 1 : 0)
+  const sorted = [...chosen.values()].sort(
+    (a, b) => order(a) - order(b) || (order(a) ? (a.version < b.version ? -1 : 1) : compareVersions(a.version, b.version)),
+  )
+  return { migrations: sorted, unmatched, skipped }
 }

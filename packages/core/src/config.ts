@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { parse as parseToml, type TomlError } from 'smol-toml'
 import { type ConfigProblem, ConfigError } from './errors.js'
+import { type FormatSetting, MIGRATION_FORMATS } from './formats/index.js'
 import { DEFAULT_HISTORY_TABLE } from './history/store.js'
 
 /** Default config file name, looked up in the working directory. */
@@ -30,6 +31,11 @@ export interface MigConfig {
   /** Project root: the folder of the config file (or the working directory). */
   root: string
   migrations: string[]
+  /**
+   * The layout of each `migrations` entry given as `{ path, format }`, by path; entries given as
+   * plain strings are mig's own layout.
+   */
+  formats?: Record<string, FormatSetting>
   ignore: string[]
   historyTable: string
   defaultTarget: string
@@ -113,9 +119,11 @@ export function parseConfig(text: string, file: string): MigConfig {
   }
   for (const [key, value] of Object.entries(raw)) {
     switch (key) {
-      case 'migrations':
-        cfg.migrations = strList(key, value) ?? cfg.migrations
+      case 'migrations': {
+        const entries = migrationEntries(value, (message) => add(key, message))
+        if (entries) [cfg.migrations, cfg.formats] = entries
         break
+      }
       case 'ignore':
         cfg.ignore = strList(key, value) ?? []
         break
@@ -182,6 +190,46 @@ export function parseConfig(text: string, file: string): MigConfig {
   }
   if (problems.length) throw new ConfigError(problems)
   return cfg
+}
+
+const FORMAT_NAMES: readonly string[] = [...MIGRATION_FORMATS, 'auto']
+
+/**
+ * `migrations = ["migrations", { path = "db/migrations", format = "dbmate" }]`: the paths, and the
+ * format of each entry that names one. Two formats for one folder are refused.
+ */
+function migrationEntries(value: unknown, add: (message: string) => void): [string[], Record<string, FormatSetting>] | undefined {
+  const list = Array.isArray(value) ? value : [value]
+  const paths: string[] = []
+  const formats: Record<string, FormatSetting> = {}
+  for (const entry of list) {
+    if (typeof entry === 'string') {
+      if (formats[entry] && formats[entry] !== 'mig')
+        add(`folder ${entry} is listed twice, with formats "${formats[entry]}" and "mig": two formats cannot claim one folder`)
+      if (!paths.includes(entry)) paths.push(entry)
+      continue
+    }
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      add('must be a list of folders: strings, or { path = "…", format = "…" } tables')
+      return undefined
+    }
+    const { path, format, ...rest } = entry as Record<string, unknown>
+    for (const k of Object.keys(rest)) add(`unknown key "${k}" in an entry (known: path, format)`)
+    if (typeof path !== 'string' || path === '') {
+      add('an entry needs path = "<folder>"')
+      continue
+    }
+    const f = format === undefined ? 'mig' : format
+    if (typeof f !== 'string' || !FORMAT_NAMES.includes(f)) {
+      add(`format of ${path} must be one of ${FORMAT_NAMES.map((n) => `"${n}"`).join(', ')}`)
+      continue
+    }
+    const before = formats[path] ?? (paths.includes(path) ? 'mig' : undefined)
+    if (before && before !== f) add(`folder ${path} is listed twice, with formats "${before}" and "${f}": two formats cannot claim one folder`)
+    formats[path] = f as FormatSetting
+    if (!paths.includes(path)) paths.push(path)
+  }
+  return [paths, formats]
 }
 
 /**

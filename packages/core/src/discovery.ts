@@ -8,6 +8,8 @@ import { CODE_MIGRATION } from './code-migration.js'
 import { resolveDependencies } from './dependencies.js'
 import { ProjectError } from './errors.js'
 import { type Directives, parseDirectives, splitSections } from './directives.js'
+import { type FormatSetting, formatSource } from './formats/index.js'
+import { refuseForeignMarkers } from './formats/markers.js'
 import { compareMigrations, type Migration, type MigrationBody } from './migration.js'
 import { fileChunks, STREAM_THRESHOLD } from './streaming.js'
 
@@ -31,6 +33,8 @@ export interface DirectoryOptions {
   label?: string
   /** minimatch patterns, relative to the folder, of files to leave out. */
   ignore?: string[]
+  /** The folder's layout: `mig` (default), another tool's (`dbmate`, `flyway`…), or `auto`. */
+  format?: FormatSetting
 }
 
 const VERSIONED = /^(\d+)[_-]([^/]+?)(?:\.(up|down))?\.sql(\.njk)?$/
@@ -75,6 +79,13 @@ let readBuffer: Buffer | undefined
  * read for a file under 64 KiB (no stat: a short read means the whole file).
  */
 function readForDiscovery(file: string): { text: string; whole: boolean; size: number } {
+  const read = readFileHead(file)
+  // another tool's sections read as one mig script would run its down part too
+  refuseForeignMarkers(read.text)
+  return read
+}
+
+function readFileHead(file: string): { text: string; whole: boolean; size: number } {
   const buf = (readBuffer ??= Buffer.allocUnsafe(HEADER_BYTES))
   const fd = openSync(file, 'r')
   try {
@@ -103,7 +114,8 @@ function applyDirectives(m: Migration, d: Directives): void {
   if (d.scope) m.scope = d.scope
 }
 
-function baseMigration(fields: Pick<Migration, 'id' | 'version' | 'name' | 'kind' | 'source' | 'path'>): Migration {
+/** A migration with every field at its default (one object shape for all migrations). */
+export function baseMigration(fields: Pick<Migration, 'id' | 'version' | 'name' | 'kind' | 'source' | 'path'>): Migration {
   // every field written out (no spread): one object shape for all migrations, ~10x less memory
   return {
     id: fields.id,
@@ -134,6 +146,8 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
   const dir = resolve(path)
   const label = options.label ?? path
   const patterns = options.ignore ?? []
+  if (options.format && options.format !== 'mig')
+    return formatSource(dir, options.format, { label, ignore: patterns }, () => directory(path, { ...options, format: 'mig' }))
   const ignored = (rel: string) => patterns.length > 0 && patterns.some((p) => minimatch(rel, p, { dot: true }) || minimatch(basename(rel), p, { dot: true }))
   return {
     name: label,
@@ -356,6 +370,7 @@ function readMeta(file: string, text: string, mig: Migration, problems: Discover
 
 /** Why a file that looks like a migration does not parse; undefined for files that are not migrations. */
 function explainBadName(name: string): string | undefined {
+  if (/^[VUB]\d+(?:[._]\d+)*__.+\.sql$/.test(name)) return 'a Flyway migration name: set format = "flyway" for this folder in mig.toml'
   const sqlish = /\.(sql|njk)$/.test(name)
   if (/^\d+$/.test(name.split('.')[0] ?? '') && sqlish) return 'missing a name after the version: use {version}_{name}.sql'
   if (/^\d+[^_\-\d]/.test(name) && sqlish) return 'the version must be followed by "_" or "-" and a name'

@@ -18,6 +18,13 @@ export type { Directives, Sections } from './directives.js'
 export { KNOWN_DIRECTIVES, parseDirectives, splitSections } from './directives.js'
 export type { DirectoryOptions, DiscoveryProblem, MigrationSource } from './discovery.js'
 export { directory, discover, embedded } from './discovery.js'
+export type { FormatReader, ReaderOptions } from './formats/common.js'
+export type { ConvertedFile, ConvertProblem } from './formats/convert.js'
+export { convertMigrations } from './formats/convert.js'
+export type { FormatSetting, MigrationFormat } from './formats/index.js'
+export { flywayChecksum } from './formats/flyway.js'
+export { detectFormat, FORMAT_READERS, MIGRATION_FORMATS } from './formats/index.js'
+export { type ForeignMarker, findForeignMarker } from './formats/markers.js'
 export type {
   Driver,
   DriverCapabilities,

@@ -78,19 +78,43 @@ export interface Migration {
   description?: string
   /** Absolute path of `lock.toml` when the migration is pinned. */
   lockFile?: string
+  /**
+   * How the tool that wrote the folder names this migration, when it is not mig's version
+   * (Liquibase `author:id`, a sqitch change name): shown by `status`, matched by `adopt --from`.
+   */
+  toolId?: string
+  /** The checksum that tool records for this migration (Flyway's CRC32 of a repeatable): `adopt --from` adopts it only when equal. */
+  toolChecksum?: string
 }
 
 const DIGITS = /^\d+$/
 const LEADING_ZEROS = /^0+/
+/** A version of dot-separated numbers (`1.2.10`), as Flyway writes them. */
+const DOTTED = /^\d+(?:\.\d+)*$/
 
-/** Compare two versions numerically (they are digit strings of any length). */
+/** Compare two digit strings of any length as numbers, without allocating BigInts. */
+function compareDigits(a: string, b: string): number {
+  // drop leading zeros, then the longer is larger, else compare the digits
+  const x = a[0] === '0' ? a.replace(LEADING_ZEROS, '') : a
+  const y = b[0] === '0' ? b.replace(LEADING_ZEROS, '') : b
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/**
+ * Compare two versions numerically: digit strings of any length, or dotted versions (Flyway's
+ * `1.1 < 1.2 < 1.10`), compared part by part with missing parts as 0 (so `1.0` equals `1`).
+ */
 export function compareVersions(a: string, b: string): number {
-  if (DIGITS.test(a) && DIGITS.test(b)) {
-    // as numbers, without allocating BigInts: drop leading zeros, then the longer is larger, else compare the digits
-    const x = a[0] === '0' ? a.replace(LEADING_ZEROS, '') : a
-    const y = b[0] === '0' ? b.replace(LEADING_ZEROS, '') : b
-    if (x.length !== y.length) return x.length < y.length ? -1 : 1
-    return x < y ? -1 : x > y ? 1 : 0
+  if (DIGITS.test(a) && DIGITS.test(b)) return compareDigits(a, b)
+  if (DOTTED.test(a) && DOTTED.test(b)) {
+    const x = a.split('.')
+    const y = b.split('.')
+    for (let i = 0; i < Math.max(x.length, y.length); i++) {
+      const c = compareDigits(x[i] ?? '0', y[i] ?? '0')
+      if (c !== 0) return c
+    }
+    return 0
   }
   const x = BigInt(a)
   const y = BigInt(b)

@@ -73,7 +73,7 @@ export function computeStatus(input: PlanInput): StatusEntry[] {
   const out: StatusEntry[] = []
   let newestApplied: string | undefined
   for (const h of rows.values()) {
-    if (h.kind === 'repeatable' || h.status !== 'applied' || !/^\d+$/.test(h.version)) continue
+    if (h.kind === 'repeatable' || h.status !== 'applied' || !/^\d+(?:\.\d+)*$/.test(h.version)) continue
     if (newestApplied === undefined || compareVersions(h.version, newestApplied) > 0) newestApplied = h.version
   }
   for (const m of input.migrations) {

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { minimatch } from 'minimatch'
 import { type DiscoveryProblem, directory, type MigrationSource } from './discovery.js'
+import type { FormatSetting } from './formats/index.js'
 import type { Migration } from './migration.js'
 
 /** Options shared by the project sources. */
@@ -14,6 +15,8 @@ export interface ProjectSourceOptions {
   root: string
   /** minimatch patterns of files to leave out (mig.toml `ignore`). */
   ignore?: string[]
+  /** The layout of entries given with a format in mig.toml, by entry (see `MigConfig.formats`). */
+  formats?: Record<string, FormatSetting>
 }
 
 const PACKAGE_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i
@@ -32,8 +35,11 @@ export function isPattern(entry: string): boolean {
  */
 export function projectSources(entries: string[], options: ProjectSourceOptions): MigrationSource[] {
   return entries.map((entry) => {
+    const format = options.formats?.[entry]
     if (isPattern(entry)) return globSource(entry, options)
     const path = resolve(options.root, entry)
+    // an entry given with a format is a folder of that layout
+    if (format) return directory(path, { label: entry, ignore: options.ignore, format })
     if (entry.startsWith('@') && PACKAGE_NAME.test(entry)) return packageSource(entry, options)
     if (!PACKAGE_NAME.test(entry) || existsSync(path) || !resolvePackage(entry, options.root)) return directory(path, { label: entry, ignore: options.ignore })
     return packageSource(entry, options)
@@ -138,7 +144,7 @@ export function globSource(pattern: string, options: ProjectSourceOptions): Migr
       const out: Migration[] = []
       for (const folder of folders) {
         const label = relative(options.root, folder).split(sep).join('/')
-        out.push(...(await directory(folder, { label, ignore: options.ignore }).load(problems)))
+        out.push(...(await directory(folder, { label, ignore: options.ignore, format: options.formats?.[pattern] }).load(problems)))
       }
       return out
     },

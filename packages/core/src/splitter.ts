@@ -25,6 +25,21 @@ export interface SplitOptions {
 const TRANSACTION_BEGIN = /^(?:\s*;|\s*$|\s+(?:transaction|work|deferred|immediate|exclusive|isolation|read|not\s+deferrable|deferrable)\b)/i
 /** How far past BEGIN / END the splitter looks to classify them. */
 const LOOKAHEAD = 32
+/** Words after which BEGIN, END and CASE are column names (`select end from t`, `set begin = 1`), not keywords. */
+const IDENT_AFTER = new Set(['select', 'set', 'by', 'where', 'and', 'or', 'distinct', 'returning'])
+/** After BEGIN or CASE, these make it a column name (`begin int)`, `case = 1`). */
+const IDENT_FOLLOWS = /^\s*[,)=.]/
+
+/**
+ * The argument of the MySQL client's `DELIMITER` command: the first word, or a quoted string
+ * without its quotes (`delimiter '$$'` sets `$$`, as the mysql client does).
+ */
+function delimiterArgument(arg: string): string {
+  const text = arg.trim()
+  const quoted = /^(['"`])(.*?)\1/.exec(text)
+  if (quoted) return quoted[2] || ';'
+  return text.split(/\s/)[0] || ';'
+}
 
 const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11
 const isWord = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127
@@ -55,6 +70,11 @@ export class SqlSplitter {
   /** Start of the current statement's first token in `buf`, or -1 while only blanks/comments were read. */
   private start = -1
   private startLine = 0
+  /** Last character of the statement's previous token (-1 at a statement's start; `a` for a word). */
+  private prevChar = -1
+  /** Absolute offset and length of the statement's previous token when it was a word. */
+  private prevWordAt = -1
+  private prevWordLen = 0
   private readonly o: Required<SplitOptions>
 
   constructor(options: SplitOptions = {}, firstLine = 1) {
@@ -106,6 +126,16 @@ export class SqlSplitter {
       this.start = -1
       this.depth = 0
       this.parens = 0
+      this.prevChar = -1
+      this.prevWordAt = -1
+    }
+    /** The previous token is a word that makes BEGIN / END / CASE a column name, or `.`, `(`, `,`. */
+    const identContext = () => {
+      const p = this.prevChar
+      if (p === 46 || p === 40 || p === 44) return true
+      if (p !== 97 || this.prevWordAt < 0 || this.prevWordLen > 9) return false
+      const at = this.prevWordAt - this.base
+      return IDENT_AFTER.has(s.slice(at, at + this.prevWordLen).toLowerCase())
     }
     scan: while (i < n) {
       const c = s.charCodeAt(i)
@@ -121,7 +151,7 @@ export class SqlSplitter {
           const eol = s.indexOf('\n', i)
           if (eol < 0 && !final) break
           const end = eol < 0 ? n : eol
-          this.delimiter = s.slice(i + 10, end).trim() || ';'
+          this.delimiter = delimiterArgument(s.slice(i + 10, end))
           advance(end)
           continue
         }
@@ -213,6 +243,7 @@ export class SqlSplitter {
           k++
         }
         advance(Math.min(k, n))
+        this.prevChar = c
         continue
       }
       // $tag$ ... $tag$
@@ -226,14 +257,17 @@ export class SqlSplitter {
           const close = s.indexOf(tag, k + 1)
           if (close < 0 && !final) break
           advance(close < 0 ? n : close + tag.length)
+          this.prevChar = 36
           continue
         }
         advance(i + 1)
+        this.prevChar = 36
         continue
       }
       if (c === 40 || c === 41) {
         if (!custom) this.parens += c === 40 ? 1 : this.parens > 0 ? -1 : 0
         advance(i + 1)
+        this.prevChar = c
         continue
       }
       // words: BEGIN / CASE / END change the block depth
@@ -251,7 +285,9 @@ export class SqlSplitter {
           if (word === 'begin' || word === 'end') {
             if (n - j < LOOKAHEAD && !final) break
             const ahead = s.slice(j, j + LOOKAHEAD)
-            if (word === 'begin') {
+            if (identContext() || (word === 'begin' && IDENT_FOLLOWS.test(ahead))) {
+              // a column named begin or end (`create table t2(begin int)`) opens and closes nothing
+            } else if (word === 'begin') {
               if (this.depth > 0 || !TRANSACTION_BEGIN.test(ahead)) this.depth++
             } else if (this.depth > 0) {
               const after = /^\s+(if|loop|while|repeat|case|for)\b/i.exec(ahead)
@@ -259,12 +295,19 @@ export class SqlSplitter {
               if (!after || after[1]!.toLowerCase() === 'case') this.depth--
               if (after) j += after[0].length
             }
-          } else if (word === 'case' && this.depth > 0) this.depth++
+          } else if (word === 'case' && this.depth > 0 && this.prevChar !== 46) {
+            if (n - j < LOOKAHEAD && !final) break
+            if (!IDENT_FOLLOWS.test(s.slice(j, j + LOOKAHEAD))) this.depth++
+          }
         }
+        this.prevChar = 97
+        this.prevWordAt = this.base + i
+        this.prevWordLen = len
         advance(j)
         continue
       }
       advance(i + 1)
+      this.prevChar = c
     }
     this.i = i
     if (final) {

@@ -103,3 +103,15 @@ describe('computeStatus', () => {
     expect(st.map((s) => `${s.version}:${s.status}`)).toEqual(['1:applied', '2:modified', '3:failed', '4:draft', '5:adopted', '6:missing', '7:pending'])
   })
 })
+
+describe('dotted versions (Flyway folders)', () => {
+  it('a pending 1.5 below an applied 1.10 is out of order; versions sort as Flyway sorts them', () => {
+    const migrations = [mig('1.10'), mig('1.5'), mig('1.2')]
+    const status = computeStatus({ migrations, history: [row('1.2'), row('1.10')], checksums: new Map() })
+    expect(status.map((s) => [s.version, s.status, s.outOfOrder ?? false])).toEqual([
+      ['1.2', 'applied', false],
+      ['1.5', 'pending', true],
+      ['1.10', 'applied', false],
+    ])
+  })
+})

@@ -177,3 +177,26 @@ describe('SqlSplitter (incremental)', () => {
     expect(out).toEqual(["select 'ü;é'", 'select 2'])
   })
 })
+
+describe('identifiers named like block keywords, and quoted delimiters', () => {
+  it('a column named begin, end or case opens no block (every dialect)', () => {
+    for (const options of [{}, mysql]) {
+      expect(texts('create table t2(begin int);\ninsert into t2 values (1);', options)).toEqual(['create table t2(begin int)', 'insert into t2 values (1)'])
+      expect(texts('create table t3(a int, end int, `case` int);\nselect begin, end from t3;\nselect t3.begin from t3;', options)).toEqual([
+        'create table t3(a int, end int, `case` int)',
+        'select begin, end from t3',
+        'select t3.begin from t3',
+      ])
+    }
+  })
+
+  it('inside a trigger body, begin/end/case columns do not close or open the block; CASE ... END still does', () => {
+    const sql = 'CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET end = 1, case = 2 WHERE begin = 2; SELECT CASE WHEN 1 THEN 2 END; END;\nselect 1;'
+    expect(texts(sql)).toEqual([sql.split('\n')[0]!.slice(0, -1), 'select 1'])
+  })
+
+  it('delimiter \'X\' and delimiter "X" strip the quotes, as the mysql client does', () => {
+    const sql = 'delimiter \'$$\'\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\ndelimiter ";"\nselect 2;\nDELIMITER // trailing words\nselect 3//'
+    expect(texts(sql, mysql)).toEqual(['CREATE PROCEDURE p() BEGIN SELECT 1; END', 'select 2', 'select 3'])
+  })
+})

@@ -1,68 +1,11 @@
-import { randomName, testDialects } from '@mig/test-utils'
+import { testDialects } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
 import { withDriver } from './cli.js'
 import { errors, logOf, mig, modelProjects, stable, statusOf } from './model-helpers.js'
+import { TOOL_TABLES, withToolHistory } from './tool-tables.js'
 
-/**
- * The history tables each tool creates, exactly as the tool does (by dialect), and rows as it
- * leaves them after applying migrations 1 and 2 of this project plus one mig does not know.
- */
-const TOOLS: Record<string, Record<string, string[]>> = {
-  dbmate: {
-    sqlite: ['CREATE TABLE IF NOT EXISTS "schema_migrations" (version varchar(128) primary key)'],
-    postgres: ['create table if not exists public.schema_migrations (version varchar(128) primary key)'],
-    mysql: ['create table if not exists schema_migrations (version varchar(128) primary key)'],
-  },
-  'golang-migrate': {
-    sqlite: [
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool)',
-      'CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version)',
-    ],
-    postgres: ['CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)'],
-    mysql: ['CREATE TABLE IF NOT EXISTS `schema_migrations` (version bigint not null primary key, dirty boolean not null)'],
-  },
-  flyway: {
-    sqlite: [
-      `CREATE TABLE "flyway_schema_history" ("installed_rank" INT NOT NULL PRIMARY KEY, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INT, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')), "execution_time" INT NOT NULL, "success" BOOLEAN NOT NULL)`,
-    ],
-    postgres: [
-      `CREATE TABLE "flyway_schema_history" ("installed_rank" INT NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL)`,
-    ],
-    mysql: [
-      'CREATE TABLE `flyway_schema_history` (`installed_rank` INT NOT NULL, `version` VARCHAR(50), `description` VARCHAR(200) NOT NULL, `type` VARCHAR(20) NOT NULL, `script` VARCHAR(1000) NOT NULL, `checksum` INT, `installed_by` VARCHAR(100) NOT NULL, `installed_on` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, `execution_time` INT NOT NULL, `success` BOOL NOT NULL, CONSTRAINT `flyway_schema_history_pk` PRIMARY KEY (`installed_rank`))',
-    ],
-  },
-  sqitch: {
-    sqlite: [
-      "CREATE TABLE projects (project TEXT PRIMARY KEY, uri TEXT NULL UNIQUE, created_at DATETIME NOT NULL DEFAULT(strftime('%Y-%m-%d %H:%M:%f')), creator_name TEXT NOT NULL, creator_email TEXT NOT NULL)",
-      "CREATE TABLE changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL UNIQUE, change TEXT NOT NULL, project TEXT NOT NULL REFERENCES projects(project) ON UPDATE CASCADE, note TEXT NOT NULL DEFAULT '', committed_at DATETIME NOT NULL DEFAULT(strftime('%Y-%m-%d %H:%M:%f')), committer_name TEXT NOT NULL, committer_email TEXT NOT NULL, planned_at DATETIME NOT NULL, planner_name TEXT NOT NULL, planner_email TEXT NOT NULL)",
-    ],
-    postgres: [
-      'CREATE SCHEMA {s}',
-      'CREATE TABLE {s}.projects (project TEXT PRIMARY KEY, uri TEXT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), creator_name TEXT NOT NULL, creator_email TEXT NOT NULL)',
-      "CREATE TABLE {s}.changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL, change TEXT NOT NULL, project TEXT NOT NULL REFERENCES {s}.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL DEFAULT '', committed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), committer_name TEXT NOT NULL, committer_email TEXT NOT NULL, planned_at TIMESTAMPTZ NOT NULL, planner_name TEXT NOT NULL, planner_email TEXT NOT NULL, UNIQUE(project, script_hash))",
-    ],
-    mysql: [
-      'CREATE DATABASE {s}',
-      'CREATE TABLE {s}.projects (project VARCHAR(255) PRIMARY KEY, uri VARCHAR(255) NULL UNIQUE, created_at DATETIME(6) NOT NULL, creator_name VARCHAR(255) NOT NULL, creator_email VARCHAR(255) NOT NULL) ENGINE InnoDB',
-      'CREATE TABLE {s}.changes (change_id VARCHAR(40) PRIMARY KEY, script_hash VARCHAR(40) NULL, `change` VARCHAR(255) NOT NULL, project VARCHAR(255) NOT NULL REFERENCES {s}.projects(project) ON UPDATE CASCADE, note TEXT NOT NULL, committed_at DATETIME(6) NOT NULL, committer_name VARCHAR(255) NOT NULL, committer_email VARCHAR(255) NOT NULL, planned_at DATETIME(6) NOT NULL, planner_name VARCHAR(255) NOT NULL, planner_email VARCHAR(255) NOT NULL, UNIQUE(project, script_hash)) ENGINE InnoDB',
-    ],
-  },
-  knex: {
-    sqlite: [
-      'create table `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime)',
-      'create table `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)',
-    ],
-    postgres: [
-      'create table "knex_migrations" ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz)',
-      'create table "knex_migrations_lock" ("index" serial primary key, "is_locked" integer)',
-    ],
-    mysql: [
-      'create table `knex_migrations` (`id` int unsigned not null auto_increment primary key, `name` varchar(255), `batch` int, `migration_time` timestamp)',
-      'create table `knex_migrations_lock` (`index` int unsigned not null auto_increment primary key, `is_locked` int)',
-    ],
-  },
-}
+/** The history tables of the tools this suite imports from (as each tool creates them). */
+const TOOLS = Object.fromEntries(['dbmate', 'golang-migrate', 'flyway', 'sqitch', 'knex'].map((tool) => [tool, TOOL_TABLES[tool]!]))
 
 /** Rows each tool leaves after applying 20240101000001_users and 20240101000002_email, plus one unknown entry. */
 const ROWS: Record<string, string[]> = {
@@ -134,30 +77,8 @@ for (const dialect of testDialects()) {
 
     for (const tool of Object.keys(TOOLS)) {
       it(`adopt --from ${tool} imports the history that ${tool} left`, async () => {
-        const { p, url: target, run } = await setup()
-        let url = target
-        const extra: string[] = []
-        // sqitch's registry: schema `sqitch` on PostgreSQL; on MySQL a database of its own (unique
-        // here, since the server is shared); on SQLite a separate file next to the database
-        let registry = 'sqitch'
-        if (tool === 'sqitch' && dialect.name === 'sqlite') {
-          url = `sqlite:${p.path('sqitch.db')}`
-          registry = 'main'
-          extra.push('--history-url', url, '--table', 'changes')
-        } else if (tool === 'sqitch' && dialect.name === 'mysql') {
-          registry = randomName('sqitch')
-          extra.push('--table', `${registry}.changes`)
-        }
-        const fill = (sql: string) => sql.replaceAll('{s}', registry).replaceAll('{change}', dialect.name === 'mysql' ? '`change`' : 'change')
-        try {
-          await withDriver(dialect.name, url, async (d) => {
-            for (const sql of [...TOOLS[tool]![dialect.name]!, ...ROWS[tool]!]) await d.query(fill(sql))
-          })
-          await runImport()
-        } finally {
-          if (registry !== 'sqitch' && registry !== 'main') await withDriver(dialect.name, target, (d) => d.query(`DROP DATABASE IF EXISTS ${registry}`))
-        }
-        async function runImport() {
+        const { p, url, run } = await setup()
+        await withToolHistory(tool, dialect.name, { url, path: p.path }, { tables: TOOLS[tool]![dialect.name]!, rows: ROWS[tool]! }, async (extra) => {
           const r = run(['adopt', '--from', tool, ...extra])
           expect(r.stdout).toContain('Adopted 20240101000001_users\nAdopted 20240101000002_email\n')
           expect(r.stdout).toContain(`Adopted 2 migrations from ${tool}`)
@@ -169,7 +90,7 @@ for (const dialect of testDialects()) {
           expect(statusOf(run)).toEqual({ '20240101000001': 'adopted', '20240101000002': 'adopted', '20240101000003': 'pending' })
           expect(logOf(run)[0]).toMatchObject({ action: 'adopt', note: `imported from ${tool}` })
           expect(stable(run(['up']).stdout)).toBe('Applying 20240101000003_orders... done (Xms)\nApplied 1 migration\n')
-        }
+        })
       })
     }
 

@@ -145,10 +145,18 @@ export function registerCommands(program: Command, action: Wrap): void {
     .argument('[versions...]', 'versions to adopt')
     .option('--all', 'adopt every pending migration')
     .option('--description <text>', 'why: kept in the log')
-    .option('--from <tool>', 'import the history of dbmate, golang-migrate, flyway, sqitch or knex')
+    .option('--from <tool>', 'import the history of dbmate, goose, golang-migrate, flyway, sqitch, liquibase or knex')
     .option('--table <name>', 'the other tool’s history table, when not its default')
     .option('--history-url <url>', 'database holding the other tool’s table, when not the target (sqitch on SQLite: sqlite:./sqitch.db)')
     .action(lazyAction(() => import('./adopt.js'), 'adoptCommand'))
+
+  program
+    .command('convert')
+    .description('write the migrations of another tool’s folder as mig-format files (same checksums)')
+    .argument('<dir>', 'the folder written for the other tool')
+    .requiredOption('--from <format>', 'dbmate, goose, golang-migrate, flyway, sqitch or liquibase')
+    .requiredOption('--out <folder>', 'where to write the mig-format files (new or empty)')
+    .action(lazyAction(() => import('./convert.js'), 'convertCommand'))
 
   program
     .command('log')

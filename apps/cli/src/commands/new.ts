@@ -21,8 +21,14 @@ export async function newCommand(ctx: CommandContext, words: string[] | string, 
   if ([opts.folder, opts.ts, opts.repeatable].filter(Boolean).length > 1) {
     throw new ExitError('choose one of --folder, --ts and --repeatable', EXIT.usage)
   }
-  const folder = ctx.config.migrations.find((m) => !/[*?[{]/.test(m) && !m.startsWith('@'))
-  if (!folder) throw new ExitError('no plain folder in migrations = [...] to create the file in', EXIT.usage)
+  // another tool's folder (format = "dbmate"…) would not read a mig-format file
+  const folder = ctx.config.migrations.find((m) => !/[*?[{]/.test(m) && !m.startsWith('@') && (ctx.config.formats?.[m] ?? 'mig') === 'mig')
+  if (!folder)
+    throw new ExitError(
+      'no plain mig-format folder in migrations = [...] to create the file in',
+      EXIT.usage,
+      'add one: migrations = ["migrations", { path = "…", format = "…" }]',
+    )
   const dir = resolve(ctx.config.root, folder)
   await mkdir(dir, { recursive: true })
   const existing = new Set(

@@ -16,6 +16,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     migrations: entries.map((e) => ({
       version: e.version,
       name: e.name,
+      toolId: e.migration?.toolId ?? null,
       kind: e.kind,
       status: e.status,
       outOfOrder: e.outOfOrder ?? false,
@@ -40,9 +41,13 @@ function printStatus(ctx: CommandContext, entries: StatusEntry[]): void {
   const sources = new Set(entries.map((e) => e.source).filter(Boolean))
   const headers = ['VERSION', 'NAME', 'STATUS', 'APPLIED AT']
   if (sources.size > 1) headers.push('SOURCE')
+  // the id the folder's tool knows a migration by (Liquibase author:id, sqitch change), where it says more than the name
+  const toolIds = entries.some((e) => e.migration?.toolId !== undefined && e.migration.toolId !== e.name)
+  if (toolIds) headers.push('TOOL ID')
   const rows = entries.map((e) => {
     const row = [e.kind === 'repeatable' ? 'R' : e.version, e.name, statusLabel(e), e.appliedAt ? utcTime(e.appliedAt) : '']
     if (sources.size > 1) row.push(e.source ?? '')
+    if (toolIds) row.push(e.migration?.toolId ?? '')
     return row
   })
   out.line(renderTable(headers, rows))

@@ -2,7 +2,7 @@ import type { QueryExecutor, Row, SqlDialect } from '../driver.js'
 import { brand, MigError } from '../errors.js'
 
 /** Tools whose history `mig adopt --from` can import. */
-export type ImportTool = 'dbmate' | 'golang-migrate' | 'flyway' | 'sqitch' | 'knex'
+export type ImportTool = 'dbmate' | 'goose' | 'golang-migrate' | 'flyway' | 'sqitch' | 'liquibase' | 'knex'
 
 /** One thing another tool recorded as applied. */
 export interface ImportedEntry {
@@ -12,6 +12,15 @@ export interface ImportedEntry {
   version?: string
   /** A name to match against mig migration names (sqitch changes, flyway descriptions). */
   name?: string
+  /**
+   * The tool's own id (Liquibase `author:id`, a sqitch change name): matched against the `toolId`
+   * of migrations read from the tool's folder, the k-th entry with an id to the k-th migration with it.
+   */
+  toolId?: string
+  /** The tool's checksum: an entry with a `toolId` matches a migration only when its `toolChecksum` is equal. */
+  toolChecksum?: string
+  /** Why the entry is left aside when no migration matches it (a repeatable `mig up` applies again). */
+  otherwise?: string
   /** Everything up to and including `version` is applied (golang-migrate, flyway baseline). */
   upTo?: boolean
   /** Recorded but not cleanly applied (dirty, failed): reported, never adopted. */

@@ -37,7 +37,8 @@ export const golangMigrate: Importer = {
 /**
  * Flyway: `flyway_schema_history(installed_rank, version, description, type, script, checksum,
  * installed_by, installed_on, execution_time, success)`. Versioned rows match by version or by
- * description; a BASELINE row adopts everything up to it; repeatables (no version) are left to
+ * description; a BASELINE (or a baseline migration's SQL_BASELINE) row adopts everything up to it;
+ * repeatables (no version) match a Flyway folder's repeatable with the same CRC32, else are left to
  * `mig up`, which re-applies them; failed rows are reported.
  */
 export const flyway: Importer = {
@@ -49,21 +50,31 @@ export const flyway: Importer = {
       exec,
       'flyway',
       table,
-      `SELECT ${q('version')}, ${q('description')}, ${q('type')}, ${q('script')}, ${q('success')} FROM ${quoteQualified(dialect, table)} ORDER BY ${q('installed_rank')}`,
+      `SELECT ${q('version')}, ${q('description')}, ${q('type')}, ${q('script')}, ${q('checksum')}, ${q('success')} FROM ${quoteQualified(dialect, table)} ORDER BY ${q('installed_rank')}`,
     )
-    return rows.map((r) => {
+    // a repeatable gets a row at each run: its newest row says what is applied
+    const newest = new Map<string, number>()
+    rows.forEach((r, i) => {
+      if (r.version === null || r.version === undefined) newest.set(String(r.script ?? ''), i)
+    })
+    return rows.flatMap((r, i) => {
       const version = r.version === null || r.version === undefined ? undefined : String(r.version)
       const script = String(r.script ?? '')
       const type = String(r.type ?? '')
       const ref = script || `${version ?? ''} ${String(r.description ?? '')}`.trim()
       if (type === 'SCHEMA' || type === 'DELETE' || type === 'UNDO_SQL' || type === 'UNDO_JDBC') return { ref, skip: `flyway ${type} entry` }
-      if (!version) return { ref, skip: 'repeatable: mig up applies it again' }
+      if (!version) {
+        if (newest.get(script) !== i) return []
+        const again = 'repeatable: mig up applies it again'
+        // matched against a repeatable of a Flyway folder with the same CRC32 (format = "flyway"); else mig up applies it
+        return truthy(r.success) ? { ref, toolId: script, toolChecksum: String(r.checksum), otherwise: again } : { ref, skip: again }
+      }
       if (!truthy(r.success)) return { ref, version, problem: 'failed in flyway' }
       const name = String(r.description ?? '')
         .trim()
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, '_')
-      if (type === 'BASELINE') return { ref: `${version} (baseline)`, version, upTo: true }
+      if (type === 'BASELINE' || type === 'SQL_BASELINE') return { ref: `${version} (baseline)`, version, upTo: true }
       return { ref, version: version.replace(/^0+(?=\d)/, ''), name }
     })
   },
@@ -83,7 +94,7 @@ export const sqitch: Importer = {
       table,
       `SELECT ${dialect.quoteIdent('change')} AS change_name FROM ${quoteQualified(dialect, table)} ORDER BY committed_at`,
     )
-    return rows.map((r) => ({ ref: String(r.change_name), name: String(r.change_name) }))
+    return rows.map((r) => ({ ref: String(r.change_name), name: String(r.change_name), toolId: String(r.change_name) }))
   },
 }
 
@@ -102,5 +113,55 @@ export const knex: Importer = {
   },
 }
 
+/**
+ * goose: `goose_db_version(id, version_id, is_applied, tstamp)` gains a row at every up
+ * (`is_applied` true) and every down (false); a version is applied when its newest row says so.
+ * Version 0 is the row goose writes when it creates the table.
+ */
+export const goose: Importer = {
+  tool: 'goose',
+  defaultTable: 'goose_db_version',
+  async read(exec, dialect, table) {
+    const rows = await readTable(exec, 'goose', table, `SELECT version_id, is_applied FROM ${quoteQualified(dialect, table)} ORDER BY id`)
+    const state = new Map<string, boolean>()
+    for (const r of rows) {
+      const version = String(r.version_id)
+      state.delete(version)
+      state.set(version, truthy(r.is_applied))
+    }
+    return [...state].filter(([version, applied]) => applied && version !== '0').map(([version]) => ({ ref: version, version }))
+  },
+}
+
+/**
+ * Liquibase: `databasechangelog(id, author, filename, dateexecuted, orderexecuted, exectype, md5sum, …)`
+ * (upper case on MySQL and SQLite, lower case on PostgreSQL); a changeset is `author:id`. EXECUTED,
+ * RERAN and MARK_RAN rows are applied; FAILED is reported; SKIPPED is left aside.
+ */
+export const liquibase: Importer = {
+  tool: 'liquibase',
+  defaultTable: 'databasechangelog',
+  async read(exec, dialect, table) {
+    const select = (t: string) =>
+      readTable(exec, 'liquibase', t, `SELECT id, author, filename, exectype FROM ${quoteQualified(dialect, t)} ORDER BY orderexecuted, dateexecuted`)
+    let rows: Awaited<ReturnType<typeof select>>
+    try {
+      rows = await select(table)
+    } catch (err) {
+      // Liquibase writes DATABASECHANGELOG in upper case where identifiers are not folded (MySQL on Linux)
+      if (table !== 'databasechangelog') throw err
+      rows = await select('DATABASECHANGELOG').catch(() => Promise.reject(err))
+    }
+    return rows.map((r) => {
+      const toolId = `${String(r.author ?? r.AUTHOR)}:${String(r.id ?? r.ID)}`
+      const ref = `${toolId} (${String(r.filename ?? r.FILENAME)})`
+      const type = String(r.exectype ?? r.EXECTYPE ?? '').toUpperCase()
+      if (type === 'FAILED') return { ref, toolId, problem: 'failed in Liquibase' }
+      if (type === 'SKIPPED') return { ref, skip: 'skipped by Liquibase' }
+      return { ref, toolId }
+    })
+  },
+}
+
 /** Every importer, by tool name. */
-export const IMPORTERS: Record<ImportTool, Importer> = { dbmate, 'golang-migrate': golangMigrate, flyway, sqitch, knex }
+export const IMPORTERS: Record<ImportTool, Importer> = { dbmate, goose, 'golang-migrate': golangMigrate, flyway, sqitch, liquibase, knex }
