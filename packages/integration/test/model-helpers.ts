@@ -26,11 +26,12 @@ export function stable(text: string): string {
   return text.replace(/\(\d+ms\)/g, '(Xms)')
 }
 
-/** Lines of stderr that are not the MySQL implicit-commit warning (asserted elsewhere). */
+/** Lines of stderr that are neither the MySQL implicit-commit warning nor the context lines (asserted elsewhere). */
 export function errors(r: SyncRun): string {
   return r.stderr
     .split('\n')
-    .filter((l) => !l.includes('commits DDL implicitly'))
+    // the MySQL warning, and the context lines every run prints (`Database: ...`, `Total: ...`)
+    .filter((l) => !l.includes('commits DDL implicitly') && !/^(Database|Total): /.test(l))
     .join('\n')
 }
 
