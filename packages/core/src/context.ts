@@ -14,7 +14,8 @@ export type Emit = <K extends keyof MigratorEvents>(event: K, payload: MigratorE
 
 /**
  * The migrator's connection and its discovered migrations: connected once, discovered once
- * (cached for the migrator's life), closed once.
+ * (cached for the migrator's life), closed once. `discoveredBy`: another session whose
+ * migrations this one uses (a tenant's connection and the migrator's share one discovery).
  */
 export class Session {
   private connected = false
@@ -23,17 +24,19 @@ export class Session {
   constructor(
     private readonly driver: Driver,
     private readonly sources: MigrationSource[],
+    private readonly discoveredBy?: Session,
   ) {}
 
   /** Discover migrations from every source (cached). Throws ProjectError. */
   async discover(): Promise<Migration[]> {
+    if (this.discoveredBy) return this.discoveredBy.discover()
     this.migrations ??= await discover(this.sources)
     return this.migrations
   }
 
   /** The migrations, when discovered already. */
   get discovered(): Migration[] | undefined {
-    return this.migrations
+    return this.discoveredBy ? this.discoveredBy.discovered : this.migrations
   }
 
   /** Open the connection (idempotent). */
@@ -57,7 +60,7 @@ export class Session {
    * opened for a run that then fails on its files is closed again.
    */
   async discoverAndConnect(): Promise<Migration[]> {
-    if (this.connected || this.migrations || !this.driver.capabilities.connectWhileDiscovering) {
+    if (this.connected || this.discovered || !this.driver.capabilities.connectWhileDiscovering) {
       const migrations = await this.discover()
       await this.connect()
       return migrations
@@ -102,8 +105,13 @@ export function encryptionKey(options: MigratorOptions): string | undefined {
   return options.encryptionKey ?? (process.env.MIG_ENCRYPTION_KEY || undefined)
 }
 
-/** Build the context of a migrator. */
-export function createCoreContext(options: MigratorOptions, emit: Emit): CoreContext {
+/**
+ * Build the context of a migrator. `base`: a context whose discovered migrations this one shares,
+ * e.g. a tenant's context (its own driver, scope and renderer) built from the migrator's, so a
+ * fleet reads the files once. Bodies (rendered SQL, checksums) stay per context: a template may
+ * render differently for a tenant.
+ */
+export function createCoreContext(options: MigratorOptions, emit: Emit, base?: CoreContext): CoreContext {
   const driver = options.driver
   const store = new HistoryStore(driver, options.historyTable ?? DEFAULT_HISTORY_TABLE)
   const recorder = new HistoryRecorder(store, driver.dialect, {
@@ -117,7 +125,7 @@ export function createCoreContext(options: MigratorOptions, emit: Emit): CoreCon
     store,
     recorder,
     bodies: new MigrationBodies(options.render),
-    session: new Session(driver, options.sources),
+    session: new Session(driver, options.sources, base?.session),
     emit,
   }
 }

@@ -135,7 +135,7 @@ export class MysqlDriver implements Driver {
 
   /**
    * The main mysql2 (promise) `Connection`, for code migrations. Handing it out commits the batched
-   * history writes first (queued on the connection before anything the caller sends), so what code
+   * deferred writes first (queued on the connection before anything the caller sends), so what code
    * does with it directly is never ahead of its `running` row.
    */
   get client(): Connection {
@@ -320,7 +320,7 @@ export class MysqlDriver implements Driver {
   }
 
   /**
-   * Statements in one packet with the held-back history writes in front (a whole script, or a
+   * Statements in one packet with the deferred writes in front (a whole script, or a
    * bounded part of a streamed one; `base` is the index of `statements[0]` in its file). Data
    * changes run in a transaction (the open one, or one started here) that the `applied` row joins;
    * anything else is preceded by a COMMIT. On error the transaction state is the one before the

@@ -1,11 +1,11 @@
 import type { QueryExecutor } from '../driver.js'
 import { MigrationError } from '../errors.js'
-import { migrationInfo } from '../events.js'
+import { type MigrationInfo, migrationInfo } from '../events.js'
 import { MigrationRecord } from '../history/migration-record.js'
-import { hasRunLines } from '../hooks.js'
-import type { Migration } from '../migration.js'
+import { type HookContext, type HookName, hasRunLines } from '../hooks.js'
+import type { Migration, MigrationBody } from '../migration.js'
 import { now } from './clock.js'
-import { executeMigration, toMigrationError } from './execute.js'
+import { executeMigration, type OnStatement, toMigrationError } from './execute.js'
 import { callHook, hookFailure } from './hook-calls.js'
 import type { MigrationResult } from './results.js'
 import type { RunContext, RunTarget } from './target.js'
@@ -47,82 +47,66 @@ export interface StartedMigration {
  * const result = await runMigration(ctx, { driver: tenantDriver, scope: 'tenant_42' }, { migration, direction: 'up', index: 0, total: 1, hadRow: false })
  */
 export async function startMigration(ctx: RunContext, target: RunTarget, task: MigrationTask, options: StartOptions = {}): Promise<StartedMigration> {
-  const { migration: m, direction, index, total } = task
-  const { outerTx } = options
-  const mi = migrationInfo(m)
-  const body = direction === 'up' ? m.up : m.down
-  let hookError: unknown
-  try {
-    await callHook(ctx.options, target.driver, 'before_each', direction, [m], { migration: mi })
-  } catch (err) {
-    hookError = err
+  return new OneMigration(ctx, target, task, options).start()
+}
+
+/** One migration's way through a run (see {@link startMigration}): each step a method. */
+class OneMigration {
+  private readonly info: MigrationInfo
+  private readonly body: MigrationBody | null
+  /** When the migration started (reset when its start is announced), for its duration. */
+  private t0 = now()
+  private announced = false
+  /** The body's SQL (rendered), undefined for code migrations. */
+  private sql: string | undefined
+  private upChecksum = ''
+  /** The statements a code migration ran (for the log). */
+  private readonly ran: string[] = []
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly target: RunTarget,
+    private readonly task: MigrationTask,
+    private readonly options: StartOptions,
+  ) {
+    this.info = migrationInfo(task.migration)
+    this.body = (task.direction === 'up' ? task.migration.up : task.migration.down) ?? null
   }
-  let t0 = now()
-  let announced = false
-  const announce = () => {
-    if (announced) return
-    announced = true
-    ctx.emit('migration:start', { migration: mi, direction, index, total })
-    t0 = now()
-  }
-  if (!options.queued) announce()
-  let sql: string | undefined
-  let upChecksum = ''
-  const record = () =>
-    new MigrationRecord(ctx.recorder, { migration: m, direction, scope: target.scope, checksum: upChecksum, hadRow: task.hadRow, elapsed: () => now() - t0 })
-  const failed = async (err: unknown, attempted: string | undefined, log: boolean): Promise<MigrationResult> => {
-    const error = toMigrationError(m, direction, body, err)
-    const durationMs = Math.round(now() - t0)
-    if (log) {
-      try {
-        await record().failedLog(target.driver, attempted ?? null, error.message)
-      } catch {
-        // logging must not hide the migration's own error
-      }
-    }
-    ctx.emit('migration:failed', { migration: mi, direction, durationMs, error, index, total })
+
+  async start(): Promise<StartedMigration> {
+    const { migration: m, direction } = this.task
+    let hookError: unknown
     try {
-      await callHook(ctx.options, target.driver, 'on_error', direction, [m], { migration: mi, error, status: 'failed' })
-    } catch (hookErr) {
-      ctx.emit('warning', { code: 'hook-failed', message: (hookErr as Error).message })
-    }
-    return { migration: mi, direction, status: 'failed', durationMs, error }
-  }
-  const failure = (err: unknown, attempted?: string): StartedMigration => ({
-    finish: () => {
-      announce()
-      return failed(err, attempted, true)
-    },
-  })
-  if (hookError) return failure(hookFailure(hookError, direction, m))
-  try {
-    sql = body && !m.code ? await ctx.bodies.sql(m, body, direction) : undefined
-    upChecksum = m.up ? await ctx.bodies.upChecksum(m, m.up, direction === 'up' ? sql : undefined) : ''
-  } catch (err) {
-    return failure(err, sql)
-  }
-  if (sql !== undefined && hasRunLines(sql) && (m.transaction || outerTx)) {
-    const message = '-- mig:run is only allowed in -- mig:no-transaction migrations'
-    return failure(new MigrationError({ migration: m.id, direction, message, file: body?.file }), sql)
-  }
-  const ran: string[] = []
-  const succeeded = async (): Promise<MigrationResult> => {
-    const durationMs = Math.round(now() - t0)
-    if (direction === 'up') ctx.emit('migration:applied', { migration: mi, direction, durationMs, index, total })
-    else ctx.emit('migration:reverted', { migration: mi, direction, durationMs, index, total })
-    const result: MigrationResult = { migration: mi, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
-    try {
-      await callHook(ctx.options, target.driver, 'after_each', direction, [m], { migration: mi, status: result.status as 'applied' | 'reverted' })
+      await this.hook('before_each')
     } catch (err) {
-      result.error = hookFailure(err, direction, m)
+      hookError = err
     }
-    return result
+    this.t0 = now()
+    if (!this.options.queued) this.announce()
+    if (hookError) return this.failure(hookFailure(hookError, direction, m))
+    try {
+      this.sql = this.body && !m.code ? await this.ctx.bodies.sql(m, this.body, direction) : undefined
+      this.upChecksum = m.up ? await this.ctx.bodies.upChecksum(m, m.up, direction === 'up' ? this.sql : undefined) : ''
+    } catch (err) {
+      return this.failure(err, this.sql)
+    }
+    if (this.sql !== undefined && hasRunLines(this.sql) && (m.transaction || this.options.outerTx)) {
+      const message = '-- mig:run is only allowed in -- mig:no-transaction migrations'
+      return this.failure(new MigrationError({ migration: m.id, direction, message, file: this.body?.file }), this.sql)
+    }
+    if ((m.transaction && this.target.driver.capabilities.transactionalDdl) || this.options.outerTx) return this.transactional()
+    return { finish: () => this.nonTransactional() }
   }
-  const driver = target.driver
-  if ((m.transaction && driver.capabilities.transactionalDdl) || outerTx) {
+
+  /**
+   * Run it in a transaction (its own, handed to the driver now; or the run's), its history row and
+   * log entry deferred into the same transaction.
+   */
+  private transactional(): StartedMigration {
+    const { outerTx } = this.options
     const work = async (tx: QueryExecutor) => {
-      await executeMigration(ctx, target, { migration: m, direction, exec: tx, sql, body, ran })
-      await record().succeeded(tx, loggedSql(sql, ran))
+      await this.execute(tx)
+      await this.record().succeeded(tx, this.loggedSql())
     }
     const done = outerTx
       ? (async () => {
@@ -130,61 +114,136 @@ export async function startMigration(ctx: RunContext, target: RunTarget, task: M
           // errors held back by the executor belong to this migration, not the next
           await outerTx.sync?.()
         })()
-      : driver.transaction(work)
+      : this.target.driver.transaction(work)
     // observed by finish(); a queued transaction may be abandoned unobserved when the one before it fails
     done.catch(() => {})
     return {
       finish: async () => {
-        announce()
+        this.announce()
         try {
           await done
         } catch (err) {
-          return failed(err, sql, !outerTx)
+          return this.failed(err, this.sql, !outerTx)
         }
-        return succeeded()
+        return this.succeeded()
       },
     }
   }
-  return {
-    finish: async () => {
-      announce()
-      const history = record()
-      let lastDone = -1
-      let lastLine = body?.line ?? 1
+
+  /**
+   * Run it without a transaction around it: a `running` row first, progress after each statement,
+   * then the outcome. History transitions are data changes: each commits whole even where DDL
+   * cannot, so a crash never leaves a migration's changes without a row that says so.
+   */
+  private async nonTransactional(): Promise<MigrationResult> {
+    this.announce()
+    const driver = this.target.driver
+    const history = this.record()
+    let lastDone = -1
+    let lastLine = this.body?.line ?? 1
+    try {
+      await driver.transaction((tx) => history.running(tx))
+      await this.execute(driver, async (i, line) => {
+        lastDone = i
+        lastLine = line
+        this.ctx.emit('statement:start', { migration: this.info, index: i + 1, line })
+        await history.progress(driver, i + 1, line)
+      })
+      await driver.transaction((tx) => history.succeeded(tx, this.loggedSql(), { afterRunning: true }))
+    } catch (err) {
+      const error = toMigrationError(this.task.migration, this.task.direction, this.body, err)
+      const statementIndex = error.statementIndex ?? lastDone + 2
+      const message = error.cause instanceof Error ? error.cause.message : error.message
+      const failure = { message, statementIndex, statementLine: error.line ?? lastLine, errorLine: error.line }
       try {
-        // History transitions are data changes: each commits whole even where DDL cannot, so a
-        // crash never leaves a migration's changes without a row that says so.
-        await driver.transaction((tx) => history.running(tx))
-        const onStatement = async (i: number, line: number) => {
-          lastDone = i
-          lastLine = line
-          ctx.emit('statement:start', { migration: mi, index: i + 1, line })
-          await history.progress(driver, i + 1, line)
-        }
-        await executeMigration(ctx, target, { migration: m, direction, exec: driver, sql, body, onStatement, ran })
-        await driver.transaction((tx) => history.succeeded(tx, loggedSql(sql, ran), { afterRunning: true }))
-      } catch (err) {
-        const error = toMigrationError(m, direction, body, err)
-        const statementIndex = error.statementIndex ?? lastDone + 2
-        const message = error.cause instanceof Error ? error.cause.message : error.message
-        try {
-          await driver.transaction((tx) => history.failedRow(tx, { message, statementIndex, statementLine: error.line ?? lastLine, errorLine: error.line }))
-        } catch {
-          // the connection is gone; the 'running' row already marks the migration as interrupted
-        }
-        return failed(error, loggedSql(sql, ran) ?? undefined, true)
+        await driver.transaction((tx) => history.failedRow(tx, failure))
+      } catch {
+        // the connection is gone; the 'running' row already marks the migration as interrupted
       }
-      return succeeded()
-    },
+      return this.failed(error, this.loggedSql() ?? undefined, true)
+    }
+    return this.succeeded()
+  }
+
+  private execute(exec: QueryExecutor, onStatement?: OnStatement): Promise<void> {
+    const { migration, direction } = this.task
+    return executeMigration(this.ctx, this.target, { migration, direction, exec, sql: this.sql, body: this.body, onStatement, ran: this.ran })
+  }
+
+  /** Its `migration:start` event (once), from which its duration counts. */
+  private announce(): void {
+    if (this.announced) return
+    this.announced = true
+    const { direction, index, total } = this.task
+    this.ctx.emit('migration:start', { migration: this.info, direction, index, total })
+    this.t0 = now()
+  }
+
+  /** Its history writes, in the target's scope. */
+  private record(): MigrationRecord {
+    const { migration, direction, hadRow } = this.task
+    const elapsed = () => now() - this.t0
+    return new MigrationRecord(this.ctx.recorder, { migration, direction, scope: this.target.scope, checksum: this.upChecksum, hadRow, elapsed })
+  }
+
+  /** The SQL recorded in the log: the body's SQL, or the statements a code migration ran. */
+  private loggedSql(): string | null {
+    return this.sql ?? (this.ran.length ? this.ran.map((s) => `${s.trim().replace(/;$/, '')};`).join('\n') : null)
+  }
+
+  private hook(hook: HookName, extra: Partial<HookContext> = {}): Promise<void> {
+    const { migration, direction } = this.task
+    return callHook(this.ctx.options, this.target.driver, hook, direction, [migration], { migration: this.info, ...extra })
+  }
+
+  /** A migration that failed before anything was handed to the driver. */
+  private failure(err: unknown, attempted?: string): StartedMigration {
+    return {
+      finish: () => {
+        this.announce()
+        return this.failed(err, attempted, true)
+      },
+    }
+  }
+
+  private async succeeded(): Promise<MigrationResult> {
+    const { direction, index, total } = this.task
+    const durationMs = Math.round(now() - this.t0)
+    if (direction === 'up') this.ctx.emit('migration:applied', { migration: this.info, direction, durationMs, index, total })
+    else this.ctx.emit('migration:reverted', { migration: this.info, direction, durationMs, index, total })
+    const status = direction === 'up' ? 'applied' : 'reverted'
+    const result: MigrationResult = { migration: this.info, direction, status, durationMs }
+    try {
+      await this.hook('after_each', { status })
+    } catch (err) {
+      result.error = hookFailure(err, direction, this.task.migration)
+    }
+    return result
+  }
+
+  /** Report a failure: its log entry (`log`: unless the run's transaction rolls it back), event and `on_error` hook. */
+  private async failed(err: unknown, attempted: string | undefined, log: boolean): Promise<MigrationResult> {
+    const { migration, direction, index, total } = this.task
+    const error = toMigrationError(migration, direction, this.body, err)
+    const durationMs = Math.round(now() - this.t0)
+    if (log) {
+      try {
+        await this.record().failedLog(this.target.driver, attempted ?? null, error.message)
+      } catch {
+        // logging must not hide the migration's own error
+      }
+    }
+    this.ctx.emit('migration:failed', { migration: this.info, direction, durationMs, error, index, total })
+    try {
+      await this.hook('on_error', { error, status: 'failed' })
+    } catch (hookErr) {
+      this.ctx.emit('warning', { code: 'hook-failed', message: (hookErr as Error).message })
+    }
+    return { migration: this.info, direction, status: 'failed', durationMs, error }
   }
 }
 
 /** {@link startMigration}, then its outcome. */
 export async function runMigration(ctx: RunContext, target: RunTarget, task: MigrationTask, options: StartOptions = {}): Promise<MigrationResult> {
   return (await startMigration(ctx, target, task, options)).finish()
-}
-
-/** The SQL recorded in the log: the body's SQL, or the statements a code migration ran. */
-function loggedSql(sql: string | undefined, ran: string[]): string | null {
-  return sql ?? (ran.length ? ran.map((s) => `${s.trim().replace(/;$/, '')};`).join('\n') : null)
 }
