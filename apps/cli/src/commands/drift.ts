@@ -1,4 +1,4 @@
-import { drift } from '@mig/core'
+import { describeNotCompared, drift } from '@mig/core'
 import type { CommandContext } from '../context.js'
 import { materializeContext, openTargetDriver } from './schema-shared.js'
 
@@ -16,16 +16,20 @@ export async function driftCommand(ctx: CommandContext, options: DriftCommandOpt
   const driver = await openTargetDriver(ctx)
   try {
     const result = await drift(materializeContext(ctx, driver, options.shadowUrl))
+    const notCompared = describeNotCompared(result.diff.notCompared)
     if (ctx.out.mode === 'json') {
       ctx.out.json({
         drifted: result.drifted,
         applied: result.applied,
         changes: result.diff.changes.map((c) => ({ kind: c.kind, summary: c.summary, destructive: c.destructive })),
+        notCompared: result.diff.notCompared,
       })
     } else if (result.drifted) {
       ctx.out.line(`Drift: the database differs from its ${result.applied.length} applied migration(s):`)
       for (const c of result.diff.changes) ctx.out.line(c.summary)
-    } else ctx.out.line(`No drift (${result.applied.length} applied migration(s) checked)`)
+      if (notCompared) ctx.out.line(notCompared)
+    } else if (notCompared) ctx.out.line(`No drift in compared objects (${result.applied.length} applied migration(s) checked); ${notCompared}`)
+    else ctx.out.line(`No drift (${result.applied.length} applied migration(s) checked)`)
     return result.drifted ? 1 : 0
   } finally {
     await driver.close()

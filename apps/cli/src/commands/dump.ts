@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { dumpSchema } from '@mig/core'
+import { dumpGaps, dumpSchema } from '@mig/core'
 import type { CommandContext } from '../context.js'
 import { ignoredTables, openTargetDriver } from './schema-shared.js'
 
@@ -12,7 +12,8 @@ export interface DumpCommandOptions {
 
 /**
  * `mig dump [--out FILE]`: deterministic SQL recreating the target's schema (history tables left
- * out). Returns the exit code.
+ * out), loadable by the engine's own client. What is not compared by diff, or not dumped at all,
+ * is named on stderr. Returns the exit code.
  */
 export async function dumpCommand(ctx: CommandContext, options: DumpCommandOptions = {}): Promise<number> {
   const driver = await openTargetDriver(ctx)
@@ -26,6 +27,7 @@ export async function dumpCommand(ctx: CommandContext, options: DumpCommandOptio
       else ctx.out.line(`Wrote ${options.out}`)
     } else if (ctx.out.mode === 'json') ctx.out.json({ event: 'dump', sql })
     else ctx.out.line(sql.trimEnd())
+    for (const gap of dumpGaps(schema)) ctx.out.warn(gap)
     return 0
   } finally {
     await driver.close()

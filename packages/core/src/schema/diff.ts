@@ -1,5 +1,6 @@
 import type { Change, ChangeBody, Constraint } from './changes.js'
 import { type Column, type ForeignKey, type Index, qualifiedName, routineKey, type Schema, type Table, type View } from './model.js'
+import { type NotCompared, notCompared } from './not-compared.js'
 import { isWidening, summarize } from './summary.js'
 
 /** Options of {@link diffSchemas}. */
@@ -17,6 +18,11 @@ export interface SchemaDiff {
   to: Schema
   /** In dependency-correct order: drops first (dependents before what they depend on), then creates. */
   changes: Change[]
+  /**
+   * Kinds of objects the diff did not compare (dumped by definition only, or not modelled at all),
+   * with counts. An empty `changes` means "no differences" only among the compared objects.
+   */
+  notCompared: NotCompared[]
 }
 
 /** Identifiers are matched case-insensitively while diffing a schema that says so (SQLite). */
@@ -295,7 +301,7 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   }
   for (const t of from.triggers) if (!toTriggers.has(trigKey(t))) drops[D.trigger]!.push(finish({ kind: 'drop_trigger', trigger: t }, false))
 
-  return { from: fromSchema, to: toSchema, changes: [...drops.flat(), ...creates.flat()] }
+  return { from: fromSchema, to: toSchema, changes: [...drops.flat(), ...creates.flat()], notCompared: notCompared(from, to) }
 }
 
 function constraintsOf(t: Table): Map<string, Constraint> {

@@ -28,13 +28,18 @@ export type {
   PrimaryKey,
   Routine,
   Schema,
+  SchemaObject,
   Sequence,
   Table,
   Trigger,
   UniqueConstraint,
+  UnsupportedObject,
   View,
 } from './model.js'
-export { canonicalize, cmp, emptySchema, qualifiedName, routineKey } from './model.js'
+export { canonicalize, cmp, emptySchema, objectKey, qualifiedName, routineKey } from './model.js'
 export type { RenderedMigration, RenderMigrationOptions } from './render.js'
-export { dumpSchema, renderMigration } from './render.js'
+export { dumpOrder, dumpSchema, scriptText } from './dump.js'
+export type { NotCompared } from './not-compared.js'
+export { describeNotCompared, dumpGaps, notCompared, pluralKind } from './not-compared.js'
+export { renderMigration } from './render.js'
 export { isWidening, summarize } from './summary.js'
