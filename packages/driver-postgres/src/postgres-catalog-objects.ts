@@ -25,8 +25,9 @@ function comment(kind: string, target: string, value: unknown): string[] {
 }
 
 /**
- * Read the objects mig dumps by definition but does not compare: domains, composite and range
- * types, aggregates, rules, row-level security and policies, indexes of materialized views. Also
+ * Read the objects mig dumps by definition but does not compare: schema comments, domains,
+ * composite and range types, aggregates, rules, row-level security and policies, indexes of
+ * materialized views. Also
  * returns the objects it neither dumps nor compares (foreign tables, publications, grants...), so
  * they can be named.
  */
@@ -43,6 +44,20 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
     objects.push({ kind, ...(schema ? { schema } : {}), name, statements, phase, ...extra })
   }
   const key = (nsp: unknown, name: string) => qualifiedName({ schema: nsName(String(nsp)), name })
+
+  // comments on schemas (the public schema's stock comment is left out)
+  for (const r of await exec.query<R>(
+    `SELECT n.nspname, obj_description(n.oid, 'pg_namespace') AS comment FROM pg_namespace n
+     WHERE n.oid IN ${inNs} AND obj_description(n.oid, 'pg_namespace') IS NOT NULL
+       AND NOT (n.nspname = 'public' AND obj_description(n.oid, 'pg_namespace') = 'standard public schema') ORDER BY 1`,
+  ))
+    objects.push({
+      kind: 'schema comment',
+      name: String(r.nspname),
+      key: `${r.nspname}#comment`,
+      statements: comment('SCHEMA', q(String(r.nspname)), r.comment),
+      phase: 'type',
+    })
 
   for (const r of await exec.query<R>(
     `SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod) AS base, t.typnotnull, t.typdefault,
@@ -164,7 +179,7 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
       ...(r.relrowsecurity ? [`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`] : []),
       ...(r.relforcerowsecurity ? [`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`] : []),
     ]
-    add('row security', r.nspname, String(r.relname), statements, 'table', {
+    add('row-level security setting', r.nspname, String(r.relname), statements, 'table', {
       key: `${key(r.nspname, String(r.relname))}#row-security`,
       dependsOn: [key(r.nspname, String(r.relname))],
     })

@@ -291,7 +291,9 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
     `SELECT n.nspname, p.proname, p.prokind, pg_get_function_identity_arguments(p.oid) AS args, pg_get_functiondef(p.oid) AS def,
             obj_description(p.oid, 'pg_proc') AS comment
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-     WHERE p.pronamespace IN ${inNs} AND p.prokind IN ('f', 'p') AND ${notExt('pg_proc', 'p.oid')} ORDER BY 1, 2, 4`,
+     WHERE p.pronamespace IN ${inNs} AND p.prokind IN ('f', 'p') AND ${notExt('pg_proc', 'p.oid')}
+       AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass AND i.objid = p.oid AND i.deptype = 'i')
+     ORDER BY 1, 2, 4`,
   )
   for (const r of procs) {
     const sc = nsName(String(r.nspname))
