@@ -152,6 +152,9 @@ export const mysqlDdl: SchemaDdl = {
         case 'create_object':
           for (const sql of c.object.statements) emitCompound(sql, c)
           break
+        case 'drop_object':
+          for (const sql of c.object.drop) emit(sql, c)
+          break
         case 'drop_trigger':
           emit(`DROP TRIGGER ${q(c.trigger.name)}`, c)
           break

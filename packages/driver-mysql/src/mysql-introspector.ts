@@ -15,6 +15,7 @@ import type {
   View,
 } from '@mig/core'
 import { canonicalize, emptySchema } from '@mig/core'
+import { mysqlDialect } from './mysql-dialect.js'
 
 type R = Record<string, unknown>
 const str = (v: unknown) => (v === null || v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v))
@@ -262,7 +263,7 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
     schema.routines.push(fn)
   }
 
-  // events: dumped by definition (SHOW CREATE EVENT without the DEFINER), not compared
+  // events: kept by their definition (SHOW CREATE EVENT without the DEFINER)
   const events: SchemaObject[] = []
   for (const r of await exec.query<R>('SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1', [db])) {
     const rows = await exec.query<R>(`SHOW CREATE EVENT \`${String(get(r, 'name')).replace(/`/g, '``')}\``)
@@ -272,6 +273,7 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
         kind: 'event',
         name: String(get(r, 'name')),
         statements: [text.replace(/\s+DEFINER=`[^`]*`@`[^`]*`/, '').replace(dbRe, '')],
+        drop: [`DROP EVENT ${mysqlDialect.quoteIdent(String(get(r, 'name')))}`],
         phase: 'late',
       })
   }

@@ -25,11 +25,10 @@ function comment(kind: string, target: string, value: unknown): string[] {
 }
 
 /**
- * Read the objects mig dumps by definition but does not compare: schema comments, domains,
- * composite and range types, aggregates, rules, row-level security and policies, indexes of
- * materialized views. Also
- * returns the objects it neither dumps nor compares (foreign tables, publications, grants...), so
- * they can be named.
+ * Read the objects mig keeps by their definition (dumped and compared by their statements):
+ * schema comments, domains, composite and range types, aggregates, rules, row-level security and
+ * policies, indexes of materialized views. Also returns the objects it neither dumps nor compares
+ * (foreign tables, publications, grants...), so they can be named.
  */
 export async function readPostgresObjects(scope: CatalogScope): Promise<{ objects: SchemaObject[]; unsupported: UnsupportedObject[] }> {
   const { exec, inNs, nsName, notExt } = scope
@@ -39,9 +38,17 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
     const schema = nsName(String(nsp))
     return schema ? `${q(schema)}.${q(String(name))}` : q(String(name))
   }
-  const add = (kind: string, nsp: unknown, name: string, statements: string[], phase: SchemaObject['phase'], extra: Partial<SchemaObject> = {}) => {
+  const add = (
+    kind: string,
+    nsp: unknown,
+    name: string,
+    statements: string[],
+    drop: string[],
+    phase: SchemaObject['phase'],
+    extra: Partial<SchemaObject> = {},
+  ) => {
     const schema = nsName(String(nsp))
-    objects.push({ kind, ...(schema ? { schema } : {}), name, statements, phase, ...extra })
+    objects.push({ kind, ...(schema ? { schema } : {}), name, statements, drop, phase, ...extra })
   }
   const key = (nsp: unknown, name: string) => qualifiedName({ schema: nsName(String(nsp)), name })
 
@@ -56,6 +63,7 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
       name: String(r.nspname),
       key: `${r.nspname}#comment`,
       statements: comment('SCHEMA', q(String(r.nspname)), r.comment),
+      drop: [`COMMENT ON SCHEMA ${q(String(r.nspname))} IS NULL`],
       phase: 'type',
     })
 
@@ -75,7 +83,9 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
     if (r.typdefault !== null) parts.push(`DEFAULT ${r.typdefault}`)
     if (r.typnotnull) parts.push('NOT NULL')
     parts.push(...list(r.checks))
-    add('domain', r.nspname, String(r.typname), [parts.join(' '), ...comment('DOMAIN', name, r.comment)], 'type')
+    add('domain', r.nspname, String(r.typname), [parts.join(' '), ...comment('DOMAIN', name, r.comment)], [`DROP DOMAIN ${name}`], 'type', {
+      dropBlocksUsers: true,
+    })
   }
 
   for (const r of await exec.query<R>(
@@ -88,7 +98,17 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
      WHERE t.typtype = 'c' AND t.typnamespace IN ${inNs} AND ${notExt('pg_type', 't.oid')} ORDER BY 1, 2`,
   )) {
     const name = qn(r.nspname, r.typname)
-    add('composite type', r.nspname, String(r.typname), [`CREATE TYPE ${name} AS (${list(r.attrs).join(', ')})`, ...comment('TYPE', name, r.comment)], 'type')
+    add(
+      'composite type',
+      r.nspname,
+      String(r.typname),
+      [`CREATE TYPE ${name} AS (${list(r.attrs).join(', ')})`, ...comment('TYPE', name, r.comment)],
+      [`DROP TYPE ${name}`],
+      'type',
+      {
+        dropBlocksUsers: true,
+      },
+    )
   }
 
   for (const r of await exec.query<R>(
@@ -109,7 +129,17 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
     if (r.coll !== null) opts.push(`COLLATION = ${r.coll}`)
     if (r.diff !== null) opts.push(`SUBTYPE_DIFF = ${r.diff}`)
     if (r.multirange !== null) opts.push(`MULTIRANGE_TYPE_NAME = ${qn(r.mnsp, r.multirange)}`)
-    add('range type', r.nspname, String(r.typname), [`CREATE TYPE ${name} AS RANGE (${opts.join(', ')})`, ...comment('TYPE', name, r.comment)], 'type')
+    add(
+      'range type',
+      r.nspname,
+      String(r.typname),
+      [`CREATE TYPE ${name} AS RANGE (${opts.join(', ')})`, ...comment('TYPE', name, r.comment)],
+      [`DROP TYPE ${name}`],
+      'type',
+      {
+        dropBlocksUsers: true,
+      },
+    )
   }
 
   for (const r of await exec.query<R>(
@@ -150,6 +180,7 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
       r.nspname,
       String(r.proname),
       [`CREATE AGGREGATE ${name} (\n  ${opts.join(',\n  ')}\n)`, ...comment('AGGREGATE', name, r.comment)],
+      [`DROP AGGREGATE ${name}`],
       'routine',
       {
         key: `${key(r.nspname, String(r.proname))}(${r.args})`,
@@ -164,10 +195,18 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
   )) {
     const def = String(r.def).trim().replace(/;$/, '')
     const table = key(r.nspname, String(r.relname))
-    add('rule', r.nspname, String(r.rulename), [def, ...comment('RULE', `${q(String(r.rulename))} ON ${qn(r.nspname, r.relname)}`, r.comment)], 'late', {
-      key: key(r.nspname, `${r.relname}.${r.rulename}`),
-      dependsOn: [table],
-    })
+    add(
+      'rule',
+      r.nspname,
+      String(r.rulename),
+      [def, ...comment('RULE', `${q(String(r.rulename))} ON ${qn(r.nspname, r.relname)}`, r.comment)],
+      [`DROP RULE ${q(String(r.rulename))} ON ${qn(r.nspname, r.relname)}`],
+      'late',
+      {
+        key: key(r.nspname, `${r.relname}.${r.rulename}`),
+        dependsOn: [table],
+      },
+    )
   }
 
   for (const r of await exec.query<R>(
@@ -179,7 +218,8 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
       ...(r.relrowsecurity ? [`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`] : []),
       ...(r.relforcerowsecurity ? [`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`] : []),
     ]
-    add('row-level security setting', r.nspname, String(r.relname), statements, 'table', {
+    const drop = [`ALTER TABLE ${table} DISABLE ROW LEVEL SECURITY`, ...(r.relforcerowsecurity ? [`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`] : [])]
+    add('row-level security setting', r.nspname, String(r.relname), statements, drop, 'table', {
       key: `${key(r.nspname, String(r.relname))}#row-security`,
       dependsOn: [key(r.nspname, String(r.relname))],
     })
@@ -199,10 +239,18 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
     sql += ` TO ${list(r.roles).join(', ')}`
     if (r.qual !== null) sql += ` USING (${r.qual})`
     if (r.chk !== null) sql += ` WITH CHECK (${r.chk})`
-    add('policy', r.nspname, String(r.polname), [sql, ...comment('POLICY', `${q(String(r.polname))} ON ${table}`, r.comment)], 'late', {
-      key: key(r.nspname, `${r.relname}.${r.polname}`),
-      dependsOn: [key(r.nspname, String(r.relname))],
-    })
+    add(
+      'policy',
+      r.nspname,
+      String(r.polname),
+      [sql, ...comment('POLICY', `${q(String(r.polname))} ON ${table}`, r.comment)],
+      [`DROP POLICY ${q(String(r.polname))} ON ${table}`],
+      'late',
+      {
+        key: key(r.nspname, `${r.relname}.${r.polname}`),
+        dependsOn: [key(r.nspname, String(r.relname))],
+      },
+    )
   }
 
   for (const r of await exec.query<R>(
@@ -211,10 +259,18 @@ export async function readPostgresObjects(scope: CatalogScope): Promise<{ object
      WHERE c.relkind = 'm' AND c.relnamespace IN ${inNs} ORDER BY 1, 3`,
   )) {
     const def = nsName(String(r.nspname)) ? String(r.def) : scope.unqualify(String(r.def), / ON /)
-    add('materialized view index', r.nspname, String(r.name), [def, ...comment('INDEX', qn(r.nspname, r.name), r.comment)], 'late', {
-      key: `${key(r.nspname, String(r.name))}#index`,
-      dependsOn: [key(r.nspname, String(r.relname))],
-    })
+    add(
+      'materialized view index',
+      r.nspname,
+      String(r.name),
+      [def, ...comment('INDEX', qn(r.nspname, r.name), r.comment)],
+      [`DROP INDEX ${qn(r.nspname, r.name)}`],
+      'late',
+      {
+        key: `${key(r.nspname, String(r.name))}#index`,
+        dependsOn: [key(r.nspname, String(r.relname))],
+      },
+    )
   }
 
   for (const r of await exec.query<R>(

@@ -220,6 +220,9 @@ export const postgresDdl: SchemaDdl = {
         case 'create_object':
           for (const sql of c.object.statements) emit(sql, c)
           break
+        case 'drop_object':
+          for (const sql of c.object.drop) emit(sql, c)
+          break
       }
     }
     return { statements, transactional }

@@ -187,6 +187,9 @@ export const sqliteDdl: SchemaDdl = {
         case 'create_object':
           for (const sql of c.object.statements) emit(sql, [c])
           break
+        case 'drop_object':
+          for (const sql of c.object.drop) emit(sql, [c])
+          break
         default:
           throw new Error(`SQLite has no ${c.kind.replace(/_/g, ' ')}: ${c.summary}`)
       }

@@ -51,8 +51,8 @@ export type ChangeBody =
   | { kind: 'drop_routine'; routine: Routine }
   | { kind: 'create_trigger'; trigger: Trigger }
   | { kind: 'drop_trigger'; trigger: Trigger }
-  /** Only in dumps: an object recreated by its definition (not compared by diffs). */
   | { kind: 'create_object'; object: SchemaObject }
+  | { kind: 'drop_object'; object: SchemaObject }
 
 /** Kinds of change. */
 export type ChangeKind = ChangeBody['kind']

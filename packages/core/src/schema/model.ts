@@ -190,9 +190,10 @@ export interface Extension {
 }
 
 /**
- * An object that is dumped by its definition but not compared by the diff engine (PostgreSQL
- * domains, composite types, aggregates, rules, policies; MySQL events). `mig diff` and
- * `mig drift` report these as "not compared".
+ * An object kept as the engine's own definition (PostgreSQL domains, composite and range types,
+ * aggregates, rules, policies; MySQL events; SQLite virtual tables): dumped by its statements and
+ * compared by them. The diff creates it, drops it, or drops and recreates it when its statements
+ * differ; it does not alter it in place.
  */
 export interface SchemaObject {
   /** Singular kind as reports name it: `domain`, `rule`, `aggregate`, `policy`, `event`. */
@@ -201,8 +202,15 @@ export interface SchemaObject {
   name: string
   /** Key other objects name it by in `dependsOn`. Default: {@link qualifiedName}. */
   key?: string
-  /** Statements that recreate it, without terminators. */
+  /** Statements that recreate it, without terminators. Two objects are equal when these are. */
   statements: string[]
+  /** Statements that remove it, without terminators. */
+  drop: string[]
+  /**
+   * Dropping it fails or loses data while other objects use it (a domain or type used by columns):
+   * a changed definition is then a destructive change, commented out unless allowed.
+   */
+  dropBlocksUsers?: boolean
   /**
    * Where it goes in a dump before dependency order applies: `type` (with the types, before
    * routines and tables), `routine` (after routines), `table` (after tables), `late` (after views
@@ -242,7 +250,7 @@ export interface Schema {
   triggers: Trigger[]
   /** Installed extensions (PostgreSQL). */
   extensions?: Extension[]
-  /** Objects dumped by definition and not compared (see {@link SchemaObject}). */
+  /** Objects kept by their definition (see {@link SchemaObject}). */
   objects?: SchemaObject[]
   /** Objects neither dumped nor compared; named on stderr by `mig dump`, counted by diff and drift. */
   unsupported?: UnsupportedObject[]

@@ -93,6 +93,8 @@ function describe(c: Change): { sign: string; text: string } {
       return { sign: '-', text: `DROP TRIGGER ${c.trigger.name}` }
     case 'create_object':
       return { sign: '+', text: `CREATE ${c.object.kind.toUpperCase()} ${qualifiedName(c.object)}` }
+    case 'drop_object':
+      return { sign: '-', text: `DROP ${c.object.kind.toUpperCase()} ${qualifiedName(c.object)}` }
   }
 }
 
