@@ -308,8 +308,10 @@ const COMMANDS: Record<string, string> = { r: 'SELECT', a: 'INSERT', w: 'UPDATE'
  */
 export async function readPostgresDependencies(scope: CatalogScope): Promise<Map<string, string[]>> {
   const { exec, inNs } = scope
-  const rows = await exec.query<R>(
-    `WITH obj AS (
+  // the objects (with their keys) and the edges are read apart and joined here: joined in SQL, the
+  // planner misjudges the union's size and nests loops over pg_depend (seconds on 1,000 tables)
+  const objects = await exec.query<R>(
+    `SELECT o.classid::int AS classid, o.objid::int AS objid, n.nspname, o.name FROM (
        SELECT 'pg_class'::regclass AS classid, c.oid AS objid, c.relnamespace AS ns, c.relname::text AS name FROM pg_class c
          WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'f')
        UNION ALL SELECT 'pg_class'::regclass, i.indexrelid, c.relnamespace, c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
@@ -330,19 +332,25 @@ export async function readPostgresDependencies(scope: CatalogScope): Promise<Map
          FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace IN ${inNs}
        UNION ALL SELECT 'pg_policy'::regclass, p.oid, c.relnamespace, c.relname || '.' || p.polname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
          WHERE c.relnamespace IN ${inNs}
-     )
-     SELECT DISTINCT fn.nspname AS from_ns, f.name AS from_name, tn.nspname AS to_ns, t.name AS to_name
-     FROM pg_depend d JOIN obj f ON f.classid = d.classid AND f.objid = d.objid JOIN obj t ON t.classid = d.refclassid AND t.objid = d.refobjid
-     JOIN pg_namespace fn ON fn.oid = f.ns JOIN pg_namespace tn ON tn.oid = t.ns
-     WHERE d.deptype = 'n' ORDER BY 1, 2, 3, 4`,
+     ) o JOIN pg_namespace n ON n.oid = o.ns`,
   )
-  const deps = new Map<string, string[]>()
-  for (const r of rows) {
-    const from = qualifiedName({ schema: scope.nsName(String(r.from_ns)), name: String(r.from_name) })
-    const to = qualifiedName({ schema: scope.nsName(String(r.to_ns)), name: String(r.to_name) })
-    if (from !== to) deps.set(from, [...(deps.get(from) ?? []), to])
+  const keyOf = new Map<string, string>()
+  for (const o of objects) keyOf.set(`${o.classid}/${o.objid}`, qualifiedName({ schema: scope.nsName(String(o.nspname)), name: String(o.name) }))
+  const edges = await exec.query<R>(
+    `SELECT classid::int AS classid, objid::int AS objid, refclassid::int AS refclassid, refobjid::int AS refobjid FROM pg_depend
+     WHERE deptype = 'n' AND classid IN ('pg_class'::regclass, 'pg_type'::regclass, 'pg_proc'::regclass, 'pg_attrdef'::regclass,
+       'pg_constraint'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass)`,
+  )
+  const deps = new Map<string, Set<string>>()
+  for (const e of edges) {
+    const from = keyOf.get(`${e.classid}/${e.objid}`)
+    const to = keyOf.get(`${e.refclassid}/${e.refobjid}`)
+    if (from === undefined || to === undefined || from === to) continue
+    const set = deps.get(from) ?? new Set<string>()
+    set.add(to)
+    deps.set(from, set)
   }
-  return deps
+  return new Map([...deps].map(([k, v]) => [k, [...v].sort()]))
 }
 
 /** `a` and the dependencies of `key` in `deps`, without duplicates, sorted; undefined when empty. */
