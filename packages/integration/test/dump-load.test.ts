@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { type DialectName, type TestDialect, tempProject, testDialects } from '@mig/test-utils'
+import { type DialectName, runChangeCase, type SchemaChangeCase, type TestDialect, tempProject, testDialects } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
 import { runMig } from './cli.js'
+import { DRIVERS } from './drivers.js'
 
 /**
  * `mig dump` is loadable by the engine's own client: fixture -> client -> mig dump -> client into an
@@ -161,6 +162,51 @@ for (const dialect of testDialects()) {
       }, 120_000)
     }
   })
+}
+
+/** An object kept by its definition, changed: dropped and created again; up, down and up again converge. */
+const KEPT_BY_DEFINITION: Record<DialectName, SchemaChangeCase> = {
+  postgres: {
+    name: 'rule',
+    from: 'CREATE TABLE t (id int); CREATE TABLE t_log (id int);\nCREATE RULE t_ins AS ON INSERT TO t DO ALSO INSERT INTO t_log VALUES (new.id);',
+    to: 'CREATE TABLE t (id int); CREATE TABLE t_log (id int);\nCREATE RULE t_ins AS ON INSERT TO t DO ALSO INSERT INTO t_log VALUES (new.id * 2);',
+    summary: ['- DROP RULE t_ins', '+ CREATE RULE t_ins'],
+  },
+  mysql: {
+    name: 'event',
+    from: "CREATE TABLE t (id int);\nCREATE EVENT cleanup ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE DO DELETE FROM t;",
+    to: "CREATE TABLE t (id int);\nCREATE EVENT cleanup ON SCHEDULE EVERY 2 DAY STARTS '2030-01-01 00:00:00' DISABLE DO DELETE FROM t WHERE id > 1;",
+    summary: ['- DROP EVENT cleanup', '+ CREATE EVENT cleanup'],
+  },
+  sqlite: {
+    name: 'virtual table',
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT, title TEXT);\nCREATE VIRTUAL TABLE t_fts USING fts5(body, content='t', content_rowid='id');",
+    to: "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT, title TEXT);\nCREATE VIRTUAL TABLE t_fts USING fts5(body, title, content='t', content_rowid='id');",
+    summary: ['- DROP VIRTUAL TABLE t_fts', '+ CREATE VIRTUAL TABLE t_fts'],
+  },
+}
+
+for (const dialect of testDialects()) {
+  it(`${dialect.name}: a changed ${KEPT_BY_DEFINITION[dialect.name].name} is replaced by diff; down and up again converge`, async () => {
+    const open = async () => {
+      const url = await dialect.createDatabase()
+      const driver = DRIVERS[dialect.name](url)
+      await driver.connect()
+      return {
+        driver,
+        close: async () => {
+          await driver.close()
+          await dialect.dropDatabase(url)
+        },
+      }
+    }
+    const c = KEPT_BY_DEFINITION[dialect.name]
+    const r = await runChangeCase(open, c)
+    expect(r.summary).toEqual(c.summary)
+    expect(r.afterUp).toEqual([])
+    expect(r.afterDown).toEqual([])
+    expect(r.upTwice).toEqual([])
+  }, 60_000)
 }
 
 describe.runIf(testDialects().some((d) => d.name === 'postgres'))('postgres: what mig does not model is named', () => {
