@@ -328,7 +328,7 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   if (exts.length)
     schema.extensions = exts.map((e) => (nsName(String(e.nspname)) ? { name: String(e.extname), schema: String(e.nspname) } : { name: String(e.extname) }))
 
-  // objects dumped by definition only, objects not modelled, and what depends on what (dump order)
+  // objects kept by their definition, objects not modelled, and what depends on what (order)
   const scope: CatalogScope = { exec, inNs, nsName, unqualify, notExt }
   const { objects, unsupported } = await readPostgresObjects(scope)
   const dependencies = await readPostgresDependencies(scope)

@@ -12,8 +12,8 @@ export interface DumpCommandOptions {
 
 /**
  * `mig dump [--out FILE]`: deterministic SQL recreating the target's schema (history tables left
- * out), loadable by the engine's own client. What is not compared by diff, or not dumped at all,
- * is named on stderr. Returns the exit code.
+ * out), loadable by the engine's own client. What mig does not model (and so does not dump) is named
+ * on stderr. Returns the exit code.
  */
 export async function dumpCommand(ctx: CommandContext, options: DumpCommandOptions = {}): Promise<number> {
   const driver = await openTargetDriver(ctx)

@@ -31,7 +31,7 @@ export interface SchemaDiff {
   /** In dependency-correct order: drops first (dependents before what they depend on), then creates. */
   changes: Change[]
   /**
-   * Kinds of objects the diff did not compare (dumped by definition only, or not modelled at all),
+   * Kinds of objects the diff did not compare because mig does not model them (grants, ...),
    * with counts. An empty `changes` means "no differences" only among the compared objects.
    */
   notCompared: NotCompared[]

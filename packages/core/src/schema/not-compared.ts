@@ -31,7 +31,7 @@ export function pluralKind(kind: string, count: number): string {
 }
 
 /**
- * One line naming what was not compared, e.g. `not compared: 1 aggregate, 3 rules`; undefined
+ * One line naming what was not compared, e.g. `not compared: 1 grant, 2 publications`; undefined
  * when everything was compared.
  */
 export function describeNotCompared(list: NotCompared[]): string | undefined {
