@@ -65,7 +65,7 @@ describe('mig dump / diff / drift on SQLite (command functions)', () => {
     const again = await run(p, (ctx) => diffCommand(ctx, { from: 'migrations', to: 'schema.sql' }))
     expect(again.stdout).toBe('No differences\n')
     const json = await run(p, (ctx) => diffCommand(ctx, { from: 'schema.sql', to: 'migrations', format: 'json' }), true)
-    expect(JSON.parse(json.stdout.trim())).toEqual({ changes: [], sql: '', skippedDestructive: 0 })
+    expect(JSON.parse(json.stdout.trim())).toEqual({ changes: [], sql: '', skippedDestructive: 0, notCompared: [] })
   })
 
   it('dump writes deterministic SQL without the history tables; drift reports a hand-made change with exit 1', async () => {

@@ -67,9 +67,13 @@ export function createTableSql(t: Table): string {
  */
 export const mysqlDdl: SchemaDdl = {
   quoteIdent: q,
+  // routines, triggers and events have semicolons inside: the mysql/mariadb client (and mig's own
+  // splitter) needs another delimiter around them, as mysqldump writes
+  scriptText: (st) => (st.compound ? `DELIMITER ;;\n${st.sql};;\nDELIMITER ;` : `${st.sql};`),
   plan(diff: SchemaDiff): DdlPlan {
     const statements: DdlStatement[] = []
     const emit = (sql: string, c: Change) => statements.push({ sql, changes: [c] })
+    const emitCompound = (sql: string, c: Change) => statements.push({ sql, changes: [c], compound: true })
     for (const c of diff.changes) {
       switch (c.kind) {
         case 'create_table':
@@ -150,13 +154,19 @@ export const mysqlDdl: SchemaDdl = {
           break
         case 'create_routine':
           if (c.replaces) emit(`DROP ${c.replaces.kind.toUpperCase()} ${q(c.replaces.name)}`, c)
-          emit(c.routine.definition, c)
+          emitCompound(c.routine.definition, c)
           break
         case 'drop_routine':
           emit(`DROP ${c.routine.kind.toUpperCase()} ${q(c.routine.name)}`, c)
           break
         case 'create_trigger':
-          emit(c.trigger.definition, c)
+          emitCompound(c.trigger.definition, c)
+          break
+        case 'create_object':
+          for (const sql of c.object.statements) emitCompound(sql, c)
+          break
+        case 'drop_object':
+          for (const sql of c.object.drop) emit(sql, c)
           break
         case 'drop_trigger':
           emit(`DROP TRIGGER ${q(c.trigger.name)}`, c)

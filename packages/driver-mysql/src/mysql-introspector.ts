@@ -1,4 +1,19 @@
-import type { CheckConstraint, Column, FkAction, ForeignKey, Index, IndexPart, QueryExecutor, Routine, Schema, Table, Trigger, View } from '@mig/core'
+import type {
+  CheckConstraint,
+  Column,
+  FkAction,
+  ForeignKey,
+  Index,
+  IndexPart,
+  QueryExecutor,
+  Routine,
+  Schema,
+  SchemaObject,
+  Table,
+  Trigger,
+  UnsupportedObject,
+  View,
+} from '@mig/core'
 import { canonicalize, emptySchema, stringLiteral } from '@mig/core'
 import { mysqlDialect } from './mysql-dialect.js'
 
@@ -21,14 +36,20 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
   const db = String(get(info, 'db'))
   const mariadb = /mariadb/i.test(String(get(info, 'version')))
 
+  const unsupported: UnsupportedObject[] = []
   const tables = new Map<string, Table>()
   const tableCollation = new Map<string, string>()
   for (const r of await exec.query<R>(
-    `SELECT TABLE_NAME AS name, TABLE_TYPE AS type, ENGINE AS engine, TABLE_COMMENT AS comment, TABLE_COLLATION AS coll
+    `SELECT TABLE_NAME AS name, TABLE_TYPE AS type, ENGINE AS engine, TABLE_COMMENT AS comment, TABLE_COLLATION AS coll, CREATE_OPTIONS AS opts
      FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`,
     [db],
   )) {
-    if (get(r, 'type') !== 'BASE TABLE') continue
+    const type = String(get(r, 'type'))
+    // MariaDB sequences and system-versioned tables are not modelled: named, not dumped
+    if (type === 'SEQUENCE' || type === 'SYSTEM VERSIONED')
+      unsupported.push({ kind: type === 'SEQUENCE' ? 'sequence' : 'system-versioned table', name: String(get(r, 'name')) })
+    if (type !== 'BASE TABLE') continue
+    if (/partitioned/i.test(String(get(r, 'opts') ?? ''))) unsupported.push({ kind: 'table partitioning', name: String(get(r, 'name')) })
     const name = String(get(r, 'name'))
     const t: Table = { name, columns: [], uniques: [], checks: [], foreignKeys: [], indexes: [] }
     const comment = str(get(r, 'comment'))
@@ -241,5 +262,22 @@ export async function introspectMysql(exec: QueryExecutor): Promise<Schema> {
     const fn: Routine = { name: String(get(r, 'name')), kind, signature: '', definition: text.replace(/\s+DEFINER=`[^`]*`@`[^`]*`/, '').replace(dbRe, '') }
     schema.routines.push(fn)
   }
+
+  // events: kept by their definition (SHOW CREATE EVENT without the DEFINER)
+  const events: SchemaObject[] = []
+  for (const r of await exec.query<R>('SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1', [db])) {
+    const rows = await exec.query<R>(`SHOW CREATE EVENT \`${String(get(r, 'name')).replace(/`/g, '``')}\``)
+    const text = str(rows[0]?.['Create Event'])
+    if (text)
+      events.push({
+        kind: 'event',
+        name: String(get(r, 'name')),
+        statements: [text.replace(/\s+DEFINER=`[^`]*`@`[^`]*`/, '').replace(dbRe, '')],
+        drop: [`DROP EVENT ${mysqlDialect.quoteIdent(String(get(r, 'name')))}`],
+        phase: 'late',
+      })
+  }
+  if (events.length) schema.objects = events
+  if (unsupported.length) schema.unsupported = unsupported
   return canonicalize(schema)
 }

@@ -57,10 +57,26 @@ function constraintsOf(t: Table): Constraint[] {
   return out
 }
 
-/** `CREATE TABLE` with columns and constraints (indexes and comments are separate statements). */
+/** A parent named as {@link Table.parents} holds it (`schema.name` or `name`), quoted. */
+function parentRef(key: string): string {
+  const dot = key.indexOf('.')
+  return dot < 0 ? q(key) : `${q(key.slice(0, dot))}.${q(key.slice(dot + 1))}`
+}
+
+/**
+ * `CREATE TABLE` with columns and constraints (indexes and comments are separate statements); a
+ * partition is created `PARTITION OF` its parent, an inheriting table with `INHERITS`. Inherited
+ * columns are not in the model: the parent gives them.
+ */
 export function createTableSql(t: Table): string {
   const items = [...t.columns.map(columnSql), ...constraintsOf(t).map((c) => constraintSql(c, t))]
-  return `CREATE TABLE ${qn(t)} (\n${items.map((i) => `  ${i}`).join(',\n')}\n)${t.options?.startsWith('PARTITION BY ') ? ` ${t.options}` : ''}`
+  const body = items.length ? `(\n${items.map((i) => `  ${i}`).join(',\n')}\n)` : '()'
+  const partitionBy = / ?(PARTITION BY .*)$/.exec(t.options ?? '')?.[1]
+  const tail = partitionBy ? ` ${partitionBy}` : ''
+  const parents = t.parents ?? []
+  if (t.partitionBound !== undefined && parents.length)
+    return `CREATE TABLE ${qn(t)} PARTITION OF ${parentRef(parents[0]!)}${items.length ? ` ${body}` : ''} ${t.partitionBound}${tail}`
+  return `CREATE TABLE ${qn(t)} ${body}${parents.length ? ` INHERITS (${parents.map(parentRef).join(', ')})` : ''}${tail}`
 }
 
 function indexSql(t: Table, ix: Index): string {
@@ -201,6 +217,12 @@ export const postgresDdl: SchemaDdl = {
           break
         case 'drop_trigger':
           emit(`DROP TRIGGER ${q(c.trigger.name)} ON ${qn({ schema: c.trigger.schema, name: c.trigger.table })}`, c)
+          break
+        case 'create_object':
+          for (const sql of c.object.statements) emit(sql, c)
+          break
+        case 'drop_object':
+          for (const sql of c.object.drop) emit(sql, c)
           break
       }
     }

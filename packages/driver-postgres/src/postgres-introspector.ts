@@ -1,5 +1,6 @@
 import type { Column, EnumType, FkAction, ForeignKey, Index, QueryExecutor, Routine, Schema, Sequence, Table, Trigger, View } from '@mig/core'
-import { canonicalize, emptySchema, quoteIdentIfNeeded } from '@mig/core'
+import { canonicalize, emptySchema, objectKey, qualifiedName, quoteIdentIfNeeded, routineKey } from '@mig/core'
+import { type CatalogScope, readPostgresDependencies, readPostgresObjects, withDependencies } from './postgres-catalog-objects.js'
 import { postgresDialect } from './postgres-dialect.js'
 
 /** Options of {@link introspectPostgres}. */
@@ -62,9 +63,12 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   // tables
   const rels = await exec.query<R>(
     `SELECT c.oid::int AS oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class') AS comment,
-            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey
+            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
+            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
+            ARRAY(SELECT pn.nspname || '.' || p.relname FROM pg_inherits ih JOIN pg_class p ON p.oid = ih.inhparent
+                  JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE ih.inhrelid = c.oid ORDER BY ih.inhseqno) AS parents
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT c.relispartition AND ${notExt('pg_class', 'c.oid')}
+     WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p', 'v', 'm') AND ${notExt('pg_class', 'c.oid')}
      ORDER BY n.nspname, c.relname`,
   )
   const tables = new Map<number, Table>()
@@ -73,7 +77,17 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
     const sc = nsName(String(r.nspname))
     if (sc) t.schema = sc
     if (r.comment !== null) t.comment = String(r.comment)
-    if (r.relkind === 'p') t.options = `PARTITION BY ${r.partkey}`
+    const parents = (Array.isArray(r.parents) ? r.parents.map(String) : []).map((p) => {
+      const dot = p.indexOf('.')
+      return qualifiedName({ schema: nsName(p.slice(0, dot)), name: p.slice(dot + 1) })
+    })
+    if (parents.length) t.parents = parents
+    if (r.bound !== null) t.partitionBound = String(r.bound)
+    const options = [
+      r.bound !== null ? `PARTITION OF ${parents[0]} ${r.bound}` : parents.length ? `INHERITS (${parents.join(', ')})` : '',
+      r.relkind === 'p' ? `PARTITION BY ${r.partkey}` : '',
+    ].filter(Boolean)
+    if (options.length) t.options = options.join(' ')
     tables.set(Number(r.oid), t)
   }
 
@@ -91,7 +105,7 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      LEFT JOIN pg_collation co ON co.oid = a.attcollation
      LEFT JOIN owned o ON o.refobjid = a.attrelid AND o.refobjsubid = a.attnum
-     WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attinhcount = 0 AND NOT c.relispartition
      ORDER BY a.attrelid, a.attnum`,
   )
   const serialSeqs = new Set<string>()
@@ -124,7 +138,7 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
             rc.relname AS reftable, rn.nspname AS refschema
      FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid
      LEFT JOIN pg_class rc ON rc.oid = co.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-     WHERE c.relnamespace IN ${inNs} AND co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal
+     WHERE c.relnamespace IN ${inNs} AND co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0
      ORDER BY co.conrelid, co.conname`,
   )
   for (const r of cons) {
@@ -172,12 +186,13 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
 
   // indexes that do not implement a constraint
   const idx = await exec.query<R>(
-    `SELECT i.indrelid::int AS rel, ic.relname AS name, i.indisunique, pg_get_indexdef(i.indexrelid) AS def,
+    `SELECT i.indrelid::int AS rel, c.relkind, ic.relname AS name, i.indisunique, pg_get_indexdef(i.indexrelid) AS def,
             pg_get_expr(i.indpred, i.indrelid) AS pred, am.amname, obj_description(i.indexrelid, 'pg_class') AS comment, i.indnkeyatts,
             ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k) AS parts
      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid JOIN pg_am am ON am.oid = ic.relam
      WHERE c.relnamespace IN ${inNs} AND c.relkind IN ('r', 'p')
        AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))
+       AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = i.indexrelid)
      ORDER BY ic.relname`,
   )
   for (const r of idx) {
@@ -189,11 +204,15 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
         ? { name: text.replace(/^"|"$/g, '') }
         : { name: text, expression: true }
     })
+    // an index of a partitioned table is printed ON ONLY (pg_dump attaches the partitions' indexes
+    // one by one); created without ONLY on a table without partitions, it is valid and every
+    // partition created afterwards gets its own copy
+    const def = r.relkind === 'p' ? String(r.def).replace(/ ON ONLY /, ' ON ') : String(r.def)
     const ix: Index = {
       name: String(r.name),
       unique: Boolean(r.indisunique),
       columns: parts,
-      definition: t.schema ? String(r.def) : unqualify(String(r.def), / ON (?:ONLY )?/),
+      definition: t.schema ? def : unqualify(def, / ON (?:ONLY )?/),
     }
     if (r.pred !== null) ix.where = String(r.pred)
     if (r.amname !== 'btree') ix.method = String(r.amname)
@@ -275,7 +294,9 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
     `SELECT n.nspname, p.proname, p.prokind, pg_get_function_identity_arguments(p.oid) AS args, pg_get_functiondef(p.oid) AS def,
             obj_description(p.oid, 'pg_proc') AS comment
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-     WHERE p.pronamespace IN ${inNs} AND p.prokind IN ('f', 'p') AND ${notExt('pg_proc', 'p.oid')} ORDER BY 1, 2, 4`,
+     WHERE p.pronamespace IN ${inNs} AND p.prokind IN ('f', 'p') AND ${notExt('pg_proc', 'p.oid')}
+       AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass AND i.objid = p.oid AND i.deptype = 'i')
+     ORDER BY 1, 2, 4`,
   )
   for (const r of procs) {
     const sc = nsName(String(r.nspname))
@@ -295,7 +316,7 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   const trigs = await exec.query<R>(
     `SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid) AS def
      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE NOT t.tgisinternal AND c.relnamespace IN ${inNs} ORDER BY 1, 2, 3`,
+     WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND c.relnamespace IN ${inNs} ORDER BY 1, 2, 3`,
   )
   for (const r of trigs) {
     const sc = nsName(String(r.nspname))
@@ -309,5 +330,29 @@ export async function introspectPostgres(exec: QueryExecutor, options: PostgresI
   )
   if (exts.length)
     schema.extensions = exts.map((e) => (nsName(String(e.nspname)) ? { name: String(e.extname), schema: String(e.nspname) } : { name: String(e.extname) }))
+
+  // objects kept by their definition, objects not modelled, and what depends on what (order)
+  const scope: CatalogScope = { exec, inNs, nsName, unqualify, notExt }
+  const { objects, unsupported } = await readPostgresObjects(scope)
+  const dependencies = await readPostgresDependencies(scope)
+  for (const t of schema.tables) {
+    const d = withDependencies(undefined, qualifiedName(t), dependencies)
+    if (d) t.dependsOn = d
+  }
+  for (const r of schema.routines) {
+    const d = withDependencies(undefined, routineKey(r), dependencies)
+    if (d) r.dependsOn = d
+  }
+  for (const v of schema.views) {
+    const d = withDependencies(v.dependsOn, qualifiedName(v), dependencies)
+    if (d) v.dependsOn = d
+  }
+  for (const o of objects) {
+    const d = withDependencies(o.dependsOn, objectKey(o), dependencies)
+    if (d) o.dependsOn = d
+    else delete o.dependsOn
+  }
+  if (objects.length) schema.objects = objects
+  if (unsupported.length) schema.unsupported = unsupported
   return canonicalize(schema)
 }

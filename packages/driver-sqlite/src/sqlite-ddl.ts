@@ -184,6 +184,12 @@ export const sqliteDdl: SchemaDdl = {
         case 'drop_trigger':
           emit(`DROP TRIGGER ${q(c.trigger.name)}`, [c])
           break
+        case 'create_object':
+          for (const sql of c.object.statements) emit(sql, [c])
+          break
+        case 'drop_object':
+          for (const sql of c.object.drop) emit(sql, [c])
+          break
         default:
           throw new Error(`SQLite has no ${c.kind.replace(/_/g, ' ')}: ${c.summary}`)
       }

@@ -1,5 +1,6 @@
 import type { Column, FkAction, ForeignKey, Index, IndexPart, QueryExecutor, Schema, Table, Trigger, View } from '@mig/core'
 import { canonicalize, emptySchema } from '@mig/core'
+import { sqliteDialect } from './sqlite-dialect.js'
 import { identifiersOf, indexParts, indexWhere, readTableSql } from './sqlite-table-sql.js'
 
 type MasterRow = {
@@ -48,7 +49,8 @@ type FkRow = {
 
 /**
  * Read a SQLite database's schema (the `main` schema) into the mig model from `sqlite_master` and the
- * table pragmas. Virtual tables and `sqlite_*` internals are left out.
+ * table pragmas. `sqlite_*` internals are left out; virtual tables (fts5, rtree) are kept by their
+ * stored `CREATE VIRTUAL TABLE` (their shadow tables are the module's business).
  */
 export async function introspectSqlite(exec: QueryExecutor): Promise<Schema> {
   const schema = emptySchema('sqlite')
@@ -62,6 +64,15 @@ export async function introspectSqlite(exec: QueryExecutor): Promise<Schema> {
   const isShadow = (name: string) => [...virtual].some((v) => name.startsWith(`${v}_`))
   const tables = master.filter((m) => m.type === 'table' && !virtual.has(m.name) && !isShadow(m.name))
   for (const m of tables) schema.tables.push(await readTable(exec, m))
+  const vtabs = master.filter((m) => virtual.has(m.name))
+  if (vtabs.length)
+    schema.objects = vtabs.map((m) => ({
+      kind: 'virtual table',
+      name: m.name,
+      statements: [normalizeStatement(m.sql!)],
+      drop: [`DROP TABLE ${sqliteDialect.quoteIdent(m.name)}`],
+      phase: 'table',
+    }))
   const names = [...tables.map((t) => t.name), ...master.filter((m) => m.type === 'view').map((m) => m.name)]
   for (const m of master.filter((x) => x.type === 'view')) {
     const ids = identifiersOf(m.sql!)

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
-import { diffSchemas, materialize, renderMigration } from '@mig/core'
+import { describeNotCompared, diffSchemas, materialize, renderMigration } from '@mig/core'
 import { withSchemaDriver } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { ExitError } from '../exit.js'
@@ -52,9 +52,10 @@ export async function diffCommand(ctx: CommandContext, options: DiffCommandOptio
     const opts = { ignoreTables: ignoredTables(ctx) }
     const diff = diffSchemas(from, to, opts)
     const up = renderMigration(diff, driver.ddl!, { allowDestructive: options.allowDestructive })
+    const notCompared = describeNotCompared(diff.notCompared)
     if (options.out) {
       if (diff.changes.length === 0) {
-        out.line('No changes: nothing written')
+        out.line(notCompared ? `No changes in compared objects: nothing written; ${notCompared}` : 'No changes: nothing written')
         return 0
       }
       const down = renderMigration(diffSchemas(to, from, opts), driver.ddl!, { allowDestructive: options.allowDestructive })
@@ -68,18 +69,22 @@ export async function diffCommand(ctx: CommandContext, options: DiffCommandOptio
       else {
         for (const c of diff.changes) out.line(c.summary)
         out.line(`Wrote ${basename(base)}.up.sql and ${basename(base)}.down.sql`)
+        if (notCompared) out.warn(notCompared)
       }
     } else if (format === 'json') {
       json({
         changes: diff.changes.map((c) => ({ kind: c.kind, summary: c.summary, destructive: c.destructive, hints: c.hints })),
         sql: up.sql,
         skippedDestructive: up.skippedDestructive,
+        notCompared: diff.notCompared,
       })
     } else if (format === 'sql') {
       if (up.sql) out.line(up.sql.trimEnd())
+      if (notCompared) out.warn(notCompared)
     } else {
-      if (diff.changes.length === 0) out.line('No differences')
+      if (diff.changes.length === 0) out.line(notCompared ? `No differences in compared objects; ${notCompared}` : 'No differences')
       for (const c of diff.changes) out.line(c.summary)
+      if (diff.changes.length && notCompared) out.line(notCompared)
     }
     if (up.skippedDestructive > 0 && format !== 'json')
       out.warn(`${up.skippedDestructive} destructive statement(s) commented out; pass --allow-destructive to apply them`)

@@ -1,4 +1,4 @@
-import { drift } from '@mig/core'
+import { describeNotCompared, drift } from '@mig/core'
 import { withSchemaDriver } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { materializeContext } from '../schema-context.js'
@@ -17,10 +17,13 @@ export async function driftCommand(ctx: CommandContext, options: DriftCommandOpt
   const result = await withSchemaDriver(ctx, (driver) => drift(materializeContext(ctx, driver, options.shadowUrl)))
   const { out } = ctx
   const changes = result.diff.changes.map((c) => ({ kind: c.kind, summary: c.summary, destructive: c.destructive }))
-  out.result({ drifted: result.drifted, applied: result.applied, changes }, () => {
-    if (!result.drifted) return out.line(`No drift (${result.applied.length} applied migration(s) checked)`)
-    out.line(`Drift: the database differs from its ${result.applied.length} applied migration(s):`)
+  const notCompared = describeNotCompared(result.diff.notCompared)
+  out.result({ drifted: result.drifted, applied: result.applied, changes, notCompared: result.diff.notCompared }, () => {
+    const checked = `${result.applied.length} applied migration(s)`
+    if (!result.drifted) return out.line(notCompared ? `No drift in compared objects (${checked} checked); ${notCompared}` : `No drift (${checked} checked)`)
+    out.line(`Drift: the database differs from its ${checked}:`)
     for (const c of changes) out.line(c.summary)
+    if (notCompared) out.line(notCompared)
   })
   return result.drifted ? 1 : 0
 }

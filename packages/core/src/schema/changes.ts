@@ -7,6 +7,7 @@ import type {
   Index,
   PrimaryKey,
   Routine,
+  SchemaObject,
   Sequence,
   Table,
   Trigger,
@@ -50,6 +51,8 @@ export type ChangeBody =
   | { kind: 'drop_routine'; routine: Routine }
   | { kind: 'create_trigger'; trigger: Trigger }
   | { kind: 'drop_trigger'; trigger: Trigger }
+  | { kind: 'create_object'; object: SchemaObject }
+  | { kind: 'drop_object'; object: SchemaObject }
 
 /** Kinds of change. */
 export type ChangeKind = ChangeBody['kind']

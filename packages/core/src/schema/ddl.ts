@@ -7,6 +7,8 @@ export interface DdlStatement {
   sql: string
   /** The changes this statement (partly) implements: decides whether it is destructive and its hints. */
   changes: Change[]
+  /** A body with its own semicolons (MySQL routines, triggers, events): scripts wrap it in `DELIMITER`. */
+  compound?: boolean
 }
 
 /** Statements for a diff, and how they must run. */
@@ -29,4 +31,9 @@ export interface SchemaDdl {
   plan(diff: SchemaDiff): DdlPlan
   /** Quote one identifier part. */
   quoteIdent(name: string): string
+  /**
+   * The statement as written into a script for the engine's own client, with its terminator.
+   * Default: the SQL and `;`. MySQL wraps compound statements in `DELIMITER ;;` ... `DELIMITER ;`.
+   */
+  scriptText?(statement: DdlStatement): string
 }

@@ -1,5 +1,18 @@
 import type { Change, ChangeBody, Constraint } from './changes.js'
-import { type Column, type ForeignKey, type Index, qualifiedName, routineKey, type Schema, type Table, type View } from './model.js'
+import {
+  type Column,
+  type ForeignKey,
+  type Index,
+  objectKey,
+  qualifiedName,
+  routineKey,
+  type Schema,
+  type SchemaObject,
+  type Table,
+  type View,
+} from './model.js'
+import { type NotCompared, notCompared } from './not-compared.js'
+import { dependencyOrder, dropDependencyOrder } from './order.js'
 import { isWidening, summarize } from './summary.js'
 
 /** Options of {@link diffSchemas}. */
@@ -17,6 +30,11 @@ export interface SchemaDiff {
   to: Schema
   /** In dependency-correct order: drops first (dependents before what they depend on), then creates. */
   changes: Change[]
+  /**
+   * Kinds of objects the diff did not compare because mig does not model them (grants, ...),
+   * with counts. An empty `changes` means "no differences" only among the compared objects.
+   */
+  notCompared: NotCompared[]
 }
 
 /** Identifiers are matched case-insensitively while diffing a schema that says so (SQLite). */
@@ -283,6 +301,32 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   const viewCreates = to.views.filter((v) => !fromViews.has(qn(v)) || recreate.has(qn(v)))
   for (const v of topo(viewCreates, qn, viewDeps)) creates[C.view]!.push(finish({ kind: 'create_view', view: v }, false))
 
+  const viewDropKeys = new Set(viewDrops.map(qn))
+
+  // objects kept by their definition: created, dropped, or dropped and recreated (see SchemaObject)
+  const objKey = (o: SchemaObject) => `${o.kind}|${nk(objectKey(o))}`
+  const fromObjects = byKey(from.objects ?? [], objKey)
+  const toObjects = byKey(to.objects ?? [], objKey)
+  const dropPhase = { type: D.enum, routine: D.routine, table: D.trigger, late: D.trigger } as const
+  const createPhase = { type: C.enum, routine: C.routine, table: C.index, late: C.trigger } as const
+  const deferredCreates: Change[] = []
+  // an index or rule of a view that is dropped or recreated goes with the view and is created again
+  const goneWith = (o: SchemaObject) => (o.dependsOn ?? []).some((d) => viewDropKeys.has(nk(d)))
+  for (const o of from.objects ?? []) {
+    const now = toObjects.get(objKey(o))
+    if (goneWith(o) || (now && same(now.statements, o.statements))) continue
+    const hints = now && o.dropBlocksUsers ? [`${o.kind} ${qualifiedName(o)} changed: dropping it fails while columns use it; alter it by hand if so`] : []
+    drops[dropPhase[o.phase]]!.push(finish({ kind: 'drop_object', object: o }, o.dropBlocksUsers === true, hints))
+  }
+  for (const o of to.objects ?? []) {
+    const old = fromObjects.get(objKey(o))
+    if (old && same(old.statements, o.statements) && !goneWith(old)) continue
+    // after the routines, views and triggers of this diff: pushed once those are in their phases
+    const change = finish({ kind: 'create_object', object: o }, false)
+    if (o.phase === 'type' || o.phase === 'table') creates[createPhase[o.phase]]!.push(change)
+    else deferredCreates.push(change)
+  }
+
   // triggers: by definition; a trigger on a table that is rebuilt stays the dialect's business.
   const trigKey = (t: { schema?: string; name: string; table: string }) => nk(`${t.schema ?? ''}.${t.table}.${t.name}`)
   const fromTriggers = byKey(from.triggers, trigKey)
@@ -295,7 +339,11 @@ export function diffSchemas(fromSchema: Schema, toSchema: Schema, options: DiffO
   }
   for (const t of from.triggers) if (!toTriggers.has(trigKey(t))) drops[D.trigger]!.push(finish({ kind: 'drop_trigger', trigger: t }, false))
 
-  return { from: fromSchema, to: toSchema, changes: [...drops.flat(), ...creates.flat()] }
+  for (const c of deferredCreates) if (c.kind === 'create_object') creates[createPhase[c.object.phase]]!.push(c)
+  // a created object comes after the created objects it needs (a domain after the function its
+  // check calls, a function after the table whose row type it returns)
+  const createsInOrder = dependencyOrder(creates.flat(), fold)
+  return { from: fromSchema, to: toSchema, changes: [...dropDependencyOrder(drops.flat(), fold), ...createsInOrder], notCompared: notCompared(from, to) }
 }
 
 function constraintsOf(t: Table): Map<string, Constraint> {

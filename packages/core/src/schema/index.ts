@@ -28,13 +28,19 @@ export type {
   PrimaryKey,
   Routine,
   Schema,
+  SchemaObject,
   Sequence,
   Table,
   Trigger,
   UniqueConstraint,
+  UnsupportedObject,
   View,
 } from './model.js'
-export { canonicalize, cmp, emptySchema, qualifiedName, routineKey } from './model.js'
+export { canonicalize, cmp, emptySchema, objectKey, qualifiedName, routineKey } from './model.js'
 export type { RenderedMigration, RenderMigrationOptions } from './render.js'
-export { dumpSchema, renderMigration } from './render.js'
+export { dumpSchema, scriptText } from './dump.js'
+export { dependencyOrder } from './order.js'
+export type { NotCompared } from './not-compared.js'
+export { describeNotCompared, dumpGaps, notCompared, pluralKind } from './not-compared.js'
+export { renderMigration } from './render.js'
 export { isWidening, summarize } from './summary.js'

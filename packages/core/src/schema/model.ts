@@ -106,8 +106,20 @@ export interface Table {
   foreignKeys: ForeignKey[]
   indexes: Index[]
   comment?: string
-  /** Table options the engine reports (MySQL ENGINE, SQLite WITHOUT ROWID/STRICT), as text. */
+  /**
+   * Table options the engine reports (MySQL ENGINE, SQLite WITHOUT ROWID/STRICT; PostgreSQL
+   * `PARTITION OF ... FOR VALUES ...`, `INHERITS (...)`, `PARTITION BY ...`), as text: compared.
+   */
   options?: string
+  /**
+   * Parent tables (PostgreSQL `INHERITS`, or the one parent of a partition), qualified as
+   * {@link qualifiedName}. Columns inherited from a parent are not listed in `columns`.
+   */
+  parents?: string[]
+  /** Partition bound (`FOR VALUES ...`, `DEFAULT`) when this table is a partition of `parents[0]`. */
+  partitionBound?: string
+  /** Keys of objects this table needs (types, sequences, routines in defaults), for dump order. */
+  dependsOn?: string[]
 }
 
 /** A view (or materialized view). */
@@ -157,6 +169,8 @@ export interface Routine {
   /** The complete `CREATE ...` statement as the engine prints it. */
   definition: string
   comment?: string
+  /** Keys of objects its signature needs (a table whose row type it returns), for dump order. */
+  dependsOn?: string[]
 }
 
 /** A trigger, compared by its full definition. */
@@ -173,6 +187,46 @@ export interface Extension {
   name: string
   /** Schema the extension's objects live in, when not the default one. */
   schema?: string
+}
+
+/**
+ * An object kept as the engine's own definition (PostgreSQL domains, composite and range types,
+ * aggregates, rules, policies; MySQL events; SQLite virtual tables): dumped by its statements and
+ * compared by them. The diff creates it, drops it, or drops and recreates it when its statements
+ * differ; it does not alter it in place.
+ */
+export interface SchemaObject {
+  /** Singular kind as reports name it: `domain`, `rule`, `aggregate`, `policy`, `event`. */
+  kind: string
+  schema?: string
+  name: string
+  /** Key other objects name it by in `dependsOn`. Default: {@link qualifiedName}. */
+  key?: string
+  /** Statements that recreate it, without terminators. Two objects are equal when these are. */
+  statements: string[]
+  /** Statements that remove it, without terminators. */
+  drop: string[]
+  /**
+   * Dropping it fails or loses data while other objects use it (a domain or type used by columns):
+   * a changed definition is then a destructive change, commented out unless allowed.
+   */
+  dropBlocksUsers?: boolean
+  /**
+   * Where it goes in a dump before dependency order applies: `type` (with the types, before
+   * routines and tables), `routine` (after routines), `table` (after tables), `late` (after views
+   * and triggers).
+   */
+  phase: 'type' | 'routine' | 'table' | 'late'
+  /** Keys of objects it needs, for dump order. */
+  dependsOn?: string[]
+}
+
+/** An object seen in the catalog that mig neither dumps nor compares (grants, publications...). */
+export interface UnsupportedObject {
+  /** Singular kind: `publication`, `foreign table`, `grant`. */
+  kind: string
+  /** Qualified name, or what the grant is on. */
+  name: string
 }
 
 /** A whole database schema (one or more namespaces). */
@@ -196,6 +250,10 @@ export interface Schema {
   triggers: Trigger[]
   /** Installed extensions (PostgreSQL). */
   extensions?: Extension[]
+  /** Objects kept by their definition (see {@link SchemaObject}). */
+  objects?: SchemaObject[]
+  /** Objects neither dumped nor compared; named on stderr by `mig dump`, counted by diff and drift. */
+  unsupported?: UnsupportedObject[]
 }
 
 /** An empty schema of a dialect. */
@@ -206,6 +264,11 @@ export function emptySchema(dialect: string): Schema {
 /** `schema.name`, or `name` when there is no schema: the key objects are matched by. */
 export function qualifiedName(o: { schema?: string; name: string }): string {
   return o.schema ? `${o.schema}.${o.name}` : o.name
+}
+
+/** Key of an object for dependencies: its `key`, else its qualified name. */
+export function objectKey(o: SchemaObject): string {
+  return o.key ?? qualifiedName(o)
 }
 
 /** Key of a routine: name and signature (overloads are different routines). */
@@ -239,6 +302,8 @@ export function canonicalize(schema: Schema): Schema {
     routines: [...schema.routines].sort((a, b) => cmp(routineKey(a), routineKey(b))),
     triggers: [...schema.triggers].sort(byName),
     ...(schema.extensions?.length ? { extensions: [...schema.extensions].sort(byName) } : {}),
+    ...(schema.objects?.length ? { objects: [...schema.objects].sort((a, b) => cmp(a.kind, b.kind) || cmp(objectKey(a), objectKey(b))) } : {}),
+    ...(schema.unsupported?.length ? { unsupported: [...schema.unsupported].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.name, b.name)) } : {}),
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Change } from './changes.js'
 import type { SchemaDdl } from './ddl.js'
-import { diffSchemas, type DiffOptions, type SchemaDiff } from './diff.js'
-import { emptySchema, type Schema } from './model.js'
+import type { SchemaDiff } from './diff.js'
+import { scriptText } from './dump.js'
 
 /** Options of {@link renderMigration}. */
 export interface RenderMigrationOptions {
@@ -57,18 +57,8 @@ export function renderMigration(diff: SchemaDiff, ddl: SchemaDdl, options: Rende
       out.push(comment(`${st.sql};`))
     } else {
       warned = undefined
-      out.push(`${st.sql};`)
+      out.push(scriptText(ddl, st).trimEnd())
     }
   }
   return { sql: plan.statements.length ? `${out.join('\n')}\n` : '', skippedDestructive: skipped, transactional }
-}
-
-/**
- * Deterministic SQL that recreates `schema` on an empty database of its dialect: the plan of the
- * diff from an empty schema, without hints or warnings.
- */
-export function dumpSchema(schema: Schema, ddl: SchemaDdl, options: DiffOptions = {}): string {
-  const diff = diffSchemas(emptySchema(schema.dialect), schema, options)
-  const plan = ddl.plan(diff)
-  return plan.statements.map((s) => `${s.sql};\n`).join('')
 }

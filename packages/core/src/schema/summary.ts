@@ -91,6 +91,10 @@ function describe(c: Change): { sign: string; text: string } {
       return { sign: '+', text: `CREATE TRIGGER ${c.trigger.name} ON ${c.trigger.table}` }
     case 'drop_trigger':
       return { sign: '-', text: `DROP TRIGGER ${c.trigger.name}` }
+    case 'create_object':
+      return { sign: '+', text: `CREATE ${c.object.kind.toUpperCase()} ${qualifiedName(c.object)}` }
+    case 'drop_object':
+      return { sign: '-', text: `DROP ${c.object.kind.toUpperCase()} ${qualifiedName(c.object)}` }
   }
 }
 
