@@ -3,6 +3,7 @@ import { checkPinPolicy, createRenderer, loadVars, type PinMode, type PinPolicyD
 import type { CommandContext } from './context.js'
 import { loadDriver } from './driver-loader.js'
 import { markPart } from './parts.js'
+import { loadPlugins } from './plugins.js'
 
 markPart('templates')
 
@@ -29,7 +30,7 @@ function assignments(ctx: CommandContext): string[] {
  */
 async function dialectOf(ctx: CommandContext): Promise<string> {
   try {
-    return (await loadDriver(ctx.target.url, ctx.config.root)).dialect.name
+    return (await loadDriver(ctx.target.url, ctx.config)).dialect.name
   } catch (err) {
     if (err instanceof UrlError) return urlScheme(ctx.target.url)
     throw err
@@ -38,11 +39,13 @@ async function dialectOf(ctx: CommandContext): Promise<string> {
 
 /**
  * The template renderer of a run: the project's components, the target's variables file, then
- * `--vars FILE`, then `--var key=value`, `env` and `target` from the target.
+ * `--vars FILE`, then `--var key=value`, `env` and `target` from the target; the plugins' filters
+ * and functions.
  */
 export async function templateRenderer(ctx: CommandContext, options: TemplateRendererOptions = {}): Promise<TemplateRenderer> {
   const dialect = options.dialect ?? (await dialectOf(ctx))
   const vars = await loadVars({ files: [ctx.target.vars, ctx.options.vars], assignments: assignments(ctx) })
+  const plugins = await loadPlugins(ctx.config)
   return createRenderer({
     root: ctx.config.root,
     componentsDir: ctx.config.components,
@@ -52,6 +55,8 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
     target: ctx.target.name,
     pinned: options.pinned ?? 'auto',
     mysqlNoBackslashEscapes: options.mysqlNoBackslashEscapes,
+    filters: plugins.filters,
+    globals: plugins.functions,
   })
 }
 
