@@ -2,6 +2,7 @@
 // variables, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT pointing at files, against real databases.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { tempProject, type TempProject, testDialects } from '@mig/test-utils'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -131,5 +132,15 @@ describe('the GitHub Action: inputs and which mig runs', () => {
       expect(yml).toContain(`INPUT_${name.toUpperCase()}: \${{ inputs.${name} }}`)
     }
     expect(yml).toContain('applied:\n    description:')
+    // the file is valid YAML of a composite action whose last step runs the script
+    const { parse } = createRequire(`${ROOT}packages/templates/package.json`)('yaml') as { parse(text: string): unknown }
+    const action = parse(yml) as {
+      runs: { using: string; steps: { run?: string; env?: Record<string, string> }[] }
+      outputs: Record<string, { value: string }>
+    }
+    expect(action.runs.using).toBe('composite')
+    expect(action.runs.steps.at(-1)?.run).toBe('node "$GITHUB_ACTION_PATH/action/run.mjs"')
+    expect(Object.keys(action.runs.steps.at(-1)?.env ?? {}).sort()).toEqual(read.map((name) => `INPUT_${name.toUpperCase()}`).sort())
+    expect(Object.keys(action.outputs).sort()).toEqual(['applied', 'exit-code', 'failed'])
   })
 })

@@ -69,7 +69,9 @@ describe('the packed packages install and run outside the workspace', () => {
       const pkg = packageJson(file)
       for (const [dep, range] of Object.entries(pkg.dependencies ?? {})) expect(range, `${pkg.name} -> ${dep}`).not.toMatch(/^workspace:/)
     }
-    expect(packageJson(tarballs['@mig/cli']!).bin).toEqual({ mig: './bin/mig.cjs' })
+    // the workspace's bin is a shim that exists before a build; the published one is the built file
+    expect(packageJson(tarballs['@mig/cli']!).bin).toEqual({ mig: './dist/bin.cjs' })
+    expect(packageJson(tarballs['@mig/cli']!)).not.toHaveProperty('publishConfig')
   })
 
   it('installs the @mig packages from the tarballs, not the registry', () => {
