@@ -3,7 +3,7 @@
 // `mig` command run there. The @mig/* packages come only from the tarballs (npm `overrides`);
 // their third-party dependencies come from npm's cache, or the registry when not cached.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -95,5 +95,25 @@ describe('the packed packages install and run outside the workspace', () => {
     const status = mig('status', '--json')
     expect(status.status, status.stderr).toBe(0)
     expect(status.stdout).toMatch(/"version":"1".*"status":"applied"/)
+  })
+
+  it('loads plugins from the project: a package in node_modules and a local file', () => {
+    // the sample plugin as npm would install it (a copy; its @mig/driver-sqlite is the packed one)
+    cpSync(join(ROOT, 'packages/plugin-sample'), join(dir, 'app/node_modules/mig-plugin-sample'), {
+      recursive: true,
+      filter: (src) => !src.includes('node_modules'),
+    })
+    writeFileSync(join(dir, 'app/local-plugin.cjs'), 'module.exports = { filters: { shout: (v) => String(v).toUpperCase() } }\n')
+    writeFileSync(join(dir, 'app/mig.toml'), `plugins = ["mig-plugin-sample", "./local-plugin.cjs"]\n${readFileSync(join(dir, 'app/mig.toml'), 'utf8')}`)
+    writeFileSync(
+      join(dir, 'app/migrations/2_tags.sql.njk'),
+      'CREATE TABLE {{ "Tag List" | slug | ident }} (name text);\nINSERT INTO tag_list VALUES ({{ "new" | shout }}), ({{ cents(1.5) }});\n',
+    )
+    const up = mig('up')
+    expect(up.status, up.stderr).toBe(0)
+    expect(up.stdout).toContain('Applied 1 migration')
+    const memo = mig('status', '--database', 'memo:./memo.db')
+    expect(memo.status, memo.stderr).toBe(0)
+    expect(memo.stdout).toMatch(/^2\s+tags\s+pending/m)
   })
 })
