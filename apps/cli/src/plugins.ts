@@ -76,7 +76,10 @@ async function importPlugin(config: MigConfig, spec: string): Promise<Record<str
   if (file === undefined)
     throw pluginError(config, spec, `not found in ${config.root} or its parents' node_modules`, { hint: `install it (npm i -D ${spec}), or fix its name` })
   try {
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    if (!/\.[cm]?ts$/.test(file)) return (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    // TypeScript without a build step, as code migrations are loaded
+    const { createJiti } = await import('jiti')
+    return (await createJiti(pathToFileURL(file).href, { interopDefault: false }).import(file)) as Record<string, unknown>
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (isLocal(spec) && code === 'ERR_MODULE_NOT_FOUND' && (err as Error).message.includes(file))

@@ -1,6 +1,6 @@
 // `plugins = [...]` in mig.toml, through the built CLI: the sample plugin package
-// (packages/plugin-sample) installed in the project, a local CommonJS plugin and a local ES module
-// plugin; templates using their filters and functions render and apply on every dialect; the
+// (packages/plugin-sample, an ES module) installed in the project, a local CommonJS plugin and a
+// local ES module plugin; templates using their filters and functions render and apply on every dialect; the
 // sample's `memo:` driver serves its made-up scheme; broken plugins stop with exit 2 and their name.
 import { mkdirSync, realpathSync, symlinkSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -93,6 +93,21 @@ describe('a driver plugin', () => {
     const r = mig(p.dir, ['status', '--database', 'memo:./app.db'])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('no driver for "memo:" URLs')
+  })
+})
+
+describe('a TypeScript plugin', () => {
+  it('loads without a build step (default export of a typed function)', () => {
+    const p = project('plugins = ["./plugins/typed.ts"]\n', {
+      'plugins/typed.ts':
+        "interface Api { raw(sql: string): unknown }\nexport default (mig: Api) => ({ functions: { twice: (n: number): number => n * 2, epoch: () => mig.raw('0') } })\n",
+      'migrations/1_a.sql.njk': 'SELECT {{ twice(21) }}, {{ epoch() }};\n',
+    })
+    cleanups.push(async () => p.cleanup())
+    const build = mig(p.dir, ['build', '1'])
+    expect(build.stderr).toBe('')
+    expect(build.stdout).toBe('SELECT 42, 0;\n')
+    expect(build.code).toBe(0)
   })
 })
 
