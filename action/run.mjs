@@ -146,7 +146,9 @@ export async function run(env = process.env) {
   const mig = migCommand(cwd, input(env, 'version'))
   const argv = [...mig.args, command, ...args, ...(args.includes('--json') ? [] : ['--json'])]
   process.stdout.write(`Running mig ${[command, ...args].join(' ')} with ${mig.from} in ${cwd}\n`)
-  const child = spawn(mig.file, argv, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  // npx is a .cmd file on Windows, which Node starts only through a shell
+  const shell = process.platform === 'win32' && mig.file.endsWith('.cmd')
+  const child = spawn(mig.file, shell ? argv.map((a) => JSON.stringify(a)) : argv, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], shell })
   let stdout = ''
   let stderr = ''
   let pending = ''
