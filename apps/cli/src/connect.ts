@@ -35,7 +35,7 @@ export async function withMigrator<T>(ctx: CommandContext, fn: (migrator: Migrat
  * write DDL (`dump`, `diff`, `drift`), and always close it afterwards.
  */
 export async function withSchemaDriver<T>(ctx: CommandContext, fn: (driver: Driver) => Promise<T>, url = ctx.target.url): Promise<T> {
-  const driver = await loadDriver(url, ctx.config.root)
+  const driver = await loadDriver(url, ctx.config)
   if (!driver.introspect || !driver.ddl) throw new SchemaUnsupportedError('schema introspection and DDL', driver.displayUrl)
   announce(ctx, driver.displayUrl)
   await driver.connect()

@@ -13,6 +13,7 @@ import type { TemplateRenderer } from '@mig/templates'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
 import { commandRunner, configHooks } from './hooks.js'
+import { loadPlugins } from './plugins.js'
 import type { Output } from './output.js'
 
 /** Options every command accepts (SPEC: global flags). */
@@ -55,6 +56,8 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
   const config = await loadConfig({ file: options.config, cwd })
   const target = resolveTarget(config, { database: options.database, target: options.target })
   const lockTimeoutMs = parseDuration(options.lockTimeout, '--lock-timeout') ?? config.lockTimeoutMs
+  // a plugin that is missing or broken stops every command, not only the ones that render templates
+  if (config.plugins?.length) await loadPlugins(config)
   const sources = () => projectSources(config.migrations, { root: config.root, ignore: config.ignore, formats: config.formats })
   let migrator: Migrator | undefined
   const ctx: CommandContext = {
@@ -66,7 +69,7 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
     sources,
     async migrator(extra = {}) {
       if (migrator) return migrator
-      const driver = await loadDriver(target.url, config.root)
+      const driver = await loadDriver(target.url, config)
       // @mig/templates (nunjucks) is loaded only when a template renders or variables are given,
       // so plain-SQL projects do not pay for it on every command.
       let renderer: TemplateRenderer | undefined

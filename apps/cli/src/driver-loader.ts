@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { type Driver, type DriverModule, redactUrl, UrlError, urlScheme } from '@mig/core'
+import { type Driver, type DriverModule, type MigConfig, redactUrl, UrlError, urlScheme } from '@mig/core'
 import { markPart } from './parts.js'
+import { loadPlugins } from './plugins.js'
+import { importFromProject, isNotFound } from './project-import.js'
 
 /** Built-in schemes and the package that serves each. */
 export const BUILTIN_DRIVERS: Record<string, string> = {
@@ -35,24 +34,28 @@ async function importFrom(spec: string, projectRoot: string): Promise<Partial<Dr
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err
   }
   try {
-    const req = createRequire(join(projectRoot, 'package.json'))
-    const resolved = req.resolve(spec)
-    return (await import(pathToFileURL(resolved).href)) as Partial<DriverModule>
+    return await importFromProject<DriverModule>(spec, projectRoot)
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw err
+    if (!isNotFound(err)) throw err
     return undefined
   }
 }
 
 /**
- * Create the driver for a URL: built-in schemes map to `@mig/driver-*`; any other scheme loads
- * `@mig/driver-<scheme>` or `mig-driver-<scheme>` from the project (third-party drivers). The URL
+ * Create the driver for a URL: built-in schemes map to `@mig/driver-*`; any other scheme is served
+ * by a plugin's `drivers` (when `project` is the config), else loads `@mig/driver-<scheme>` or
+ * `mig-driver-<scheme>` from the project (third-party drivers). `project`: the config, or just the
+ * project root (no plugins). The URL
  * is first resolved against the project root by the module's `resolveUrl`, when it has one
  * (a relative SQLite file path).
  */
-export async function loadDriver(url: string, projectRoot: string): Promise<Driver> {
+export async function loadDriver(url: string, project: string | MigConfig): Promise<Driver> {
   const scheme = urlScheme(url)
+  const projectRoot = typeof project === 'string' ? project : project.root
+  if (typeof project !== 'string' && !BUILTIN_DRIVERS[scheme]) {
+    const plugged = (await loadPlugins(project)).drivers[scheme]
+    if (plugged) return plugged.factory(url, { applicationName: 'mig' })
+  }
   const candidates = BUILTIN_DRIVERS[scheme] ? [BUILTIN_DRIVERS[scheme]] : [`@mig/driver-${scheme}`, `mig-driver-${scheme}`]
   for (const spec of candidates) {
     const mod = await importFrom(spec, projectRoot)
@@ -64,6 +67,6 @@ export async function loadDriver(url: string, projectRoot: string): Promise<Driv
   throw new UrlError(`no driver for "${scheme}:" URLs (${redactUrl(url)})`, {
     hint: BUILTIN_DRIVERS[scheme]
       ? `install ${BUILTIN_DRIVERS[scheme]}`
-      : `use postgres://, mysql://, mariadb:// or sqlite:, or install a driver package named @mig/driver-${scheme} or mig-driver-${scheme}`,
+      : `use postgres://, mysql://, mariadb:// or sqlite:, or install a driver package named @mig/driver-${scheme} or mig-driver-${scheme}, or add a plugin that gives one`,
   })
 }

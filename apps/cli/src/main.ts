@@ -75,3 +75,5 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 export { Option }
 /** For the binary's compile cache (see bin.ts): what this run loaded beyond the start-up path. */
 export { usedParts } from './parts.js'
+/** Types for plugin authors (docs/plugins.md): `import type { MigPlugin } from '@mig/cli'`. */
+export type { MigPlugin, PluginApi } from './plugins.js'

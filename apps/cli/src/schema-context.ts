@@ -15,7 +15,7 @@ export function materializeContext(ctx: CommandContext, driver: Driver, shadowUr
   }
   return {
     driver,
-    openDriver: (url) => loadDriver(url, ctx.config.root),
+    openDriver: (url) => loadDriver(url, ctx.config),
     sources: ctx.sources(),
     historyTable: ctx.config.historyTable,
     render: async (body, context) => (await templates()).render(body, context),

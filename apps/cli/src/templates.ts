@@ -3,6 +3,7 @@ import { checkPinPolicy, createRenderer, loadVars, type PinMode, type PinPolicyD
 import type { CommandContext } from './context.js'
 import { loadDriver } from './driver-loader.js'
 import { markPart } from './parts.js'
+import { loadPlugins } from './plugins.js'
 
 markPart('templates')
 
@@ -24,16 +25,18 @@ function assignments(ctx: CommandContext): string[] {
 
 /** The target's dialect without connecting: its driver's dialect object (quoting and escaping). */
 async function dialectOf(ctx: CommandContext): Promise<SqlDialect> {
-  return (await loadDriver(ctx.target.url, ctx.config.root)).dialect
+  return (await loadDriver(ctx.target.url, ctx.config)).dialect
 }
 
 /**
  * The template renderer of a run: the project's components, the target's variables file, then
- * `--vars FILE`, then `--var key=value`, `env` and `target` from the target.
+ * `--vars FILE`, then `--var key=value`, `env` and `target` from the target; the plugins' filters
+ * and functions.
  */
 export async function templateRenderer(ctx: CommandContext, options: TemplateRendererOptions = {}): Promise<TemplateRenderer> {
   const dialect = options.dialect ?? (await dialectOf(ctx))
   const vars = await loadVars({ files: [ctx.target.vars, ctx.options.vars], assignments: assignments(ctx) })
+  const plugins = await loadPlugins(ctx.config)
   return createRenderer({
     root: ctx.config.root,
     componentsDir: ctx.config.components,
@@ -43,6 +46,8 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
     target: ctx.target.name,
     pinned: options.pinned ?? 'auto',
     backslashEscapes: options.backslashEscapes,
+    filters: plugins.filters,
+    globals: plugins.functions,
   })
 }
 

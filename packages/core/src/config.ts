@@ -43,9 +43,14 @@ export interface MigConfig {
   targets: Record<string, TargetConfig>
   lockTimeoutMs?: number
   hooks: Record<string, string | string[]>
+  /**
+   * `plugins`: modules the CLI loads for template filters, template functions and drivers, each a
+   * package name (resolved from the project) or a path relative to the config file. Default none.
+   */
+  plugins?: string[]
 }
 
-const TOP_KEYS = ['migrations', 'ignore', 'history_table', 'default_target', 'targets', 'components', 'lock_timeout', 'hooks']
+const TOP_KEYS = ['migrations', 'ignore', 'history_table', 'default_target', 'targets', 'components', 'lock_timeout', 'hooks', 'plugins']
 const TARGET_KEYS = ['url', 'env', 'vars', 'pins', 'shadow_url']
 const HOOK_KEYS = ['before_up', 'after_up', 'before_each', 'after_each', 'on_error']
 
@@ -144,6 +149,12 @@ export function parseConfig(text: string, file: string): MigConfig {
         if (typeof value === 'number' && value >= 0) cfg.lockTimeoutMs = value * 1000
         else add(key, 'must be a number of seconds')
         break
+      case 'plugins': {
+        const list = strList(key, value)
+        if (list?.some((p) => p.trim() === '')) add(key, 'must not name an empty plugin')
+        else if (list) cfg.plugins = list
+        break
+      }
       case 'hooks':
         if (typeof value !== 'object' || value === null || Array.isArray(value)) add(key, 'must be a table')
         else

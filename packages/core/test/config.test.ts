@@ -21,9 +21,16 @@ describe('config', () => {
     expect(c.historyTable).toBe('audit.migs')
     expect(c.targets.dev).toEqual({ name: 'dev', url: 'sqlite:./dev.db', env: 'dev', pins: 'required' })
   })
+  it('reads plugins: a list of module names or paths (none by default)', () => {
+    expect(parseConfig('plugins = ["mig-plugin-x", "./tools/p.js"]\n', '/p/mig.toml').plugins).toEqual(['mig-plugin-x', './tools/p.js'])
+    expect(parseConfig('plugins = "mig-plugin-x"\n', '/p/mig.toml').plugins).toEqual(['mig-plugin-x'])
+    expect(parseConfig('', '/p/mig.toml').plugins).toBeUndefined()
+    expect(problems('plugins = [1]\n')).toEqual(['/p/mig.toml:1: plugins: must be a string or a list of strings'])
+    expect(problems('plugins = [""]\n')).toEqual(['/p/mig.toml:1: plugins: must not name an empty plugin'])
+  })
   it('names every unknown key with file and line', () => {
     expect(problems('migrations = "m"\ncolour = 1\n[targets.dev]\nurll = "x"\npins = "sometimes"\n')).toEqual([
-      '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks)',
+      '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks, plugins)',
       '/p/mig.toml:4: targets.dev.urll: unknown key (known: url, env, vars, pins, shadow_url); did you mean "url"?',
       '/p/mig.toml:5: targets.dev.pins: must be "none", "prompt" or "required"',
     ])

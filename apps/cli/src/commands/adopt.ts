@@ -27,7 +27,7 @@ export async function adoptCommand(ctx: CommandContext, versions: string[], opts
   if (opts.from && !(opts.from in IMPORTERS)) throw new ExitError(`cannot import from "${opts.from}" (known: ${Object.keys(IMPORTERS).join(', ')})`, EXIT.usage)
   if (versions.length && opts.all) throw new ExitError('pass versions or --all, not both', EXIT.usage)
   const result = await withMigrator(ctx, async (migrator) => {
-    const reader = opts.historyUrl ? await loadDriver(opts.historyUrl, ctx.config.root) : undefined
+    const reader = opts.historyUrl ? await loadDriver(opts.historyUrl, ctx.config) : undefined
     try {
       await reader?.connect()
       return opts.from
