@@ -1,6 +1,8 @@
-import { runChangeCase } from '@mig/test-utils'
+import { freshDatabase, postgresDialectForTests, runChangeCase } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
-import { freshPgDatabase } from './pg-test-driver.js'
+import { createDriver } from '../src/index.js'
+
+const freshPgDatabase = () => freshDatabase(postgresDialectForTests, createDriver)
 
 const T = 'CREATE TABLE t (id int PRIMARY KEY, n int, owner text);\n'
 const CONCAT = "CREATE FUNCTION cat(a text, b text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(a || ',', '') || b $$;\n"
