@@ -28,11 +28,9 @@ export function stable(text: string): string {
 
 /** Lines of stderr that are neither the MySQL implicit-commit warning nor the context lines (asserted elsewhere). */
 export function errors(r: SyncRun): string {
-  return r.stderr
-    .split('\n')
-    // the MySQL warning, and the context lines every run prints (`Database: ...`, `Total: ...`)
-    .filter((l) => !l.includes('commits DDL implicitly') && !/^(Database|Total): /.test(l))
-    .join('\n')
+  // the MySQL warning, and the context lines every run prints (`Database: ...`, `Total: ...`)
+  const kept = r.stderr.split('\n').filter((l) => !l.includes('commits DDL implicitly') && !/^(Database|Total): /.test(l))
+  return kept.join('\n')
 }
 
 /** A temp project with its own empty database, both removed after the test. */
