@@ -43,7 +43,8 @@ export async function lintScript(input: LintScriptInput): Promise<LintScriptResu
   const findings: Finding[] = []
   const ignored: IgnoredFinding[] = []
   for (const raw of checkStatements(facts, input.engine, input.transaction)) {
-    const finding: Finding = { rule: raw.rule, severity: ruleById(raw.rule)!.severity, message: raw.message, ...at(raw.statement) }
+    const rule = ruleById(raw.rule)!
+    const finding: Finding = { rule: raw.rule, severity: rule.severity, message: raw.message, ...at(raw.statement), hint: rule.fix }
     const accepted = ignores.find((ignore) => ignore.rule === raw.rule && (ignore.scope === 'file' || ignore.scope === raw.statement))
     if (accepted) ignored.push({ ...finding, reason: accepted.reason })
     else findings.push(finding)
@@ -57,6 +58,7 @@ export async function lintScript(input: LintScriptInput): Promise<LintScriptResu
         line: ignore.line,
         column: ignore.column,
         statement: `-- mig:lint-ignore ${ignore.rule}`.trim(),
+        hint: ruleById('invalid-lint-ignore')!.fix,
       })
   }
   findings.sort((a, b) => a.line - b.line || a.column - b.column)

@@ -22,6 +22,8 @@ export interface Finding {
   column: number
   /** The statement's first line, shortened. */
   statement: string
+  /** The safe way, in one line (the rule's `fix`). */
+  hint: string
 }
 
 /** A finding a `-- mig:lint-ignore` accepted, with the reason given. */
