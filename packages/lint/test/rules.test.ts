@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { lintScript, RULES } from '../src/index.js'
 
@@ -238,4 +240,14 @@ it('every rule has an id in kebab-case, a severity, a summary and a fix', () => 
     expect(rule.summary.length).toBeGreaterThan(10)
     expect(rule.fix.length).toBeGreaterThan(10)
   }
+})
+
+it('every rule has its page in docs/lint/ and a row in docs/lint.md, and there is no page without a rule', () => {
+  const docs = fileURLToPath(new URL('../../../docs/', import.meta.url))
+  const overview = readFileSync(`${docs}lint.md`, 'utf8')
+  for (const rule of RULES) {
+    expect(existsSync(`${docs}lint/${rule.id}.md`), rule.id).toBe(true)
+    expect(overview).toContain(`| [\`${rule.id}\`](lint/${rule.id}.md) | ${rule.severity} |`)
+  }
+  expect(readdirSync(`${docs}lint`).sort()).toEqual(RULES.map((rule) => `${rule.id}.md`).sort())
 })
