@@ -109,6 +109,17 @@ describe('mig lint on a PostgreSQL project (no server)', () => {
     expect(r.stdout).toContain('0 errors, 1 warning in 1 file')
   })
 
+  it('secrets of templates never reach the report', () => {
+    const q = project(PG_URL, {
+      'migrations/1_a.sql.njk': 'SET lock_timeout = \'1s\';\nALTER TABLE users ADD CONSTRAINT c CHECK (note <> {{ secret("LINT_SECRET") }});\n',
+    })
+    const r = mig(q.dir, ['lint'], { LINT_SECRET: 'hunter2' })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('constraint-missing-not-valid')
+    expect(r.stdout).toContain("CHECK (note <> '***')")
+    expect(r.stdout).not.toContain('hunter2')
+  })
+
   it('a lint-ignore without a reason is an error', () => {
     const q = project(PG_URL, { 'migrations/1_a.sql': "SET lock_timeout = '1s';\n-- mig:lint-ignore ban-drop-table\nDROP TABLE old;\n" })
     const r = mig(q.dir, ['lint', '--format', 'json'])
