@@ -35,7 +35,8 @@ function judge(op: Operation, facts: StatementFacts, state: ScriptState): { rule
       state.created.push(op.table)
       return undefined
     case 'set-timeout':
-      state.timeout = true
+      // SET LOCAL outside a transaction block only warns: the setting never takes effect
+      if (!op.local || state.transaction) state.timeout = true
       return undefined
     case 'build-index':
       if (op.concurrently || isNew(op.table)) return undefined

@@ -19,8 +19,8 @@ export type Operation =
   | { kind: 'drop-table'; table: TableName }
   | { kind: 'drop-column'; table: TableName; column: string }
   | { kind: 'rename'; table: TableName; column?: string; to?: string }
-  /** A session setting that bounds how long a statement waits for a lock. */
-  | { kind: 'set-timeout'; setting: string }
+  /** A setting that bounds how long a statement waits for a lock; `local`: for the transaction only (PostgreSQL `SET LOCAL`). */
+  | { kind: 'set-timeout'; setting: string; local?: boolean }
   /** The statement takes a lock on `table` that blocks its readers or writers. */
   | { kind: 'lock-table'; table: TableName; what: string }
   /** MySQL: the ALTER copies the table (`reason` says why). */

@@ -145,6 +145,10 @@ describe('require-lock-timeout', () => {
   })
   for (const set of ["SET lock_timeout = '5s'", 'SET LOCAL lock_timeout = 5000', "SET statement_timeout TO '1min'"])
     it(`is satisfied by ${set}`, async () => expect(await rules(`${set};\nALTER TABLE users ADD COLUMN x int;`)).toEqual([]))
+  it('is not satisfied by SET LOCAL in a migration without a transaction (PostgreSQL ignores it there)', async () => {
+    expect(await rules('SET LOCAL lock_timeout = 5000;\nALTER TABLE users ADD COLUMN x int;', 'postgres', false)).toEqual(['require-lock-timeout'])
+    expect(await rules('SET lock_timeout = 5000;\nALTER TABLE users ADD COLUMN x int;', 'postgres', false)).toEqual([])
+  })
   it('is not satisfied by a timeout of 0 (none), nor by one set after the DDL', async () => {
     expect(await rules('SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN x int;')).toEqual(['require-lock-timeout'])
     expect(await rules('ALTER TABLE users ADD COLUMN x int;\nSET lock_timeout = 100;')).toEqual(['require-lock-timeout'])

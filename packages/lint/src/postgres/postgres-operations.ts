@@ -228,5 +228,5 @@ function timeoutSetting(stmt: Node): Operation[] {
   const value = stmt.args?.[0]?.A_Const
   const zero = value && (value.ival?.ival === undefined ? value.ival !== undefined : value.ival.ival === 0)
   const zeroText = typeof value?.sval?.sval === 'string' && /^\s*0+\s*(ms|s|min|h|d)?\s*$/i.test(value.sval.sval)
-  return zero || zeroText ? [] : [{ kind: 'set-timeout', setting: name }]
+  return zero || zeroText ? [] : [{ kind: 'set-timeout', setting: name, local: stmt.is_local === true }]
 }
