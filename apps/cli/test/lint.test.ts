@@ -155,7 +155,7 @@ describe('mig lint on a MySQL project (no server)', () => {
     expect(mig(p.dir, ['lint', 'migrations/2_widen.sql']).stdout).toContain(
       'migrations/2_widen.sql:3:1  error  mysql-copy-alter  ALTER TABLE users: MODIFY COLUMN email copies the table when it changes the column',
     )
-    const gh = mig(p.dir, ['lint', '--format', 'github', 'migrations/3_rename.sql'])
+    const gh = mig(p.dir, ['lint', '--format', 'github', 'migrations/3_rename.sql'], { GITHUB_WORKSPACE: undefined })
     expect(gh.stdout).toContain('::error file=migrations/3_rename.sql,line=1,col=1,title=ban-rename::')
     expect(gh.stdout).toContain('::warning file=migrations/3_rename.sql,line=1,col=1,title=require-lock-timeout::')
   })

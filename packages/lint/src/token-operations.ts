@@ -126,16 +126,13 @@ function alterTable(c: Cursor): Operation[] {
   return ops
 }
 
-/** Settings that bound a statement's wait for a metadata lock (MySQL, MariaDB). */
-const TIMEOUT_SETTINGS = new Set(['lock_wait_timeout', 'max_statement_time', 'innodb_lock_wait_timeout'])
+/** Settings that bound a statement's wait for a metadata lock: MySQL's and MariaDB's `lock_wait_timeout`, MariaDB's `max_statement_time`. */
+const TIMEOUT_SETTINGS = new Set(['lock_wait_timeout', 'max_statement_time'])
 
-/** `SET [SESSION] lock_wait_timeout = N` (also `@@session.` forms), several assignments allowed. */
+/** `SET [SESSION] lock_wait_timeout = N` (also `@@session.lock_wait_timeout`), several assignments allowed. */
 function setTimeouts(tokens: Token[]): Operation[] {
-  const names = tokens
-    .filter((token) => token.type === 'word' || token.type === 'ident')
-    .map((token) => token.text.toLowerCase().replace(/^@@(session\.|local\.)?/, ''))
-    .filter((name) => TIMEOUT_SETTINGS.has(name) && name !== 'innodb_lock_wait_timeout')
-  return names.map((setting) => ({ kind: 'set-timeout', setting }))
+  const names = tokens.filter((token) => token.type === 'word' || token.type === 'ident').map((token) => token.text.toLowerCase())
+  return names.filter((name) => TIMEOUT_SETTINGS.has(name)).map((setting) => ({ kind: 'set-timeout', setting }))
 }
 
 /**
