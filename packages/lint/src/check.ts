@@ -8,6 +8,8 @@ export interface RawFinding {
   message: string
   /** Index of the statement. */
   statement: number
+  /** Where in the statement the problem is (0-based); default: its start. */
+  offset?: number
 }
 
 /** What the rules know of the script so far, statement after statement. */
@@ -110,7 +112,12 @@ export function checkStatements(facts: StatementFacts[], engine: Engine, transac
   const findings: RawFinding[] = []
   facts.forEach((statementFacts, statement) => {
     if (statementFacts.syntaxError)
-      findings.push({ rule: 'syntax-error', message: `PostgreSQL cannot parse this statement: ${statementFacts.syntaxError}`, statement })
+      findings.push({
+        rule: 'syntax-error',
+        message: `PostgreSQL cannot parse this statement: ${statementFacts.syntaxError}`,
+        statement,
+        offset: statementFacts.syntaxErrorAt,
+      })
     for (const op of statementFacts.operations) {
       const verdict = judge(op, statementFacts, state)
       if (verdict && appliesTo(ruleById(verdict.rule)!, engine)) findings.push({ ...verdict, statement })

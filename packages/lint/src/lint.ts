@@ -35,16 +35,16 @@ export async function lintScript(input: LintScriptInput): Promise<LintScriptResu
     const tokenOptions = { hashComments: split.hashComments ?? split.delimiterCommand, backslashEscapes: split.backslashEscapes }
     facts = statements.map((statement) => tokenStatementFacts(statement.sql, tokenOptions))
   }
-  const at = (index: number) => {
+  const at = (index: number, offset = 0) => {
     const statement = statements[index]!
-    return { ...position(input.sql, statement.offset ?? 0, firstLine), statement: firstLineOf(statement.sql) }
+    return { ...position(input.sql, (statement.offset ?? 0) + offset, firstLine), statement: firstLineOf(statement.sql) }
   }
   const ignores = findIgnores(input.sql, statements, firstLine)
   const findings: Finding[] = []
   const ignored: IgnoredFinding[] = []
   for (const raw of checkStatements(facts, input.engine, input.transaction)) {
     const rule = ruleById(raw.rule)!
-    const finding: Finding = { rule: raw.rule, severity: rule.severity, message: raw.message, ...at(raw.statement), hint: rule.fix }
+    const finding: Finding = { rule: raw.rule, severity: rule.severity, message: raw.message, ...at(raw.statement, raw.offset), hint: rule.fix }
     const accepted = ignores.find((ignore) => ignore.rule === raw.rule && (ignore.scope === 'file' || ignore.scope === raw.statement))
     if (accepted) ignored.push({ ...finding, reason: accepted.reason })
     else findings.push(finding)

@@ -31,6 +31,8 @@ export interface StatementFacts {
   operations: Operation[]
   /** The parser's message when the statement does not parse. */
   syntaxError?: string
+  /** Where in the statement the parser stopped (0-based, in characters). */
+  syntaxErrorAt?: number
   /** The statement bounds its own lock wait (MariaDB `SET STATEMENT lock_wait_timeout=... FOR`). */
   ownTimeout?: boolean
 }

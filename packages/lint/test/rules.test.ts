@@ -178,9 +178,10 @@ describe('token rules on other engines', () => {
 })
 
 describe('syntax-error', () => {
-  it("reports a statement PostgreSQL's parser rejects, with its line", async () => {
+  it("reports a statement PostgreSQL's parser rejects, where it stopped", async () => {
     const { findings } = await lintScript({ sql: 'SELECT 1;\nCREATE TABLE (x int);', engine: 'postgres', transaction: true })
-    expect(findings).toMatchObject([{ rule: 'syntax-error', severity: 'error', line: 2, column: 1 }])
+    // the line and column where the parser stopped
+    expect(findings).toMatchObject([{ rule: 'syntax-error', severity: 'error', line: 2, column: 14 }])
     expect(findings[0]!.message).toContain('syntax error at or near "("')
   })
 })

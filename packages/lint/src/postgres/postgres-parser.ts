@@ -30,7 +30,12 @@ export function parsePostgresStatement(parser: PgQuery, sql: string): StatementF
   try {
     tree = parser.parseSync(sql)
   } catch (err) {
-    return { operations: [], syntaxError: err instanceof Error ? err.message : String(err) }
+    const at = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition
+    return {
+      operations: [],
+      syntaxError: err instanceof Error ? err.message : String(err),
+      syntaxErrorAt: typeof at === 'number' ? Math.min(Math.max(at, 0), sql.length) : undefined,
+    }
   }
   return { operations: (tree.stmts ?? []).flatMap((raw) => statementOperations(raw.stmt)) }
 }
