@@ -43,6 +43,12 @@ const NON_VOLATILE = new Set([
 
 const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial'])
 
+/** Constraints that build an index of their own (unless `USING INDEX` names one built before). */
+const INDEX_CONSTRAINTS: Record<string, string> = { CONSTR_PRIMARY: 'ADD PRIMARY KEY', CONSTR_UNIQUE: 'ADD UNIQUE', CONSTR_EXCLUSION: 'ADD EXCLUDE' }
+
+/** ALTER TABLE subcommands that write the table again. */
+const REWRITING_COMMANDS: Record<string, string> = { AT_SetTableSpace: 'SET TABLESPACE', AT_SetLogged: 'SET LOGGED', AT_SetUnLogged: 'SET UNLOGGED' }
+
 /** Statements whose CONCURRENTLY form PostgreSQL refuses inside a transaction block. */
 function concurrentlyOp(what: string): Operation {
   return { kind: 'concurrently', what }
@@ -124,8 +130,8 @@ function alterTableCommand(target: TableName, command: Node, ops: Operation[]): 
           notValid: constraint.skip_validation === true,
           name: constraint.conname,
         })
-      if ((constraint.contype === 'CONSTR_PRIMARY' || constraint.contype === 'CONSTR_UNIQUE') && !constraint.indexname)
-        ops.push({ kind: 'build-index', table: target, concurrently: false, what: constraint.contype === 'CONSTR_PRIMARY' ? 'ADD PRIMARY KEY' : 'ADD UNIQUE' })
+      if (INDEX_CONSTRAINTS[constraint.contype] && !constraint.indexname)
+        ops.push({ kind: 'build-index', table: target, concurrently: false, what: INDEX_CONSTRAINTS[constraint.contype]! })
       return
     }
     case 'AT_SetNotNull':
@@ -138,6 +144,11 @@ function alterTableCommand(target: TableName, command: Node, ops: Operation[]): 
         what: `ALTER COLUMN ${column} TYPE`,
         reason: 'every row and index is rewritten unless the old type converts without one (varchar(n) to a longer varchar or text)',
       })
+      return
+    case 'AT_SetTableSpace':
+    case 'AT_SetLogged':
+    case 'AT_SetUnLogged':
+      ops.push({ kind: 'rewrite', table: target, what: REWRITING_COMMANDS[command.subtype]!, reason: 'every row and index is written again' })
       return
     case 'AT_DropColumn':
       ops.push({ kind: 'drop-column', table: target, column })
@@ -210,6 +221,15 @@ export function statementOperations(raw: Node): Operation[] {
     }
     case 'ReindexStmt':
       return (stmt.params ?? []).some((item: Node) => item.DefElem?.defname === 'concurrently') ? [concurrentlyOp('REINDEX CONCURRENTLY')] : []
+    case 'ClusterStmt':
+      return stmt.relation ? [{ kind: 'rewrite', table: table(stmt.relation), what: 'CLUSTER', reason: 'the table is written again in index order' }] : []
+    case 'VacuumStmt': {
+      const full = stmt.is_vacuumcmd && (stmt.options ?? []).some((item: Node) => item.DefElem?.defname === 'full')
+      if (!full) return []
+      return (stmt.rels ?? []).map(
+        (item: Node): Operation => ({ kind: 'rewrite', table: table(item.VacuumRelation.relation), what: 'VACUUM FULL', reason: 'the table is written again' }),
+      )
+    }
     case 'CreateTrigStmt':
       return stmt.relation ? [{ kind: 'lock-table', table: table(stmt.relation), what: 'CREATE TRIGGER' }] : []
     case 'TruncateStmt':
