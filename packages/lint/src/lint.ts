@@ -1,6 +1,6 @@
 import { splitStatements } from '@mig/core'
 import { checkStatements } from './check.js'
-import { findIgnores, position } from './ignores.js'
+import { findIgnores, type LintIgnore, position } from './ignores.js'
 import type { StatementFacts } from './operations.js'
 import { loadPostgresParser, parsePostgresStatement } from './postgres/postgres-parser.js'
 import { ruleById } from './rules.js'
@@ -42,14 +42,27 @@ export async function lintScript(input: LintScriptInput): Promise<LintScriptResu
   const ignores = findIgnores(input.sql, statements, firstLine)
   const findings: Finding[] = []
   const ignored: IgnoredFinding[] = []
+  const used = new Set<LintIgnore>()
   for (const raw of checkStatements(facts, input.engine, input.transaction)) {
     const rule = ruleById(raw.rule)!
     const finding: Finding = { rule: raw.rule, severity: rule.severity, message: raw.message, ...at(raw.statement, raw.offset), hint: rule.fix }
     const accepted = ignores.find((ignore) => ignore.rule === raw.rule && (ignore.scope === 'file' || ignore.scope === raw.statement))
-    if (accepted) ignored.push({ ...finding, reason: accepted.reason })
-    else findings.push(finding)
+    if (accepted) {
+      used.add(accepted)
+      ignored.push({ ...finding, reason: accepted.reason })
+    } else findings.push(finding)
   }
   for (const ignore of ignores) {
+    if (!ignore.problem && !used.has(ignore))
+      findings.push({
+        rule: 'unused-lint-ignore',
+        severity: ruleById('unused-lint-ignore')!.severity,
+        message: `-- mig:lint-ignore ${ignore.rule} accepts no finding ${ignore.scope === 'file' ? 'in this file' : 'of the statement below it'}`,
+        line: ignore.line,
+        column: ignore.column,
+        statement: `-- mig:lint-ignore ${ignore.rule}`,
+        hint: ruleById('unused-lint-ignore')!.fix,
+      })
     if (ignore.problem)
       findings.push({
         rule: 'invalid-lint-ignore',

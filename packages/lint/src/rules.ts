@@ -95,6 +95,13 @@ export const RULES: readonly LintRule[] = [
     fix: 'fix the statement; mig build shows the SQL of a templated migration',
   },
   {
+    id: 'unused-lint-ignore',
+    severity: 'warning',
+    engines: '*',
+    summary: 'a -- mig:lint-ignore that accepts no finding (the statement changed, or the rule does not apply)',
+    fix: 'remove the comment, or move it above the statement it is meant for',
+  },
+  {
     id: 'invalid-lint-ignore',
     severity: 'error',
     engines: '*',

@@ -232,8 +232,18 @@ describe('-- mig:lint-ignore', () => {
     expect(result.findings[0]!.message).toContain('needs a reason')
     expect(result.findings[1]!.message).toContain('unknown rule "no-such-rule"')
   })
-  it('of another rule accepts nothing', async () => {
-    expect(await rules(`-- mig:lint-ignore ban-drop-table not this one\n\n${T}${sql}`)).toEqual(['require-concurrent-index', 'require-concurrent-index'])
+  it('of another rule accepts nothing, and is reported as unused (a warning)', async () => {
+    const { findings } = await lintScript({ sql: `-- mig:lint-ignore ban-drop-table not this one\n\n${T}${sql}`, engine: 'postgres', transaction: true })
+    expect(findings.map((f) => [f.rule, f.severity, f.line])).toEqual([
+      ['unused-lint-ignore', 'warning', 1],
+      ['require-concurrent-index', 'error', 4],
+      ['require-concurrent-index', 'error', 5],
+    ])
+  })
+  it('of a rule that does not apply to the engine is unused', async () => {
+    expect(await mysql('SET SESSION lock_wait_timeout = 5;\n-- mig:lint-ignore require-concurrent-index small\nCREATE INDEX i ON users (email);')).toEqual([
+      'unused-lint-ignore',
+    ])
   })
 })
 
