@@ -101,6 +101,19 @@ describe('mig lint on a PostgreSQL project (no server)', () => {
     expect(mig(p.dir, ['lint', '--format', 'xml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--format takes text, json or github') })
   })
 
+  it("needs no URL of the target: --database names the engine when the target's variable is unset", () => {
+    const q = project(PG_URL, { 'migrations/1_a.sql': 'DROP TABLE old;\n' })
+    q.write({ 'mig.toml': '[targets.dev]\nurl = "${LINT_TEST_UNSET_URL}"\n' })
+    expect(mig(q.dir, ['lint']).code).toBe(2)
+    const r = mig(q.dir, ['lint', '--database', 'postgres://ci/none', '--format', 'json'])
+    expect(r.code, r.stderr).toBe(1)
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      engine: 'postgres',
+      errors: 1,
+      files: [{ findings: [{ rule: 'ban-drop-table' }, { rule: 'require-lock-timeout' }] }],
+    })
+  })
+
   it('warnings alone exit 0', () => {
     const q = project(PG_URL, { 'migrations/1_a.sql': 'ALTER TABLE users ADD COLUMN note text;\n' })
     const r = mig(q.dir, ['lint'])
