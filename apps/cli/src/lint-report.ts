@@ -21,15 +21,16 @@ export interface LintReport {
   warnings: number
   /** Files linted, with what each had (files without findings too). */
   files: LintedFile[]
-  /** Code migrations and migrations without an up script: nothing to lint. */
-  skipped: { file: string; migration: string; reason: string }[]
+  /** Migrations not linted: code migrations, no up script, and templates that failed to render (`unrendered`). */
+  skipped: { file: string; migration: string; reason: string; unrendered?: boolean }[]
 }
 
 /** `3 errors, 1 warning in 5 files (2 accepted by lint-ignore)`. */
 export function lintSummary(report: LintReport): string {
   const accepted = report.files.reduce((sum, file) => sum + file.ignored.length, 0)
   const found = report.errors + report.warnings === 0 ? 'No problems' : `${plural(report.errors, 'error')}, ${plural(report.warnings, 'warning')}`
-  return `${found} in ${plural(report.files.length, 'file')}${accepted ? ` (${accepted} accepted by lint-ignore)` : ''}`
+  const unrendered = report.skipped.filter((skip) => skip.unrendered).length
+  return `${found} in ${plural(report.files.length, 'file')}${accepted ? ` (${accepted} accepted by lint-ignore)` : ''}${unrendered ? `; ${unrendered} not rendered, not linted` : ''}`
 }
 
 /** Text for a person: `file:line:col  severity  rule  message`, the fix under it, then a summary. */
@@ -41,6 +42,7 @@ export function printLintText(out: Output, report: LintReport): void {
       out.line(`  fix: ${finding.hint}`)
     }
   }
+  for (const skip of report.skipped) if (skip.unrendered) out.line(`${skip.file}  not linted  ${skip.reason}`)
   out.line(lintSummary(report))
 }
 
@@ -65,5 +67,7 @@ export function printLintGithub(out: Output, report: LintReport): void {
       out.line(`::${finding.severity} ${properties}::${escapeData(`${finding.message}\nfix: ${finding.hint}`)}`)
     }
   }
+  for (const skip of report.skipped)
+    if (skip.unrendered) out.line(`::warning file=${escapeProperty(skip.file)},title=${escapeProperty('not linted')}::${escapeData(skip.reason)}`)
   out.line(lintSummary(report))
 }

@@ -133,6 +133,20 @@ describe('mig lint on a PostgreSQL project (no server)', () => {
     expect(r.stdout).not.toContain('hunter2')
   })
 
+  it('a template that cannot render (a secret missing in CI) is reported as not linted; the rest is linted', () => {
+    const q = project(PG_URL, {
+      'migrations/1_a.sql.njk': 'SELECT {{ secret("LINT_UNSET_SECRET") }};\n',
+      'migrations/2_b.sql': 'DROP TABLE old;\n',
+    })
+    const r = mig(q.dir, ['lint'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/^migrations\/1_a\.sql\.njk {2}not linted {2}not rendered: .*LINT_UNSET_SECRET/m)
+    expect(r.stdout).toContain('1 error, 1 warning in 1 file; 1 not rendered, not linted')
+    const doc = JSON.parse(mig(q.dir, ['lint', '--json']).stdout)
+    expect(doc.skipped).toMatchObject([{ file: 'migrations/1_a.sql.njk', unrendered: true, reason: expect.stringContaining('not rendered') }])
+    expect(mig(q.dir, ['lint', '--format', 'github']).stdout).toContain('::warning file=migrations/1_a.sql.njk,title=not linted::not rendered: ')
+  })
+
   it('a lint-ignore without a reason is an error', () => {
     const q = project(PG_URL, { 'migrations/1_a.sql': "SET lock_timeout = '1s';\n-- mig:lint-ignore ban-drop-table\nDROP TABLE old;\n" })
     const r = mig(q.dir, ['lint', '--format', 'json'])
