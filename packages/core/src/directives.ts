@@ -9,7 +9,7 @@ export interface Directives {
 }
 
 /** Every directive mig knows, for error messages. */
-export const KNOWN_DIRECTIVES = ['no-transaction', 'depends', 'draft', 'scope', 'up', 'down', 'run'] as const
+export const KNOWN_DIRECTIVES = ['no-transaction', 'depends', 'draft', 'scope', 'up', 'down', 'run', 'lint-ignore'] as const
 
 /**
  * Read `-- mig:<directive>` lines from the header of a SQL file: the comment and blank lines
@@ -50,6 +50,8 @@ export function parseDirectives(sql: string): Directives {
       case 'up':
       case 'down':
       case 'run':
+      // read by `mig lint` (@mig/lint), which checks its rule and reason; nothing for a run to do
+      case 'lint-ignore':
         break
       default:
         throw new Error(`line ${i + 1}: unknown directive "-- mig:${m[1]}" (known: ${KNOWN_DIRECTIVES.join(', ')})`)

@@ -196,6 +196,13 @@ export function registerCommands(program: Command, action: Wrap): void {
     .action(lazyAction(() => import('./diff.js'), 'diffCommand'))
 
   program
+    .command('lint')
+    .description('check migration SQL against named rules (locks, table rewrites, drops, renames); exit 1 on errors')
+    .argument('[paths...]', 'migration files or folders to lint (default: every migration of the project)')
+    .option('--format <format>', 'text (default), json (one document) or github (workflow annotations)')
+    .action(lazyAction(() => import('./lint.js'), 'lintCommand'))
+
+  program
     .command('drift')
     .description('compare the live database with what its applied migrations should produce; exit 1 when they differ')
     .option('--shadow-url <url>', 'database server for the shadow database')

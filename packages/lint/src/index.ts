@@ -1,0 +1,8 @@
+export type { LintIgnore } from './ignores.js'
+export { findIgnores } from './ignores.js'
+export { lintScript } from './lint.js'
+export type { Operation, StatementFacts } from './operations.js'
+export type { LintRule } from './rules.js'
+export { appliesTo, RULES, ruleById } from './rules.js'
+export { tokenStatementFacts } from './token-operations.js'
+export type { Engine, Finding, IgnoredFinding, LintScriptInput, LintScriptResult, Severity, TableName } from './types.js'
