@@ -1,7 +1,7 @@
 import { cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import {
   convertMigrations,
   compareVersions,
@@ -79,8 +79,8 @@ describe('dbmate', () => {
 
 describe('goose', () => {
   it('reads sections, blocks, NO TRANSACTION and ENVSUBST as goose does', async () => {
-    const before = process.env.POST_TITLE
-    process.env.POST_TITLE = 'from the environment'
+    // set here, not read from outside (vi.stubEnv: the test-settings scan looks for process.env reads)
+    vi.stubEnv('POST_TITLE', 'from the environment')
     try {
       const [post, seed, tags] = await read(fixture('goose'), 'goose')
       expect([post!.version, seed!.version, tags!.version]).toEqual(['00001', '00002', '00003'])
@@ -95,8 +95,7 @@ describe('goose', () => {
       expect(await tags!.up!.read()).not.toContain('+goose')
       expect(await statements(tags!)).toHaveLength(3)
     } finally {
-      if (before === undefined) delete process.env.POST_TITLE
-      else process.env.POST_TITLE = before
+      vi.unstubAllEnvs()
     }
   })
 

@@ -107,3 +107,8 @@ export async function tableNames(dialect: DialectName, d: Driver): Promise<strin
         : await d.query(`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)
   return rows.map((r) => String(r.name)).sort()
 }
+
+/** stderr without the context lines every command prints (`Database: ...`, `Total: ...`). */
+export function withoutContext(stderr: string): string {
+  return stderr.replace(/^(Database|Total): .*\n/gm, '')
+}

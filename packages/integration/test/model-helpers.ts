@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import type { TempProject, TestDialect } from '@mig/test-utils'
 import { tempProject } from '@mig/test-utils'
 import { afterEach } from 'vitest'
-import { MIG_BIN } from './cli.js'
+import { MIG_BIN, withoutContext } from './cli.js'
 
 /** Outcome of a finished `mig` process. */
 export interface SyncRun {
@@ -28,9 +28,10 @@ export function stable(text: string): string {
 
 /** Lines of stderr that are neither the MySQL implicit-commit warning nor the context lines (asserted elsewhere). */
 export function errors(r: SyncRun): string {
-  // the MySQL warning, and the context lines every run prints (`Database: ...`, `Total: ...`)
-  const kept = r.stderr.split('\n').filter((l) => !l.includes('commits DDL implicitly') && !/^(Database|Total): /.test(l))
-  return kept.join('\n')
+  return withoutContext(r.stderr)
+    .split('\n')
+    .filter((l) => !l.includes('commits DDL implicitly'))
+    .join('\n')
 }
 
 /** A temp project with its own empty database, both removed after the test. */
