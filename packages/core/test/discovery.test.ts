@@ -85,7 +85,7 @@ describe('discovery', () => {
       project({ '1_a.sql': '-- mig:transactional\nSELECT 1;', '2_b/up.sql': 'SELECT 1;', '2_b/meta.toml': 'draft = "yes"\ncolour = 1\n' }),
     )
     expect(problems).toEqual([
-      '1_a.sql: line 1: unknown directive "-- mig:transactional" (known: no-transaction, depends, draft, scope, up, down, run)',
+      '1_a.sql: line 1: unknown directive "-- mig:transactional" (known: no-transaction, depends, draft, scope, up, down, tenant-up, tenant-down, run)',
       '2_b/meta.toml: draft must be true or false',
       '2_b/meta.toml: unknown key "colour" (known: depends, draft, transaction, scope, description)',
     ])

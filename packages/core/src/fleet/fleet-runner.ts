@@ -1,0 +1,375 @@
+import { varsForLog } from '../audit.js'
+import { checksum, normalizeNewlines } from '../checksum.js'
+import { type Driver, quoteQualified } from '../driver.js'
+import { MigError, MigrationError } from '../errors.js'
+import { Emitter, type MigrationInfo } from '../events.js'
+import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore } from '../history/store.js'
+import type { Migration, MigrationBody, TenantContext } from '../migration.js'
+import type { Renderer } from '../migrator.js'
+import type { FleetEvents, FleetResult, TenantFailure } from './fleet-events.js'
+import { planTenantDown, planTenantUp, rowsByScope, tenantMigrations } from './fleet-plan.js'
+import { TenantRegistry, type TenantRecord } from './registry.js'
+import { type PartRecorder, type PreparedPart, runTenantPart, toMigrationError } from './tenant-apply.js'
+import type { Tenancy } from './tenancy.js'
+import { assertTenantNames, TenantError, tenantSchema, tenantScope } from './tenants.js'
+
+/** Options of {@link createFleet}. */
+export interface FleetOptions {
+  /** The main connection (connected): reads the registry and the history, creates and drops tenants. */
+  driver: Driver
+  /** A new, unconnected driver for the same database: one per connection of the pool. */
+  connect: () => Driver | Promise<Driver>
+  /** The shared history table, optionally schema-qualified. Default `schema_migrations`. */
+  historyTable?: string
+  /** `[tenants] schema`: a tenant's schema, database or file, with `{name}` in it. */
+  schemaPattern: string
+  /** Renders templated tenant parts (they see `tenant.name` and `tenant.schema`). */
+  render?: Renderer
+  /** A tenant's variables when they differ from the renderer's (its vars file merged over the target's). */
+  tenantVars?: (tenant: TenantContext) => Promise<Record<string, unknown> | undefined>
+  /** Masks secrets before SQL and errors reach the log. */
+  redact?: (text: string) => string
+  /** The target's variables, for the log (names, or encrypted with `encryptionKey`). */
+  vars?: Record<string, unknown>
+  encryptionKey?: string
+}
+
+/** Options of {@link Fleet.run}. */
+export interface FleetRunOptions {
+  /** Connections in the pool, tenants run at once. Default 4. */
+  concurrency?: number
+  /** A failed tenant does not stop the others (the run still fails at the end). */
+  continueOnError?: boolean
+  /** Run the first N tenants first; stop if any of them fails. */
+  canary?: number
+}
+
+/** The work of one tenant in a run. */
+export interface TenantJob {
+  tenant: TenantContext
+  parts: PreparedPart[]
+  /** Set when the tenant cannot run (a row left failed by an earlier run). */
+  blocked?: MigrationError
+}
+
+/** The registry and the whole history: the fleet's state, two reads. */
+export interface FleetState {
+  tenants: TenantRecord[]
+  history: HistoryRow[]
+}
+
+/** Default size of the pool. */
+export const DEFAULT_CONCURRENCY = 4
+
+// milliseconds, monotonic
+const now = () => Number(process.hrtime.bigint()) / 1e6
+
+function info(m: Migration): MigrationInfo {
+  return { id: m.id, version: m.version, name: m.name, kind: m.kind, source: m.source }
+}
+
+/** A connection of the pool. */
+interface Worker {
+  driver: Driver
+  tenancy: Tenancy
+  recorder: PartRecorder
+}
+
+/**
+ * Runs tenant parts over a fleet of tenants in one process: a pool of connections, each tenant's
+ * parts in order on one connection, tenants in parallel, a lock per tenant (taken by the driver's
+ * {@link Tenancy} on the connection that does the work). Emits {@link FleetEvents}; a failed
+ * tenant is a result, not an exception.
+ */
+export class Fleet extends Emitter<FleetEvents> {
+  readonly registry: TenantRegistry
+  readonly history: HistoryStore
+  readonly historyTable: string
+  private stopRequested = false
+
+  constructor(private readonly options: FleetOptions) {
+    super()
+    this.historyTable = options.historyTable ?? DEFAULT_HISTORY_TABLE
+    this.registry = new TenantRegistry(options.driver, this.historyTable)
+    this.history = new HistoryStore(options.driver, this.historyTable)
+  }
+
+  /** The driver's tenant support; a {@link MigError} when the engine has none. */
+  get tenancy(): Tenancy {
+    const t = this.options.driver.tenancy
+    if (!t) throw new MigError(`the ${this.options.driver.dialect.name} driver does not support tenants`)
+    return t
+  }
+
+  /** A tenant's name and schema. */
+  tenant(name: string): TenantContext {
+    return { name, schema: tenantSchema(this.options.schemaPattern, name) }
+  }
+
+  /** The registry and the whole history table (empty when the tables do not exist yet). Two round trips. */
+  async read(): Promise<FleetState> {
+    const [tenants, history] = await Promise.all([this.registry.list(), this.historyRows()])
+    return { tenants, history }
+  }
+
+  /** The history rows; none when the table does not exist yet (reading creates nothing). */
+  private async historyRows(): Promise<HistoryRow[]> {
+    try {
+      return await this.history.rows()
+    } catch (err) {
+      const driver = this.options.driver
+      if (driver.tableExists && (await driver.tableExists(this.history.table))) throw err
+      return []
+    }
+  }
+
+  /** Let running tenants finish the part they are running, start nothing more (Ctrl-C). */
+  stop(): void {
+    this.stopRequested = true
+  }
+
+  /**
+   * Plan `up` for these tenants and render their tenant parts: every part a tenant will run is
+   * rendered before anything is written, so an undefined variable stops the run with nothing done.
+   */
+  async prepareUp(migrations: readonly Migration[], state: FleetState, tenants: readonly TenantContext[]): Promise<TenantJob[]> {
+    const parts = tenantMigrations(migrations)
+    const byScope = rowsByScope(state.history)
+    const shared = byScope.get('shared')
+    const jobs: TenantJob[] = []
+    for (const tenant of tenants) {
+      const { plan, blocked } = planTenantUp(parts, shared, byScope.get(tenantScope(tenant.name)))
+      const job: TenantJob = { tenant, parts: await this.prepareParts(plan, tenant, 'up') }
+      if (blocked) {
+        job.blocked = new MigrationError({
+          migration: blocked.version,
+          direction: 'up',
+          message: `is ${blocked.status} in tenant ${tenant.name}${blocked.error ? `: ${blocked.error}` : ''}`,
+          hint: 'check the tenant, then clear the row (DELETE it from the history table) and run mig up again',
+        })
+      }
+      jobs.push(job)
+    }
+    return jobs
+  }
+
+  /** Plan `down` of the last `steps` tenant parts of one tenant, rendered. Throws {@link TenantError} for a part without a tenant down. */
+  async prepareDown(migrations: readonly Migration[], state: FleetState, tenant: TenantContext, steps = 1): Promise<TenantJob> {
+    const rows = rowsByScope(state.history).get(tenantScope(tenant.name))
+    const plan = planTenantDown(tenantMigrations(migrations, true), rows, steps)
+    const irreversible = plan.filter((m) => !m.tenantDown)
+    if (irreversible.length) {
+      throw new TenantError(`${irreversible.map((m) => m.id).join(', ')} has no tenant down part`, [tenant.name], {
+        hint: 'add a tenant.down.sql (or a -- mig:tenant-down section) to roll it back',
+      })
+    }
+    return { tenant, parts: await this.prepareParts(plan, tenant, 'down') }
+  }
+
+  private async prepareParts(plan: readonly Migration[], tenant: TenantContext, direction: 'up' | 'down'): Promise<PreparedPart[]> {
+    const out: PreparedPart[] = []
+    let vars: Promise<Record<string, unknown> | undefined> | undefined
+    for (const m of plan) {
+      const body = (direction === 'up' ? m.tenantUp : m.tenantDown)!
+      let sql: string
+      if (body.template) {
+        if (!this.options.render) throw new MigError(`${body.file} is a template but no renderer is configured`, { hint: 'install @mig/templates' })
+        vars ??= this.options.tenantVars?.(tenant) ?? Promise.resolve(undefined)
+        const tenantVars = await vars
+        sql = normalizeNewlines(await this.options.render(body, { migration: m, direction, tenant, ...(tenantVars ? { vars: tenantVars } : {}) }))
+      } else sql = await this.plainText(body)
+      const upSql = direction === 'up' ? sql : undefined
+      out.push({
+        migration: m,
+        direction,
+        sql,
+        checksum: upSql !== undefined ? checksum(upSql) : '',
+        file: body.file,
+        line: body.line,
+      })
+    }
+    return out
+  }
+
+  /** Plain tenant parts are the same in every tenant: read once. */
+  private readonly plain = new WeakMap<MigrationBody, Promise<string>>()
+  private plainText(body: MigrationBody): Promise<string> {
+    let text = this.plain.get(body)
+    if (!text) {
+      text = body.read().then(normalizeNewlines)
+      this.plain.set(body, text)
+    }
+    return text
+  }
+
+  /**
+   * Validate `tenant create`: safe names, not registered yet, and no schema that exists without a
+   * registration (unless `adoptExisting`). Throws {@link TenantError}; writes nothing.
+   */
+  async checkNew(names: readonly string[], state: FleetState, options: { adoptExisting?: boolean } = {}): Promise<TenantContext[]> {
+    assertTenantNames(names)
+    const twice = names.filter((n, i) => names.indexOf(n) !== i)
+    if (twice.length) throw new TenantError(`named twice: ${[...new Set(twice)].join(', ')}`, twice)
+    const registered = new Set(state.tenants.map((t) => t.name))
+    const already = names.filter((n) => registered.has(n))
+    if (already.length) throw new TenantError(`already registered: ${already.join(', ')}`, already, { hint: 'mig tenant list shows the tenants' })
+    const tenants = names.map((n) => this.tenant(n))
+    const existing = await this.tenancy.existing(tenants.map((t) => t.schema))
+    const unregistered = tenants.filter((t) => existing.has(t.schema))
+    if (unregistered.length && !options.adoptExisting) {
+      throw new TenantError(
+        `${unregistered.map((t) => `${t.schema} (tenant ${t.name})`).join(', ')} already exists but is not a registered tenant`,
+        unregistered.map((t) => t.name),
+        { hint: 'pass --adopt-existing to register it as it is (its tenant parts then run in it), or choose another name' },
+      )
+    }
+    return tenants
+  }
+
+  /** Create the schemas of new tenants and register them (after {@link checkNew}). */
+  async register(tenants: readonly TenantContext[]): Promise<void> {
+    await this.registry.ensure()
+    for (const t of tenants) {
+      await this.tenancy.create(t.schema)
+      await this.registry.add(this.options.driver, t.name, t.schema)
+    }
+  }
+
+  /** Drop a tenant: its schema (database, file), its history rows and its registration. Throws {@link TenantError} for an unknown tenant. */
+  async drop(name: string, state: FleetState): Promise<TenantRecord> {
+    assertTenantNames([name])
+    const record = state.tenants.find((t) => t.name === name)
+    if (!record) throw new TenantError(`no such tenant: ${name}`, [name], { hint: 'mig tenant list shows the tenants' })
+    await this.tenancy.drop(record.schema)
+    const driver = this.options.driver
+    await driver.query(`DELETE FROM ${quoteQualified(driver.dialect, this.history.table)} WHERE scope = ?`, [tenantScope(name)])
+    await this.registry.remove(this.options.driver, name)
+    return record
+  }
+
+  /** Run the jobs over a pool of connections. See {@link FleetRunOptions}. */
+  async run(jobs: readonly TenantJob[], direction: 'up' | 'down', options: FleetRunOptions = {}): Promise<FleetResult> {
+    const started = now()
+    this.emit('fleet:plan', { direction, tenants: jobs.map((j) => ({ tenant: j.tenant.name, pending: j.parts.length })), dryRun: false })
+    const failures: TenantFailure[] = []
+    const notStarted: string[] = []
+    let applied = 0
+    let stopped = false
+    const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY)
+    const canary = options.canary ?? 0
+    const phases = canary > 0 ? [jobs.slice(0, canary), jobs.slice(canary)] : [jobs]
+    const pool: Worker[] = []
+    try {
+      for (const phase of phases) {
+        const work: TenantJob[] = []
+        for (const job of phase) {
+          if (stopped || this.stopRequested) notStarted.push(job.tenant.name)
+          else if (job.blocked) {
+            failures.push({ tenant: job.tenant.name, error: job.blocked })
+            this.emit('tenant:failed', { tenant: job.tenant.name, applied: 0, error: job.blocked, durationMs: 0 })
+            if (!options.continueOnError) stopped = true
+          } else if (job.parts.length) work.push(job)
+        }
+        let next = 0
+        const size = Math.min(concurrency, work.length)
+        while (pool.length < size) pool.push(await this.openWorker())
+        await Promise.all(
+          pool.slice(0, size).map(async (worker) => {
+            for (;;) {
+              const job = work[next]
+              if (!job) return
+              next++
+              if (stopped || this.stopRequested) {
+                notStarted.push(job.tenant.name)
+                continue
+              }
+              const outcome = await this.runJob(worker, job, () => stopped || this.stopRequested)
+              applied += outcome.applied
+              if (outcome.error) {
+                failures.push({ tenant: job.tenant.name, error: outcome.error })
+                if (!options.continueOnError) stopped = true
+              }
+            }
+          }),
+        )
+        if (failures.length && phase !== phases.at(-1)) stopped = true
+      }
+      for (const w of pool) await w.tenancy.flush?.()
+    } finally {
+      await Promise.all(pool.map((w) => w.driver.close().catch(() => {})))
+    }
+    const result: FleetResult = {
+      direction,
+      ok: failures.length === 0 && notStarted.length === 0,
+      tenants: jobs.length,
+      applied,
+      failures,
+      notStarted,
+      durationMs: Math.round(now() - started),
+    }
+    this.emit('fleet:done', result)
+    return result
+  }
+
+  private async openWorker(): Promise<Worker> {
+    const driver = await this.options.connect()
+    await driver.connect()
+    const tenancy = driver.tenancy
+    if (!tenancy) throw new MigError(`the ${driver.dialect.name} driver does not support tenants`)
+    await tenancy.prepare()
+    const recorder: PartRecorder = {
+      history: new HistoryStore(driver, tenancy.sharedTable(this.historyTable)),
+      scope: '',
+      vars: varsForLog(this.options.vars, this.options.encryptionKey ?? (process.env.MIG_ENCRYPTION_KEY || undefined)),
+      redact: this.options.redact ?? ((t) => t),
+      transactionalDdl: driver.capabilities.transactionalDdl,
+    }
+    return { driver, tenancy, recorder }
+  }
+
+  /** One tenant's parts in order on one connection; stops at its first failure, or between parts when the run stops. */
+  private async runJob(worker: Worker, job: TenantJob, stopping: () => boolean): Promise<{ applied: number; error?: MigrationError }> {
+    const tenant = job.tenant.name
+    const t0 = now()
+    let applied = 0
+    this.emit('tenant:start', { tenant, pending: job.parts.length })
+    const recorder = { ...worker.recorder, scope: tenantScope(tenant) }
+    let failure: MigrationError | undefined
+    let session: Awaited<ReturnType<Tenancy['enter']>> | undefined
+    try {
+      session = await worker.tenancy.enter(job.tenant.schema, `mig:${this.historyTable}:tenant:${tenant}`)
+      for (const part of job.parts) {
+        if (part !== job.parts[0] && stopping()) break
+        const mi = info(part.migration)
+        this.emit('migration:start', { tenant, migration: mi, direction: part.direction })
+        const t1 = now()
+        try {
+          const { outcome, durationMs } = await runTenantPart(session, part, recorder)
+          if (outcome === 'skipped') this.emit('migration:skipped', { tenant, migration: mi, direction: part.direction })
+          else {
+            applied++
+            if (part.direction === 'up') this.emit('migration:applied', { tenant, migration: mi, direction: 'up', durationMs })
+            else this.emit('migration:reverted', { tenant, migration: mi, direction: 'down', durationMs })
+          }
+        } catch (err) {
+          failure = toMigrationError(part, err)
+          this.emit('migration:failed', { tenant, migration: mi, direction: part.direction, error: failure, durationMs: Math.round(now() - t1) })
+          break
+        }
+      }
+    } catch (err) {
+      failure ??= err instanceof MigrationError ? err : new MigrationError({ migration: tenant, direction: 'up', message: (err as Error).message, cause: err })
+    } finally {
+      await session?.leave().catch(() => {})
+    }
+    const durationMs = Math.round(now() - t0)
+    if (failure) this.emit('tenant:failed', { tenant, applied, error: failure, durationMs })
+    else this.emit('tenant:done', { tenant, applied, durationMs })
+    return failure ? { applied, error: failure } : { applied }
+  }
+}
+
+/** Create a {@link Fleet}. */
+export function createFleet(options: FleetOptions): Fleet {
+  return new Fleet(options)
+}
