@@ -38,6 +38,12 @@ export interface TenantSession {
    * for the tenant (the search path) end with the transaction.
    */
   transaction<T>(check: { sql: string; params: unknown[] }, fn: (tx: QueryExecutor, rows: Row[]) => Promise<T>): Promise<T>
+  /**
+   * Run `fn`, whose statements go through {@link driver} outside a transaction (a tenant part with
+   * `-- mig:no-transaction`, engines without transactional DDL), inside the tenant and holding its
+   * lock; transactions `fn` opens meanwhile may take the lock again.
+   */
+  outside<T>(fn: () => Promise<T>): Promise<T>
   /** Leave the tenant: back to the shared schema, the tenant's lock released. */
   leave(): Promise<void>
 }

@@ -96,38 +96,41 @@ export async function runTenantPart(session: TenantSession, part: PreparedPart, 
       })
       return { outcome, durationMs: Math.round(now() - t0) }
     }
-    const go = await session.transaction(check, async (tx, rows) => {
-      if (!todo(rows)) return false
-      await history.upsert(tx, row('running', up ? {} : { error: 'rolling back' }), { exists: !up })
-      return true
-    })
-    if (!go) return { outcome: 'skipped', durationMs: Math.round(now() - t0) }
-    let lastDone = -1
-    try {
-      await session.driver.runScript(session.driver, script, async (i, st) => {
-        lastDone = i
-        await session.driver.query(`UPDATE ${q} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [
-          i + 1,
-          st.line,
-          m.version,
-          rec.scope,
-        ])
+    const outcome = await session.outside(async (): Promise<PartOutcome> => {
+      const go = await session.transaction(check, async (tx, rows) => {
+        if (!todo(rows)) return false
+        await history.upsert(tx, row('running', up ? {} : { error: 'rolling back' }), { exists: !up })
+        return true
       })
-    } catch (err) {
-      const index = err instanceof StatementFailure ? err.index + 1 : lastDone + 2
-      const line = err instanceof StatementFailure ? err.line : part.line
-      const message = rec.redact(`failed at statement ${index} (line ${line}): ${(err as Error).message}`).slice(0, 4000)
-      await session.transaction({ sql: 'SELECT 1', params: [] }, (tx) =>
-        history.upsert(tx, row('failed', { error: message, statementIndex: index, statementLine: line }), { exists: true }),
-      )
-      throw err
-    }
-    await session.transaction({ sql: 'SELECT 1', params: [] }, async (tx) => {
-      if (up) await history.upsert(tx, row('applied'), { exists: true })
-      else await history.delete(tx, m.version, rec.scope)
-      await log(tx, 'ok', null)
+      if (!go) return 'skipped'
+      let lastDone = -1
+      try {
+        await session.driver.runScript(session.driver, script, async (i, st) => {
+          lastDone = i
+          await session.driver.query(`UPDATE ${q} SET statement_index = ?, statement_line = ? WHERE version = ? AND scope = ?`, [
+            i + 1,
+            st.line,
+            m.version,
+            rec.scope,
+          ])
+        })
+      } catch (err) {
+        const index = err instanceof StatementFailure ? err.index + 1 : lastDone + 2
+        const line = err instanceof StatementFailure ? err.line : part.line
+        const message = rec.redact(`failed at statement ${index} (line ${line}): ${(err as Error).message}`).slice(0, 4000)
+        await session.transaction({ sql: 'SELECT 1', params: [] }, (tx) =>
+          history.upsert(tx, row('failed', { error: message, statementIndex: index, statementLine: line }), { exists: true }),
+        )
+        throw err
+      }
+      await session.transaction({ sql: 'SELECT 1', params: [] }, async (tx) => {
+        if (up) await history.upsert(tx, row('applied'), { exists: true })
+        else await history.delete(tx, m.version, rec.scope)
+        await log(tx, 'ok', null)
+      })
+      return 'done'
     })
-    return { outcome: 'done', durationMs: Math.round(now() - t0) }
+    return { outcome, durationMs: Math.round(now() - t0) }
   } catch (err) {
     const error = toMigrationError(part, err)
     try {
