@@ -25,10 +25,16 @@ export class PostgresTenancy implements Tenancy {
   async prepare(): Promise<void> {
     const rows = await this.driver.query<{ s: string | null; p: string[] | string }>('SELECT current_schema() AS s, current_schemas(false)::text[] AS p')
     const schema = rows[0]?.s
-    if (!schema) throw new MigError('the connection has no schema on its search_path: tenants need a shared schema', { hint: 'add ?search_path=public to the URL' })
+    if (!schema)
+      throw new MigError('the connection has no schema on its search_path: tenants need a shared schema', { hint: 'add ?search_path=public to the URL' })
     this.sharedSchema = schema
     const path = rows[0]?.p
-    const list = Array.isArray(path) ? path : String(path ?? '').replace(/[{}]/g, '').split(',').filter(Boolean)
+    const list = Array.isArray(path)
+      ? path
+      : String(path ?? '')
+          .replace(/[{}]/g, '')
+          .split(',')
+          .filter(Boolean)
     this.sharedPath = (list.length ? list : [schema]).map((s) => this.q(s)).join(', ')
   }
 

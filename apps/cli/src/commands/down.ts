@@ -1,8 +1,9 @@
 import type { CommandContext } from '../context.js'
 import { reportRun } from '../run-reporter.js'
+import type { FleetCommandOptions } from './fleet.js'
 
-/** Options of `mig down`. */
-export interface DownCommandOptions {
+/** Options of `mig down` (`--tenant T` rolls back tenant parts of one tenant). */
+export interface DownCommandOptions extends FleetCommandOptions {
   to?: string
   all?: boolean
   force?: boolean
@@ -13,6 +14,10 @@ export interface DownCommandOptions {
 export async function downCommand(ctx: CommandContext, steps: number | undefined, opts: DownCommandOptions): Promise<number> {
   const migrator = await ctx.migrator()
   try {
+    if (opts.tenant?.length || opts.allTenants || opts.shard) {
+      ;(await import('../fleet-context.js')).tenantsConfig(ctx)
+      return await (await import('./fleet.js')).fleetDown(ctx, migrator, steps, opts)
+    }
     return await reportRun(ctx, migrator, () => migrator.down({ steps, to: opts.to, all: opts.all, force: opts.force, dryRun: opts.dryRun }))
   } finally {
     await migrator.close()

@@ -13,10 +13,14 @@ function statusLabel(s: StatusEntry): string {
   return s.outOfOrder && s.status === 'pending' ? 'pending (out of order)' : s.status
 }
 
-/** `mig status`: VERSION NAME STATUS APPLIED AT, or one JSON document with --json. */
-export async function statusCommand(ctx: CommandContext): Promise<number> {
+/** `mig status`: VERSION NAME STATUS APPLIED AT, or one JSON document with --json; with tenant selectors a row per tenant. */
+export async function statusCommand(ctx: CommandContext, opts: { tenant?: string[]; allTenants?: boolean; shard?: string } = {}): Promise<number> {
   const migrator = await ctx.migrator()
   try {
+    if (opts.tenant?.length || opts.allTenants || opts.shard) {
+      ;(await import('../fleet-context.js')).tenantsConfig(ctx)
+      return await (await import('./fleet.js')).fleetStatusCommand(ctx, migrator, opts)
+    }
     const entries = await migrator.status()
     if (ctx.out.mode === 'json') {
       ctx.out.json({

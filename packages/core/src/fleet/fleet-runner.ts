@@ -7,7 +7,7 @@ import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore } from '../history
 import type { Migration, MigrationBody, TenantContext } from '../migration.js'
 import type { Renderer } from '../migrator.js'
 import type { FleetEvents, FleetResult, TenantFailure } from './fleet-events.js'
-import { planTenantDown, planTenantUp, rowsByScope, tenantMigrations } from './fleet-plan.js'
+import { type BlockedTenant, planTenantDown, planTenantUp, rowsByScope, tenantMigrations } from './fleet-plan.js'
 import { TenantRegistry, type TenantRecord } from './registry.js'
 import { type PartRecorder, type PreparedPart, runTenantPart, toMigrationError } from './tenant-apply.js'
 import type { Tenancy } from './tenancy.js'
@@ -132,25 +132,44 @@ export class Fleet extends Emitter<FleetEvents> {
    * Plan `up` for these tenants and render their tenant parts: every part a tenant will run is
    * rendered before anything is written, so an undefined variable stops the run with nothing done.
    */
-  async prepareUp(migrations: readonly Migration[], state: FleetState, tenants: readonly TenantContext[]): Promise<TenantJob[]> {
+  async prepareUp(
+    migrations: readonly Migration[],
+    state: FleetState,
+    tenants: readonly TenantContext[],
+    options: { assumeSharedApplied?: boolean } = {},
+  ): Promise<TenantJob[]> {
     const parts = tenantMigrations(migrations)
     const byScope = rowsByScope(state.history)
-    const shared = byScope.get('shared')
+    const shared = options.assumeSharedApplied ? allApplied(parts) : byScope.get('shared')
     const jobs: TenantJob[] = []
     for (const tenant of tenants) {
       const { plan, blocked } = planTenantUp(parts, shared, byScope.get(tenantScope(tenant.name)))
       const job: TenantJob = { tenant, parts: await this.prepareParts(plan, tenant, 'up') }
-      if (blocked) {
-        job.blocked = new MigrationError({
-          migration: blocked.version,
-          direction: 'up',
-          message: `is ${blocked.status} in tenant ${tenant.name}${blocked.error ? `: ${blocked.error}` : ''}`,
-          hint: 'check the tenant, then clear the row (DELETE it from the history table) and run mig up again',
-        })
-      }
+      if (blocked) job.blocked = blockedError(tenant.name, blocked)
       jobs.push(job)
     }
     return jobs
+  }
+
+  /**
+   * Jobs prepared before the shared parts ran (`assumeSharedApplied`), narrowed to what `state`
+   * (read after them) says each tenant is to run: parts whose shared part is applied, not yet
+   * applied in the tenant. Renders nothing again.
+   */
+  narrow(jobs: readonly TenantJob[], state: FleetState): TenantJob[] {
+    const byScope = rowsByScope(state.history)
+    const shared = byScope.get('shared')
+    return jobs.map((job) => {
+      const { plan, blocked } = planTenantUp(
+        job.parts.map((p) => p.migration),
+        shared,
+        byScope.get(tenantScope(job.tenant.name)),
+      )
+      const keep = new Set(plan)
+      const out: TenantJob = { tenant: job.tenant, parts: job.parts.filter((p) => keep.has(p.migration)) }
+      if (blocked) out.blocked = blockedError(job.tenant.name, blocked)
+      return out
+    })
   }
 
   /** Plan `down` of the last `steps` tenant parts of one tenant, rendered. Throws {@link TenantError} for a part without a tenant down. */
@@ -176,7 +195,15 @@ export class Fleet extends Emitter<FleetEvents> {
         if (!this.options.render) throw new MigError(`${body.file} is a template but no renderer is configured`, { hint: 'install @mig/templates' })
         vars ??= this.options.tenantVars?.(tenant) ?? Promise.resolve(undefined)
         const tenantVars = await vars
-        sql = normalizeNewlines(await this.options.render(body, { migration: m, direction, tenant, ...(tenantVars ? { vars: tenantVars } : {}) }))
+        try {
+          sql = normalizeNewlines(await this.options.render(body, { migration: m, direction, tenant, ...(tenantVars ? { vars: tenantVars } : {}) }))
+        } catch (err) {
+          // which tenant: its variables may be the ones missing
+          throw new TenantError(`tenant ${tenant.name}: ${(err as Error).message}`, [tenant.name], {
+            cause: err,
+            hint: 'define the variable in the target’s variables or in the tenant’s vars file ([tenants] vars)',
+          })
+        }
       } else sql = await this.plainText(body)
       const upSql = direction === 'up' ? sql : undefined
       out.push({
@@ -367,6 +394,21 @@ export class Fleet extends Emitter<FleetEvents> {
     else this.emit('tenant:done', { tenant, applied, durationMs })
     return failure ? { applied, error: failure } : { applied }
   }
+}
+
+/** Shared rows saying every migration is applied (planning before the shared parts run). */
+function allApplied(migrations: readonly Migration[]): Map<string, HistoryRow> {
+  const row = { status: 'applied' } as HistoryRow
+  return new Map(migrations.map((m) => [m.version, row]))
+}
+
+function blockedError(tenant: string, blocked: BlockedTenant): MigrationError {
+  return new MigrationError({
+    migration: blocked.version,
+    direction: 'up',
+    message: `is ${blocked.status} in tenant ${tenant}${blocked.error ? `: ${blocked.error}` : ''}`,
+    hint: 'check the tenant, then clear the row (DELETE it from the history table) and run mig up again',
+  })
 }
 
 /** Create a {@link Fleet}. */
