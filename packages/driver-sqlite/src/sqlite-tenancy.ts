@@ -16,6 +16,11 @@ export const SHARED_SCHEMA = 'mig_shared'
  */
 export class SqliteTenancy implements Tenancy {
   readonly unit = 'file'
+  /**
+   * better-sqlite3 waits for another connection's write lock synchronously: a second tenant of the
+   * same process waiting would stop the one holding it. Processes still run side by side.
+   */
+  readonly maxConcurrency = 1
 
   constructor(private readonly driver: SqliteDriver) {}
 

@@ -282,7 +282,10 @@ export class Fleet extends Emitter<FleetEvents> {
     const notStarted: string[] = []
     let applied = 0
     let stopped = false
-    const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY)
+    const concurrency = Math.max(
+      1,
+      Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, this.options.driver.tenancy?.maxConcurrency ?? Number.POSITIVE_INFINITY),
+    )
     const canary = options.canary ?? 0
     const phases = canary > 0 ? [jobs.slice(0, canary), jobs.slice(canary)] : [jobs]
     const pool: Worker[] = []

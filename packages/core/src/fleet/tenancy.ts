@@ -8,6 +8,11 @@ import type { Driver, QueryExecutor, Row } from '../driver.js'
 export interface Tenancy {
   /** What a tenant is on this engine, for messages: `schema`, `database` or `file`. */
   readonly unit: string
+  /**
+   * Most tenants one process may run at once; default: no limit (the pool's size). An engine
+   * whose client waits for locks synchronously (blocking the process) needs 1.
+   */
+  readonly maxConcurrency?: number
   /** Read what the sessions need to know about the connection (the shared schema). Call once, after `connect()`. */
   prepare(): Promise<void>
   /** Which of these tenant schemas exist, in one round trip. */
