@@ -74,7 +74,7 @@ export async function fleetUp(ctx: CommandContext, migrator: Migrator, opts: Fle
   const prepared = await fleet.prepareUp(migrations, state, tenants, { assumeSharedApplied: true })
   const shared = await runShared()
   if (shared !== EXIT.ok || opts.sharedOnly) return shared
-  const jobs = fleet.narrow(prepared, await fleet.read())
+  const jobs = fleet.narrow(migrations, prepared, await fleet.read())
   return reportFleet(ctx, fleet, () => fleet.run(jobs, 'up', runOptions(opts)))
 }
 

@@ -60,8 +60,9 @@ export async function upCommand(ctx: CommandContext, steps: number | undefined, 
     // the connection still opens while the files are read, where the driver does that anyway
     const connecting = migrator.driver.capabilities.connectWhileDiscovering ? migrator.connect() : undefined
     connecting?.catch(() => {})
-    fleet.refuseTenantParts(ctx, await migrator.discover())
+    const migrations = await migrator.discover().finally(() => connecting)
     await connecting
+    fleet.refuseTenantParts(ctx, migrations)
     return await shared()
   } finally {
     await migrator.close()

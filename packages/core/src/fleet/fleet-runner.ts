@@ -156,15 +156,12 @@ export class Fleet extends Emitter<FleetEvents> {
    * (read after them) says each tenant is to run: parts whose shared part is applied, not yet
    * applied in the tenant. Renders nothing again.
    */
-  narrow(jobs: readonly TenantJob[], state: FleetState): TenantJob[] {
+  narrow(migrations: readonly Migration[], jobs: readonly TenantJob[], state: FleetState): TenantJob[] {
+    const parts = tenantMigrations(migrations)
     const byScope = rowsByScope(state.history)
     const shared = byScope.get('shared')
     return jobs.map((job) => {
-      const { plan, blocked } = planTenantUp(
-        job.parts.map((p) => p.migration),
-        shared,
-        byScope.get(tenantScope(job.tenant.name)),
-      )
+      const { plan, blocked } = planTenantUp(parts, shared, byScope.get(tenantScope(job.tenant.name)))
       const keep = new Set(plan)
       const out: TenantJob = { tenant: job.tenant, parts: job.parts.filter((p) => keep.has(p.migration)) }
       if (blocked) out.blocked = blockedError(job.tenant.name, blocked)
