@@ -51,13 +51,14 @@ export class MysqlTenancy implements Tenancy {
     return `${this.shared}.${table}`
   }
 
-  async enter(schema: string, lockKey: string): Promise<TenantSession> {
+  async enter(schema: string, lockKey: string, options: { wait?: boolean } = {}): Promise<TenantSession | undefined> {
     const driver = this.driver
     const shared = this.shared
     if (!shared) throw new Error('MysqlTenancy.prepare() was not called')
     const name = lockName(shared, lockKey)
     // waits as long as the tenant's other runner holds it (its parts finish, or its session dies)
-    await driver.query('SELECT GET_LOCK(?, ?) AS ok', [name, LOCK_WAIT_S])
+    const got = await driver.query<{ ok: unknown }>('SELECT GET_LOCK(?, ?) AS ok', [name, options.wait === false ? 0 : LOCK_WAIT_S])
+    if (Number(got[0]?.ok) !== 1) return undefined
     try {
       await driver.query(`USE ${this.q(schema)}`)
     } catch (err) {

@@ -56,34 +56,18 @@ export function fleetStatus(
   })
 }
 
-/** Why a tenant cannot go on: a row left failed or running by an earlier run. */
-export interface BlockedTenant {
-  version: string
-  status: string
-  error: string | null
-}
-
 /**
  * The tenant parts `up` applies in a tenant, in version order: those whose shared part is applied
- * and that the tenant has no row for. A tenant with a failed or interrupted row stops there
- * (`blocked`): that migration needs a look first.
+ * and that are not applied in the tenant. A part left failed or running by an earlier run is in the
+ * plan: the runner reads its row again under the tenant's lock (another runner may be running it
+ * right now) and stops the tenant there when it is still not applied.
  */
 export function planTenantUp(
   parts: readonly Migration[],
   shared: ReadonlyMap<string, HistoryRow> | undefined,
   rows: ReadonlyMap<string, HistoryRow> | undefined,
-): { plan: Migration[]; blocked?: BlockedTenant } {
-  const plan: Migration[] = []
-  for (const m of parts) {
-    if (shared?.get(m.version)?.status !== 'applied') continue
-    const row = rows?.get(m.version)
-    if (!row) {
-      plan.push(m)
-      continue
-    }
-    if (row.status !== 'applied') return { plan, blocked: { version: m.version, status: row.status, error: row.error } }
-  }
-  return { plan }
+): Migration[] {
+  return parts.filter((m) => shared?.get(m.version)?.status === 'applied' && rows?.get(m.version)?.status !== 'applied')
 }
 
 /** The tenant parts `down` reverts in a tenant: the last `steps` applied ones, newest first. */

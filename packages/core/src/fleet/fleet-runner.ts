@@ -7,10 +7,10 @@ import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore } from '../history
 import type { Migration, MigrationBody, TenantContext } from '../migration.js'
 import type { Renderer } from '../migrator.js'
 import type { FleetEvents, FleetResult, TenantFailure } from './fleet-events.js'
-import { type BlockedTenant, planTenantDown, planTenantUp, rowsByScope, tenantMigrations } from './fleet-plan.js'
+import { planTenantDown, planTenantUp, rowsByScope, tenantMigrations } from './fleet-plan.js'
 import { TenantRegistry, type TenantRecord } from './registry.js'
 import { type PartRecorder, type PreparedPart, runTenantPart, toMigrationError } from './tenant-apply.js'
-import type { Tenancy } from './tenancy.js'
+import type { Tenancy, TenantSession } from './tenancy.js'
 import { assertTenantNames, TenantError, tenantSchema, tenantScope } from './tenants.js'
 
 /** Options of {@link createFleet}. */
@@ -48,8 +48,6 @@ export interface FleetRunOptions {
 export interface TenantJob {
   tenant: TenantContext
   parts: PreparedPart[]
-  /** Set when the tenant cannot run (a row left failed by an earlier run). */
-  blocked?: MigrationError
 }
 
 /** The registry and the whole history: the fleet's state, two reads. */
@@ -143,10 +141,8 @@ export class Fleet extends Emitter<FleetEvents> {
     const shared = options.assumeSharedApplied ? allApplied(parts) : byScope.get('shared')
     const jobs: TenantJob[] = []
     for (const tenant of tenants) {
-      const { plan, blocked } = planTenantUp(parts, shared, byScope.get(tenantScope(tenant.name)))
-      const job: TenantJob = { tenant, parts: await this.prepareParts(plan, tenant, 'up') }
-      if (blocked) job.blocked = blockedError(tenant.name, blocked)
-      jobs.push(job)
+      const plan = planTenantUp(parts, shared, byScope.get(tenantScope(tenant.name)))
+      jobs.push({ tenant, parts: await this.prepareParts(plan, tenant, 'up') })
     }
     return jobs
   }
@@ -161,11 +157,8 @@ export class Fleet extends Emitter<FleetEvents> {
     const byScope = rowsByScope(state.history)
     const shared = byScope.get('shared')
     return jobs.map((job) => {
-      const { plan, blocked } = planTenantUp(parts, shared, byScope.get(tenantScope(job.tenant.name)))
-      const keep = new Set(plan)
-      const out: TenantJob = { tenant: job.tenant, parts: job.parts.filter((p) => keep.has(p.migration)) }
-      if (blocked) out.blocked = blockedError(job.tenant.name, blocked)
-      return out
+      const keep = new Set(planTenantUp(parts, shared, byScope.get(tenantScope(job.tenant.name))))
+      return { tenant: job.tenant, parts: job.parts.filter((p) => keep.has(p.migration)) }
     })
   }
 
@@ -291,26 +284,28 @@ export class Fleet extends Emitter<FleetEvents> {
         const work: TenantJob[] = []
         for (const job of phase) {
           if (stopped || this.stopRequested) notStarted.push(job.tenant.name)
-          else if (job.blocked) {
-            failures.push({ tenant: job.tenant.name, error: job.blocked })
-            this.emit('tenant:failed', { tenant: job.tenant.name, applied: 0, error: job.blocked, durationMs: 0 })
-            if (!options.continueOnError) stopped = true
-          } else if (job.parts.length) work.push(job)
+          else if (job.parts.length) work.push(job)
         }
-        let next = 0
+        // tenants another runner holds go to the back (once), so runners spread over the fleet
+        // instead of queueing behind one another
+        const queue = work.map((job) => ({ job, wait: false }))
         const size = Math.min(concurrency, work.length)
         while (pool.length < size) pool.push(await this.openWorker())
         await Promise.all(
           pool.slice(0, size).map(async (worker) => {
             for (;;) {
-              const job = work[next]
-              if (!job) return
-              next++
+              const next = queue.shift()
+              if (!next) return
+              const { job } = next
               if (stopped || this.stopRequested) {
                 notStarted.push(job.tenant.name)
                 continue
               }
-              const outcome = await this.runJob(worker, job, () => stopped || this.stopRequested)
+              const outcome = await this.runJob(worker, job, () => stopped || this.stopRequested, next.wait)
+              if (outcome === 'busy') {
+                queue.push({ job, wait: true })
+                continue
+              }
               applied += outcome.applied
               if (outcome.error) {
                 failures.push({ tenant: job.tenant.name, error: outcome.error })
@@ -355,16 +350,17 @@ export class Fleet extends Emitter<FleetEvents> {
   }
 
   /** One tenant's parts in order on one connection; stops at its first failure, or between parts when the run stops. */
-  private async runJob(worker: Worker, job: TenantJob, stopping: () => boolean): Promise<{ applied: number; error?: MigrationError }> {
+  private async runJob(worker: Worker, job: TenantJob, stopping: () => boolean, wait: boolean): Promise<{ applied: number; error?: MigrationError } | 'busy'> {
     const tenant = job.tenant.name
     const t0 = now()
     let applied = 0
-    this.emit('tenant:start', { tenant, pending: job.parts.length })
     const recorder = { ...worker.recorder, scope: tenantScope(tenant) }
     let failure: MigrationError | undefined
-    let session: Awaited<ReturnType<Tenancy['enter']>> | undefined
+    let session: TenantSession | undefined
     try {
-      session = await worker.tenancy.enter(job.tenant.schema, `mig:${this.historyTable}:tenant:${tenant}`)
+      session = await worker.tenancy.enter(job.tenant.schema, `mig:${this.historyTable}:tenant:${tenant}`, { wait })
+      if (!session) return 'busy'
+      this.emit('tenant:start', { tenant, pending: job.parts.length })
       for (const part of job.parts) {
         if (part !== job.parts[0] && stopping()) break
         const mi = info(part.migration)
@@ -400,15 +396,6 @@ export class Fleet extends Emitter<FleetEvents> {
 function allApplied(migrations: readonly Migration[]): Map<string, HistoryRow> {
   const row = { status: 'applied' } as HistoryRow
   return new Map(migrations.map((m) => [m.version, row]))
-}
-
-function blockedError(tenant: string, blocked: BlockedTenant): MigrationError {
-  return new MigrationError({
-    migration: blocked.version,
-    direction: 'up',
-    message: `is ${blocked.status} in tenant ${tenant}${blocked.error ? `: ${blocked.error}` : ''}`,
-    hint: 'check the tenant, then clear the row (DELETE it from the history table) and run mig up again',
-  })
 }
 
 /** Create a {@link Fleet}. */

@@ -26,9 +26,11 @@ export interface Tenancy {
   /**
    * Enter a tenant on this connection. Engines whose DDL is not transactional take the tenant's
    * lock here, on this connection, until {@link TenantSession.leave}; the others take it in every
-   * {@link TenantSession.transaction}, so work never outlives its lock.
+   * {@link TenantSession.transaction}, so work never outlives its lock. With `wait: false`, an
+   * engine that takes the lock here returns undefined when another runner holds it (the fleet
+   * comes back to that tenant later instead of queueing behind the other runner).
    */
-  enter(schema: string, lockKey: string, options?: { timeoutMs?: number }): Promise<TenantSession>
+  enter(schema: string, lockKey: string, options?: { wait?: boolean }): Promise<TenantSession | undefined>
   /** Make what the sessions committed durable before the run reports success (commits that did not wait for their flush). */
   flush?(): Promise<void>
 }

@@ -79,7 +79,8 @@ export async function runTenantPart(session: TenantSession, part: PreparedPart, 
       throw new MigrationError({
         migration: m.id,
         direction: part.direction,
-        message: `${m.id} is ${status} in this tenant${rows[0]?.error ? ` (${String(rows[0].error)})` : ''}: check the tenant, then clear the row`,
+        message: `left ${status} in this tenant by an earlier run${rows[0]?.error ? `: ${String(rows[0].error)}` : ''}`,
+        hint: `check the tenant, then delete its row (version ${m.version}, scope ${rec.scope}) from the history table and run mig up again`,
       })
     }
     return up ? status === undefined : status === 'applied'
