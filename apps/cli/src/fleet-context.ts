@@ -4,6 +4,7 @@ import type { TemplateRenderer } from '@mig/templates'
 import type { CommandContext } from './context.js'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
+import { commandRunner, configHooks } from './hooks.js'
 
 /** The project's `[tenants]`, or exit 2 naming what to add. */
 export function tenantsConfig(ctx: CommandContext): TenantsConfig {
@@ -38,10 +39,14 @@ export async function openFleet(ctx: CommandContext, migrator: Migrator): Promis
   const tenants = tenantsConfig(ctx)
   const driver = migrator.driver
   let renderer: Promise<TemplateRenderer> | undefined
+  let loaded: TemplateRenderer | undefined
   const templates = () =>
-    (renderer ??= import('./commands/template-renderer.js').then((m) =>
-      m.templateRenderer(ctx, { dialect: driver.dialect.name, mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false }),
-    ))
+    (renderer ??= import('./commands/template-renderer.js').then(async (m) => {
+      loaded = await m.templateRenderer(ctx, { dialect: driver.dialect.name, mysqlNoBackslashEscapes: () => driver.capabilities.backslashEscapes === false })
+      // secret("NAME") values never reach the terminal
+      ctx.out.setRedact((text) => loaded!.maskSecrets(text))
+      return loaded
+    }))
   return createFleet({
     driver,
     connect: () => loadDriver(ctx.target.url, ctx.config.root),
@@ -49,5 +54,12 @@ export async function openFleet(ctx: CommandContext, migrator: Migrator): Promis
     schemaPattern: tenants.schema,
     render: async (body, context) => (await templates()).render(body, context),
     tenantVars: (tenant) => tenantVars(ctx, tenants.vars, tenant),
+    migrator: {
+      env: ctx.target.env,
+      hooks: configHooks(ctx.config, ctx.target, ctx.out),
+      runCommand: commandRunner(ctx.config, ctx.target, ctx.out),
+      // secret("NAME") values never reach the log (the renderer knows them once it rendered)
+      redact: (text) => (loaded ? loaded.maskSecrets(text) : text),
+    },
   })
 }

@@ -1,5 +1,5 @@
 import type { MigrationError } from '../errors.js'
-import type { MigrationInfo } from '../events.js'
+import type { MigrationInfo, MigratorEvents } from '../events.js'
 
 /** A tenant that failed, with the first error of its run. */
 export interface TenantFailure {
@@ -22,20 +22,20 @@ export interface FleetResult {
   durationMs: number
 }
 
-/** Events of a fleet run, by name. Every event about a tenant carries `tenant`. */
-export interface FleetEvents {
+/** A migrator event about one tenant part: the run room's payload and the tenant. */
+export type TenantEvents = { [K in keyof MigratorEvents]: MigratorEvents[K] & { tenant: string } }
+
+/**
+ * Events of a fleet run, by name: the run room's migration events (`migration:start`,
+ * `migration:applied`, `migration:failed`...) with `tenant` added, and the fleet's own.
+ */
+export interface FleetEvents extends TenantEvents {
   /** Before anything runs: the tenants and how many tenant parts each will run. */
-  'fleet:plan': { direction: 'up' | 'down'; tenants: { tenant: string; pending: number }[]; dryRun: boolean }
+  'fleet:plan': { direction: 'up' | 'down'; tenants: { tenant: string; pending: number }[] }
   'tenant:start': { tenant: string; pending: number }
   'tenant:done': { tenant: string; applied: number; durationMs: number }
   'tenant:failed': { tenant: string; applied: number; error: MigrationError; durationMs: number }
-  'migration:start': { tenant: string; migration: MigrationInfo; direction: 'up' | 'down' }
-  'migration:applied': { tenant: string; migration: MigrationInfo; direction: 'up'; durationMs: number }
-  'migration:reverted': { tenant: string; migration: MigrationInfo; direction: 'down'; durationMs: number }
   /** Another runner did it first (seen under the tenant's lock). */
   'migration:skipped': { tenant: string; migration: MigrationInfo; direction: 'up' | 'down' }
-  'migration:failed': { tenant: string; migration: MigrationInfo; direction: 'up' | 'down'; error: MigrationError; durationMs: number }
-  /** Something the user should know that does not stop the run. */
-  warning: { message: string; code: string; tenant?: string }
   'fleet:done': FleetResult
 }

@@ -1,15 +1,19 @@
 import { varsForLog } from '../audit.js'
-import { checksum, normalizeNewlines } from '../checksum.js'
-import { type Driver, quoteQualified } from '../driver.js'
+import { normalizeNewlines } from '../checksum.js'
+import type { Driver } from '../driver.js'
 import { MigError, MigrationError } from '../errors.js'
-import { Emitter, type MigrationInfo } from '../events.js'
+import { Emitter, type MigratorEvents, migrationInfo } from '../events.js'
+import { HistoryRecorder } from '../history/recorder.js'
 import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore } from '../history/store.js'
 import type { Migration, MigrationBody, TenantContext } from '../migration.js'
-import type { Renderer } from '../migrator.js'
+import type { MigratorOptions, Renderer } from '../options.js'
+import { MigrationBodies } from '../run/bodies.js'
+import { toMigrationError } from '../run/execute.js'
+import type { RunContext } from '../run/target.js'
 import type { FleetEvents, FleetResult, TenantFailure } from './fleet-events.js'
 import { planTenantDown, planTenantUp, rowsByScope, tenantMigrations } from './fleet-plan.js'
 import { TenantRegistry, type TenantRecord } from './registry.js'
-import { type PartRecorder, type PreparedPart, runTenantPart, toMigrationError } from './tenant-apply.js'
+import { type PreparedPart, runTenantPart, tenantView } from './tenant-apply.js'
 import type { Tenancy, TenantSession } from './tenancy.js'
 import { assertTenantNames, TenantError, tenantSchema, tenantScope } from './tenants.js'
 
@@ -27,11 +31,12 @@ export interface FleetOptions {
   render?: Renderer
   /** A tenant's variables when they differ from the renderer's (its vars file merged over the target's). */
   tenantVars?: (tenant: TenantContext) => Promise<Record<string, unknown> | undefined>
-  /** Masks secrets before SQL and errors reach the log. */
-  redact?: (text: string) => string
-  /** The target's variables, for the log (names, or encrypted with `encryptionKey`). */
-  vars?: Record<string, unknown>
-  encryptionKey?: string
+  /**
+   * What the run room takes from a migrator's options for each tenant part: hooks, the `-- mig:run`
+   * runner, `redact` (secrets masked before the log), `vars` (for the log: names, or encrypted with
+   * `encryptionKey`), `env`.
+   */
+  migrator?: Partial<Pick<MigratorOptions, 'hooks' | 'runCommand' | 'redact' | 'vars' | 'encryptionKey' | 'env'>>
 }
 
 /** Options of {@link Fleet.run}. */
@@ -62,15 +67,11 @@ export const DEFAULT_CONCURRENCY = 4
 // milliseconds, monotonic
 const now = () => Number(process.hrtime.bigint()) / 1e6
 
-function info(m: Migration): MigrationInfo {
-  return { id: m.id, version: m.version, name: m.name, kind: m.kind, source: m.source }
-}
-
-/** A connection of the pool. */
+/** A connection of the pool, with the recorder that reaches the shared history tables from inside a tenant. */
 interface Worker {
   driver: Driver
   tenancy: Tenancy
-  recorder: PartRecorder
+  recorder: HistoryRecorder
 }
 
 /**
@@ -195,15 +196,7 @@ export class Fleet extends Emitter<FleetEvents> {
           })
         }
       } else sql = await this.plainText(body)
-      const upSql = direction === 'up' ? sql : undefined
-      out.push({
-        migration: m,
-        direction,
-        sql,
-        checksum: upSql !== undefined ? checksum(upSql) : '',
-        file: body.file,
-        line: body.line,
-      })
+      out.push({ migration: m, direction, view: tenantView(m, direction, sql) })
     }
     return out
   }
@@ -259,15 +252,18 @@ export class Fleet extends Emitter<FleetEvents> {
     if (!record) throw new TenantError(`no such tenant: ${name}`, [name], { hint: 'mig tenant list shows the tenants' })
     await this.tenancy.drop(record.schema)
     const driver = this.options.driver
-    await driver.query(`DELETE FROM ${quoteQualified(driver.dialect, this.history.table)} WHERE scope = ?`, [tenantScope(name)])
-    await this.registry.remove(this.options.driver, name)
+    const scope = tenantScope(name)
+    const recorder = this.recorderFor(driver, this.historyTable)
+    for (const row of state.history) if (row.scope === scope) await recorder.removeRow(driver, row.version, scope)
+    await driver.sync?.()
+    await this.registry.remove(driver, name)
     return record
   }
 
   /** Run the jobs over a pool of connections. See {@link FleetRunOptions}. */
   async run(jobs: readonly TenantJob[], direction: 'up' | 'down', options: FleetRunOptions = {}): Promise<FleetResult> {
     const started = now()
-    this.emit('fleet:plan', { direction, tenants: jobs.map((j) => ({ tenant: j.tenant.name, pending: j.parts.length })), dryRun: false })
+    this.emit('fleet:plan', { direction, tenants: jobs.map((j) => ({ tenant: j.tenant.name, pending: j.parts.length })) })
     const failures: TenantFailure[] = []
     const notStarted: string[] = []
     let applied = 0
@@ -339,47 +335,70 @@ export class Fleet extends Emitter<FleetEvents> {
     const tenancy = driver.tenancy
     if (!tenancy) throw new MigError(`the ${driver.dialect.name} driver does not support tenants`)
     await tenancy.prepare()
-    const recorder: PartRecorder = {
-      history: new HistoryStore(driver, tenancy.sharedTable(this.historyTable)),
-      scope: '',
-      vars: varsForLog(this.options.vars, this.options.encryptionKey ?? (process.env.MIG_ENCRYPTION_KEY || undefined)),
-      redact: this.options.redact ?? ((t) => t),
-      transactionalDdl: driver.capabilities.transactionalDdl,
-    }
-    return { driver, tenancy, recorder }
+    return { driver, tenancy, recorder: this.recorderFor(driver, tenancy.sharedTable(this.historyTable)) }
   }
+
+  /** The history recorder of `table` on `driver` (the only writer of history rows). */
+  private recorderFor(driver: Driver, table: string): HistoryRecorder {
+    const opts = this.options.migrator ?? {}
+    return new HistoryRecorder(new HistoryStore(driver, table), driver.dialect, {
+      redact: opts.redact,
+      loggedVars: () => varsForLog(opts.vars, opts.encryptionKey ?? (process.env.MIG_ENCRYPTION_KEY || undefined)),
+    })
+  }
+
+  /** The run room's context for one tenant: its events carry the tenant. */
+  private runContext(worker: Worker, tenant: string): RunContext {
+    const options: MigratorOptions = { driver: worker.driver, sources: [], ...this.options.migrator }
+    return {
+      options,
+      // tenant parts arrive rendered (see prepareParts): the bodies need no renderer
+      bodies: this.bodies,
+      recorder: worker.recorder,
+      emit: <K extends keyof MigratorEvents>(event: K, payload: MigratorEvents[K]) => this.emit(event, { ...payload, tenant } as FleetEvents[K]),
+    }
+  }
+  private readonly bodies = new MigrationBodies(undefined)
 
   /** One tenant's parts in order on one connection; stops at its first failure, or between parts when the run stops. */
   private async runJob(worker: Worker, job: TenantJob, stopping: () => boolean, wait: boolean): Promise<{ applied: number; error?: MigrationError } | 'busy'> {
     const tenant = job.tenant.name
+    const scope = tenantScope(tenant)
     const t0 = now()
     let applied = 0
-    const recorder = { ...worker.recorder, scope: tenantScope(tenant) }
     let failure: MigrationError | undefined
     let session: TenantSession | undefined
     try {
       session = await worker.tenancy.enter(job.tenant.schema, `mig:${this.historyTable}:tenant:${tenant}`, { wait })
       if (!session) return 'busy'
       this.emit('tenant:start', { tenant, pending: job.parts.length })
+      const ctx = this.runContext(worker, tenant)
       for (const part of job.parts) {
         if (part !== job.parts[0] && stopping()) break
-        const mi = info(part.migration)
-        this.emit('migration:start', { tenant, migration: mi, direction: part.direction })
-        const t1 = now()
         try {
-          const { outcome, durationMs } = await runTenantPart(session, part, recorder)
-          if (outcome === 'skipped') this.emit('migration:skipped', { tenant, migration: mi, direction: part.direction })
-          else {
-            applied++
-            if (part.direction === 'up') this.emit('migration:applied', { tenant, migration: mi, direction: 'up', durationMs })
-            else this.emit('migration:reverted', { tenant, migration: mi, direction: 'down', durationMs })
-          }
+          const result = await runTenantPart(ctx, session, scope, part)
+          if (result === 'skipped') this.emit('migration:skipped', { tenant, migration: migrationInfo(part.view), direction: part.direction })
+          else if (result.status === 'failed') {
+            failure = result.error
+            break
+          } else applied++
         } catch (err) {
-          failure = toMigrationError(part, err)
-          this.emit('migration:failed', { tenant, migration: mi, direction: part.direction, error: failure, durationMs: Math.round(now() - t1) })
+          // the lock, the row check, or a row left failed: the run room did not start the part
+          failure = toMigrationError(part.view, part.direction, null, err)
+          this.emit('migration:failed', {
+            tenant,
+            migration: migrationInfo(part.view),
+            direction: part.direction,
+            error: failure,
+            durationMs: 0,
+            index: 0,
+            total: 1,
+          })
           break
         }
       }
+      // writes some drivers hold for the connection's next round trip (MySQL) commit now
+      await session.driver.sync?.()
     } catch (err) {
       failure ??= err instanceof MigrationError ? err : new MigrationError({ migration: tenant, direction: 'up', message: (err as Error).message, cause: err })
     } finally {
