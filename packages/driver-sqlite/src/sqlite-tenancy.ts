@@ -4,6 +4,9 @@ import { MigError, type QueryExecutor, type Row, type Tenancy, type TenantSessio
 import Database from 'better-sqlite3'
 import type { SqliteDriver } from './sqlite-driver.js'
 
+/** How long a tenant's connection waits for the files' write lock (another runner's tenant part), in ms. */
+const LOCK_WAIT_MS = 300_000
+
 /** The schema name the shared database is attached as in a tenant's connection. */
 export const SHARED_SCHEMA = 'mig_shared'
 
@@ -54,7 +57,8 @@ export class SqliteTenancy implements Tenancy {
 
   async enter(schema: string): Promise<TenantSession> {
     const { SqliteDriver } = await import('./sqlite-driver.js')
-    const driver = new SqliteDriver({ url: `sqlite:${this.path(schema)}` })
+    // the tenant's lock is the write lock of both files: wait for it as long as a runner may hold it
+    const driver = new SqliteDriver({ url: `sqlite:${this.path(schema)}`, busyTimeoutMs: LOCK_WAIT_MS })
     await driver.connect()
     try {
       await driver.query(`ATTACH DATABASE ? AS ${driver.dialect.quoteIdent(SHARED_SCHEMA)}`, [this.driver.file])
