@@ -189,7 +189,7 @@ for (const dialect of testDialects()) {
       }
     })
 
-    it('stops at a failed tenant; --continue-on-error lets the others go on and names the failed one with its error', async () => {
+    it('stops at a failed tenant and at a failed canary; --continue-on-error lets the others go on and names the failed one with its error', async () => {
       const db = await tenantDatabase(dialect)
       const p = tenantProject(db, { ...LEDGERS })
       const mig = (...args: string[]) => runMig([...args, '--database', db.url], p.dir)
@@ -206,6 +206,11 @@ for (const dialect of testDialects()) {
         expect(stopped.code).toBe(1)
         expect(stopped.stdout).toMatch(/^5 tenants, 4 migrations applied, 1 failed$/m)
         expect(stopped.stdout).toMatch(/^not started \(the run stopped\): ccc, ddd, eee$/m)
+        // a canary that fails stops the run before the others, even with --continue-on-error
+        const canary = await mig('up', '--canary', '2', '--continue-on-error', '--concurrency', '2')
+        expect(canary.code).toBe(1)
+        expect(canary.stdout).toMatch(/^5 tenants, 0 migrations applied, 1 failed$/m)
+        expect(canary.stdout).toMatch(/^not started \(the run stopped\): ccc, ddd, eee$/m)
         const run = await mig('up', '--continue-on-error', '--concurrency', '2')
         expect(run.code, run.stdout + run.stderr).toBe(1)
         expect(run.stdout).toMatch(/^5 tenants, 9 migrations applied, 1 failed$/m)
