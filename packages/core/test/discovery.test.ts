@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { directory, discover, ProjectError } from '../src/index.js'
-import { project } from './temp-project.js'
-
-async function problemsOf(dir: string, ignore?: string[]): Promise<string[]> {
-  try {
-    await discover([directory(dir, { ignore })])
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProjectError)
-    return (err as ProjectError).problems.map((p) => `${p.file.slice(dir.length + 1)}: ${p.message}`)
-  }
-  return []
-}
+import { directory, discover } from '../src/index.js'
+import { problemsOf, project } from './temp-project.js'
 
 describe('discovery', () => {
   it('reads flat, single-file, folder and repeatable forms in version order', async () => {

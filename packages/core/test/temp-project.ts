@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { afterEach } from 'vitest'
+import { afterEach, expect } from 'vitest'
+import { directory, discover, ProjectError } from '../src/index.js'
 
 let dirs: string[] = []
 afterEach(() => {
@@ -18,4 +19,15 @@ export function project(files: Record<string, string>): string {
     writeFileSync(join(dir, rel), text)
   }
   return dir
+}
+
+/** The problems discovery reports for a folder, as `file (relative): message`; empty when it is valid. */
+export async function problemsOf(dir: string, ignore?: string[]): Promise<string[]> {
+  try {
+    await discover([directory(dir, { ignore })])
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProjectError)
+    return (err as ProjectError).problems.map((p) => `${p.file.slice(dir.length + 1)}: ${p.message}`)
+  }
+  return []
 }
