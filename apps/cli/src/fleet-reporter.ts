@@ -24,8 +24,12 @@ export function fleetSummary(result: FleetResult): string[] {
 export async function reportFleet(ctx: CommandContext, fleet: Fleet, run: () => Promise<FleetResult>): Promise<number> {
   const { out } = ctx
   const unsubscribe: (() => void)[] = []
+  let ui: { finish(): Promise<void> } | undefined
   if (out.mode === 'json') unsubscribe.push(fleet.onAny((event, payload) => out.json(eventJson(event as never, payload as never))))
-  else {
+  else if (out.mode === 'tty' && !out.quiet) {
+    // Ink and React load only for a TTY that will show them
+    ui = (await import('./ui/fleet-view.js')).renderFleet(fleet)
+  } else {
     const word = (direction: 'up' | 'down') => (direction === 'up' ? 'Applying' : 'Rolling back')
     unsubscribe.push(
       fleet.on('migration:applied', ({ tenant, migration, durationMs }) => out.line(`[${tenant}] ${word('up')} ${migration.id}... done (${durationMs}ms)`)),
@@ -51,6 +55,7 @@ export async function reportFleet(ctx: CommandContext, fleet: Fleet, run: () => 
   try {
     result = await run()
   } finally {
+    await ui?.finish()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     for (const u of unsubscribe) u()

@@ -1,4 +1,4 @@
-import { MigError } from '../errors.js'
+import { brand, MigError } from '../errors.js'
 
 /**
  * A tenant name mig accepts: a lowercase letter, then lowercase letters, digits and `_`, at most
@@ -17,6 +17,7 @@ export class TenantError extends MigError {
     this.tenants = tenants
   }
 }
+brand(TenantError, 'TenantError')
 
 /** Throw a {@link TenantError} naming every name that is not a safe identifier. */
 export function assertTenantNames(names: readonly string[]): void {
