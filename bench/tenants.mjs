@@ -76,7 +76,7 @@ export function benchTenants(kit) {
   const noop = measure(...mig(['up', '--all-tenants', '--quiet', '--database', url]), { cwd: project })
   const one = join(dir, 'one-schema')
   mkdirSync(join(one, 'migrations'), { recursive: true })
-  bodies.forEach((sql, i) => writeFileSync(join(one, 'migrations', `${20240101000001 + i}_bench_${i + 1}.sql`), sql))
+  for (const [i, sql] of bodies.entries()) writeFileSync(join(one, 'migrations', `${20240101000001 + i}_bench_${i + 1}.sql`), sql)
   reset()
   const [n3, a3] = mig(['up', '--quiet', '--database', url])
   execFileSync(n3, a3, { cwd: one, stdio: 'pipe' })
