@@ -84,5 +84,43 @@ for (const dialect of testDialects()) {
           (dialect.name === 'mysql' ? `, ${tally.interrupted} left an interrupted part reported on re-run` : ', schema and history agreed in every tenant'),
       )
     })
+
+    it('Ctrl-C (SIGINT) lets the running tenant parts finish, starts no more, exits 130; a re-run completes', async () => {
+      const db = await tenantDatabase(dialect)
+      const p = tenantProject(db, LEDGERS)
+      const names = tenantNames(TENANTS)
+      try {
+        expect((await runMig(['tenant', 'create', ...names, '--database', db.url], p.dir)).code).toBe(0)
+        expect((await runMig(['up', '--shared-only', '--database', db.url], p.dir)).code).toBe(0)
+        p.write(tenantParts(PARTS))
+        const { child, done } = startMig(['up', '--concurrency', '2', '--database', db.url], p.dir)
+        let sent = false
+        child.stdout!.on('data', (d) => {
+          if (!sent && String(d).includes('... done')) {
+            sent = true
+            child.kill('SIGINT')
+          }
+        })
+        const run = await done
+        expect(run.code, run.stderr).toBe(130)
+        expect(run.stderr).toContain('stopping: running tenant migrations finish')
+        expect(run.stdout).toMatch(/not started \(the run stopped\): /)
+        const history = await withDriver(dialect.name, db.url, (d) => readHistory(d))
+        for (const t of names)
+          expect(
+            [...(history.get(`tenant:${t}`)?.values() ?? [])].every((s) => s === 'applied'),
+            t,
+          ).toBe(true)
+        const again = await runMig(['up', '--database', db.url], p.dir)
+        expect(again.code, again.stderr).toBe(0)
+        for (const t of names) {
+          const { ledger } = await readTenant(dialect.name, db, t)
+          expect([...ledger.entries()].sort(), t).toEqual(versions.map((v) => [v, 1]))
+        }
+      } finally {
+        p.cleanup()
+        await db.drop()
+      }
+    })
   })
 }

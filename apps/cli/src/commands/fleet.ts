@@ -74,7 +74,11 @@ export async function fleetUp(ctx: CommandContext, migrator: Migrator, opts: Fle
   const prepared = await fleet.prepareUp(migrations, state, tenants, { assumeSharedApplied: true })
   const shared = await runShared()
   if (shared !== EXIT.ok || opts.sharedOnly) return shared
-  const jobs = fleet.narrow(migrations, prepared, await fleet.read())
+  // read again unless every shared part was applied already (this run, or another runner, may have
+  // applied some since); a tenant part another runner applies meanwhile is seen under its lock
+  const applied = new Set(state.history.filter((h) => h.scope === 'shared' && h.status === 'applied').map((h) => h.version))
+  const complete = tenantMigrations(migrations).every((m) => applied.has(m.version))
+  const jobs = fleet.narrow(migrations, prepared, complete ? state : await fleet.read())
   return reportFleet(ctx, fleet, () => fleet.run(jobs, 'up', runOptions(opts)))
 }
 
