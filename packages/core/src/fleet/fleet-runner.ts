@@ -374,6 +374,9 @@ export class Fleet extends Emitter<FleetEvents> {
       this.emit('tenant:start', { tenant, pending: job.parts.length })
       const ctx = this.runContext(worker, tenant)
       for (const part of job.parts) {
+        // a turn of the event loop between parts: a signal (Ctrl-C) is heard even when the driver
+        // never waits for I/O (SQLite)
+        await new Promise<void>((resolve) => setImmediate(resolve))
         if (part !== job.parts[0] && stopping()) break
         try {
           const result = await runTenantPart(ctx, session, scope, part)
