@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, hostname, loadavg, tmpdir, totalmem, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { benchTenants } from './tenants.mjs'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const MIG = join(root, 'apps/cli/dist/bin.cjs')
@@ -17,7 +18,7 @@ const RUNS = Number(process.env.MIG_BENCH_RUNS ?? 5)
 const WARMUP = Number(process.env.MIG_BENCH_WARMUP ?? 1)
 const PG = new URL(process.env.MIG_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
 const MY = new URL(process.env.MIG_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql')
-const ONLY = (process.env.MIG_BENCH_ONLY ?? 'postgres,mysql,cli').split(',')
+const ONLY = (process.env.MIG_BENCH_ONLY ?? 'postgres,mysql,cli,tenants').split(',')
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
 
 if (!existsSync(MIG)) {
@@ -53,11 +54,11 @@ if (!process.env.MIG_BENCH_KEEP_ENV) delete ENV.NODE_EXTRA_CA_CERTS
 
 // ---------- measuring ----------
 /** Run a command; returns wall ms and peak RSS in MB (via /usr/bin/time -f %M). */
-function measure(cmd, args, { input, env } = {}) {
+function measure(cmd, args, { input, env, cwd = dir } = {}) {
   const statsFile = join(dir, 'time.txt')
   const full = TIME ? [TIME, ['-f', '%M', '-o', statsFile, cmd, ...args]] : [cmd, args]
   const t0 = process.hrtime.bigint()
-  const r = spawnSync(full[0], full[1], { cwd: dir, input, env: { ...ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28 })
+  const r = spawnSync(full[0], full[1], { cwd, input, env: { ...ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28 })
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${String(r.stderr).slice(0, 2000)}`)
   let rssMb
@@ -236,6 +237,16 @@ try {
     compare('MariaDB mig status / node -e 0', 2, node0, { label: `mig status (${N} applied)`, run: () => measure(...mig(['status', '--database', myUrl(db)])) })
     compare('MariaDB no-op mig up / node -e 0', 2, node0, { label: 'mig up (nothing pending)', run: () => measure(...mig(['up', '--database', myUrl(db)])) })
     myAdmin(`DROP DATABASE IF EXISTS ${db}`)
+  }
+  if (ONLY.includes('tenants')) {
+    /** A ratio measured outside `compare` (one subject, one baseline), in the summary like the others. */
+    const record = (name, target, aMs, bMs, rssMb) => {
+      const ratio = aMs / bMs
+      const ok = ratio <= target
+      results.push({ name, ratio, target, ok, a: { ms: aMs, rssMb }, b: { ms: bMs } })
+      console.log(`  => ${name}: ${ratio.toFixed(2)}x (target <= ${target}x) ${ok ? 'MET' : 'NOT MET'}`)
+    }
+    benchTenants({ measure, median, record, pgAdmin, pgUrl, psqlArgs, mig, dir, runId: RUN_ID, cleanups })
   }
   if (ONLY.includes('cli')) {
     console.log('CLI start, and the floor under status')

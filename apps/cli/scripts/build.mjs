@@ -8,6 +8,7 @@
 //                        compiling of what it runs, so one file costs no more than lazy chunks.
 //   dist/main.js         the package's import entry (ES module): re-exports main() from mig.cjs
 //   dist/ui/run-view.js  the Ink view (ES module, as Ink is), imported only on a terminal
+//   dist/ui/fleet-view.js  the Ink view of a fleet run (tenants), the same way
 //
 // Why CommonJS: Node 20 can give compiled code to V8's code cache only through vm.Script, which
 // runs scripts, not ES modules. Why a bundle: `mig status` spent more time resolving, compiling and
@@ -43,11 +44,11 @@ if (tsc.status !== 0) process.exit(tsc.status ?? 1)
 const EXTERNAL = ['better-sqlite3', 'libpg-query', 'ink', 'react', 'react/*', 'jiti', 'nunjucks', 'nunjucks/*', 'pg-native', 'pg-cloudflare']
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' }
 
-/** The Ink view stays a file of its own: the bundle imports it (and so Ink) only on a terminal. */
+/** The Ink views stay files of their own: the bundle imports them (and so Ink) only on a terminal. */
 const uiExternal = {
   name: 'ui-external',
   setup(b) {
-    b.onResolve({ filter: /^\.\/ui\/run-view\.js$/ }, () => ({ path: './ui/run-view.js', external: true }))
+    b.onResolve({ filter: /^\.\/ui\/(run|fleet)-view\.js$/ }, (args) => ({ path: args.path, external: true }))
   },
 }
 
@@ -66,7 +67,7 @@ const cli = await build({
 
 await build({
   ...common,
-  entryPoints: { 'ui/run-view': 'src/ui/run-view.tsx' },
+  entryPoints: { 'ui/run-view': 'src/ui/run-view.tsx', 'ui/fleet-view': 'src/ui/fleet-view.tsx' },
   outdir: 'dist',
   format: 'esm',
   external: EXTERNAL,

@@ -24,6 +24,14 @@ export interface TargetConfig {
   shadowUrl?: string
 }
 
+/** `[tenants]`: one schema (PostgreSQL), database (MySQL) or file (SQLite) per tenant. */
+export interface TenantsConfig {
+  /** Pattern of a tenant's schema with `{name}` in it, e.g. `tenant_{name}` (SQLite: a file path, `tenants/{name}.db`). */
+  schema: string
+  /** Optional variables file of a tenant with `{name}` in it (absolute), merged over the target's variables. */
+  vars?: string
+}
+
 /** Parsed `mig.toml`, with defaults filled in. */
 export interface MigConfig {
   /** Absolute path of the file, or undefined when none exists. */
@@ -48,9 +56,12 @@ export interface MigConfig {
    * package name (resolved from the project) or a path relative to the config file. Default none.
    */
   plugins?: string[]
+  /** `[tenants]`; undefined in a project without tenants. */
+  tenants?: TenantsConfig
 }
 
-const TOP_KEYS = ['migrations', 'ignore', 'history_table', 'default_target', 'targets', 'components', 'lock_timeout', 'hooks', 'plugins']
+const TOP_KEYS = ['migrations', 'ignore', 'history_table', 'default_target', 'targets', 'components', 'lock_timeout', 'hooks', 'plugins', 'tenants']
+const TENANT_KEYS = ['schema', 'vars']
 const TARGET_KEYS = ['url', 'env', 'vars', 'pins', 'shadow_url']
 const HOOK_KEYS = ['before_up', 'after_up', 'before_each', 'after_each', 'on_error']
 
@@ -166,6 +177,9 @@ export function parseConfig(text: string, file: string): MigConfig {
             }
           }
         break
+      case 'tenants':
+        cfg.tenants = parseTenants(value, add, dirname(file))
+        break
       case 'targets':
         if (typeof value !== 'object' || value === null || Array.isArray(value)) {
           add(key, 'must be a table of [targets.<name>]')
@@ -241,6 +255,34 @@ function migrationEntries(value: unknown, add: (message: string) => void): [stri
     if (!paths.includes(path)) paths.push(path)
   }
   return [paths, formats]
+}
+
+/** `[tenants]`: `schema` (required, with `{name}`) and `vars` (optional, with `{name}`). */
+function parseTenants(value: unknown, add: (key: string, message: string) => void, root: string): TenantsConfig | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    add('tenants', 'must be a table: [tenants] schema = "tenant_{name}"')
+    return undefined
+  }
+  const raw = value as Record<string, unknown>
+  let ok = true
+  for (const key of Object.keys(raw)) {
+    if (!TENANT_KEYS.includes(key)) {
+      add(`tenants.${key}`, `unknown key (known: ${TENANT_KEYS.join(', ')})`)
+      ok = false
+    }
+  }
+  for (const key of TENANT_KEYS) {
+    const v = raw[key]
+    if (v === undefined && key === 'vars') continue
+    if (typeof v !== 'string' || !v.includes('{name}')) {
+      add(`tenants.${key}`, v === undefined ? 'is required, e.g. "tenant_{name}"' : 'must be a string containing {name}, e.g. "tenant_{name}"')
+      ok = false
+    }
+  }
+  if (!ok) return undefined
+  const out: TenantsConfig = { schema: raw.schema as string }
+  if (typeof raw.vars === 'string') out.vars = resolve(root, raw.vars)
+  return out
 }
 
 /**

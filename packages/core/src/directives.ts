@@ -9,7 +9,7 @@ export interface Directives {
 }
 
 /** Every directive mig knows, for error messages. */
-export const KNOWN_DIRECTIVES = ['no-transaction', 'depends', 'draft', 'scope', 'up', 'down', 'run', 'lint-ignore'] as const
+export const KNOWN_DIRECTIVES = ['no-transaction', 'depends', 'draft', 'scope', 'up', 'down', 'tenant-up', 'tenant-down', 'run', 'lint-ignore'] as const
 
 /**
  * Read `-- mig:<directive>` lines from the header of a SQL file: the comment and blank lines
@@ -49,6 +49,8 @@ export function parseDirectives(sql: string): Directives {
         break
       case 'up':
       case 'down':
+      case 'tenant-up':
+      case 'tenant-down':
       case 'run':
       // read by `mig lint` (@mig/lint), which checks its rule and reason; nothing for a run to do
       case 'lint-ignore':
@@ -60,33 +62,56 @@ export function parseDirectives(sql: string): Directives {
   return out
 }
 
-/** The `-- mig:up` / `-- mig:down` sections of a single-file migration, with the line each body starts on. */
-export interface Sections {
-  up: { text: string; line: number }
-  down: { text: string; line: number } | null
+/** One section of a single-file migration: its text and the 1-based line its body starts on. */
+export interface Section {
+  text: string
+  line: number
 }
 
-const MARKER = /^--\s*mig:(up|down)\s*$/
+/** The `-- mig:up` / `-- mig:down` / `-- mig:tenant-up` / `-- mig:tenant-down` sections of a single-file migration. */
+export interface Sections {
+  up: Section
+  down: Section | null
+  /** The tenant part (`-- mig:tenant-up`), run once in every tenant. */
+  tenantUp?: Section | null
+  tenantDown?: Section | null
+}
+
+const MARKER = /^--\s*mig:(up|down|tenant-up|tenant-down)\s*$/
+type Marker = 'up' | 'down' | 'tenant-up' | 'tenant-down'
 
 /**
- * Split a single-file migration into its up and down sections. A file with no markers is all `up`.
- * Text before `-- mig:up` (a header with directives) belongs to up.
+ * Split a single-file migration into its sections. A file with no markers is all `up`. Text
+ * before the first marker (a header with directives) belongs to up, as does the `-- mig:up` line;
+ * each other section runs from the line after its marker to the next marker. Each marker may
+ * appear once; `-- mig:up` comes first when present.
  */
 export function splitSections(sql: string): Sections {
   // markers contain "mig:"; without it the file is all up
   if (!sql.includes('mig:')) return { up: { text: sql, line: 1 }, down: null }
   const lines = sql.split('\n')
-  let upStart = -1
-  let downStart = -1
+  const found: { marker: Marker; at: number }[] = []
   for (let i = 0; i < lines.length; i++) {
     const m = MARKER.exec(lines[i]!.trim())
     if (!m) continue
-    if (m[1] === 'up' && upStart < 0 && downStart < 0) upStart = i
-    else if (m[1] === 'down' && downStart < 0) downStart = i
-    else throw new Error(`line ${i + 1}: unexpected "-- mig:${m[1]}" marker (use one -- mig:up, then one -- mig:down)`)
+    const marker = m[1] as Marker
+    if (found.some((f) => f.marker === marker) || (marker === 'up' && found.length > 0)) {
+      throw new Error(`line ${i + 1}: unexpected "-- mig:${marker}" marker (each section once, -- mig:up first)`)
+    }
+    found.push({ marker, at: i })
   }
-  if (downStart < 0) return { up: { text: sql, line: 1 }, down: null }
-  const upText = lines.slice(0, downStart).join('\n')
-  const downText = lines.slice(downStart + 1).join('\n')
-  return { up: { text: upText, line: 1 }, down: { text: downText, line: downStart + 2 } }
+  const sectionEnd = (k: number) => found[k + 1]?.at ?? lines.length
+  const firstOther = found.findIndex((f) => f.marker !== 'up')
+  // up: from the top of the file to the first marker that is not -- mig:up
+  const upEnd = firstOther < 0 ? lines.length : found[firstOther]!.at
+  const out: Sections = { up: { text: firstOther < 0 ? sql : lines.slice(0, upEnd).join('\n'), line: 1 }, down: null }
+  found.forEach((f, k) => {
+    if (f.marker === 'up') return
+    const section = { text: lines.slice(f.at + 1, sectionEnd(k)).join('\n'), line: f.at + 2 }
+    if (f.marker === 'down') out.down = section
+    else if (f.marker === 'tenant-up') out.tenantUp = section
+    else out.tenantDown = section
+  })
+  if (out.tenantDown && !out.tenantUp) throw new Error(`line ${out.tenantDown.line - 1}: -- mig:tenant-down without -- mig:tenant-up`)
+  return out
 }

@@ -38,11 +38,26 @@ export interface DirectoryOptions {
 }
 
 const VERSIONED = /^(\d+)[_-]([^/]+?)(?:\.(up|down))?\.sql(\.njk)?$/
+/** The tenant part of a flat migration: `{version}_{name}.tenant.up.sql` / `.tenant.down.sql` (`.njk` for templates). */
+const TENANT_FLAT = /^(\d+)[_-]([^/]+?)\.tenant\.(up|down)\.sql(\.njk)?$/
 const REPEATABLE = /^R__([^/]+?)\.sql(\.njk)?$/
 const FOLDER = /^(\d+)[_-](.+)$/
 /** Lock of a flat-file migration, written by `mig pin`: `{version}_{name}.lock.toml` or `R__{name}.lock.toml`. */
 const FLAT_LOCK = /^(?:(\d+)[_-](.+)|R__(.+))\.lock\.toml$/
-const FOLDER_FILES = new Set(['up.sql', 'up.sql.njk', 'down.sql', 'down.sql.njk', 'verify.sql', 'verify.sql.njk', 'meta.toml', 'lock.toml'])
+const FOLDER_FILES = new Set([
+  'up.sql',
+  'up.sql.njk',
+  'down.sql',
+  'down.sql.njk',
+  'tenant.up.sql',
+  'tenant.up.sql.njk',
+  'tenant.down.sql',
+  'tenant.down.sql.njk',
+  'verify.sql',
+  'verify.sql.njk',
+  'meta.toml',
+  'lock.toml',
+])
 const META_KEYS = new Set(['depends', 'draft', 'transaction', 'scope', 'description'])
 
 function fileBody(file: string, template: boolean, line = 1, text?: string): MigrationBody {
@@ -127,6 +142,8 @@ export function baseMigration(fields: Pick<Migration, 'id' | 'version' | 'name' 
     up: null,
     down: null,
     verify: null,
+    tenantUp: null,
+    tenantDown: null,
     transaction: true,
     depends: [],
     draft: false,
@@ -169,6 +186,8 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
       const byId = new Map<string, Migration>()
       const downs = new Map<string, string>()
       const locks = new Map<string, string>()
+      const tenantUps = new Map<string, string>()
+      const tenantDowns = new Map<string, string>()
       const out: Migration[] = []
       entries.sort((a, b) => (a.name < b.name ? -1 : 1))
       // `dir` is resolved (normalised, no trailing separator except a root), so joining is concatenating
@@ -223,6 +242,11 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
           out.push(mig)
           continue
         }
+        const tf = TENANT_FLAT.exec(e.name)
+        if (tf) {
+          ;(tf[3] === 'up' ? tenantUps : tenantDowns).set(`${tf[1]}_${tf[2]}`, file)
+          continue
+        }
         const v = VERSIONED.exec(e.name)
         if (!v) {
           const why = explainBadName(e.name)
@@ -250,6 +274,8 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
             const s = splitSections(normalizeNewlines(read.text))
             mig.up = fileBody(file, template, s.up.line, s.up.text)
             if (s.down) mig.down = fileBody(file, template, s.down.line, s.down.text)
+            if (s.tenantUp) mig.tenantUp = fileBody(file, template, s.tenantUp.line, s.tenantUp.text)
+            if (s.tenantDown) mig.tenantDown = fileBody(file, template, s.tenantDown.line, s.tenantDown.text)
             applyDirectives(mig, parseDirectives(s.up.text))
           }
         } catch (err) {
@@ -274,6 +300,8 @@ export function directory(path: string, options: DirectoryOptions = {}): Migrati
         }
         mig.down = wholeFileBody(file, file.endsWith('.njk'))
       }
+      attachTenantFiles(out, byId, tenantUps, tenantDowns, label, problems)
+      for (const mig of out) applyTenantScope(mig, problems)
       for (const [id, file] of locks) {
         const mig = out.find((m) => m.id === id && m.up?.file === m.path)
         if (!mig) problems.push({ file, message: `lock file without its migration (expected ${id}.sql or ${id}.up.sql next to it)` })
@@ -307,7 +335,12 @@ async function loadFolder(
       continue
     }
     const template = f.endsWith('.njk')
-    if (f.startsWith('up.')) {
+    if (f.startsWith('tenant.')) {
+      const up = f.startsWith('tenant.up.')
+      if (up ? mig.tenantUp : mig.tenantDown) problems.push({ file, message: `both ${f.replace(/\.njk$/, '')} and ${f.replace(/\.njk$/, '')}.njk exist` })
+      if (up) mig.tenantUp = fileBody(file, template)
+      else mig.tenantDown = fileBody(file, template)
+    } else if (f.startsWith('up.')) {
       if (mig.up) problems.push({ file, message: 'both up.sql and up.sql.njk exist' })
       try {
         const read = readForDiscovery(file)
@@ -327,11 +360,75 @@ async function loadFolder(
       readMeta(file, await readFile(file, 'utf8'), mig, problems)
     }
   }
+  if (mig.tenantDown && !mig.tenantUp) problems.push({ file: mig.tenantDown.file, message: 'tenant.down.sql without tenant.up.sql' })
+  if (!mig.up && mig.tenantUp && !mig.down) mig.up = emptyBody(folder)
   if (!mig.up) {
-    problems.push({ file: folder, message: mig.down ? 'down.sql without up.sql' : 'migration folder has no up.sql' })
+    problems.push({ file: folder, message: mig.down ? 'down.sql without up.sql' : 'migration folder has no up.sql (or tenant.up.sql)' })
     return null
   }
   return mig
+}
+
+/** The shared part of a migration that has only a tenant part: runs nothing, recorded like any migration. */
+function emptyBody(path: string): MigrationBody {
+  return fileBody(path, false, 1, '')
+}
+
+/**
+ * Give flat migrations their tenant files (`{version}_{name}.tenant.up.sql` / `.tenant.down.sql`).
+ * A tenant up without a shared file makes a migration with an empty shared part.
+ */
+function attachTenantFiles(
+  out: Migration[],
+  byId: Map<string, Migration>,
+  ups: Map<string, string>,
+  downs: Map<string, string>,
+  label: string,
+  problems: DiscoveryProblem[],
+): void {
+  for (const [id, file] of ups) {
+    let mig = byId.get(id)
+    if (!mig) {
+      const sep = id.indexOf('_')
+      mig = baseMigration({ id, version: id.slice(0, sep), name: id.slice(sep + 1), kind: 'versioned', source: label, path: file })
+      mig.up = emptyBody(file)
+      byId.set(id, mig)
+      out.push(mig)
+    }
+    if (mig.tenantUp) {
+      problems.push({ file, message: `${mig.path} already has a -- mig:tenant-up section` })
+      continue
+    }
+    mig.tenantUp = fileBody(file, file.endsWith('.njk'))
+  }
+  for (const [id, file] of downs) {
+    const mig = byId.get(id)
+    if (!mig?.tenantUp) {
+      problems.push({ file, message: `tenant down migration without its tenant up (expected ${id}.tenant.up.sql next to it)` })
+      continue
+    }
+    if (mig.tenantDown) {
+      problems.push({ file, message: `${mig.path} already has a -- mig:tenant-down section` })
+      continue
+    }
+    mig.tenantDown = fileBody(file, file.endsWith('.njk'))
+  }
+}
+
+/**
+ * `-- mig:scope tenant` (or `scope = "tenant"` in meta.toml) makes the whole plain migration a
+ * tenant part: its up and down move to the tenant part and the shared part is empty.
+ */
+function applyTenantScope(mig: Migration, problems: DiscoveryProblem[]): void {
+  if (mig.scope !== 'tenant' || mig.kind !== 'versioned' || mig.codeFile || !mig.up) return
+  if (mig.tenantUp) {
+    problems.push({ file: mig.path, message: 'scope tenant makes the whole file a tenant part: it cannot also have a tenant-up part' })
+    return
+  }
+  mig.tenantUp = mig.up
+  mig.tenantDown = mig.down
+  mig.up = emptyBody(mig.path)
+  mig.down = null
 }
 
 function readMeta(file: string, text: string, mig: Migration, problems: DiscoveryProblem[]): void {

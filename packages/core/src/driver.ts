@@ -3,6 +3,7 @@ import { brand, isBranded, type LockHolder } from './errors.js'
 import type { SchemaDdl } from './schema/ddl.js'
 import type { Schema } from './schema/model.js'
 import type { SplitOptions } from './splitter.js'
+import type { Tenancy } from './fleet/tenancy.js'
 
 // the dialect kit lives in driver-kit/; these names stay importable from here
 export type { SqlDialect } from './driver-kit/dialect.js'
@@ -192,6 +193,8 @@ export interface Driver extends QueryExecutor {
    * temporary database on the same server; SQLite: memory). Needs a connection. Optional.
    */
   createShadow?(): Promise<ShadowDatabase>
+  /** Schema-per-tenant support (`[tenants]` in mig.toml): how this engine keeps and enters tenants. Optional. */
+  readonly tenancy?: Tenancy
 }
 
 /** A scratch database made by {@link Driver.createShadow}; `drop()` removes it (idempotent). */

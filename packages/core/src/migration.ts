@@ -6,13 +6,24 @@ export type MigrationKind = 'versioned' | 'repeatable'
 /** `shared` runs once per database; `tenant` once per tenant schema. */
 export type MigrationScope = 'shared' | 'tenant'
 
+/** The tenant a tenant part runs in: templates see it as `tenant.name` and `tenant.schema`. */
+export interface TenantContext {
+  /** The tenant's name as registered (`mig tenant create <name>`). */
+  name: string
+  /** Its schema (PostgreSQL), database (MySQL) or file (SQLite), from `[tenants] schema`. */
+  schema: string
+}
+
 /** Context a template or code migration is rendered with; filled by the migrator. */
 export interface RenderContext {
   migration: Migration
   direction: 'up' | 'down' | 'verify'
   /** Prefer pinned components (lock.toml) when present. */
   pinned?: boolean
-  tenant?: string
+  /** Set when a tenant part renders: the tenant it runs in. */
+  tenant?: TenantContext
+  /** Variables of this render when they differ from the renderer's own (a tenant's variables merged over the target's). */
+  vars?: Record<string, unknown>
 }
 
 /** One runnable script of a migration (up, down or verify). */
@@ -65,6 +76,13 @@ export interface Migration {
   down: MigrationBody | null
   /** Optional check run after `up`, in the same transaction. */
   verify: MigrationBody | null
+  /**
+   * The tenant part: runs once in every tenant (`[tenants]` in mig.toml), after the shared part
+   * (`up`). Null when the migration has none. A migration with only a tenant part has an empty `up`.
+   */
+  tenantUp?: MigrationBody | null
+  /** Reverts the tenant part; runs before the shared `down`. */
+  tenantDown?: MigrationBody | null
   /** Code migrations: functions instead of SQL bodies. */
   code?: { up: MigrationFn; down?: MigrationFn; file?: string }
   /** Code migration files (`.ts`, `.mts`, `.js`, `.mjs`): loaded into `code` before a run (see `loadCodeMigrations`). */
@@ -74,6 +92,7 @@ export interface Migration {
   /** Versions (or `R__` names) that must be applied first. */
   depends: string[]
   draft: boolean
+  /** `tenant` when the whole migration is a tenant part (`-- mig:scope tenant`, `scope = "tenant"`). */
   scope: MigrationScope
   description?: string
   /** Absolute path of `lock.toml` when the migration is pinned. */

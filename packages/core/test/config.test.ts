@@ -30,7 +30,7 @@ describe('config', () => {
   })
   it('names every unknown key with file and line', () => {
     expect(problems('migrations = "m"\ncolour = 1\n[targets.dev]\nurll = "x"\npins = "sometimes"\n')).toEqual([
-      '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks, plugins)',
+      '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks, plugins, tenants)',
       '/p/mig.toml:4: targets.dev.urll: unknown key (known: url, env, vars, pins, shadow_url); did you mean "url"?',
       '/p/mig.toml:5: targets.dev.pins: must be "none", "prompt" or "required"',
     ])
@@ -66,5 +66,24 @@ describe('redactUrl', () => {
       'error at postgres://db/app?sslmode=require&password=***&x=1 now',
     )
     expect(redactUrl('mysql://root@db/app')).toBe('mysql://root@db/app')
+  })
+})
+
+describe('[tenants]', () => {
+  it('reads schema and vars (resolved against the project) and names every problem', () => {
+    const cfg = parseConfig('[tenants]\nschema = "tenant_{name}"\nvars = "vars/tenants/{name}.toml"\n', '/p/mig.toml')
+    expect(cfg.tenants).toEqual({ schema: 'tenant_{name}', vars: '/p/vars/tenants/{name}.toml' })
+    expect(parseConfig('migrations = "m"\n', '/p/mig.toml').tenants).toBeUndefined()
+    let err: ConfigError | undefined
+    try {
+      parseConfig('[tenants]\nschema = "tenants"\nvars = 3\nshards = 2\n', '/p/mig.toml')
+    } catch (e) {
+      err = e as ConfigError
+    }
+    expect(err?.problems.map((p) => `${p.key}: ${p.message}`).sort()).toEqual([
+      'tenants.schema: must be a string containing {name}, e.g. "tenant_{name}"',
+      'tenants.shards: unknown key (known: schema, vars)',
+      'tenants.vars: must be a string containing {name}, e.g. "tenant_{name}"',
+    ])
   })
 })

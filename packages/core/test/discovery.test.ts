@@ -1,23 +1,6 @@
-import { describe, expect, it, onTestFinished } from 'vitest'
-import { directory, discover, ProjectError } from '../src/index.js'
-import { tempProject } from '../src/testing/index.js'
-
-/** A temporary folder with these files, removed after the test. */
-function project(files: Record<string, string>): string {
-  const p = tempProject(files)
-  onTestFinished(p.cleanup)
-  return p.dir
-}
-
-async function problemsOf(dir: string, ignore?: string[]): Promise<string[]> {
-  try {
-    await discover([directory(dir, { ignore })])
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProjectError)
-    return (err as ProjectError).problems.map((p) => `${p.file.slice(dir.length + 1)}: ${p.message}`)
-  }
-  return []
-}
+import { describe, expect, it } from 'vitest'
+import { directory, discover } from '../src/index.js'
+import { problemsOf, project } from './temp-project.js'
 
 describe('discovery', () => {
   it('reads flat, single-file, folder and repeatable forms in version order', async () => {
@@ -92,7 +75,7 @@ describe('discovery', () => {
       project({ '1_a.sql': '-- mig:transactional\nSELECT 1;', '2_b/up.sql': 'SELECT 1;', '2_b/meta.toml': 'draft = "yes"\ncolour = 1\n' }),
     )
     expect(problems).toEqual([
-      '1_a.sql: line 1: unknown directive "-- mig:transactional" (known: no-transaction, depends, draft, scope, up, down, run, lint-ignore)',
+      '1_a.sql: line 1: unknown directive "-- mig:transactional" (known: no-transaction, depends, draft, scope, up, down, tenant-up, tenant-down, run, lint-ignore)',
       '2_b/meta.toml: draft must be true or false',
       '2_b/meta.toml: unknown key "colour" (known: depends, draft, transaction, scope, description)',
     ])

@@ -1,7 +1,7 @@
 import { cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   convertMigrations,
   compareVersions,
@@ -17,14 +17,7 @@ import {
 } from '../src/index.js'
 import { placeholdersToTemplate } from '../src/formats/flyway.js'
 import { envsubst, parseGoose } from '../src/formats/goose.js'
-import { tempProject } from '../src/testing/index.js'
-
-/** A temporary folder with these files, removed after the test. */
-function project(files: Record<string, string>): string {
-  const p = tempProject(files)
-  onTestFinished(p.cleanup)
-  return p.dir
-}
+import { project } from './temp-project.js'
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/formats/', import.meta.url))
 

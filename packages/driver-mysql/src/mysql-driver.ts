@@ -25,6 +25,7 @@ import { mysqlDialect } from './mysql-dialect.js'
 import { mysqlDdl } from './mysql-ddl.js'
 import { introspectMysql } from './mysql-introspector.js'
 import { acquireMysqlLock } from './mysql-lock.js'
+import { MysqlTenancy } from './mysql-tenancy.js'
 
 /** Options of {@link mysql}. */
 export interface MysqlOptions {
@@ -113,6 +114,8 @@ export class MysqlDriver implements Driver {
   readonly config: ConnectionOptions
   private conn: Connection | undefined
   private database = ''
+  /** Database per tenant (mysql-tenancy.ts). */
+  readonly tenancy: MysqlTenancy = new MysqlTenancy(this)
   private split: SplitOptions = { delimiterCommand: true, backslashEscapes: true }
   /** Deferred writes waiting for the next round trip (see {@link defer}). */
   private pending: string[] = []

@@ -25,6 +25,7 @@ import pg from 'pg'
 import { postgresDdl } from './postgres-ddl.js'
 import { introspectPostgres } from './postgres-introspector.js'
 import { acquirePostgresLock } from './postgres-lock.js'
+import { PostgresTenancy } from './postgres-tenancy.js'
 import { postgresDialect, toNumberedPlaceholders } from './postgres-dialect.js'
 import {
   lineAt,
@@ -98,6 +99,8 @@ export class PostgresDriver implements Driver {
   readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true, queuedTransactions: true, connectWhileDiscovering: true }
   readonly displayUrl: string
   readonly config: pg.ClientConfig
+  /** Schema per tenant (postgres-tenancy.ts). */
+  readonly tenancy: PostgresTenancy = new PostgresTenancy(this)
   private main: pg.Client | undefined
 
   constructor(options: PostgresOptions) {

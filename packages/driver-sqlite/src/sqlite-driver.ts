@@ -23,6 +23,7 @@ import { sqliteDialect } from './sqlite-dialect.js'
 import { sqlitePath } from './sqlite-url.js'
 import { introspectSqlite } from './sqlite-introspector.js'
 import { acquireSqliteLock } from './sqlite-lock.js'
+import { SqliteTenancy } from './sqlite-tenancy.js'
 
 /** Options of {@link sqlite}. */
 export interface SqliteOptions {
@@ -47,6 +48,8 @@ export class SqliteDriver implements Driver {
   readonly file: string
   /** SQLite DDL generator (table rebuilds for what ALTER TABLE lacks). */
   readonly ddl: SchemaDdl = sqliteDdl
+  /** File per tenant (sqlite-tenancy.ts). */
+  readonly tenancy: SqliteTenancy = new SqliteTenancy(this)
   private db: Database.Database | undefined
 
   constructor(private readonly options: SqliteOptions) {

@@ -67,7 +67,10 @@ export interface RenderOptions {
   /** The migration rendered (for `migration` in templates and its lock). */
   migration?: Migration
   direction?: RenderContext['direction']
-  tenant?: string
+  /** The tenant a tenant part renders for: `tenant.name` and `tenant.schema` in templates. */
+  tenant?: RenderContext['tenant']
+  /** `vars` of this render instead of the renderer's (a tenant's variables merged over the target's). */
+  vars?: Record<string, unknown>
   /** Override the renderer's {@link PinMode} for this render. */
   pinned?: PinMode
   /** 1-based line of the file where `source` starts (sections of single-file migrations). */
@@ -139,14 +142,24 @@ export class TemplateRenderer {
   async renderBody(body: MigrationBody, context: RenderContext): Promise<string> {
     const src = await body.read()
     const pinned: PinMode | undefined = context.pinned === false ? 'never' : undefined
-    return this.renderSource(src, body.file, { migration: context.migration, direction: context.direction, tenant: context.tenant, pinned, line: body.line })
+    return this.renderSource(src, body.file, {
+      migration: context.migration,
+      direction: context.direction,
+      tenant: context.tenant,
+      vars: context.vars,
+      pinned,
+      line: body.line,
+    })
   }
 
   /**
    * Render one body of a migration (`mig build`). `pinned` overrides the renderer's mode.
    * Throws when the migration has no such body; a plain `.sql` body is returned as it is.
    */
-  async renderMigration(migration: Migration, options: { direction?: 'up' | 'down' | 'verify'; pinned?: PinMode; tenant?: string } = {}): Promise<string> {
+  async renderMigration(
+    migration: Migration,
+    options: { direction?: 'up' | 'down' | 'verify'; pinned?: PinMode; tenant?: RenderContext['tenant'] } = {},
+  ): Promise<string> {
     const direction = options.direction ?? 'up'
     const body = migration[direction]
     if (!body) throw new MigError(`${migration.id} has no ${direction} script`)
@@ -166,7 +179,7 @@ export class TemplateRenderer {
     const env = this.environment(src)
     const context = {
       ...(this.options.globals ?? {}),
-      vars: this.options.vars ?? {},
+      vars: options.vars ?? this.options.vars ?? {},
       env: this.options.env,
       target: this.options.target,
       dialect: this.escaper.dialect,

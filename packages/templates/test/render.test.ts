@@ -79,12 +79,15 @@ describe('context', () => {
   it('exposes vars, env, target, dialect, migration and tenant', async () => {
     p.write({
       'migrations/20240101000000_users/up.sql.njk':
-        '{{ env }} {{ target }} {{ dialect }} {{ migration.version }} {{ migration.name }} {{ tenant }} {{ vars.a }}',
+        '{{ env }} {{ target }} {{ dialect }} {{ migration.version }} {{ migration.name }} {{ tenant.name }} {{ tenant.schema | ident }} {{ vars.a }}',
     })
     const [m] = await discover([directory(p.path('migrations'))])
     const r = renderer({ vars: { a: 1 }, env: 'production', target: 'prod' })
-    const out = await r.render(m!.up!, { migration: m!, direction: 'up', tenant: 'acme' })
-    expect(out).toBe("'production' 'prod' 'postgres' '20240101000000' 'users' 'acme' 1")
+    const out = await r.render(m!.up!, { migration: m!, direction: 'up', tenant: { name: 'acme', schema: 'tenant_acme' } })
+    expect(out).toBe(`'production' 'prod' 'postgres' '20240101000000' 'users' 'acme' "tenant_acme" 1`)
+    // a tenant's variables (merged over the target's by the caller) replace the renderer's for that render
+    const tenantOut = await r.render(m!.up!, { migration: m!, direction: 'up', tenant: { name: 'b', schema: 'tenant_b' }, vars: { a: 2 } })
+    expect(tenantOut).toBe(`'production' 'prod' 'postgres' '20240101000000' 'users' 'b' "tenant_b" 2`)
   })
 
   it('uses a plain .sql body byte for byte', async () => {

@@ -9,6 +9,11 @@ import { upCommand } from './up.js'
 type Handler = (ctx: CommandContext, ...args: any[]) => Promise<number | undefined>
 type Wrap = (fn: Handler) => (...args: unknown[]) => Promise<void>
 
+/** Collect a repeatable option's values. */
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v]
+}
+
 function int(flag: string) {
   return (v: string) => {
     if (!/^\d+$/.test(v)) throw new Error(`${flag} takes a whole number, not "${v}"`)
@@ -40,7 +45,13 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--template', 'make the SQL a nunjucks template (.sql.njk)')
     .action(lazyAction(() => import('./new.js'), 'newCommand'))
 
-  program.command('status').description('show every migration: VERSION NAME STATUS APPLIED AT').action(action(statusCommand))
+  program
+    .command('status')
+    .description('show every migration: VERSION NAME STATUS APPLIED AT')
+    .option('--tenant <name>', 'tenants: a row for this tenant (repeatable)', collect)
+    .option('--all-tenants', 'tenants: a row per tenant (applied, pending, failed, last version)')
+    .option('--shard <i/n>', 'tenants: only the tenants of shard I of N')
+    .action(action(statusCommand))
 
   program
     .command('up')
@@ -52,6 +63,13 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--single-transaction', 'apply the batch in one transaction (PostgreSQL, SQLite)')
     .option('--allow-out-of-order', 'apply pending migrations older than the newest applied one')
     .option('--include-drafts', 'apply draft migrations too (not on production)')
+    .option('--tenant <name>', 'tenants: only this tenant (repeatable)', collect)
+    .option('--all-tenants', 'tenants: every tenant (the default)')
+    .option('--shared-only', 'tenants: apply the shared parts only')
+    .option('--shard <i/n>', 'tenants: only the tenants of shard I of N (a stable hash of the name)')
+    .option('--concurrency <k>', 'tenants: connections and tenants at once (default 4)', int('--concurrency'))
+    .option('--canary <n>', 'tenants: run the first N tenants first; stop if any fails', int('--canary'))
+    .option('--continue-on-error', 'tenants: a failed tenant does not stop the others (exit 1 at the end)')
     .action(action(upCommand))
 
   program
@@ -62,7 +80,27 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--all', 'roll back everything')
     .option('--force', 'roll back even when other applied migrations depend on it')
     .option('--dry-run', 'show what would be rolled back')
+    .option('--tenant <name>', 'tenants: roll back the last tenant part (or N) of this tenant', collect)
     .action(lazyAction(() => import('./down.js'), 'downCommand'))
+
+  const tenant = program.command('tenant').description('schema per tenant: list, create and drop tenants')
+  tenant
+    .command('list')
+    .description('list the registered tenants')
+    .action(lazyAction(() => import('./tenant.js'), 'tenantListCommand'))
+  tenant
+    .command('create')
+    .description('register tenants, create their schemas and apply the tenant parts of every applied migration')
+    .argument('<name...>', 'tenant names: a lowercase letter, then lowercase letters, digits or _')
+    .option('--adopt-existing', 'register a schema that already exists (its pending tenant parts then run in it)')
+    .option('--concurrency <k>', 'tenants caught up at once (default 4)', int('--concurrency'))
+    .action(lazyAction(() => import('./tenant.js'), 'tenantCreateCommand'))
+  tenant
+    .command('drop')
+    .description('drop a tenant: its schema with everything in it, its history and its registration')
+    .argument('<name>', 'the tenant')
+    .option('--confirm', 'required: the tenant’s data is deleted')
+    .action(lazyAction(() => import('./tenant.js'), 'tenantDropCommand'))
 
   program
     .command('fresh')

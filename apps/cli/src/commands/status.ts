@@ -7,8 +7,12 @@ function statusLabel(s: StatusEntry): string {
   return s.outOfOrder && s.status === 'pending' ? 'pending (out of order)' : s.status
 }
 
-/** `mig status`: VERSION NAME STATUS APPLIED AT, or one JSON document with --json. */
-export async function statusCommand(ctx: CommandContext): Promise<number> {
+/** `mig status`: VERSION NAME STATUS APPLIED AT, or one JSON document with --json; with tenant selectors a row per tenant. */
+export async function statusCommand(ctx: CommandContext, opts: { tenant?: string[]; allTenants?: boolean; shard?: string } = {}): Promise<number> {
+  if (opts.tenant?.length || opts.allTenants || opts.shard) {
+    ;(await import('../fleet-context.js')).tenantsConfig(ctx)
+    return withMigrator(ctx, async (migrator) => (await import('./fleet.js')).fleetStatusCommand(ctx, migrator, opts))
+  }
   const { entries, database } = await withMigrator(ctx, async (migrator) => ({ entries: await migrator.status(), database: migrator.driver.displayUrl }))
   const document = {
     target: ctx.target.name,

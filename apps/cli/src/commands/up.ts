@@ -3,9 +3,10 @@ import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
 import { reportRun } from '../run-reporter.js'
+import type { FleetCommandOptions } from './fleet.js'
 
-/** Options of `mig up`. */
-export interface UpCommandOptions {
+/** Options of `mig up` (with the tenant selectors of a project with `[tenants]`). */
+export interface UpCommandOptions extends FleetCommandOptions {
   to?: string
   only?: string
   dryRun?: boolean
@@ -41,16 +42,28 @@ async function checkPins(ctx: CommandContext, migrator: Migrator): Promise<void>
 export async function upCommand(ctx: CommandContext, steps: number | undefined, opts: UpCommandOptions): Promise<number> {
   return withMigrator(ctx, async (migrator) => {
     if (!opts.dryRun) await checkPins(ctx, migrator)
-    return reportRun(ctx, migrator, () =>
-      migrator.up({
-        steps,
-        to: opts.to,
-        only: opts.only,
-        dryRun: opts.dryRun,
-        singleTransaction: opts.singleTransaction,
-        allowOutOfOrder: opts.allowOutOfOrder,
-        includeDrafts: opts.includeDrafts,
-      }),
-    )
+    const shared = () =>
+      reportRun(ctx, migrator, () =>
+        migrator.up({
+          steps,
+          to: opts.to,
+          only: opts.only,
+          dryRun: opts.dryRun,
+          singleTransaction: opts.singleTransaction,
+          allowOutOfOrder: opts.allowOutOfOrder,
+          includeDrafts: opts.includeDrafts,
+        }),
+      )
+    // tenants: the shared parts, then the tenant parts (commands/fleet.ts); loaded only for such projects
+    if (ctx.config.tenants && !opts.dryRun) return await (await import('./fleet.js')).fleetUp(ctx, migrator, opts, shared)
+    const fleet = await import('./fleet.js')
+    if (fleet.wantsTenants(opts)) (await import('../fleet-context.js')).tenantsConfig(ctx)
+    // the connection still opens while the files are read, where the driver does that anyway
+    const connecting = migrator.driver.capabilities.connectWhileDiscovering ? migrator.connect() : undefined
+    connecting?.catch(() => {})
+    const migrations = await migrator.discover().finally(() => connecting)
+    await connecting
+    fleet.refuseTenantParts(ctx, migrations)
+    return shared()
   })
 }

@@ -22,6 +22,14 @@ export async function validateCommand(ctx: CommandContext, opts: { offline?: boo
     if (!(err instanceof ProjectError)) throw err
     for (const p of err.problems) problems.push({ file: p.file, message: p.message })
   }
+  if (!ctx.config.tenants) {
+    // a tenant part never runs in a project without tenants: refuse it, as a project problem (exit 2)
+    for (const m of migrations) {
+      const part = m.tenantUp ?? m.tenantDown
+      if (part)
+        problems.push({ file: part.file, message: 'has a tenant part, but this project has no [tenants] (add [tenants] schema = "tenant_{name}" to mig.toml)' })
+    }
+  }
   const versions = new Set(migrations.map((m) => m.version))
   for (const m of migrations) {
     for (const d of m.depends) if (!versions.has(d)) problems.push({ migration: m.id, file: m.path, message: `depends on ${d}, which does not exist` })
