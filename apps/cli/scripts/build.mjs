@@ -16,7 +16,7 @@
 // Left external (loaded from node_modules at run time, so they are dependencies of this package):
 // better-sqlite3 (native), ink and react (ES modules with wasm; only on a terminal), jiti (loads code
 // migrations; finds its own files relative to itself), nunjucks (required through createRequire by
-// @mig/templates).
+// @mig/templates), vscode-languageserver and its text documents (only `mig lsp` loads them).
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -39,7 +39,20 @@ const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), 
 })
 if (tsc.status !== 0) process.exit(tsc.status ?? 1)
 
-const EXTERNAL = ['better-sqlite3', 'ink', 'react', 'react/*', 'jiti', 'nunjucks', 'nunjucks/*', 'pg-native', 'pg-cloudflare']
+const EXTERNAL = [
+  'better-sqlite3',
+  'ink',
+  'react',
+  'react/*',
+  'jiti',
+  'nunjucks',
+  'nunjucks/*',
+  'pg-native',
+  'pg-cloudflare',
+  'vscode-languageserver',
+  'vscode-languageserver/*',
+  'vscode-languageserver-textdocument',
+]
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' }
 
 /** The Ink view stays a file of its own: the bundle imports it (and so Ink) only on a terminal. */

@@ -191,6 +191,11 @@ export function registerCommands(program: Command, action: Wrap): void {
     .action(lazyAction(() => import('./flatten.js'), 'flattenCommand'))
 
   program
+    .command('lsp')
+    .description('language server on stdin/stdout for editors: template diagnostics and a rendered preview of .sql.njk files')
+    .action(lazyAction(() => import('./lsp.js'), 'lspCommand'))
+
+  program
     .command('diff')
     .description('compare two schemas: database URL, schema .sql file or folder, or "migrations"')
     .option('--from <src>', 'the schema to start from (default: the target database)')
