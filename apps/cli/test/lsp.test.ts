@@ -24,6 +24,8 @@ const FILES = {
 
 describe('mig lsp over stdio, with a JSON-RPC client', () => {
   const p = tempProject(FILES)
+  // the server starts elsewhere, as editors may start it: the project is the client's rootUri
+  const elsewhere = tempProject({ 'README.md': 'not a project' })
   let child: ChildProcess
   let client: MessageConnection
   let stderr = ''
@@ -47,7 +49,7 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
     client.sendNotification('textDocument/didOpen', { textDocument: { uri: u, languageId: 'sql', version: 1, text } })
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', TRACE, BIN, 'lsp'], { cwd: p.dir, env: { ...process.env, CI: 'true' }, stdio: 'pipe' })
+    child = spawn(process.execPath, ['--import', TRACE, BIN, 'lsp'], { cwd: elsewhere.dir, env: { ...process.env, CI: 'true' }, stdio: 'pipe' })
     child.stderr!.on('data', (d) => {
       stderr += d.toString()
     })
@@ -62,6 +64,7 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
     client?.dispose()
     child?.kill()
     p.cleanup()
+    elsewhere.cleanup()
   })
 
   it('initializes, naming its preview command; only mig lsp loads vscode-languageserver', async () => {

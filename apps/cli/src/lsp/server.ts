@@ -10,12 +10,13 @@ import {
   type Diagnostic,
   DiagnosticSeverity,
   ErrorCodes,
+  type InitializeError,
   ProposedFeatures,
   ResponseError,
   TextDocumentSyncKind,
   TextDocuments,
 } from 'vscode-languageserver/node'
-import type { CommandContext } from '../context.js'
+import { type CommandContext, createContext } from '../context.js'
 import { templateRenderer } from '../templates.js'
 
 /** The custom request that returns the rendered SQL of an open document. */
@@ -68,16 +69,19 @@ function diagnosticOf(err: unknown, name: string, doc: TextDocument): Diagnostic
 }
 
 /**
- * Serve the Language Server Protocol on stdin/stdout for the project of `ctx` until the client
- * exits: diagnostics on open and change of `.sql.njk` documents (template syntax, undefined
+ * Serve the Language Server Protocol on stdin/stdout until the client exits, for the project of the
+ * client's first workspace folder or `rootUri` (its `mig.toml`), else of `started` (`--config`, the
+ * working directory):
+ * diagnostics on open and change of `.sql.njk` documents (template syntax, undefined
  * variables, includes leaving components/, unknown filters), rendered with the target's variables
  * from the working tree; `mig/render` and `mig.preview` return the rendered SQL. Documents outside
  * the project are refused (a diagnostic, an error response) and never rendered.
  */
-export function serveLanguageServer(ctx: CommandContext): Promise<void> {
+export function serveLanguageServer(started: CommandContext): Promise<void> {
   const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout)
   const documents = new TextDocuments(TextDocument)
-  const root = ctx.config.root
+  let ctx = started
+  let root = ctx.config.root
   let dialect: SqlDialect | undefined
 
   /** A renderer per render, so variables files are read as they are now (the dialect is loaded once). */
@@ -154,13 +158,25 @@ export function serveLanguageServer(ctx: CommandContext): Promise<void> {
     }
   }
 
-  connection.onInitialize(() => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      executeCommandProvider: { commands: [PREVIEW_COMMAND] },
-    },
-    serverInfo: { name: 'mig' },
-  }))
+  connection.onInitialize(async (params) => {
+    // the client's project folder (its mig.toml), unless --config named one
+    const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri
+    if (folder?.startsWith('file:') && !ctx.options.config) {
+      try {
+        ctx = await createContext(ctx.options, ctx.out, fileURLToPath(folder))
+      } catch (err) {
+        return new ResponseError<InitializeError>(ErrorCodes.InvalidParams, (err as Error).message, { retry: false })
+      }
+      root = ctx.config.root
+    }
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        executeCommandProvider: { commands: [PREVIEW_COMMAND] },
+      },
+      serverInfo: { name: 'mig' },
+    }
+  })
   documents.onDidChangeContent((e) => void validate(e.document))
   documents.onDidClose((e) => void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }))
   connection.onRequest(RENDER_REQUEST, (params: RenderParams) => preview(params))
