@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { tempProject } from '@mig/test-utils'
@@ -29,6 +30,7 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
   let child: ChildProcess
   let client: MessageConnection
   let stderr = ''
+  const shown: string[] = []
   const diagnostics = new Map<string, { version?: number; diagnostics: Diagnostic[] }[]>()
   const waiters: (() => void)[] = []
   const uri = (rel: string) => pathToFileURL(join(p.dir, rel)).href
@@ -58,6 +60,10 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
       diagnostics.set(params.uri, [...(diagnostics.get(params.uri) ?? []), params])
       for (const w of waiters.splice(0)) w()
     })
+    client.onRequest('window/showDocument', (params: { uri: string }) => {
+      shown.push(params.uri)
+      return { success: true }
+    })
     client.listen()
   })
   afterAll(() => {
@@ -71,7 +77,7 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
     const init = await client.sendRequest<{ capabilities: { executeCommandProvider: { commands: string[] }; textDocumentSync: number } }>('initialize', {
       processId: process.pid,
       rootUri: pathToFileURL(p.dir).href,
-      capabilities: {},
+      capabilities: { window: { showDocument: { support: true } } },
     })
     expect(init.capabilities.executeCommandProvider.commands).toEqual(['mig.preview'])
     expect(init.capabilities.textDocumentSync).toBe(2)
@@ -105,6 +111,14 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
       contentChanges: [{ text: 'SELECT {{ vars.region }};\n' }],
     })
     expect((await client.sendRequest<{ sql: string }>('mig/render', { uri: uri(rel) })).sql).toBe("SELECT 'eu';\n")
+  })
+
+  it('mig.preview without arguments renders the document last edited and asks the client to show it', async () => {
+    const result = await client.sendRequest<{ sql: string }>('workspace/executeCommand', { command: 'mig.preview' })
+    expect(result.sql).toBe("SELECT 'eu';\n")
+    expect(shown).toHaveLength(1)
+    expect(shown[0]).toMatch(/\/20240101000000_init\.sql$/)
+    expect(readFileSync(fileURLToPath(shown[0]!), 'utf8')).toBe("SELECT 'eu';\n")
   })
 
   const broken: [string, string, string, { line: number; character: number; length: number }][] = [
@@ -150,5 +164,7 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     await client.sendNotification('exit')
     expect(await exited).toBe(0)
+    // the previews' folder goes with the session
+    expect(existsSync(fileURLToPath(shown[0]!))).toBe(false)
   })
 })

@@ -1,7 +1,9 @@
 // The language server of `mig lsp`: diagnostics for templated SQL and a rendered preview. Only this
 // module (imported by `commands/lsp.ts` when `mig lsp` runs) loads vscode-languageserver.
-import { isAbsolute, relative, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, isAbsolute, join, relative, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { discover, type Migration, type SqlDialect, splitSections } from '@mig/core'
 import { type PinMode, TemplateRenderError, type TemplateRenderer } from '@mig/templates'
 import { TextDocument } from 'vscode-languageserver-textdocument'
@@ -21,7 +23,11 @@ import { templateRenderer } from '../templates.js'
 
 /** The custom request that returns the rendered SQL of an open document. */
 export const RENDER_REQUEST = 'mig/render'
-/** The `workspace/executeCommand` command that does the same (`arguments: [{ uri, pinned? }]`). */
+/**
+ * The `workspace/executeCommand` command that does the same (`arguments: [{ uri, pinned? }]` or
+ * `[uri, pinned?]`). Without arguments (run from an editor's command list) it renders the document
+ * last opened or edited and, when the client supports `window/showDocument`, shows the SQL as a file.
+ */
 export const PREVIEW_COMMAND = 'mig.preview'
 
 /** Parameters of {@link RENDER_REQUEST} and {@link PREVIEW_COMMAND}. */
@@ -158,7 +164,19 @@ export function serveLanguageServer(started: CommandContext): Promise<void> {
     }
   }
 
+  let lastActive: string | undefined
+  let showDocument = false
+  let previews: string | undefined
+  /** Write the preview to a file of this session's own temporary folder and ask the client to show it. */
+  const showPreview = async (result: RenderResult) => {
+    previews ??= mkdtempSync(join(tmpdir(), 'mig-preview-'))
+    const file = join(previews, basename(fileURLToPath(result.uri)).replace(/\.njk$/, ''))
+    writeFileSync(file, result.sql)
+    await connection.window.showDocument({ uri: pathToFileURL(file).href, takeFocus: false })
+  }
+
   connection.onInitialize(async (params) => {
+    showDocument = params.capabilities.window?.showDocument?.support === true
     // the client's project folder (its mig.toml), unless --config named one
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri
     if (folder?.startsWith('file:') && !ctx.options.config) {
@@ -177,16 +195,29 @@ export function serveLanguageServer(started: CommandContext): Promise<void> {
       serverInfo: { name: 'mig' },
     }
   })
-  documents.onDidChangeContent((e) => void validate(e.document))
+  documents.onDidChangeContent((e) => {
+    lastActive = e.document.uri
+    void validate(e.document)
+  })
   documents.onDidClose((e) => void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }))
   connection.onRequest(RENDER_REQUEST, (params: RenderParams) => preview(params))
-  connection.onExecuteCommand((params) => {
+  connection.onExecuteCommand(async (params) => {
     if (params.command !== PREVIEW_COMMAND) return new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command} (known: ${PREVIEW_COMMAND})`)
     const [first, pinned] = params.arguments ?? []
-    return preview(typeof first === 'string' ? { uri: first, pinned } : first)
+    if (first !== undefined) return preview(typeof first === 'string' ? { uri: first, pinned } : first)
+    // Without arguments (a command palette): the document last opened or edited, shown by the client
+    if (!lastActive) return new ResponseError(ErrorCodes.InvalidRequest, `open a .sql.njk file of the project first, or pass [{ uri }]`)
+    const result = await preview({ uri: lastActive })
+    if (!(result instanceof ResponseError) && showDocument) await showPreview(result)
+    return result
   })
   documents.listen(connection)
-  const done = new Promise<void>((resolve) => connection.onExit(() => resolve()))
+  const done = new Promise<void>((resolve) =>
+    connection.onExit(() => {
+      if (previews) rmSync(previews, { recursive: true, force: true })
+      resolve()
+    }),
+  )
   connection.listen()
   return done
 }
