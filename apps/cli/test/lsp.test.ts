@@ -125,6 +125,7 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
     ['undefined variable', 'SELECT 1;\nSELECT {{ vars.missing }};\n', 'undefined variable vars.missing', { line: 1, character: 10, length: 12 }],
     ['syntax error', 'SELECT 1;\n\n{% if %}\n', 'unexpected', { line: 2, character: 6, length: 1 }],
     ['unknown filter', 'SELECT {{ vars.table | nope }};\n', 'nope', { line: 0, character: 23, length: 4 }],
+    ['failing helper', 'SELECT {{ secret("MIG_LSP_TEST_UNSET") }};\n', 'MIG_LSP_TEST_UNSET is not set', { line: 0, character: 10, length: 6 }],
     ['include leaving components/', 'SELECT 1;\n{% include "../secret.sql" %}\n', 'leaves components/', { line: 1, character: 3, length: 7 }],
   ]
   for (const [what, text, message, at] of broken) {
