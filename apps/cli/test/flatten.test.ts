@@ -19,6 +19,9 @@ CREATE TABLE plain_t (id integer NOT NULL PRIMARY KEY, label varchar(20) DEFAULT
 const SCHEMA_SQL: Partial<Record<DialectName, string>> = {
   postgres: `CREATE SCHEMA {{ vars.schema | ident }};
 CREATE TABLE {{ vars.schema | ident }}.customers (id integer NOT NULL PRIMARY KEY, region text NOT NULL DEFAULT {{ "region " ~ vars.region }});
+COMMENT ON TABLE {{ vars.schema | ident }}.customers IS {{ "customers of " ~ vars.schema }};
+CREATE FUNCTION {{ vars.schema | ident }}.customer_count() RETURNS bigint LANGUAGE sql
+AS $$ SELECT count(*) FROM {{ vars.schema | ident }}.customers WHERE region = {{ vars.region }} $$;
 `,
 }
 
@@ -65,7 +68,10 @@ for (const dialect of testDialects()) {
         const customers = readFileSync(join(p.dir, 'flat/sales/table/customers.sql.njk'), 'utf8')
         expect(customers).toContain('{{ vars.schema | ident }}')
         expect(customers).toContain('{{ "region " ~ vars.region }}')
+        expect(customers).toContain('{{ "customers of " ~ vars.schema }}')
         expect(order).toContain('sales/schema/sales.sql.njk')
+        const fn = readFileSync(join(p.dir, 'flat/sales/function/customer_count.sql.njk'), 'utf8')
+        expect(fn).toContain('FROM {{ vars.schema | ident }}.customers WHERE region = {{ vars.region }}')
       }
 
       // the flattened files, included in dependency order by one migration of a second project
