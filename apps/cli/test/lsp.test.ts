@@ -21,6 +21,7 @@ const FILES = {
   'vars.toml': 'table = "orders"\nregion = "eu"\n',
   'components/audit.sql.njk': 'CREATE TABLE {{ (vars.table ~ "_audit") | ident }} (id integer);\n',
   'migrations/20240101000000_init.sql.njk': GOOD,
+  'components/broken.sql.njk': 'SELECT 1;\nSELECT {{ vars.nope }};\n',
 }
 
 describe('mig lsp over stdio, with a JSON-RPC client', () => {
@@ -122,14 +123,20 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
   })
 
   const broken: [string, string, string, { line: number; character: number; length: number }][] = [
-    ['undefined variable', 'SELECT 1;\nSELECT {{ vars.missing }};\n', 'undefined variable vars.missing', { line: 1, character: 10, length: 12 }],
-    ['syntax error', 'SELECT 1;\n\n{% if %}\n', 'unexpected', { line: 2, character: 6, length: 1 }],
-    ['unknown filter', 'SELECT {{ vars.table | nope }};\n', 'nope', { line: 0, character: 23, length: 4 }],
-    ['failing helper', 'SELECT {{ secret("MIG_LSP_TEST_UNSET") }};\n', 'MIG_LSP_TEST_UNSET is not set', { line: 0, character: 10, length: 6 }],
-    ['include leaving components/', 'SELECT 1;\n{% include "../secret.sql" %}\n', 'leaves components/', { line: 1, character: 3, length: 7 }],
+    ['an undefined variable', 'SELECT 1;\nSELECT {{ vars.missing }};\n', 'undefined variable vars.missing', { line: 1, character: 10, length: 12 }],
+    ['a syntax error', 'SELECT 1;\n\n{% if %}\n', 'unexpected', { line: 2, character: 6, length: 1 }],
+    ['an unknown filter', 'SELECT {{ vars.table | nope }};\n', 'nope', { line: 0, character: 23, length: 4 }],
+    ['a failing helper', 'SELECT {{ secret("MIG_LSP_TEST_UNSET") }};\n', 'MIG_LSP_TEST_UNSET is not set', { line: 0, character: 10, length: 6 }],
+    [
+      'an error in an included component',
+      'SELECT 1;\n{% include "broken.sql" %}\n',
+      'components/broken.sql.njk:2:11: undefined variable vars.nope',
+      { line: 1, character: 3, length: 7 },
+    ],
+    ['an include leaving components/', 'SELECT 1;\n{% include "../secret.sql" %}\n', 'leaves components/', { line: 1, character: 3, length: 7 }],
   ]
   for (const [what, text, message, at] of broken) {
-    it(`a template with an ${what} gets one diagnostic at its place`, async () => {
+    it(`a template with ${what} gets one diagnostic at its place`, async () => {
       const rel = `scripts/${what.replace(/\W+/g, '_')}.sql.njk`
       await open(rel, text)
       const [d, ...rest] = (await diagnosticsFor(uri(rel))).diagnostics
@@ -142,7 +149,7 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
   }
 
   it('a fixed template clears its diagnostic', async () => {
-    const rel = 'scripts/undefined_variable.sql.njk'
+    const rel = 'scripts/an_undefined_variable.sql.njk'
     await client.sendNotification('textDocument/didChange', {
       textDocument: { uri: uri(rel), version: 2 },
       contentChanges: [{ text: 'SELECT {{ vars.table }};\n' }],
