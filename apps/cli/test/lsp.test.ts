@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { tempProject } from '@mig/test-utils'
@@ -120,6 +120,26 @@ describe('mig lsp over stdio, with a JSON-RPC client', () => {
     expect(shown).toHaveLength(1)
     expect(shown[0]).toMatch(/\/20240101000000_init\.sql$/)
     expect(readFileSync(fileURLToPath(shown[0]!), 'utf8')).toBe("SELECT 'eu';\n")
+  })
+
+  it('a single-file migration previews its up section, then -- mig:down and its down section; an error in the down section is placed on its line', async () => {
+    const rel = 'migrations/20240102000000_two.sql.njk'
+    const text = '-- mig:up\nCREATE TABLE {{ (vars.table ~ "_2") | ident }} (id integer);\n-- mig:down\nDROP TABLE {{ (vars.table ~ "_2") | ident }};\n'
+    writeFileSync(join(p.dir, rel), text)
+    await open(rel, text)
+    expect((await diagnosticsFor(uri(rel))).diagnostics).toEqual([])
+    const up = mig(p.dir, ['build', '20240102000000'])
+    const down = mig(p.dir, ['build', '20240102000000', '--direction', 'down'])
+    expect(up.code, up.stderr).toBe(0)
+    const rendered = await client.sendRequest<{ sql: string }>('mig/render', { uri: uri(rel) })
+    expect(rendered.sql).toBe(`${up.stdout}-- mig:down\n${down.stdout}`)
+    await client.sendNotification('textDocument/didChange', {
+      textDocument: { uri: uri(rel), version: 2 },
+      contentChanges: [{ text: text.replace('DROP TABLE {{ (vars.table ~ "_2") | ident }}', 'DROP TABLE {{ vars.nope }}') }],
+    })
+    const [d] = (await diagnosticsFor(uri(rel), 2)).diagnostics
+    expect(d!.message).toContain('undefined variable vars.nope')
+    expect(d!.range.start.line).toBe(3)
   })
 
   const broken: [string, string, string, { line: number; character: number; length: number }][] = [

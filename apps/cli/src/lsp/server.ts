@@ -120,8 +120,10 @@ export function serveLanguageServer(started: CommandContext): Promise<void> {
     const direction = migration.up?.file === path ? 'up' : migration.down?.file === path ? 'down' : 'verify'
     const sections = migration.up?.file === path && migration.down?.file === path ? splitSections(text) : undefined
     const one = (source: string, dir: 'up' | 'down' | 'verify', line = 1) => r.renderSource(source, path, { migration, direction: dir, pinned, line })
+    // as mig build prints a section: ending with a newline
+    const line = (sql: string) => (sql === '' || sql.endsWith('\n') ? sql : `${sql}\n`)
     const sql = sections
-      ? `${one(sections.up.text, 'up')}${sections.down ? `-- mig:down\n${one(sections.down.text, 'down', sections.down.line)}` : ''}`
+      ? `${line(one(sections.up.text, 'up'))}${sections.down ? `-- mig:down\n${one(sections.down.text, 'down', sections.down.line)}` : ''}`
       : one(text, direction)
     return { sql: r.maskSecrets(sql), migration }
   }
