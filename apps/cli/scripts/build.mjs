@@ -18,7 +18,7 @@
 // better-sqlite3 (native), libpg-query (PostgreSQL's parser as WebAssembly, found next to its own
 // file; loaded by `mig lint` only), ink and react (ES modules with wasm; only on a terminal), jiti (loads code
 // migrations; finds its own files relative to itself), nunjucks (required through createRequire by
-// @mig/templates).
+// @mig/templates), vscode-languageserver and its text documents (only `mig lsp` loads them).
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -41,7 +41,21 @@ const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), 
 })
 if (tsc.status !== 0) process.exit(tsc.status ?? 1)
 
-const EXTERNAL = ['better-sqlite3', 'libpg-query', 'ink', 'react', 'react/*', 'jiti', 'nunjucks', 'nunjucks/*', 'pg-native', 'pg-cloudflare']
+const EXTERNAL = [
+  'better-sqlite3',
+  'libpg-query',
+  'ink',
+  'react',
+  'react/*',
+  'jiti',
+  'nunjucks',
+  'nunjucks/*',
+  'pg-native',
+  'pg-cloudflare',
+  'vscode-languageserver',
+  'vscode-languageserver/*',
+  'vscode-languageserver-textdocument',
+]
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' }
 
 /** The Ink views stay files of their own: the bundle imports them (and so Ink) only on a terminal. */

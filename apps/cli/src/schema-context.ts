@@ -5,12 +5,13 @@ import { loadDriver } from './driver-loader.js'
 
 /**
  * What `materialize`/`drift` need, built from the command context. `.njk` migrations render with
- * the project's template renderer (loaded only when a template is met).
+ * the project's template renderer (loaded only when a template is met), with `overrideVars` set over the
+ * target's variables.
  */
-export function materializeContext(ctx: CommandContext, driver: Driver, shadowUrl?: string): MaterializeContext {
+export function materializeContext(ctx: CommandContext, driver: Driver, shadowUrl?: string, overrideVars?: Record<string, unknown>): MaterializeContext {
   let renderer: Promise<TemplateRenderer> | undefined
   const templates = () => {
-    renderer ??= import('./templates.js').then((m) => m.templateRenderer(ctx, { dialect: driver.dialect }))
+    renderer ??= import('./templates.js').then((m) => m.templateRenderer(ctx, { dialect: driver.dialect, overrideVars }))
     return renderer
   }
   return {

@@ -15,6 +15,8 @@ export interface TemplateRendererOptions {
   pinned?: PinMode
   /** The connection reads backslash escapes (the driver's `capabilities.backslashEscapes`), or a function asked at each render. Default: the dialect's default. */
   backslashEscapes?: boolean | (() => boolean | undefined)
+  /** Variables set over the loaded ones (`mig flatten`'s unique values). */
+  overrideVars?: Record<string, unknown>
 }
 
 /** `--var key=value` assignments, however the program collected them (string or list). */
@@ -35,7 +37,7 @@ async function dialectOf(ctx: CommandContext): Promise<SqlDialect> {
  */
 export async function templateRenderer(ctx: CommandContext, options: TemplateRendererOptions = {}): Promise<TemplateRenderer> {
   const dialect = options.dialect ?? (await dialectOf(ctx))
-  const vars = await loadVars({ files: [ctx.target.vars, ctx.options.vars], assignments: assignments(ctx) })
+  const vars = { ...(await loadVars({ files: [ctx.target.vars, ctx.options.vars], assignments: assignments(ctx) })), ...options.overrideVars }
   const plugins = await loadPlugins(ctx.config)
   return createRenderer({
     root: ctx.config.root,

@@ -53,7 +53,8 @@ describe('node:child_process loads only when a command runs', () => {
   })
 })
 
-// The tracer reports Ink, React and node:child_process (the cases above show it can see each)
+// The tracer reports Ink, React, node:child_process (the cases above show it can see each) and
+// vscode-languageserver (lsp.test.ts shows it sees that one when mig lsp runs)
 describe('a plain run without a terminal or hooks loads none of them', () => {
   for (const args of [['--version'], ['up', '--json'], ['up'], ['status']]) {
     it(`mig ${args.join(' ')}`, () => {

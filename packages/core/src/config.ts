@@ -58,10 +58,16 @@ export interface MigConfig {
   plugins?: string[]
   /** `[tenants]`; undefined in a project without tenants. */
   tenants?: TenantsConfig
+  /**
+   * `[flatten]`: what `mig flatten` puts back as template references. `vars`: the variables deployed
+   * with unique random values and replaced by `{{ vars.x }}` in the flattened files. Default none.
+   */
+  flatten?: { vars: string[] }
 }
 
-const TOP_KEYS = ['migrations', 'ignore', 'history_table', 'default_target', 'targets', 'components', 'lock_timeout', 'hooks', 'plugins', 'tenants']
+const TOP_KEYS = ['migrations', 'ignore', 'history_table', 'default_target', 'targets', 'components', 'lock_timeout', 'hooks', 'plugins', 'tenants', 'flatten']
 const TENANT_KEYS = ['schema', 'vars']
+const FLATTEN_KEYS = ['vars']
 const TARGET_KEYS = ['url', 'env', 'vars', 'pins', 'shadow_url']
 const HOOK_KEYS = ['before_up', 'after_up', 'before_each', 'after_each', 'on_error']
 
@@ -166,6 +172,16 @@ export function parseConfig(text: string, file: string): MigConfig {
         else if (list) cfg.plugins = list
         break
       }
+      case 'flatten':
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) add(key, 'must be a table')
+        else
+          for (const [fk, fv] of Object.entries(value)) {
+            if (fk !== 'vars') add(`flatten.${fk}`, unknownKey(fk, FLATTEN_KEYS))
+            else if (!Array.isArray(fv) || !fv.every((x) => typeof x === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(x)))
+              add('flatten.vars', 'must be a list of variable names (vars = ["schema", "region"])')
+            else cfg.flatten = { vars: fv as string[] }
+          }
+        break
       case 'hooks':
         if (typeof value !== 'object' || value === null || Array.isArray(value)) add(key, 'must be a table')
         else

@@ -30,7 +30,7 @@ describe('config', () => {
   })
   it('names every unknown key with file and line', () => {
     expect(problems('migrations = "m"\ncolour = 1\n[targets.dev]\nurll = "x"\npins = "sometimes"\n')).toEqual([
-      '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks, plugins, tenants)',
+      '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks, plugins, tenants, flatten)',
       '/p/mig.toml:4: targets.dev.urll: unknown key (known: url, env, vars, pins, shadow_url); did you mean "url"?',
       '/p/mig.toml:5: targets.dev.pins: must be "none", "prompt" or "required"',
     ])

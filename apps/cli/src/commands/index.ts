@@ -222,6 +222,18 @@ export function registerCommands(program: Command, action: Wrap): void {
     .action(lazyAction(() => import('./dump.js'), 'dumpCommand'))
 
   program
+    .command('flatten')
+    .description('write the deployed schema as one template per object, with {{ vars.x }} back where [flatten] vars appear')
+    .requiredOption('--out <dir>', 'the folder to write (new or empty)')
+    .option('--force', 'write into a folder that is not empty')
+    .action(lazyAction(() => import('./flatten.js'), 'flattenCommand'))
+
+  program
+    .command('lsp')
+    .description('language server on stdin/stdout for editors: template diagnostics and a rendered preview of .sql.njk files')
+    .action(lazyAction(() => import('./lsp.js'), 'lspCommand'))
+
+  program
     .command('diff')
     .description('compare two schemas: database URL, schema .sql file or folder, or "migrations"')
     .option('--from <src>', 'the schema to start from (default: the target database)')
