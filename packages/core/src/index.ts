@@ -19,6 +19,8 @@ export { KNOWN_DIRECTIVES, parseDirectives, splitSections } from './directives.j
 export type { DirectoryOptions, DiscoveryProblem, MigrationSource } from './discovery.js'
 export { directory, discover, embedded } from './discovery.js'
 export type {
+  CopyDatabaseOptions,
+  DatabaseCopy,
   Driver,
   DriverCapabilities,
   DriverFactory,
@@ -31,6 +33,7 @@ export type {
   ScriptStatement,
   ShadowDatabase,
   SqlDialect,
+  SqlSession,
   StreamedScript,
 } from './driver.js'
 export { endSession, quoteQualified, StatementFailure } from './driver.js'
@@ -77,3 +80,5 @@ export { ImportError } from './importers/importer.js'
 export { IMPORTERS } from './importers/tools.js'
 export type { ProjectSourceOptions, ResolvedPackage } from './sources.js'
 export { globSource, isPattern, matchFolders, packageSource, projectSources, resolvePackage } from './sources.js'
+export * from './results/index.js'
+export * from './sql-tests/index.js'

@@ -17,11 +17,16 @@ import {
   type Schema,
   type SchemaDdl,
   type ShadowDatabase,
+  type CopyDatabaseOptions,
+  type DatabaseCopy,
+  type SqlSession,
   type StreamedScript,
 } from '@mig/core'
 import pg from 'pg'
 import { postgresDdl } from './postgres-ddl.js'
 import { introspectPostgres } from './postgres-introspector.js'
+import { adminUrl, copyPostgresDatabase } from './postgres-copy.js'
+import { openPostgresSession } from './postgres-session.js'
 import { createPostgresShadow } from './postgres-shadow.js'
 import { acquirePostgresLock } from './postgres-lock.js'
 import { inlineParams, postgresDialect, toNumberedPlaceholders } from './postgres-dialect.js'
@@ -535,7 +540,24 @@ export class PostgresDriver implements Driver {
   async close(): Promise<void> {
     const c = this.main
     this.main = undefined
+    const admin = this.admin
+    this.admin = undefined
+    if (admin) await (await admin.catch(() => undefined))?.end().catch(() => {})
     if (c) await endSession(() => c.end(), c.connection.stream)
+  }
+
+  /** A connection to another database of the server, for copies (opened on first use). */
+  private admin: Promise<pg.Client> | undefined
+
+  /** Copy the database with `CREATE DATABASE … TEMPLATE` (postgres-copy.ts); needs no connection to it. */
+  async copyDatabase(options?: CopyDatabaseOptions): Promise<DatabaseCopy> {
+    this.admin ??= openClient(postgresConfig(adminUrl(this.shadowBaseUrl), 'mig'), this.displayUrl)
+    return copyPostgresDatabase(await this.admin, this.shadowBaseUrl, options)
+  }
+
+  /** A session for SQL tests (postgres-session.ts); this connection watches its lock waits. */
+  async openSession(): Promise<SqlSession> {
+    return openPostgresSession(this.config, this.displayUrl, this)
   }
 
   async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {

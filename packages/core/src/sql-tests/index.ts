@@ -1,0 +1,2 @@
+export type { CopyBlocker } from './errors.js'
+export { DatabaseCopyError, SqlTestError } from './errors.js'
