@@ -232,6 +232,8 @@ export interface DatabaseCopy extends ShadowDatabase {
   name: string
   /** Whether the source's contents were copied, or the database is empty. */
   contents: 'copied' | 'empty'
+  /** Name of the database copied: output that names the copy names the source instead, so it is the same every run. */
+  source?: string
 }
 
 /** A connection that runs statements one by one and returns everything they produce. */

@@ -26,6 +26,7 @@ export async function createMysqlCopy(admin: Connection, url: string, source: st
     url: withDatabase(url, name),
     name,
     contents: 'empty',
+    source,
     async drop() {
       if (dropped) return
       await admin.query(`DROP DATABASE IF EXISTS ${q(name)}`)

@@ -65,6 +65,7 @@ export async function copyPostgresDatabase(admin: pg.Client, url: string, option
     url: withDatabase(url, name),
     name,
     contents: options.empty ? 'empty' : 'copied',
+    source,
     async drop() {
       if (dropped) return
       await admin.query(`DROP DATABASE IF EXISTS ${q(name)} WITH (FORCE)`)

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
+import { registerTestCommands } from './test-commands.js'
 // status and up, the commands run most often, are part of the start-up bundle; the others load when used
 import { statusCommand } from './status.js'
 import { upCommand } from './up.js'
@@ -23,6 +24,8 @@ function int(flag: string) {
 
 /** Attach every command to the program. */
 export function registerCommands(program: Command, action: Wrap): void {
+  registerTestCommands(program, action)
+
   program
     .command('init')
     .description('create mig.toml and the project folders; with a reachable database, create the history tables')
