@@ -37,9 +37,9 @@ export async function openSqliteSession(file: string): Promise<SqlSession> {
       const rows = stmt.raw(true).all() as unknown[][]
       const columns = stmt.columns()
       out.columns = columns.map((c, i): ResultColumn => {
-        const numeric = c.type
-          ? NUMERIC_DECLARED.test(c.type)
-          : rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number' || typeof r[i] === 'bigint')
+        const isNumber = (v: unknown) => typeof v === 'number' || typeof v === 'bigint'
+        // an expression has no declared type: numeric when every value is a number
+        const numeric = c.type ? NUMERIC_DECLARED.test(c.type) : rows.some((r) => isNumber(r[i])) && rows.every((r) => r[i] === null || isNumber(r[i]))
         return { name: c.name, align: numeric ? 'right' : 'left' }
       })
       out.rows = rows.map((r) => r.map(cell))
