@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { type CopyDatabaseOptions, type DatabaseCopy, DatabaseCopyError } from '@mig/core'
 import Database from 'better-sqlite3'
 
-/** Remove a database file and what SQLite keeps beside it. */
+/** Remove a database file, what SQLite keeps beside it, and the migration lock files of mig (sqlite-lock.ts). */
 function removeDatabaseFile(file: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true })
+  for (const suffix of ['', '-wal', '-shm', '-journal', '-miglock', '-miglock-journal', '-miglock.json']) rmSync(`${file}${suffix}`, { force: true })
 }
 
 /**

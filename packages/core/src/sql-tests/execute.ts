@@ -73,6 +73,7 @@ export async function executeScript(blocks: readonly ScriptBlock[], options: Exe
   const results: StatementResult[] = []
   const problems: string[] = []
   const waitFor = async (live: LiveSession, section: SessionSection | undefined) => {
+    if (live.abandoned) return
     let settled = false
     const done = live.chain.then(() => {
       settled = true
