@@ -14,6 +14,19 @@ export function copyName(source: string): string {
   return `${source.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40)}_copy_${random}`
 }
 
+const queues = new WeakMap<pg.Client, Promise<unknown>>()
+
+/** Run `sql` on `client` after what was sent to it before has finished (pg wants one query at a time per client). */
+function serially(client: pg.Client, sql: string): Promise<unknown> {
+  const run = () => client.query(sql)
+  const next = (queues.get(client) ?? Promise.resolve()).then(run, run)
+  queues.set(
+    client,
+    next.catch(() => {}),
+  )
+  return next
+}
+
 /** Sessions connected to `database`, other than the asking one. */
 async function blockers(admin: pg.Client, database: string): Promise<CopyBlocker[]> {
   const res = await admin.query(
@@ -38,12 +51,20 @@ function describe(b: CopyBlocker): string {
  * `admin`, a connection to another database of the server: PostgreSQL copies a template only while
  * nobody is connected to it, so a busy template is reported with the sessions that hold it.
  */
-export async function copyPostgresDatabase(admin: pg.Client, url: string, options: CopyDatabaseOptions = {}): Promise<DatabaseCopy> {
+export async function copyPostgresDatabase(
+  admin: pg.Client,
+  url: string,
+  options: CopyDatabaseOptions = {},
+  /** Where `drop()` runs: another connection lets a drop and the next copy run at the same time. Default `admin`. */
+  dropper: () => Promise<pg.Client> = async () => admin,
+): Promise<DatabaseCopy> {
   const source = databaseOf(url)
   const name = copyName(source)
   const q = postgresDialect.quoteIdent
   try {
-    await admin.query(options.empty ? `CREATE DATABASE ${q(name)}` : `CREATE DATABASE ${q(name)} TEMPLATE ${q(source)}`)
+    // PostgreSQL 15's default strategy (WAL_LOG) is kept: FILE_COPY was faster on an idle server
+    // but its checkpoint made each copy take seconds while other sessions wrote
+    await serially(admin, options.empty ? `CREATE DATABASE ${q(name)}` : `CREATE DATABASE ${q(name)} TEMPLATE ${q(source)}`)
   } catch (err) {
     const e = err as Error & { code?: string }
     if (e.code === '55006') {
@@ -68,7 +89,7 @@ export async function copyPostgresDatabase(admin: pg.Client, url: string, option
     source,
     async drop() {
       if (dropped) return
-      await admin.query(`DROP DATABASE IF EXISTS ${q(name)} WITH (FORCE)`)
+      await serially(await dropper(), `DROP DATABASE IF EXISTS ${q(name)} WITH (FORCE)`)
       dropped = true
     },
   }

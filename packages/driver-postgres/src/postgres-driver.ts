@@ -540,19 +540,25 @@ export class PostgresDriver implements Driver {
   async close(): Promise<void> {
     const c = this.main
     this.main = undefined
-    const admin = this.admin
+    const admins = [this.admin, this.dropper]
     this.admin = undefined
-    if (admin) await (await admin.catch(() => undefined))?.end().catch(() => {})
+    this.dropper = undefined
+    for (const admin of admins) if (admin) await (await admin.catch(() => undefined))?.end().catch(() => {})
     if (c) await endSession(() => c.end(), c.connection.stream)
   }
 
-  /** A connection to another database of the server, for copies (opened on first use). */
+  /** Connections to another database of the server, to create copies and to drop them (opened on first use). */
   private admin: Promise<pg.Client> | undefined
+  private dropper: Promise<pg.Client> | undefined
 
   /** Copy the database with `CREATE DATABASE … TEMPLATE` (postgres-copy.ts); needs no connection to it. */
   async copyDatabase(options?: CopyDatabaseOptions): Promise<DatabaseCopy> {
-    this.admin ??= openClient(postgresConfig(adminUrl(this.shadowBaseUrl), 'mig'), this.displayUrl)
-    return copyPostgresDatabase(await this.admin, this.shadowBaseUrl, options)
+    const open = () => openClient(postgresConfig(adminUrl(this.shadowBaseUrl), 'mig'), this.displayUrl)
+    this.admin ??= open()
+    return copyPostgresDatabase(await this.admin, this.shadowBaseUrl, options, () => {
+      this.dropper ??= open()
+      return this.dropper
+    })
   }
 
   /** A session for SQL tests (postgres-session.ts); this connection watches its lock waits. */

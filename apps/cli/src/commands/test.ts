@@ -168,11 +168,11 @@ async function runTests(ctx: CommandContext, mode: Mode, names: string[], option
   )
   const outcomes: TestOutcome[] = []
   try {
-    for (const p of prepared) {
+    for (const [i, p] of prepared.entries()) {
       ctx.out.json({ event: 'test:start', name: p.test.name })
       let outcome: TestOutcome
       try {
-        outcome = { ...judge(mode, await runner.run(p), ctx.cwd), seeded: p.seeded }
+        outcome = { ...judge(mode, await runner.run(p, i < prepared.length - 1), ctx.cwd), seeded: p.seeded }
       } catch (err) {
         if (err instanceof DatabaseCopyError || err instanceof SqlTestError) throw err
         outcome = { name: p.test.name, status: 'error', durationMs: 0, message: (err as Error).message, seeded: p.seeded }

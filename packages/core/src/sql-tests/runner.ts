@@ -81,10 +81,23 @@ export class SqlTestRunner {
     return { test, blocks: parseScript(rendered.text, test.relativeFile, this.options.target.splitOptions ?? {}), seeded: rendered.seeded }
   }
 
-  /** Run a prepared test in a new copy of the target. */
-  async run(prepared: PreparedTest): Promise<SqlTestRun> {
+  /** The copy for the next test, made while the current one runs. */
+  private next: Promise<DatabaseCopy> | undefined
+
+  /**
+   * Run a prepared test in a new copy of the target. `more`: another test follows, whose copy is
+   * made while this one runs.
+   */
+  async run(prepared: PreparedTest, more = false): Promise<SqlTestRun> {
     const started = now()
-    const copy = await this.copy()
+    const next = this.next
+    this.next = undefined
+    const copy = await (next ?? this.copy())
+    if (more) {
+      this.next = this.copy()
+      // a failure is reported to the test that takes the copy
+      this.next.catch(() => {})
+    }
     try {
       const driver = await this.options.openDriver(copy.url)
       try {
@@ -128,6 +141,9 @@ export class SqlTestRunner {
 
   /** Close every session and drop every copy now (Ctrl-C); `keep` copies stay. Never throws. */
   async abort(): Promise<string[]> {
+    // a copy being made is in `live` once made
+    await this.next?.catch(() => {})
+    this.next = undefined
     await Promise.all([...this.sessions].map((s) => s.close().catch(() => {})))
     this.sessions.clear()
     if (!this.options.keep) for (const copy of this.live) this.dropLater(copy)
