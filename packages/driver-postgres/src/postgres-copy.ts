@@ -1,6 +1,7 @@
 import { type CopyBlocker, type CopyDatabaseOptions, type DatabaseCopy, DatabaseCopyError } from '@mig/core'
 import type pg from 'pg'
 import { postgresDialect } from './postgres-dialect.js'
+import { openClient, postgresConfig } from './postgres-driver.js'
 import { withDatabase } from './postgres-shadow.js'
 
 /** The database a URL names. */
@@ -98,4 +99,39 @@ export async function copyPostgresDatabase(
 /** The URL of a database to administer copies from: `postgres`, or `template1` when the source is `postgres`. */
 export function adminUrl(url: string): string {
   return withDatabase(url, databaseOf(url) === 'postgres' ? 'template1' : 'postgres')
+}
+
+/**
+ * The copies a driver makes: one connection to the server's `postgres` database creates them,
+ * another drops them, so a drop and the next copy run at the same time. Both open on first use.
+ */
+export class PostgresCopies {
+  private admin: Promise<pg.Client> | undefined
+  private dropper: Promise<pg.Client> | undefined
+
+  constructor(
+    private readonly url: string,
+    private readonly displayUrl: string,
+  ) {}
+
+  private open(): Promise<pg.Client> {
+    return openClient(postgresConfig(adminUrl(this.url), 'mig'), this.displayUrl)
+  }
+
+  /** See {@link copyPostgresDatabase}. */
+  async copy(options?: CopyDatabaseOptions): Promise<DatabaseCopy> {
+    this.admin ??= this.open()
+    return copyPostgresDatabase(await this.admin, this.url, options, () => {
+      this.dropper ??= this.open()
+      return this.dropper
+    })
+  }
+
+  /** Close both connections. */
+  async close(): Promise<void> {
+    const clients = [this.admin, this.dropper]
+    this.admin = undefined
+    this.dropper = undefined
+    for (const c of clients) if (c) await (await c.catch(() => undefined))?.end().catch(() => {})
+  }
 }

@@ -25,7 +25,7 @@ import {
 import pg from 'pg'
 import { postgresDdl } from './postgres-ddl.js'
 import { introspectPostgres } from './postgres-introspector.js'
-import { adminUrl, copyPostgresDatabase } from './postgres-copy.js'
+import { PostgresCopies } from './postgres-copy.js'
 import { openPostgresSession } from './postgres-session.js'
 import { createPostgresShadow } from './postgres-shadow.js'
 import { acquirePostgresLock } from './postgres-lock.js'
@@ -540,25 +540,18 @@ export class PostgresDriver implements Driver {
   async close(): Promise<void> {
     const c = this.main
     this.main = undefined
-    const admins = [this.admin, this.dropper]
-    this.admin = undefined
-    this.dropper = undefined
-    for (const admin of admins) if (admin) await (await admin.catch(() => undefined))?.end().catch(() => {})
+    await this.copies?.close()
+    this.copies = undefined
     if (c) await endSession(() => c.end(), c.connection.stream)
   }
 
-  /** Connections to another database of the server, to create copies and to drop them (opened on first use). */
-  private admin: Promise<pg.Client> | undefined
-  private dropper: Promise<pg.Client> | undefined
+  /** Copies for SQL tests (postgres-copy.ts), on connections of their own. */
+  private copies: PostgresCopies | undefined
 
   /** Copy the database with `CREATE DATABASE … TEMPLATE` (postgres-copy.ts); needs no connection to it. */
-  async copyDatabase(options?: CopyDatabaseOptions): Promise<DatabaseCopy> {
-    const open = () => openClient(postgresConfig(adminUrl(this.shadowBaseUrl), 'mig'), this.displayUrl)
-    this.admin ??= open()
-    return copyPostgresDatabase(await this.admin, this.shadowBaseUrl, options, () => {
-      this.dropper ??= open()
-      return this.dropper
-    })
+  copyDatabase(options?: CopyDatabaseOptions): Promise<DatabaseCopy> {
+    this.copies ??= new PostgresCopies(this.shadowBaseUrl, this.displayUrl)
+    return this.copies.copy(options)
   }
 
   /** A session for SQL tests (postgres-session.ts); this connection watches its lock waits. */
