@@ -134,6 +134,8 @@ export async function executeScript(blocks: readonly ScriptBlock[], options: Exe
     // a lost connection in a session is the run's error, not output
     for (const live of sessions.values()) if (!live.abandoned) await live.chain
   } finally {
+    // after a lost connection the sessions' pending statements fail as their connections close
+    for (const live of sessions.values()) live.chain.catch(() => {})
     await Promise.all([main, ...[...sessions.values()].map((s) => s.session)].map((s) => s.close().catch(() => {})))
   }
   let output = parts.map((p) => (typeof p === 'string' ? p : renderSection(p))).join('')
