@@ -26,6 +26,8 @@ export { flywayChecksum } from './formats/flyway.js'
 export { detectFormat, FORMAT_READERS, MIGRATION_FORMATS } from './formats/index.js'
 export { type ForeignMarker, findForeignMarker } from './formats/markers.js'
 export type {
+  CopyDatabaseOptions,
+  DatabaseCopy,
   Driver,
   DriverCapabilities,
   DriverFactory,
@@ -38,6 +40,7 @@ export type {
   ScriptStatement,
   DriverModule,
   ShadowDatabase,
+  SqlSession,
   StreamedScript,
 } from './driver.js'
 export { endSession, StatementFailure } from './driver.js'
@@ -108,3 +111,5 @@ export type { PreparedPart } from './fleet/tenant-apply.js'
 export type { Tenancy, TenantSession } from './fleet/tenancy.js'
 export type { Shard, TenantSelection } from './fleet/tenants.js'
 export { assertTenantNames, parseShard, scopeTenant, selectTenants, shardOf, TENANT_NAME, TenantError, tenantSchema, tenantScope } from './fleet/tenants.js'
+export * from './results/index.js'
+export * from './sql-tests/index.js'

@@ -5,3 +5,5 @@ export { createIndexSql, createTableSql, REBUILD_PREFIX, sqliteDdl } from './sql
 export { introspectSqlite } from './sqlite-introspector.js'
 export { resolveUrl, sqlitePath } from './sqlite-url.js'
 export { SHARED_SCHEMA, SqliteTenancy } from './sqlite-tenancy.js'
+export { copySqliteDatabase } from './sqlite-copy.js'
+export { openSqliteSession } from './sqlite-session.js'
