@@ -10,8 +10,6 @@ export type Row = Record<string, unknown>
 export interface DriverCapabilities {
   /** DDL inside a transaction is undone by ROLLBACK (PostgreSQL, SQLite: true; MySQL: false). */
   transactionalDdl: boolean
-  /** The migration lock is held on its own connection (so it survives statements on the main one). */
-  separateLockConnection?: boolean
   /**
    * Backslash is an escape character in string literals on this connection (MySQL without
    * `NO_BACKSLASH_ESCAPES`). Known after `connect()`; undefined when the engine has no such mode.

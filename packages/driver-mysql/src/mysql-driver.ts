@@ -108,7 +108,7 @@ export class MysqlDriver implements Driver {
   /** The URL as given (with its password), for shadow database URLs. Never printed. */
   private readonly shadowBaseUrl: string
   readonly dialect = mysqlDialect
-  readonly capabilities: DriverCapabilities = { transactionalDdl: false, separateLockConnection: true, connectWhileDiscovering: true }
+  readonly capabilities: DriverCapabilities = { transactionalDdl: false, connectWhileDiscovering: true }
   readonly displayUrl: string
   readonly config: ConnectionOptions
   private conn: Connection | undefined
@@ -386,10 +386,13 @@ export class MysqlDriver implements Driver {
     })
   }
 
+  /**
+   * `GET_LOCK`, held by the main connection's session (see `acquireMysqlLock`): the server thread
+   * that runs the migrations keeps it until it has run everything sent to it.
+   */
   async acquireLock(options: LockOptions): Promise<LockHandle> {
     await this.flush()
-    const conn = await openConnection(this.config, this.displayUrl)
-    const lock = await acquireMysqlLock(conn, this.database, options)
+    const lock = await acquireMysqlLock(this.connection(), this.database, options)
     this.locked = true
     return {
       release: async () => {

@@ -42,31 +42,26 @@ export async function lockHolder(conn: Connection, name: string): Promise<LockHo
 }
 
 /**
- * Take `GET_LOCK` on `conn`, a connection dedicated to the lock for the whole run (the lock is
- * released when that session ends, so a killed runner never leaves it behind). Waits in GET_LOCK one
- * second at a time, reporting the holder between attempts; `timeoutMs` bounds the wait.
+ * Take `GET_LOCK` on `conn`: the connection that runs the migrations. The server runs a packet it
+ * received to the end even after its client is gone, and only then ends the session, which releases
+ * the lock: so the lock is never free while the server still runs work of this run. Waits in
+ * GET_LOCK one second at a time, reporting the holder between attempts; `timeoutMs` bounds the wait.
  */
 export async function acquireMysqlLock(conn: Connection, database: string, options: LockOptions): Promise<LockHandle> {
   const name = lockName(database, options.key)
   const started = Date.now()
   let lastReport = -Infinity
-  const close = () => conn.end().catch(() => {})
-  try {
-    let [got] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS ok', [name])
-    while (Number(got[0]?.ok) !== 1) {
-      const holder = await lockHolder(conn, name)
-      const waited = Date.now() - started
-      if (options.timeoutMs !== undefined && waited >= options.timeoutMs) throw new LockTimeoutError(options.timeoutMs, holder)
-      if (Date.now() - lastReport >= REPORT_EVERY_MS) {
-        lastReport = Date.now()
-        options.onWait?.(holder)
-      }
-      const slice = options.timeoutMs === undefined ? ATTEMPT_S : Math.max(0.001, Math.min(ATTEMPT_S, (options.timeoutMs - waited) / 1000))
-      ;[got] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS ok', [name, slice])
+  let [got] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS ok', [name])
+  while (Number(got[0]?.ok) !== 1) {
+    const holder = await lockHolder(conn, name)
+    const waited = Date.now() - started
+    if (options.timeoutMs !== undefined && waited >= options.timeoutMs) throw new LockTimeoutError(options.timeoutMs, holder)
+    if (Date.now() - lastReport >= REPORT_EVERY_MS) {
+      lastReport = Date.now()
+      options.onWait?.(holder)
     }
-  } catch (err) {
-    await close()
-    throw err
+    const slice = options.timeoutMs === undefined ? ATTEMPT_S : Math.max(0.001, Math.min(ATTEMPT_S, (options.timeoutMs - waited) / 1000))
+    ;[got] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS ok', [name, slice])
   }
   return {
     async release() {
@@ -74,9 +69,6 @@ export async function acquireMysqlLock(conn: Connection, database: string, optio
         await conn.query('SELECT RELEASE_LOCK(?)', [name])
       } catch {
         // the session is gone (server restarted, connection killed): so is its lock
-      } finally {
-        // GET_LOCK is released when the session ends, even if RELEASE_LOCK failed.
-        await close()
       }
     },
   }

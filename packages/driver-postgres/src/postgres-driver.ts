@@ -94,7 +94,7 @@ export class PostgresDriver implements Driver {
   /** The URL as given (with its password), for shadow database URLs. Never printed. */
   private readonly shadowBaseUrl: string
   readonly dialect = postgresDialect
-  readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true, queuedTransactions: true, connectWhileDiscovering: true }
+  readonly capabilities: DriverCapabilities = { transactionalDdl: true, queuedTransactions: true, connectWhileDiscovering: true }
   readonly displayUrl: string
   readonly config: pg.ClientConfig
   private main: pg.Client | undefined
@@ -224,9 +224,19 @@ export class PostgresDriver implements Driver {
     if (batch.length) await flush()
   }
 
+  /**
+   * The advisory lock, held by the main connection's session (see `acquirePostgresLock`): the
+   * backend that runs the migrations keeps it until it has run everything sent to it.
+   */
   async acquireLock(options: LockOptions): Promise<LockHandle> {
-    const client = await openClient(this.config, this.displayUrl)
-    return acquirePostgresLock(client, options)
+    return acquirePostgresLock(
+      {
+        query: async <R extends Row>(sql: string, params?: unknown[]) => ({
+          rows: ((await this.out.send(sql, params?.length ? params : undefined)).results.at(-1)?.rows ?? []) as R[],
+        }),
+      },
+      options,
+    )
   }
 
   async ensureSchema(schema: string): Promise<void> {
