@@ -2,6 +2,7 @@ import { describeHolder, type Migrator, type RunResult } from '@mig/core'
 import type { CommandContext } from './context.js'
 import { EXIT } from './exit.js'
 import { eventJson } from './output.js'
+import { followSignals } from './signals.js'
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
@@ -40,7 +41,9 @@ export async function reportRun(ctx: CommandContext, migrator: Migrator, run: ()
         if (dryRun) for (const m of migrations) out.line(`${direction === 'up' ? 'Would apply' : 'Would roll back'}: ${m.id}`)
         if (!migrations.length) out.line(direction === 'up' ? 'No pending migrations' : 'Nothing to roll back')
       }),
-      migrator.on('migration:start', ({ migration, direction }) => out.write(`${direction === 'up' ? 'Applying' : 'Rolling back'} ${migration.id}... `)),
+      migrator.on('migration:start', ({ migration, direction, resumeAt }) =>
+        out.write(`${direction === 'up' ? 'Applying' : 'Rolling back'} ${migration.id}${resumeAt ? ` (resuming at statement ${resumeAt})` : ''}... `),
+      ),
       migrator.on('migration:applied', ({ durationMs }) => out.write(`done (${durationMs}ms)\n`)),
       migrator.on('migration:reverted', ({ durationMs }) => out.write(`done (${durationMs}ms)\n`)),
       migrator.on('migration:failed', ({ durationMs }) => out.write(`failed (${durationMs}ms)\n`)),
@@ -48,17 +51,23 @@ export async function reportRun(ctx: CommandContext, migrator: Migrator, run: ()
     )
   }
   let result: RunResult | undefined
+  const interruption = followSignals(migrator, out)
   try {
     result = await run()
   } finally {
+    interruption.dispose()
     await ui?.finish(result)
     for (const u of unsubscribe) u()
   }
   if (out.mode === 'json') out.json({ event: 'result', ...result })
   else if (out.mode !== 'tty' && !result.dryRun && result.results.length) out.line(summaryLine(result))
-  if (!result.ok) {
-    if (result.error) out.error(result.error)
-    return EXIT.failed
+  if (!result.ok && result.error) out.error(result.error)
+  if (interruption.signal) {
+    const left = interruption.notRun
+    const message = `stopped by ${interruption.signal}${interruption.cancelled ? ' (the running migration was cancelled)' : ''}: ${plural(left, 'migration')} not ${result.direction === 'up' ? 'applied' : 'rolled back'}${left ? `; run mig ${result.direction} to go on` : ''}`
+    out.problem(message)
+    out.json({ event: 'interrupted', signal: interruption.signal, cancelled: interruption.cancelled, message })
+    return EXIT.interrupted
   }
-  return EXIT.ok
+  return result.ok ? EXIT.ok : EXIT.failed
 }

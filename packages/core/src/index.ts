@@ -33,7 +33,7 @@ export type {
   SqlDialect,
   StreamedScript,
 } from './driver.js'
-export { endSession, quoteQualified, StatementFailure } from './driver.js'
+export { endSession, NotRunError, quoteQualified, StatementFailure } from './driver.js'
 export type { MigrationInfo, MigratorEventName, MigratorEvents } from './events.js'
 export { Emitter } from './events.js'
 export type { HistoryRow, HistoryStatus, LogAction, LogEntry, LogRow } from './history/store.js'
@@ -49,10 +49,11 @@ export type { MigrationTask, StartedMigration, StartOptions } from './run/one-mi
 export { runMigration, startMigration } from './run/one-migration.js'
 export type { PlannedRun } from './run/run-plan.js'
 export { runPlan } from './run/run-plan.js'
-export type { RunContext, RunTarget } from './run/target.js'
+export type { RunContext, RunControl, RunTarget } from './run/target.js'
 export type { Migration, MigrationBody, MigrationContext, MigrationFn, MigrationKind, MigrationScope, RenderContext } from './migration.js'
 export { compareMigrations, compareVersions } from './migration.js'
 export type {
+  AcceptChecksumResult,
   AdoptOptions,
   AdoptResult,
   AuditEntry,

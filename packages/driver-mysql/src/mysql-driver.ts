@@ -25,6 +25,7 @@ import { mysqlDdl } from './mysql-ddl.js'
 import { introspectMysql } from './mysql-introspector.js'
 import { createMysqlShadow } from './mysql-shadow.js'
 import { acquireMysqlLock } from './mysql-lock.js'
+import { type MysqlSession, readMysqlSession } from './mysql-session.js'
 
 /** Options of {@link mysql}. */
 export interface MysqlOptions {
@@ -171,12 +172,20 @@ export class MysqlDriver implements Driver {
     if (this.conn) return
     const conn = await openConnection(this.config, this.displayUrl)
     this.conn = conn
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT DATABASE() AS db, @@SESSION.sql_mode AS mode')
-    this.database = String(rows[0]?.db ?? '')
-    const backslashEscapes = !/NO_BACKSLASH_ESCAPES/i.test(String(rows[0]?.mode ?? ''))
+    this.session = await readMysqlSession(conn)
+    this.database = this.session.database
+    const backslashEscapes = this.session.backslashEscapes
     this.split = { delimiterCommand: true, backslashEscapes }
     // Templates escape string literals for the server's actual sql_mode.
     this.capabilities.backslashEscapes = backslashEscapes
+  }
+
+  /** The session as the target configures it (see mysql-session.ts), set back by each transaction. */
+  private session: MysqlSession | undefined
+
+  /** The URL's database: the history tables are written there, whatever a migration `USE`s. */
+  async resolveSchema(): Promise<string | undefined> {
+    return this.database || undefined
   }
 
   async close(): Promise<void> {
@@ -262,6 +271,9 @@ export class MysqlDriver implements Driver {
    * commits implicitly on MySQL whatever a transaction says.
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
+    // Each of mig's transactions (a migration's `running` row first, its `applied` row after it)
+    // starts with the session set back, in front of its first statement: no round trip of its own.
+    if (this.locked && this.session && !this.userTransaction) this.pending.push(...this.session.resetSql)
     const mark = this.pending.length
     try {
       return await fn(this)
@@ -403,6 +415,18 @@ export class MysqlDriver implements Driver {
           await lock.release()
         }
       },
+    }
+  }
+
+  /** `KILL QUERY` of the main connection's thread, from a connection of its own. */
+  async cancel(): Promise<void> {
+    const id = this.conn?.threadId
+    if (!id) return
+    const c = await openConnection(this.config, this.displayUrl)
+    try {
+      await c.query('KILL QUERY ?', [id])
+    } finally {
+      await c.end().catch(() => {})
     }
   }
 

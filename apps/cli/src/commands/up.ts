@@ -10,6 +10,7 @@ export interface UpCommandOptions {
   singleTransaction?: boolean
   allowOutOfOrder?: boolean
   includeDrafts?: boolean
+  resume?: boolean
 }
 
 /**
@@ -35,7 +36,7 @@ async function checkPins(ctx: CommandContext, migrator: Awaited<ReturnType<Comma
   throw new ExitError(decision.message ?? 'unpinned templated migrations', EXIT.failed, 'pin them with mig pin <migration>')
 }
 
-/** `mig up [N] [--to V] [--only V] [--dry-run] [--single-transaction]` */
+/** `mig up [N] [--to V] [--only V] [--dry-run] [--single-transaction] [--resume]` */
 export async function upCommand(ctx: CommandContext, steps: number | undefined, opts: UpCommandOptions): Promise<number> {
   const migrator = await ctx.migrator()
   try {
@@ -49,6 +50,7 @@ export async function upCommand(ctx: CommandContext, steps: number | undefined, 
         singleTransaction: opts.singleTransaction,
         allowOutOfOrder: opts.allowOutOfOrder,
         includeDrafts: opts.includeDrafts,
+        resume: opts.resume,
       }),
     )
   } finally {

@@ -1,13 +1,15 @@
-import type { QueryExecutor } from '../driver.js'
+import { NotRunError, type QueryExecutor } from '../driver.js'
 import { MigrationError } from '../errors.js'
 import { migrationInfo } from '../events.js'
 import { MigrationRecord } from '../history/migration-record.js'
 import { hasRunLines } from '../hooks.js'
 import type { Migration } from '../migration.js'
 import { now } from './clock.js'
-import { executeMigration, toMigrationError } from './execute.js'
+import { isStreamed } from './bodies.js'
+import { executeFrom, executeMigration, toMigrationError } from './execute.js'
 import { callHook, hookFailure } from './hook-calls.js'
 import type { MigrationResult } from './results.js'
+import { committedChecksums, type ResumePoint } from './resume.js'
 import type { RunContext, RunTarget } from './target.js'
 
 /** One migration of a run, as {@link startMigration} takes it. */
@@ -19,6 +21,8 @@ export interface MigrationTask {
   total: number
   /** The version had a history row in the target's scope when the run started (a repeatable is then reapplied). */
   hadRow: boolean
+  /** Run it from the statement that failed earlier (`up --resume`), the ones before it having committed. */
+  resume?: ResumePoint
 }
 
 /** Options of {@link startMigration}. */
@@ -29,9 +33,12 @@ export interface StartOptions {
   queued?: boolean
 }
 
-/** A migration handed over: `finish()` waits for its outcome, records a failure and reports it. */
+/**
+ * A migration handed over: `finish()` waits for its outcome, records a failure and reports it;
+ * undefined when it never ran because the run was stopped while it was queued.
+ */
 export interface StartedMigration {
-  finish(): Promise<MigrationResult>
+  finish(): Promise<MigrationResult | undefined>
 }
 
 /**
@@ -47,7 +54,7 @@ export interface StartedMigration {
  * const result = await runMigration(ctx, { driver: tenantDriver, scope: 'tenant_42' }, { migration, direction: 'up', index: 0, total: 1, hadRow: false })
  */
 export async function startMigration(ctx: RunContext, target: RunTarget, task: MigrationTask, options: StartOptions = {}): Promise<StartedMigration> {
-  const { migration: m, direction, index, total } = task
+  const { migration: m, direction, index, total, resume } = task
   const { outerTx } = options
   const mi = migrationInfo(m)
   const body = direction === 'up' ? m.up : m.down
@@ -62,7 +69,7 @@ export async function startMigration(ctx: RunContext, target: RunTarget, task: M
   const announce = () => {
     if (announced) return
     announced = true
-    ctx.emit('migration:start', { migration: mi, direction, index, total })
+    ctx.emit('migration:start', { migration: mi, direction, index, total, ...(resume ? { resumeAt: resume.from } : {}) })
     t0 = now()
   }
   if (!options.queued) announce()
@@ -106,8 +113,9 @@ export async function startMigration(ctx: RunContext, target: RunTarget, task: M
     return failure(new MigrationError({ migration: m.id, direction, message, file: body?.file }), sql)
   }
   const ran: string[] = []
-  const succeeded = async (): Promise<MigrationResult> => {
-    const durationMs = Math.round(now() - t0)
+  /** `serverMs`: the server's own time for it, when the driver measured it (queued transactions). */
+  const succeeded = async (serverMs?: number): Promise<MigrationResult> => {
+    const durationMs = serverMs ?? Math.round(now() - t0)
     if (direction === 'up') ctx.emit('migration:applied', { migration: mi, direction, durationMs, index, total })
     else ctx.emit('migration:reverted', { migration: mi, direction, durationMs, index, total })
     const result: MigrationResult = { migration: mi, direction, status: direction === 'up' ? 'applied' : 'reverted', durationMs }
@@ -120,7 +128,9 @@ export async function startMigration(ctx: RunContext, target: RunTarget, task: M
   }
   const driver = target.driver
   if ((m.transaction && driver.capabilities.transactionalDdl) || outerTx) {
+    let executor: QueryExecutor | undefined
     const work = async (tx: QueryExecutor) => {
+      executor = tx
       await executeMigration(ctx, target, { migration: m, direction, exec: tx, sql, body, ran })
       await record().succeeded(tx, loggedSql(sql, ran))
     }
@@ -135,13 +145,21 @@ export async function startMigration(ctx: RunContext, target: RunTarget, task: M
     done.catch(() => {})
     return {
       finish: async () => {
+        // once the run is stopping, a queued migration is announced only if the driver ran it
+        if (!announced && ctx.control?.stopping) {
+          const notRun = await done.then(
+            () => false,
+            (err: unknown) => err instanceof NotRunError,
+          )
+          if (notRun) return undefined
+        }
         announce()
         try {
           await done
         } catch (err) {
           return failed(err, sql, !outerTx)
         }
-        return succeeded()
+        return succeeded(outerTx ? undefined : executor?.serverDurationMs)
       },
     }
   }
@@ -161,14 +179,22 @@ export async function startMigration(ctx: RunContext, target: RunTarget, task: M
           ctx.emit('statement:start', { migration: mi, index: i + 1, line })
           await history.progress(driver, i + 1, line)
         }
-        await executeMigration(ctx, target, { migration: m, direction, exec: driver, sql, body, onStatement, ran })
-        await driver.transaction((tx) => history.succeeded(tx, loggedSql(sql, ran), { afterRunning: true }))
+        if (resume && body) await executeFrom(target, resume, body, onStatement)
+        else await executeMigration(ctx, target, { migration: m, direction, exec: driver, sql, body, onStatement, ran })
+        const note = resume ? `resumed at statement ${resume.from}` : undefined
+        await driver.transaction((tx) => history.succeeded(tx, loggedSql(sql, ran), { afterRunning: true, note }))
       } catch (err) {
         const error = toMigrationError(m, direction, body, err)
         const statementIndex = error.statementIndex ?? lastDone + 2
         const message = error.cause instanceof Error ? error.cause.message : error.message
+        // what `up --resume` checks the fixed file against: the statements that committed before it
+        const resumable = direction === 'up' && body && !m.code && !isStreamed(body)
+        const committed =
+          resumable && sql !== undefined && !hasRunLines(sql) ? committedChecksums(sql, statementIndex - 1, driver.splitOptions ?? {}) : undefined
         try {
-          await driver.transaction((tx) => history.failedRow(tx, { message, statementIndex, statementLine: error.line ?? lastLine, errorLine: error.line }))
+          if (committed !== undefined) await ctx.recorder.ensureStatementChecksums(driver)
+          const failure = { message, statementIndex, statementLine: error.line ?? lastLine, errorLine: error.line, committed }
+          await driver.transaction((tx) => history.failedRow(tx, failure))
         } catch {
           // the connection is gone; the 'running' row already marks the migration as interrupted
         }
@@ -181,7 +207,8 @@ export async function startMigration(ctx: RunContext, target: RunTarget, task: M
 
 /** {@link startMigration}, then its outcome. */
 export async function runMigration(ctx: RunContext, target: RunTarget, task: MigrationTask, options: StartOptions = {}): Promise<MigrationResult> {
-  return (await startMigration(ctx, target, task, options)).finish()
+  // not queued: it ran, whatever its outcome
+  return (await (await startMigration(ctx, target, task, options)).finish())!
 }
 
 /** The SQL recorded in the log: the body's SQL, or the statements a code migration ran. */
