@@ -184,9 +184,7 @@ export class MysqlDriver implements Driver {
   private session: MysqlSession | undefined
 
   /** The URL's database: the history tables are written there, whatever a migration `USE`s. */
-  async resolveSchema(): Promise<string | undefined> {
-    return this.database || undefined
-  }
+  resolveSchema = async (): Promise<string | undefined> => this.database || undefined
 
   async close(): Promise<void> {
     const c = this.conn
@@ -271,8 +269,7 @@ export class MysqlDriver implements Driver {
    * commits implicitly on MySQL whatever a transaction says.
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
-    // Each of mig's transactions (a migration's `running` row first, its `applied` row after it)
-    // starts with the session set back, in front of its first statement: no round trip of its own.
+    // each of mig's transactions starts with the session set back (in front of its first statement)
     if (this.locked && this.session && !this.userTransaction) this.pending.push(...this.session.resetSql)
     const mark = this.pending.length
     try {
