@@ -13,8 +13,11 @@ import {
 } from '@mig/core'
 import { inheritedHint } from './error-hints.js'
 
-/** Exit codes (SPEC): 0 success, 1 a migration/test/check failed, 2 bad usage/config/project, 3 lock timeout. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, lock: 3 } as const
+/**
+ * Exit codes (SPEC): 0 success, 1 a migration/test/check failed, 2 bad usage/config/project, 3 lock
+ * timeout, 130 stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, lock: 3, interrupted: 130 } as const
 
 /** Thrown by commands to stop with a message and an exit code. CLI only; core never exits. */
 export class ExitError extends Error {

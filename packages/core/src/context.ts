@@ -8,6 +8,7 @@ import type { Migration } from './migration.js'
 import type { MigratorOptions } from './options.js'
 import type { PlanInput } from './planner.js'
 import { MigrationBodies } from './run/bodies.js'
+import type { RunControl } from './run/target.js'
 
 /** Emits a migrator event (the façade's emitter, handed to the rooms). */
 export type Emit = <K extends keyof MigratorEvents>(event: K, payload: MigratorEvents[K]) => void
@@ -98,6 +99,8 @@ export interface CoreContext {
   readonly bodies: MigrationBodies
   readonly session: Session
   readonly emit: Emit
+  /** Set by `Migrator.stop()`: the runs of this migrator start no other migration. */
+  readonly control: RunControl
 }
 
 /** The secret the log's variables are encrypted with: the option, else `MIG_ENCRYPTION_KEY`. */
@@ -127,6 +130,7 @@ export function createCoreContext(options: MigratorOptions, emit: Emit, base?: C
     bodies: new MigrationBodies(options.render),
     session: new Session(driver, options.sources, base?.session),
     emit,
+    control: { stopping: false },
   }
 }
 

@@ -17,8 +17,6 @@ export type Row = Record<string, unknown>
 export interface DriverCapabilities {
   /** DDL inside a transaction is undone by ROLLBACK (PostgreSQL, SQLite: true; MySQL: false). */
   transactionalDdl: boolean
-  /** The migration lock is held on its own connection (so it survives statements on the main one). */
-  separateLockConnection?: boolean
   /**
    * Backslash is an escape character in string literals on this connection (MySQL without
    * `NO_BACKSLASH_ESCAPES`). Known after `connect()`; undefined when the engine has no such mode.
@@ -79,6 +77,13 @@ export interface QueryExecutor {
    * the client's figure.
    */
   readonly elapsedMsSql?: string
+  /**
+   * Once the transaction of this executor committed: the time the server spent on it (its scripts,
+   * from the moment the server started the transaction), in milliseconds. Drivers that hand the
+   * server several transactions at once (`queuedTransactions`) set it, since the client cannot time
+   * each of them; core reports it instead of its own figure.
+   */
+  readonly serverDurationMs?: number
 }
 
 /** One statement of a script, with where it starts in its file. */
@@ -169,6 +174,26 @@ export interface Driver extends QueryExecutor {
   readonly splitOptions?: SplitOptions
   /** Take the migration lock, waiting for other runners. */
   acquireLock(options: LockOptions): Promise<LockHandle>
+  /**
+   * The schema (PostgreSQL) or database (MySQL) an unqualified `table` resolves to in the session as
+   * it is now: where such a table exists, else where CREATE TABLE would put it. Core asks once per
+   * run, before anything runs, and writes the history tables with it: a migration that changes
+   * `search_path` or runs `USE` never redirects mig's own writes. Optional (SQLite has no such thing).
+   */
+  resolveSchema?(table: string): Promise<string | undefined>
+  /**
+   * Cancel the statement the main connection is running, from a connection of its own (PostgreSQL
+   * `pg_cancel_backend`, MySQL `KILL QUERY`): the statement fails and its transaction rolls back;
+   * the run hears of it on the main connection as a failure. Optional: without it (SQLite runs
+   * statements in-process) a running statement cannot be interrupted.
+   */
+  cancel?(): Promise<void>
+  /**
+   * Let what the server is running finish, and run nothing handed over behind it: transactions
+   * queued on the connection (`queuedTransactions`) that the server has not started fail with
+   * {@link NotRunError}, having changed nothing. Optional: a driver that queues nothing needs nothing.
+   */
+  stopQueued?(): Promise<void>
   /**
    * Create a schema (namespace) if it does not exist: called before the history tables are created
    * when the history table is schema-qualified. Optional: drivers without schemas omit it.
@@ -269,6 +294,21 @@ export class StatementFailure extends Error {
 }
 
 brand(StatementFailure, 'StatementFailure')
+
+/**
+ * A transaction handed to a driver that never ran: it was queued behind one that failed, or the run
+ * was stopped ({@link Driver.stopQueued}) before the server started it. Nothing of it was applied.
+ */
+export class NotRunError extends Error {
+  /** `instanceof` works across copies of @mig/core: a driver package may bring its own. */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about (a subclass too)
+    return isBranded(this, x)
+  }
+  override name = 'NotRunError'
+}
+
+brand(NotRunError, 'NotRunError')
 
 /** What a driver package exports. */
 export type DriverFactory = (url: string, options?: DriverOptions) => Driver

@@ -22,7 +22,8 @@ export interface MigratorEvents {
   'lock:acquired': { waitedMs: number }
   /** The plan, before anything runs (also for dry runs). */
   plan: { direction: 'up' | 'down'; migrations: MigrationInfo[]; dryRun: boolean }
-  'migration:start': { migration: MigrationInfo; direction: 'up' | 'down'; index: number; total: number }
+  /** `resumeAt`: `up --resume` runs it from this statement (1-based), the ones before it having committed earlier. */
+  'migration:start': { migration: MigrationInfo; direction: 'up' | 'down'; index: number; total: number; resumeAt?: number }
   'migration:applied': { migration: MigrationInfo; direction: 'up'; durationMs: number; index: number; total: number }
   'migration:reverted': { migration: MigrationInfo; direction: 'down'; durationMs: number; index: number; total: number }
   'migration:failed': { migration: MigrationInfo; direction: 'up' | 'down'; durationMs: number; error: MigrationError; index: number; total: number }

@@ -48,8 +48,11 @@ export async function withLock<T>(ctx: CoreContext, fn: (locked: Locked) => Prom
   await ctx.session.connect()
   const started = now()
   let waited = false
+  // written with the schema resolved now: what a migration does to the session (search_path, USE)
+  // never redirects the history writes
+  if (ctx.driver.resolveSchema && !ctx.store.configured.includes('.')) ctx.store.qualify(await ctx.driver.resolveSchema(ctx.store.configured))
   const lock = await ctx.driver.acquireLock({
-    key: `mig:${ctx.store.table}`,
+    key: `mig:${ctx.store.configured}`,
     timeoutMs: ctx.options.lockTimeoutMs,
     onWait: (holder) => {
       waited = true

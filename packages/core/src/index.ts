@@ -43,7 +43,7 @@ export type {
   SqlSession,
   StreamedScript,
 } from './driver.js'
-export { endSession, StatementFailure } from './driver.js'
+export { endSession, NotRunError, StatementFailure } from './driver.js'
 export * from './driver-kit/index.js'
 export type { MigrationInfo, MigratorEventName, MigratorEvents } from './events.js'
 export { Emitter } from './events.js'
@@ -60,10 +60,11 @@ export type { MigrationTask, StartedMigration, StartOptions } from './run/one-mi
 export { runMigration, startMigration } from './run/one-migration.js'
 export type { PlannedRun } from './run/run-plan.js'
 export { runPlan } from './run/run-plan.js'
-export type { RunContext, RunTarget } from './run/target.js'
+export type { RunContext, RunControl, RunTarget } from './run/target.js'
 export type { Migration, MigrationBody, MigrationContext, MigrationFn, MigrationKind, MigrationScope, RenderContext, TenantContext } from './migration.js'
 export { compareMigrations, compareVersions } from './migration.js'
 export type {
+  AcceptChecksumResult,
   AdoptOptions,
   AdoptResult,
   AuditEntry,

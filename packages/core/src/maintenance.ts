@@ -59,6 +59,16 @@ export interface AuditEntry extends LogRow {
 }
 
 /** What {@link Migrator.resolve} or {@link Migrator.repair} did to one migration. */
+export interface AcceptChecksumResult {
+  version: string
+  name: string
+  /** The checksum the history row had (of the file as it was applied). */
+  previousChecksum: string
+  /** The file's checksum now, recorded in the row. */
+  checksum: string
+}
+
+/** What {@link resolve} or {@link repair} did to one migration. */
 export interface ResolveResult {
   version: string
   name: string
@@ -207,6 +217,42 @@ export async function resolve(ctx: CoreContext, version: string, as: 'applied' |
       await ctx.recorder.logAction(tx, { action: 'resolve', version, name: row.name, scope: ctx.scope, checksum, error: note })
     })
     return { version, name: row.name, previousStatus: row.status, resolvedAs: as }
+  })
+}
+
+/**
+ * Accept an edit of an applied migration's file on purpose (`mig resolve <V> --accept-checksum`,
+ * Flyway's repair of checksums, Atlas's `migrate hash`): its row takes the file's checksum, and the
+ * log records action `accept-checksum` with the old and new checksums and `reason`. Nothing is run.
+ * Throws {@link PlanError} when the migration is not applied or its file did not change.
+ */
+export async function acceptChecksum(ctx: CoreContext, version: string, reason: string): Promise<AcceptChecksumResult> {
+  await ctx.session.discover()
+  return withLock(ctx, async ({ history, prepare }) => {
+    const row = history.find((h) => h.version === version && h.scope === ctx.scope)
+    if (!row) throw new PlanError('not-applied', `migration ${version} is not applied (it has no history row): nothing to accept`, [version])
+    if (row.status !== 'applied') {
+      throw new PlanError(
+        'other',
+        `migration ${version} is ${row.status}, not applied: --accept-checksum is for an applied migration whose file was edited`,
+        [version],
+        {
+          hint: `run mig resolve ${version} --applied or --rolled-back (or mig up --resume)`,
+        },
+      )
+    }
+    const m = ctx.session.discovered?.find((x) => x.version === version)
+    if (!m?.up) throw new PlanError('other', `migration ${version} has no file here: nothing to accept`, [version])
+    const checksum = await ctx.bodies.upChecksum(m, m.up)
+    if (checksum === row.checksum) throw new PlanError('other', `migration ${m.id} is not modified: its file has the checksum it was applied with`, [version])
+    await prepare()
+    await ctx.store.ensureLogColumns()
+    const note = `accepted checksum ${row.checksum} -> ${checksum}: ${reason}`.slice(0, MAX_ERROR_CHARS)
+    await ctx.driver.transaction(async (tx) => {
+      await ctx.recorder.writeRow(tx, { ...row, checksum }, { exists: true })
+      await ctx.recorder.logAction(tx, { action: 'accept-checksum', version, name: row.name, scope: ctx.scope, checksum, note })
+    })
+    return { version, name: row.name, previousChecksum: row.checksum, checksum }
   })
 }
 

@@ -6,7 +6,7 @@ import { checkEnv, refuseDraftsOnProduction, withLock } from './guard.js'
 import type { HistoryRecorder } from './history/recorder.js'
 import type { HistoryRow, HistoryStore } from './history/store.js'
 import * as maintenance from './maintenance.js'
-import type { AdoptOptions, AdoptResult, AuditEntry, ImportHistoryOptions, ResolveResult } from './maintenance.js'
+import type { AcceptChecksumResult, AdoptOptions, AdoptResult, AuditEntry, ImportHistoryOptions, ResolveResult } from './maintenance.js'
 import type { Migration, MigrationBody, RenderContext } from './migration.js'
 import type { MigratorOptions, RunDownOptions, RunUpOptions } from './options.js'
 import { computeStatus, type PlanInput, planDown, planUp, type StatusEntry } from './planner.js'
@@ -14,9 +14,10 @@ import type { ImportTool } from './importers/importer.js'
 import { now } from './run/clock.js'
 import { callHook, hookFailure } from './run/hook-calls.js'
 import type { RunResult } from './run/results.js'
+import { type ResumePoint, resumePoints } from './run/resume.js'
 import { runPlan } from './run/run-plan.js'
 
-export type { AdoptOptions, AdoptResult, AuditEntry, ImportHistoryOptions, ResolveResult } from './maintenance.js'
+export type { AcceptChecksumResult, AdoptOptions, AdoptResult, AuditEntry, ImportHistoryOptions, ResolveResult } from './maintenance.js'
 export type { MigratorOptions, Renderer, RunDownOptions, RunUpOptions } from './options.js'
 export type { MigrationResult, RunResult } from './run/results.js'
 
@@ -65,6 +66,34 @@ export class Migrator extends Emitter<MigratorEvents> {
   /** Close the connection. */
   close(): Promise<void> {
     return this.ctx.session.close()
+  }
+
+  /**
+   * Stop the run in progress once the running migration is done (the first Ctrl-C): no other
+   * migration starts, and those handed to the driver ahead of their turn (`queuedTransactions`)
+   * are dropped unrun. The run then ends as usual: its result lists what ran, and its `done` event
+   * counts the rest as skipped.
+   */
+  stop(): void {
+    if (this.ctx.control.stopping) return
+    this.ctx.control.stopping = true
+    void this.driver.stopQueued?.().catch(() => {})
+  }
+
+  /**
+   * {@link stop}, and cancel the statement the server is running (the second Ctrl-C): it fails and
+   * its transaction rolls back (on MySQL the statements before it stay committed and the migration
+   * is left failed). Resolves once the cancel was sent; the run ends when the server has rolled
+   * back, and the lock is released after that.
+   */
+  async cancel(): Promise<void> {
+    this.stop()
+    await this.driver.cancel?.()
+  }
+
+  /** {@link stop} was called. */
+  get stopped(): boolean {
+    return this.ctx.control.stopping
   }
 
   /** Create the history tables when missing. */
@@ -117,12 +146,15 @@ export class Migrator extends Emitter<MigratorEvents> {
       const started = now()
       if (options.includeDrafts) await refuseDraftsOnProduction(this.ctx)
       const plan = planUp(await planInput(this.ctx, history), options)
+      const resumes = options.resume ? await this.resumePoints(plan, history) : undefined
       const writes = plan.length > 0 && !options.dryRun
       if (writes) {
         await callHook(this.ctx.options, this.driver, 'before_up', 'up', plan)
         await prepare()
+        // the log notes where a resumed migration started
+        if (resumes?.size) await this.history.ensureLogColumns()
       }
-      const result = await this.run('up', plan, options, started, history)
+      const result = await this.run('up', plan, options, started, history, resumes)
       if (writes && result.ok) {
         try {
           await callHook(this.ctx.options, this.driver, 'after_up', 'up', plan, { status: 'applied' })
@@ -172,11 +204,28 @@ export class Migrator extends Emitter<MigratorEvents> {
     })
   }
 
+  /** Where `up --resume` starts the failed migrations of `plan` (see `run/resume.ts`). */
+  private resumePoints(plan: Migration[], history: HistoryRow[]): Promise<Map<string, ResumePoint>> {
+    return resumePoints(plan, history, this.ctx.scope, {
+      sql: (m, body) => this.ctx.bodies.sql(m, body, 'up'),
+      read: (version) => this.history.statementChecksums(version, this.ctx.scope),
+      split: this.driver.splitOptions ?? {},
+      canRunStatements: Boolean(this.driver.runStatements),
+    })
+  }
+
   /** Run a plan on this migrator's driver and scope (see `run/run-plan.ts`). */
-  private run(direction: 'up' | 'down', plan: Migration[], options: RunUpOptions, started: number, history: HistoryRow[]): Promise<RunResult> {
+  private run(
+    direction: 'up' | 'down',
+    plan: Migration[],
+    options: RunUpOptions,
+    started: number,
+    history: HistoryRow[],
+    resumes?: ReadonlyMap<string, ResumePoint>,
+  ): Promise<RunResult> {
     const hadRows = new Set(history.filter((h) => h.scope === this.ctx.scope).map((h) => h.version))
     const target = { driver: this.driver, scope: this.ctx.scope }
-    return runPlan(this.ctx, target, { direction, plan, dryRun: options.dryRun, singleTransaction: options.singleTransaction, hadRows, started })
+    return runPlan(this.ctx, target, { direction, plan, dryRun: options.dryRun, singleTransaction: options.singleTransaction, hadRows, started, resumes })
   }
 
   /** Drop every object, then apply everything. */
@@ -232,6 +281,16 @@ export class Migrator extends Emitter<MigratorEvents> {
    */
   resolve(version: string, as: 'applied' | 'rolled-back'): Promise<ResolveResult> {
     return maintenance.resolve(this.ctx, version, as)
+  }
+
+  /**
+   * Accept an edit of an applied migration's file on purpose (`mig resolve <V> --accept-checksum
+   * --reason TEXT`): its history row takes the file's current checksum; the log records action
+   * `accept-checksum` with the old and new checksums and the reason. Nothing is run. Throws
+   * {@link PlanError} when the migration is not applied or its file did not change.
+   */
+  acceptChecksum(version: string, reason: string): Promise<AcceptChecksumResult> {
+    return maintenance.acceptChecksum(this.ctx, version, reason)
   }
 
   /**

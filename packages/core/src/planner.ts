@@ -44,6 +44,11 @@ export interface UpOptions {
   includeDrafts?: boolean
   /** Apply pending migrations older than the newest applied one. */
   allowOutOfOrder?: boolean
+  /**
+   * Plan the migrations left `failed` at a statement (statements before it committed) first, to be
+   * run again from that statement (`mig up --resume`). Default: a failed migration stops the plan.
+   */
+  resume?: boolean
 }
 
 /** Options of {@link planDown}. */
@@ -127,25 +132,42 @@ function dependenciesMet(m: Migration, rows: Map<string, HistoryRow>): boolean {
 export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
   const status = computeStatus(input)
   const failed = status.filter((s) => s.status === 'failed')
-  if (failed.length) {
+  const resumed = options.resume ? failed.map(resumable) : []
+  if (failed.length && !options.resume) {
     const f = failed[0]!
+    const k = f.history?.status === 'failed' ? (f.history.statementIndex ?? 0) : 0
+    const resume = k > 1 && f.migration ? `, or fix the file and run mig up --resume to run it again from statement ${k}` : ''
     throw new PlanError(
       'failed',
       `migration ${f.version}_${f.name} failed earlier and was left in a failed state${f.history?.error ? `: ${f.history.error}` : ''}`,
       failed.map((s) => s.version),
       {
-        hint: `fix the database by hand, then run mig resolve ${f.version} --applied or --rolled-back (or mig repair)`,
+        hint: `fix the database by hand, then run mig resolve ${f.version} --applied or --rolled-back (or mig repair)${resume}`,
       },
     )
   }
   const modified = status.filter((s) => s.status === 'modified')
   if (modified.length) {
+    const first = modified[0]!.version
     throw new PlanError(
       'modified',
       `${modified.length === 1 ? 'migration' : 'migrations'} changed after being applied: ${modified.map((s) => `${s.version}_${s.name}`).join(', ')}`,
       modified.map((s) => s.version),
-      { hint: 'restore the applied file (see mig log) or write a new migration for the change' },
+      {
+        hint: `restore the applied file (see mig log) or write a new migration for the change; if the edit is harmless (a comment), accept it: mig resolve ${first} --accept-checksum --reason "..."`,
+      },
     )
+  }
+  if (resumed.length) {
+    // the rest is planned as if the resumed ones were applied (their dependents may follow them)
+    const scope = input.scope ?? 'shared'
+    const byVersion = new Map(resumed.map((m) => [m.version, m]))
+    const history = input.history.map((h) => {
+      const m = h.scope === scope ? byVersion.get(h.version) : undefined
+      return m ? { ...h, status: 'applied' as const, checksum: input.checksums.get(m.id) ?? h.checksum } : h
+    })
+    const steps = options.steps === undefined ? undefined : Math.max(0, options.steps - resumed.length)
+    return [...resumed, ...planUp({ ...input, history }, { ...options, resume: false, steps })]
   }
   const known = new Set(input.migrations.map((m) => m.version))
   for (const v of [options.to, options.only]) {
@@ -178,6 +200,24 @@ export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
   checkDependenciesMet(plan, applied, input.migrations)
   if (options.steps !== undefined) plan = plan.slice(0, options.steps)
   return plan
+}
+
+/**
+ * A failed migration `mig up --resume` can run again from the statement that failed: its row says
+ * `failed` at statement k (a `running` row is a run that died: which statements committed after the
+ * last recorded one is unknown) and its file is there. Else a PlanError that says why.
+ */
+function resumable(s: StatusEntry): Migration {
+  const h = s.history
+  if (s.migration && h?.status === 'failed' && h.statementIndex) return s.migration
+  const why = !s.migration
+    ? 'its file is missing'
+    : h?.status === 'running'
+      ? `it was interrupted while it ran (the process died), so which statements committed after statement ${h.statementIndex ?? 0} is not known`
+      : 'the row does not say at which statement it failed'
+  throw new PlanError('failed', `cannot resume ${s.version}_${s.name}: ${why}`, [s.version], {
+    hint: `check the database by hand, then run mig resolve ${s.version} --applied or --rolled-back`,
+  })
 }
 
 /** Versions recorded as applied (any kind) in the run's scope. */

@@ -30,6 +30,7 @@ import { createMysqlCopy } from './mysql-copy.js'
 import { openMysqlSession } from './mysql-session.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { MysqlTenancy } from './mysql-tenancy.js'
+import { type MysqlSession, readMysqlSession } from './mysql-session-state.js'
 
 /** Options of {@link mysql}. */
 export interface MysqlOptions {
@@ -113,7 +114,7 @@ export class MysqlDriver implements Driver {
   /** The URL as given (with its password), for shadow database URLs. Never printed. */
   private readonly shadowBaseUrl: string
   readonly dialect = mysqlDialect
-  readonly capabilities: DriverCapabilities = { transactionalDdl: false, separateLockConnection: true, connectWhileDiscovering: true }
+  readonly capabilities: DriverCapabilities = { transactionalDdl: false, connectWhileDiscovering: true }
   readonly displayUrl: string
   readonly config: ConnectionOptions
   private conn: Connection | undefined
@@ -178,9 +179,9 @@ export class MysqlDriver implements Driver {
     if (this.conn) return
     const conn = await openConnection(this.config, this.displayUrl)
     this.conn = conn
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT DATABASE() AS db, @@SESSION.sql_mode AS mode')
-    this.database = String(rows[0]?.db ?? '')
-    const backslashEscapes = !/NO_BACKSLASH_ESCAPES/i.test(String(rows[0]?.mode ?? ''))
+    this.session = await readMysqlSession(conn)
+    this.database = this.session.database
+    const backslashEscapes = this.session.backslashEscapes
     this.split = { delimiterCommand: true, backslashEscapes }
     // Templates escape string literals for the server's actual sql_mode.
     this.capabilities.backslashEscapes = backslashEscapes
@@ -203,6 +204,12 @@ export class MysqlDriver implements Driver {
   openSession(): Promise<SqlSession> {
     return openMysqlSession(this.config, this.displayUrl, this)
   }
+
+  /** The session as the target configures it (see mysql-session.ts), set back by each transaction. */
+  private session: MysqlSession | undefined
+
+  /** The URL's database: the history tables are written there, whatever a migration `USE`s. */
+  resolveSchema = async (): Promise<string | undefined> => this.database || undefined
 
   async close(): Promise<void> {
     const admin = this.admin
@@ -290,6 +297,8 @@ export class MysqlDriver implements Driver {
    * commits implicitly on MySQL whatever a transaction says.
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
+    // each of mig's transactions starts with the session set back (in front of its first statement)
+    if (this.locked && this.session && !this.userTransaction) this.pending.push(...this.session.resetSql)
     const mark = this.pending.length
     try {
       return await fn(this)
@@ -414,10 +423,13 @@ export class MysqlDriver implements Driver {
     })
   }
 
+  /**
+   * `GET_LOCK`, held by the main connection's session (see `acquireMysqlLock`): the server thread
+   * that runs the migrations keeps it until it has run everything sent to it.
+   */
   async acquireLock(options: LockOptions): Promise<LockHandle> {
     await this.flush()
-    const conn = await openConnection(this.config, this.displayUrl)
-    const lock = await acquireMysqlLock(conn, this.database, options)
+    const lock = await acquireMysqlLock(this.connection(), this.database, options)
     this.locked = true
     return {
       release: async () => {
@@ -428,6 +440,18 @@ export class MysqlDriver implements Driver {
           await lock.release()
         }
       },
+    }
+  }
+
+  /** `KILL QUERY` of the main connection's thread, from a connection of its own. */
+  async cancel(): Promise<void> {
+    const id = this.conn?.threadId
+    if (!id) return
+    const c = await openConnection(this.config, this.displayUrl)
+    try {
+      await c.query('KILL QUERY ?', [id])
+    } finally {
+      await c.end().catch(() => {})
     }
   }
 

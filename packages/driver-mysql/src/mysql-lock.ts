@@ -37,34 +37,27 @@ export async function lockHolder(conn: Connection, name: string): Promise<LockHo
 }
 
 /**
- * Take `GET_LOCK` on `conn`, a connection dedicated to the lock for the whole run (the lock is
- * released when that session ends, so a killed runner never leaves it behind). Waits in GET_LOCK one
- * second at a time ({@link waitForLock}), reporting the holder between attempts; `timeoutMs` bounds the wait.
+ * Take `GET_LOCK` on `conn`: the connection that runs the migrations. The server runs a packet it
+ * received to the end even after its client is gone, and only then ends the session, which releases
+ * the lock: so the lock is never free while the server still runs work of this run. Waits in
+ * GET_LOCK one second at a time ({@link waitForLock}), reporting the holder between attempts;
+ * `timeoutMs` bounds the wait.
  */
 export async function acquireMysqlLock(conn: Connection, database: string, options: LockOptions): Promise<LockHandle> {
   const name = lockName(database, options.key)
-  const close = () => conn.end().catch(() => {})
-  try {
-    await waitForLock({
-      // GET_LOCK's timeout is in seconds (fractions allowed)
-      tryLock: async (waitMs) => Number((await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS ok', [name, waitMs / 1000]))[0][0]?.ok) === 1,
-      holder: () => lockHolder(conn, name),
-      timeoutMs: options.timeoutMs,
-      onWait: options.onWait,
-    })
-  } catch (err) {
-    await close()
-    throw err
-  }
+  await waitForLock({
+    // GET_LOCK's timeout is in seconds (fractions allowed)
+    tryLock: async (waitMs) => Number((await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS ok', [name, waitMs / 1000]))[0][0]?.ok) === 1,
+    holder: () => lockHolder(conn, name),
+    timeoutMs: options.timeoutMs,
+    onWait: options.onWait,
+  })
   return {
     async release() {
       try {
         await conn.query('SELECT RELEASE_LOCK(?)', [name])
       } catch {
         // the session is gone (server restarted, connection killed): so is its lock
-      } finally {
-        // GET_LOCK is released when the session ends, even if RELEASE_LOCK failed.
-        await close()
       }
     },
   }

@@ -141,3 +141,16 @@ export function inlineParams(sql: string, params: readonly unknown[]): string {
     return literal(params[n - 1])
   })
 }
+
+/** psql's `\restrict KEY` / `\unrestrict KEY` lines, which pg_dump (15.14, 16.10, 17.6 and later) writes around a dump. */
+const PSQL_RESTRICT = /^\\(?:un)?restrict\b/gm
+
+/**
+ * A pg_dump file as the server can run it: its `\restrict` / `\unrestrict` lines (psql meta-commands
+ * that guard psql itself, meaningless to the server) become comments of the same length, so the
+ * server's error positions still point at the right line and column of the file.
+ */
+export function withoutPsqlRestrict(sql: string): string {
+  if (!sql.includes('restrict')) return sql
+  return sql.replace(PSQL_RESTRICT, (m) => `--${m.slice(2)}`)
+}

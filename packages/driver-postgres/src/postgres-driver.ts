@@ -11,7 +11,6 @@ import {
   quoteQualified,
   type Row,
   redactUrl,
-  runScriptStatements,
   type Script,
   type ScriptStatement,
   StatementFailure,
@@ -28,10 +27,11 @@ import pg from 'pg'
 import { postgresDdl } from './postgres-ddl.js'
 import { introspectPostgres } from './postgres-introspector.js'
 import { PostgresCopies } from './postgres-copy.js'
+import { postgresDialect, toNumberedPlaceholders, withoutPsqlRestrict } from './postgres-dialect.js'
+import { acquirePostgresLock, advisoryKey } from './postgres-lock.js'
 import { openPostgresSession } from './postgres-session.js'
-import { acquirePostgresLock } from './postgres-lock.js'
+import { transactionStart } from './postgres-session-state.js'
 import { PostgresTenancy } from './postgres-tenancy.js'
-import { postgresDialect, toNumberedPlaceholders } from './postgres-dialect.js'
 import {
   lineAt,
   Outbox,
@@ -101,7 +101,7 @@ export class PostgresDriver implements Driver {
   /** The URL as given (with its password), for shadow database URLs. Never printed. */
   private readonly shadowBaseUrl: string
   readonly dialect = postgresDialect
-  readonly capabilities: DriverCapabilities = { transactionalDdl: true, separateLockConnection: true, queuedTransactions: true, connectWhileDiscovering: true }
+  readonly capabilities: DriverCapabilities = { transactionalDdl: true, queuedTransactions: true, connectWhileDiscovering: true }
   readonly displayUrl: string
   readonly config: pg.ClientConfig
   /** Schema per tenant (postgres-tenancy.ts). */
@@ -141,10 +141,52 @@ export class PostgresDriver implements Driver {
   /** Ends the session without waiting for the server to close its side (see `endSession`). */
   async close(): Promise<void> {
     const c = this.main
+    const stopper = this.stopper
     this.main = undefined
     await this.copies?.close()
     this.copies = undefined
+    this.stopper = undefined
+    this.starts = undefined
     if (c) await endSession(() => c.end(), c.connection.stream)
+    if (stopper) await endSession(() => stopper.end(), stopper.connection.stream)
+  }
+
+  /** What a transaction starts with (see `transactionStart`): with the stop check when it is queued. */
+  private transactionStart(queued: boolean): { sql: string }[] {
+    this.starts ??= { plain: transactionStart(), queued: transactionStart(this.stopKey) }
+    return queued ? this.starts.queued : this.starts.plain
+  }
+  private starts: { plain: { sql: string }[]; queued: { sql: string }[] } | undefined
+
+  /** The advisory key of this session's stop check, derived from its backend's pid. */
+  private get stopKey(): bigint {
+    return advisoryKey(`mig:stop:${(this.client as pg.Client & { processID?: number }).processID ?? 0}`)
+  }
+
+  /** The connection that holds {@link stopKey} once the run was stopped. */
+  private stopper: pg.Client | undefined
+
+  /**
+   * Stop the run (the first Ctrl-C): queued transactions not sent yet are never sent, and those
+   * already sent behind the running one fail their stop check when the server reaches them (a
+   * connection of its own takes the stop key, which waits on the server for the running
+   * transaction's share of it). The running transaction finishes.
+   */
+  async stopQueued(): Promise<void> {
+    this.outbox?.stop()
+    if (this.stopper || !this.main) return
+    const stopper = await openClient(this.config, this.displayUrl)
+    this.stopper = stopper
+    stopper.query('SELECT pg_advisory_lock($1)', [this.stopKey.toString()]).catch(() => {})
+  }
+
+  /** Where `table` resolves through `search_path` (its schema if it exists, else `current_schema()`). */
+  async resolveSchema(table: string): Promise<string | undefined> {
+    const rows = await this.query<{ s: string | null }>(
+      'SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(?)), current_schema()) AS s',
+      [postgresDialect.quoteIdent(table)],
+    )
+    return rows[0]?.s ?? undefined
   }
 
   /** Copies for SQL tests (postgres-copy.ts), on connections of their own. */
@@ -178,9 +220,9 @@ export class PostgresDriver implements Driver {
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
     const before = this.lastTransaction?.settled === false ? this.lastTransaction : undefined
-    const state: TransactionState = { settled: false, failed: false, before }
+    const state: TransactionState = { settled: false, failed: false, before, queued: Boolean(before) }
     this.lastTransaction = state
-    const tx = new PostgresTransaction(this.out, state)
+    const tx = new PostgresTransaction(this.out, state, this.transactionStart(Boolean(before)))
     try {
       const out = await fn(tx)
       await tx.commit()
@@ -200,7 +242,8 @@ export class PostgresDriver implements Driver {
 
   async runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
     if (exec instanceof PostgresTransaction && !onStatement) return exec.runScript(script)
-    await runScriptStatements(this, exec, script, onStatement)
+    const statements = splitStatements(withoutPsqlRestrict(script.sql), {}, script.line ?? 1)
+    await this.runStatements(exec, statements, { file: script.file ?? '', line: script.line ?? 1 }, onStatement)
   }
 
   /**
@@ -249,9 +292,31 @@ export class PostgresDriver implements Driver {
     if (batch.length) await flush()
   }
 
+  /**
+   * The advisory lock, held by the main connection's session (see `acquirePostgresLock`): the
+   * backend that runs the migrations keeps it until it has run everything sent to it.
+   */
   async acquireLock(options: LockOptions): Promise<LockHandle> {
-    const client = await openClient(this.config, this.displayUrl)
-    return acquirePostgresLock(client, options)
+    return acquirePostgresLock(
+      {
+        query: async <R extends Row>(sql: string, params?: unknown[]) => ({
+          rows: ((await this.out.send(sql, params?.length ? params : undefined)).results.at(-1)?.rows ?? []) as R[],
+        }),
+      },
+      options,
+    )
+  }
+
+  /** `pg_cancel_backend` of the main connection's backend, from a connection of its own. */
+  async cancel(): Promise<void> {
+    const pid = (this.main as (pg.Client & { processID?: number }) | undefined)?.processID
+    if (!pid) return
+    const c = await openClient(this.config, this.displayUrl)
+    try {
+      await c.query('SELECT pg_cancel_backend($1)', [pid])
+    } finally {
+      await c.end().catch(() => {})
+    }
   }
 
   async ensureSchema(schema: string): Promise<void> {

@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto'
-import { type LockHandle, type LockHolder, type LockOptions, waitForLock } from '@mig/core'
-import type pg from 'pg'
+import { type LockHandle, type LockHolder, type LockOptions, type Row, waitForLock } from '@mig/core'
 
+/**
+ * What the lock needs of a connection: queries (`$1` placeholders) answered in the order they are
+ * sent. The driver passes its main connection, so the lock lives exactly as long as the session
+ * that runs the migrations.
+ */
+export interface LockConnection {
+  query<R extends Row = Row>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>
+}
 /** The 64-bit advisory lock key of a lock name (first 8 bytes of its sha256, signed). */
 export function advisoryKey(name: string): bigint {
   return createHash('sha256').update(name).digest().readBigInt64BE(0)
 }
 
 /** Who holds the advisory lock `key` in the current database, from pg_locks and pg_stat_activity. */
-export async function advisoryHolder(client: pg.Client, key: bigint): Promise<LockHolder | undefined> {
+export async function advisoryHolder(client: LockConnection, key: bigint): Promise<LockHolder | undefined> {
   const unsigned = BigInt.asUintN(64, key)
   const classid = Number(unsigned >> 32n)
   const objid = Number(unsigned & 0xffffffffn)
@@ -36,22 +43,27 @@ export async function advisoryHolder(client: pg.Client, key: bigint): Promise<Lo
 }
 
 /**
- * Take the session advisory lock of `options.key` on `client`, a connection dedicated to the lock for
- * the whole run (it stays idle, outside any transaction, so it never holds back CREATE INDEX
- * CONCURRENTLY on the main connection).
+ * Take the session advisory lock of `options.key` on `client`: the connection that runs the
+ * migrations. A backend runs what it was sent to the end even after its client is gone (SIGKILL, a
+ * lost pod), and only then ends its session: holding the lock in that same session means the lock
+ * is never free while the server still runs work of this run, so a runner started right after a
+ * crash waits for it instead of sending the same migrations again. A session advisory lock holds no
+ * snapshot, so CREATE INDEX CONCURRENTLY on the same connection does not wait for it.
  *
  * Waiting ({@link waitForLock}) blocks in `pg_advisory_lock` for at most a second at a time (`lock_timeout`): a waiter
  * never keeps one snapshot open for long, because the holder's CREATE INDEX CONCURRENTLY waits for
  * every older snapshot to finish and would otherwise wait for the waiter, which waits for the holder.
- * Between attempts the holder is looked up and reported through `onWait`.
+ * Between attempts the holder is looked up and reported through `onWait`. `lock_timeout` is then
+ * RESET, back to what the URL configures.
  */
-export async function acquirePostgresLock(client: pg.Client, options: LockOptions): Promise<LockHandle> {
+export async function acquirePostgresLock(client: LockConnection, options: LockOptions): Promise<LockHandle> {
   const key = advisoryKey(options.key)
-  const close = () => client.end().catch(() => {})
+  let timeoutSet = false
   try {
     await waitForLock({
       async tryLock(waitMs) {
         if (!waitMs) return Boolean((await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key.toString()])).rows[0]?.ok)
+        timeoutSet = true
         await client.query(`SET lock_timeout = ${waitMs}`)
         try {
           await client.query('SELECT pg_advisory_lock($1)', [key.toString()])
@@ -66,29 +78,20 @@ export async function acquirePostgresLock(client: pg.Client, options: LockOption
       timeoutMs: options.timeoutMs,
       onWait: options.onWait,
     })
-    await client.query('SET lock_timeout = 0')
-  } catch (err) {
-    await close()
-    throw err
+  } finally {
+    if (timeoutSet) await client.query('RESET lock_timeout').catch(() => {})
   }
   return {
     async release() {
-      try {
-        // Migrations commit with synchronous_commit off; a transaction that commits synchronously
-        // flushes the WAL up to here, so everything the run committed is durable before the next
-        // runner starts and before mig reports success. If this fails, the run fails.
-        await client.query('BEGIN; SELECT txid_current(); COMMIT')
-      } catch (err) {
-        await close()
-        throw err
-      }
+      // Migrations commit with synchronous_commit off; a transaction that commits synchronously
+      // flushes the WAL up to here, so everything the run committed is durable before the next
+      // runner starts and before mig reports success. If this fails, the run fails (the session,
+      // and its lock, end with the connection).
+      await client.query('BEGIN; SET LOCAL synchronous_commit TO on; SELECT txid_current(); COMMIT')
       try {
         await client.query('SELECT pg_advisory_unlock($1)', [key.toString()])
       } catch {
         // the session is gone (server restarted, connection killed): so is its lock
-      } finally {
-        // Closing the session releases the lock even if the unlock failed.
-        await close()
       }
     },
   }

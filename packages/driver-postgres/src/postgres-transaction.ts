@@ -1,70 +1,16 @@
-import { type QueryExecutor, type Row, type Script, type ScriptStatement, StatementFailure, splitStatements } from '@mig/core'
-import pg from 'pg'
-import { inlineParams, toNumberedPlaceholders } from './postgres-dialect.js'
+import { NotRunError, type QueryExecutor, type Row, type Script, type ScriptStatement, StatementFailure, splitStatements } from '@mig/core'
+import type pg from 'pg'
+import { inlineParams, toNumberedPlaceholders, withoutPsqlRestrict } from './postgres-dialect.js'
+import { lineAt, type PgError, type PgResult, positionToOffset, type SimpleQueryError, simpleQuery } from './postgres-query.js'
+import { DURATION_MARK, MARKED_MS, notRun, stoppedOr } from './postgres-session-state.js'
+
+export { lineAt, type PgError, positionToOffset } from './postgres-query.js'
 
 /*
  * The main connection's messages and transactions: the Outbox that sends every message of a run in
  * order (queued transactions sharing round trips), and the executor of one transaction, which holds
  * its script and its deferred writes back for the next round trip.
  */
-
-/** pg's error fields mig reads. */
-export interface PgError extends Error {
-  code?: string
-  position?: string
-}
-
-/** A pg `Query` that counts the statements completed before an error (for multi-statement scripts). */
-class CountingQuery extends (pg.Query as unknown as new (text: string, values: undefined, cb: (err: Error | null, res: unknown) => void) => object) {
-  completed = 0
-  /** COMMITs completed, and the count of statements completed up to the last of them. */
-  commits = 0
-  completedAtCommit = 0
-  handleCommandComplete(msg: unknown, connection: unknown): void {
-    this.completed++
-    if ((msg as { text?: string }).text === 'COMMIT') {
-      this.commits++
-      this.completedAtCommit = this.completed
-    }
-    ;(pg.Query.prototype as unknown as { handleCommandComplete(m: unknown, c: unknown): void }).handleCommandComplete.call(this, msg, connection)
-  }
-}
-
-type PgResult = { rows: Row[] }
-
-/** pg's error of a simple-protocol query, with what had completed before it. */
-type SimpleQueryError = PgError & { completed?: number; commits?: number; completedAtCommit?: number }
-
-/** Run a simple-protocol query (possibly several statements); resolve with the results and the count of completed statements. */
-function simpleQuery(client: pg.Client, text: string): Promise<{ results: PgResult[]; completed: number }> {
-  return new Promise((resolve, reject) => {
-    const q = new CountingQuery(text, undefined, (err, res) => {
-      if (err) {
-        Object.assign(err, { completed: q.completed, commits: q.commits, completedAtCommit: q.completedAtCommit })
-        reject(err)
-      } else resolve({ results: Array.isArray(res) ? (res as PgResult[]) : [res as PgResult], completed: q.completed })
-    })
-    client.query(q as unknown as pg.Submittable)
-  })
-}
-
-/** Offset in `text` (UTF-16) of the server's 1-based character `position`. */
-export function positionToOffset(text: string, position: number): number {
-  let chars = 0
-  let i = 0
-  while (i < text.length && chars < position - 1) {
-    const cp = text.codePointAt(i)!
-    i += cp > 0xffff ? 2 : 1
-    chars++
-  }
-  return i
-}
-
-export function lineAt(text: string, offset: number, firstLine: number): number {
-  let line = firstLine
-  for (let k = 0; k < offset && k < text.length; k++) if (text.charCodeAt(k) === 10) line++
-  return line
-}
 
 /** Which transaction a message belongs to, and where in it (see {@link Outbox.send}). */
 export interface MessageRole {
@@ -76,6 +22,12 @@ export interface MessageRole {
   shareable?: boolean
 }
 
+/** What came back for a message: its results, and for a transaction's last one its duration mark. */
+interface Delivered {
+  results: PgResult[]
+  durationMs?: number
+}
+
 /** A message waiting for the main connection. */
 interface Outgoing {
   text: string
@@ -84,7 +36,7 @@ interface Outgoing {
   role?: MessageRole
   /** Sent again alone after a syntax error stopped the message it shared. */
   solo?: boolean
-  resolve(value: { results: PgResult[] }): void
+  resolve(value: Delivered): void
   reject(err: unknown): void
 }
 
@@ -111,11 +63,18 @@ export class Outbox {
   private busy = false
   /** The transaction that has begun on the server and not sent its last message yet. */
   private open: TransactionState | undefined
+  private stopped = false
 
   constructor(private readonly client: pg.Client) {}
 
+  /** The run was stopped: a queued transaction that was not sent yet never is (it fails as not run). */
+  stop(): void {
+    this.stopped = true
+    this.pump()
+  }
+
   /** Queue a message; `role` says which transaction it belongs to (none: a statement outside any). */
-  send(text: string, params?: unknown[], role?: MessageRole): Promise<{ results: PgResult[] }> {
+  send(text: string, params?: unknown[], role?: MessageRole): Promise<Delivered> {
     return new Promise((resolve, reject) => {
       this.queue.push({ text, params, role, resolve, reject })
       this.pump()
@@ -158,11 +117,12 @@ export class Outbox {
         break
       this.queue.splice(at, 1)
       const tx = next.role?.tx
-      if (tx && !tx.sent && failedBefore(tx)) {
-        // queued behind a transaction that failed: never sent
+      const stopped = this.stopped && tx?.queued
+      if (tx && !tx.sent && (stopped || failedBefore(tx))) {
+        // queued behind a transaction that failed, or the run was stopped: never sent
         tx.failed = true
         tx.ended = true
-        next.reject(new Error('not run: the transaction before it failed'))
+        next.reject(notRun(stopped ? 'stopped' : 'failed'))
         continue
       }
       batch.push(next)
@@ -189,12 +149,16 @@ export class Outbox {
   private async deliver(batch: Outgoing[]): Promise<void> {
     if (batch.length === 1) {
       const one = batch[0]!
-      let out: { results: PgResult[] } | undefined
+      let out: Delivered | undefined
       let error: unknown
       try {
-        out = one.params ? { results: [await this.client.query(one.text, one.params)] } : await simpleQuery(this.client, one.text)
+        if (one.params) out = { results: [await this.client.query(one.text, one.params)] }
+        else {
+          const r = await simpleQuery(this.client, one.text)
+          out = { results: r.results, durationMs: r.durations.at(-1) }
+        }
       } catch (err) {
-        error = err ?? new Error('query failed')
+        error = stoppedOr(err ?? new Error('query failed'))
         // marked before anything else is sent: what is queued behind it is refused
         if (one.role?.shareable) one.role.tx.failed = true
       }
@@ -210,13 +174,16 @@ export class Outbox {
       text += b.text
     }
     let err: SimpleQueryError
+    // each transaction is settled as the server commits it (the notice the next one starts with
+    // makes the server send its COMMIT at once: see transactionStart)
+    const settle = (k: number, durationMs: number | undefined) => batch[k]?.resolve({ results: [], durationMs })
     try {
-      await simpleQuery(this.client, text)
+      await simpleQuery(this.client, text, settle)
       this.release()
       for (const b of batch) b.resolve({ results: [] })
       return
     } catch (e) {
-      err = e as SimpleQueryError
+      err = stoppedOr(e) as SimpleQueryError
     }
     const committed = err.commits ?? 0
     const rest = batch.slice(committed)
@@ -243,12 +210,14 @@ export class Outbox {
     for (let k = 0; k < committed; k++) batch[k]!.resolve({ results: [] })
     const before = text.slice(0, starts[committed])
     rest[0]!.reject(
-      Object.assign(err, {
-        completed: (err.completed ?? 0) - (err.completedAtCommit ?? 0),
-        position: err.position ? String(Number(err.position) - [...before].length) : undefined,
-      }),
+      err instanceof NotRunError
+        ? err
+        : Object.assign(err, {
+            completed: (err.completed ?? 0) - (err.completedAtCommit ?? 0),
+            position: err.position ? String(Number(err.position) - [...before].length) : undefined,
+          }),
     )
-    for (const b of rest.slice(1)) b.reject(new Error('not run: the transaction before it failed'))
+    for (const b of rest.slice(1)) b.reject(notRun(err instanceof NotRunError ? 'stopped' : 'failed'))
   }
 }
 
@@ -261,9 +230,6 @@ function failedBefore(state: TransactionState): boolean {
   return false
 }
 
-/** Milliseconds since the server received the current round trip (see {@link PostgresTransaction.elapsedMsSql}). */
-const ELAPSED_MS = `(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::bigint`
-
 /** Outcome of a transaction, as seen by the one queued behind it. */
 export interface TransactionState {
   settled: boolean
@@ -274,6 +240,8 @@ export interface TransactionState {
   ended?: boolean
   /** The transaction this one was queued behind, while that one was still running. */
   before?: TransactionState
+  /** It was handed over while another was still running (a stopped run never sends it). */
+  queued?: boolean
 }
 
 /** A statement (or a whole script) held back for the next round trip. */
@@ -294,20 +262,27 @@ interface Held {
 export class PostgresTransaction implements QueryExecutor {
   private held: Held[] = []
   private began = false
+  private duration: number | undefined
 
   constructor(
     private readonly outbox: Outbox,
     /** This transaction's outcome, linked to the one it was queued behind. */
     private readonly state: TransactionState,
+    /** What it starts with after BEGIN (see `transactionStart`). */
+    private readonly start: Held[],
   ) {}
 
   /**
    * While a script is held back, its duration is only known to the server: history rows written
-   * with it record `clock_timestamp() - statement_timestamp()` (the time since the server received
-   * the round trip that carries the script).
+   * with it record the duration mark that follows the script (see `DURATION_MARK`).
    */
   get elapsedMsSql(): string | undefined {
-    return this.held.some((h) => h.script) ? ELAPSED_MS : undefined
+    return this.held.some((h) => h.script) ? MARKED_MS : undefined
+  }
+
+  /** Once committed: the server's time for its script, from the start of the transaction on the server. */
+  get serverDurationMs(): number | undefined {
+    return this.duration
   }
 
   /**
@@ -330,9 +305,10 @@ export class PostgresTransaction implements QueryExecutor {
     return (results.at(-1)?.rows ?? []) as R[]
   }
 
-  /** Hold the script back until the next round trip. */
+  /** Hold the script back until the next round trip, its duration mark after it. */
   runScript(script: Script): void {
-    this.held.push({ sql: script.sql, script })
+    const sql = withoutPsqlRestrict(script.sql)
+    this.held.push({ sql, script: { ...script, sql } }, { sql: DURATION_MARK })
   }
 
   /** Send what is held back (errors of held-back statements are thrown here). */
@@ -345,12 +321,9 @@ export class PostgresTransaction implements QueryExecutor {
    * round trip; the results of every statement.
    */
   private async send(last?: Held): Promise<PgResult[]> {
-    if (!this.began && failedBefore(this.state)) throw new Error('not run: the transaction before it failed')
+    if (!this.began && failedBefore(this.state)) throw notRun('failed')
     const parts: Held[] = []
-    // The commit need not wait for its WAL flush: the run flushes once before it releases the lock
-    // (see acquirePostgresLock). A server crash can lose only whole transactions: a migration and
-    // its history row together, and mig never reports success before the flush.
-    if (!this.began) parts.push({ sql: 'BEGIN' }, { sql: 'SET LOCAL synchronous_commit TO off' })
+    if (!this.began) parts.push({ sql: 'BEGIN' }, ...this.start)
     parts.push(...this.held)
     if (last) parts.push(last)
     this.held = []
@@ -367,8 +340,11 @@ export class PostgresTransaction implements QueryExecutor {
     try {
       // only a message whose one COMMIT is mig's may share a round trip (COMMITs tell who committed)
       const shareable = last?.sql === 'COMMIT' && !parts.some((p) => p.script && ENDS_TRANSACTION.test(p.sql))
-      return (await this.outbox.send(text, undefined, { tx: this.state, ends: last?.sql === 'COMMIT', shareable })).results
+      const delivered = await this.outbox.send(text, undefined, { tx: this.state, ends: last?.sql === 'COMMIT', shareable })
+      if (delivered.durationMs !== undefined) this.duration = delivered.durationMs
+      return delivered.results
     } catch (err) {
+      if (err instanceof NotRunError) throw err
       throw traceFailure(err as PgError & { completed?: number }, parts, starts, text)
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { advisoryKey, inlineParams, postgresConfig, toNumberedPlaceholders } from '../src/index.js'
+import { withoutPsqlRestrict } from '../src/postgres-dialect.js'
 
 describe('placeholders', () => {
   it('numbers ? outside quotes, comments and dollar bodies', () => {
@@ -33,5 +34,15 @@ describe('advisoryKey', () => {
     expect(advisoryKey('mig:schema_migrations')).toBe(advisoryKey('mig:schema_migrations'))
     expect(advisoryKey('mig:a')).not.toBe(advisoryKey('mig:b'))
     expect(advisoryKey('mig:a') >= -(2n ** 63n) && advisoryKey('mig:a') < 2n ** 63n).toBe(true)
+  })
+})
+
+describe('withoutPsqlRestrict', () => {
+  it("turns pg_dump's psql \\restrict lines into comments of the same length", () => {
+    const dump = '--\n\\restrict abc123\n\nSET x = 1;\n\\unrestrict abc123\n'
+    const out = withoutPsqlRestrict(dump)
+    expect(out).toBe('--\n--estrict abc123\n\nSET x = 1;\n--nrestrict abc123\n')
+    expect(out.length).toBe(dump.length)
+    expect(withoutPsqlRestrict("SELECT '\\restrict';")).toBe("SELECT '\\restrict';")
   })
 })

@@ -29,6 +29,7 @@ import { introspectSqlite } from './sqlite-introspector.js'
 import { acquireSqliteLock } from './sqlite-lock.js'
 import { SqliteTenancy } from './sqlite-tenancy.js'
 import { openSqliteSession } from './sqlite-session.js'
+import { SqliteSession } from './sqlite-session-state.js'
 
 /** Options of {@link sqlite}. */
 export interface SqliteOptions {
@@ -75,6 +76,7 @@ export class SqliteDriver implements Driver {
     try {
       this.db = new Database(this.file, { timeout: this.options.busyTimeoutMs ?? 5000 })
       this.db.pragma('foreign_keys = ON')
+      this.session = new SqliteSession(this.db)
     } catch (err) {
       throw new ConnectionError(this.displayUrl, (err as Error).message, { cause: err })
     }
@@ -92,8 +94,13 @@ export class SqliteDriver implements Driver {
     return []
   }
 
+  /** The pragmas as the connection was set up (see sqlite-session.ts). */
+  private session: SqliteSession | undefined
+
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
     const db = this.client
+    // each of mig's transactions (a migration's own, or its `running` row) starts with the pragmas set back
+    this.session?.restore(db)
     db.exec('BEGIN IMMEDIATE')
     try {
       const out = await fn(this)

@@ -66,6 +66,7 @@ export function registerCommands(program: Command, action: Wrap): void {
     .option('--single-transaction', 'apply the batch in one transaction (PostgreSQL, SQLite)')
     .option('--allow-out-of-order', 'apply pending migrations older than the newest applied one')
     .option('--include-drafts', 'apply draft migrations too (not on production)')
+    .option('--resume', 'run a migration left failed at statement k again from statement k, once statements 1..k-1 are checked unchanged')
     .option('--tenant <name>', 'tenants: only this tenant (repeatable)', collect)
     .option('--all-tenants', 'tenants: every tenant (the default)')
     .option('--shared-only', 'tenants: apply the shared parts only')
@@ -119,10 +120,12 @@ export function registerCommands(program: Command, action: Wrap): void {
 
   program
     .command('resolve')
-    .description('clear a failed (dirty) migration after fixing the database by hand')
-    .argument('<version>', 'the failed migration')
+    .description('clear a failed (dirty) migration after fixing the database by hand, or accept an edited applied one')
+    .argument('<version>', 'the failed (or edited) migration')
     .option('--applied', 'the migration is now fully applied: record it as applied')
     .option('--rolled-back', 'the migration is now fully undone: remove its row')
+    .option('--accept-checksum', "an applied migration's file was edited on purpose (a comment, formatting): record its new checksum")
+    .option('--reason <text>', 'why the edit is accepted (required with --accept-checksum; kept in the log)')
     .action(lazyAction(() => import('./resolve.js'), 'resolveCommand'))
 
   program

@@ -13,6 +13,7 @@ export interface UpCommandOptions extends FleetCommandOptions {
   singleTransaction?: boolean
   allowOutOfOrder?: boolean
   includeDrafts?: boolean
+  resume?: boolean
 }
 
 /**
@@ -38,7 +39,7 @@ async function checkPins(ctx: CommandContext, migrator: Migrator): Promise<void>
   throw new ExitError(decision.message ?? 'unpinned templated migrations', EXIT.failed, 'pin them with mig pin <migration>')
 }
 
-/** `mig up [N] [--to V] [--only V] [--dry-run] [--single-transaction]` */
+/** `mig up [N] [--to V] [--only V] [--dry-run] [--single-transaction] [--resume]` */
 export async function upCommand(ctx: CommandContext, steps: number | undefined, opts: UpCommandOptions): Promise<number> {
   return withMigrator(ctx, async (migrator) => {
     if (!opts.dryRun) await checkPins(ctx, migrator)
@@ -52,6 +53,7 @@ export async function upCommand(ctx: CommandContext, steps: number | undefined, 
           singleTransaction: opts.singleTransaction,
           allowOutOfOrder: opts.allowOutOfOrder,
           includeDrafts: opts.includeDrafts,
+          resume: opts.resume,
         }),
       )
     // tenants: the shared parts, then the tenant parts (commands/fleet.ts); loaded only for such projects

@@ -27,7 +27,9 @@ export function followPlainRun(migrator: Migrator, out: LineSink): RunView {
       if (dryRun) for (const m of migrations) out.line(`${direction === 'up' ? 'Would apply' : 'Would roll back'}: ${m.id}`)
       if (!migrations.length) out.line(direction === 'up' ? 'No pending migrations' : 'Nothing to roll back')
     }),
-    migrator.on('migration:start', ({ migration, direction }) => out.write(`${direction === 'up' ? 'Applying' : 'Rolling back'} ${migration.id}... `)),
+    migrator.on('migration:start', ({ migration, direction, resumeAt }) =>
+      out.write(`${direction === 'up' ? 'Applying' : 'Rolling back'} ${migration.id}${resumeAt ? ` (resuming at statement ${resumeAt})` : ''}... `),
+    ),
     migrator.on('migration:applied', ({ durationMs }) => out.write(`done (${durationMs}ms)\n`)),
     migrator.on('migration:reverted', ({ durationMs }) => out.write(`done (${durationMs}ms)\n`)),
     migrator.on('migration:failed', ({ durationMs }) => out.write(`failed (${durationMs}ms)\n`)),

@@ -25,6 +25,8 @@ export interface FailurePoint {
   statementLine: number
   /** The line the server's error points at, when it gave one. */
   errorLine?: number
+  /** Checksums of the statements that committed before it (see `HistoryRecorder.statementChecksums`). */
+  committed?: string
 }
 
 /**
@@ -56,7 +58,7 @@ export class MigrationRecord {
    * The migration is done: its `applied` row (up) or no row (down), and an `ok` log entry with
    * `sql` (what ran). `afterRunning`: a `running` row was written first (so the row exists).
    */
-  async succeeded(exec: QueryExecutor, sql: string | null, options: { afterRunning?: boolean } = {}): Promise<void> {
+  async succeeded(exec: QueryExecutor, sql: string | null, options: { afterRunning?: boolean; note?: string } = {}): Promise<void> {
     const { migration, direction, scope, checksum, hadRow } = this.input
     if (direction === 'up') await this.recorder.writeRow(exec, this.row('applied'), { exists: options.afterRunning || hadRow })
     else await this.recorder.removeRow(exec, migration.version, scope)
@@ -72,6 +74,7 @@ export class MigrationRecord {
       durationMs: this.input.elapsed(),
       scope,
       checksum,
+      ...(options.note ? { note: options.note } : {}),
     })
   }
 
@@ -81,6 +84,8 @@ export class MigrationRecord {
     const where = `${what} at statement ${failure.statementIndex}${failure.errorLine ? ` (line ${failure.errorLine})` : ''}`
     const error = this.recorder.redact(`${where}: ${failure.message}`).slice(0, MAX_ERROR_CHARS)
     await this.recorder.writeRow(exec, this.row('failed', { error, statementIndex: failure.statementIndex, statementLine: failure.statementLine }))
+    const { migration, scope } = this.input
+    if (failure.committed !== undefined) await this.recorder.statementChecksums(exec, { version: migration.version, scope, checksums: failure.committed })
   }
 
   /** The `failed` log entry, with the SQL that was attempted and the error. */

@@ -106,6 +106,35 @@ export class HistoryRecorder {
   }
 
   /**
+   * Add the `statement_checksums` column to a history table created before it existed, on `exec`
+   * outside any transaction (a failed probe would abort a PostgreSQL transaction; MySQL's ALTER
+   * commits at once). Idempotent; asks once per recorder.
+   */
+  async ensureStatementChecksums(exec: QueryExecutor): Promise<void> {
+    if (this.statementChecksumsReady) return
+    const table = this.q(this.tables.table)
+    try {
+      await exec.query(`SELECT statement_checksums FROM ${table} WHERE 1 = 0`)
+    } catch {
+      await exec.query(`ALTER TABLE ${table} ADD ${this.dialect.quoteIdent('statement_checksums')} ${this.dialect.types.text}`)
+    }
+    this.statementChecksumsReady = true
+  }
+  private statementChecksumsReady = false
+
+  /**
+   * On a failed row: the checksums of the statements that committed before the failure
+   * (`mig up --resume` checks the fixed file against them; see {@link ensureStatementChecksums}).
+   */
+  async statementChecksums(exec: QueryExecutor, at: { version: string; scope: string; checksums: string }): Promise<void> {
+    await this.write(exec, `UPDATE ${this.q(this.tables.table)} SET statement_checksums = ? WHERE version = ? AND scope = ?`, [
+      at.checksums,
+      at.version,
+      at.scope,
+    ])
+  }
+
+  /**
    * Append to the log, SQL and error masked ({@link redact}). Entries without a note do not touch the
    * `note` column (tables from before it).
    */

@@ -25,7 +25,7 @@ export interface HistoryRow {
 }
 
 /** Actions recorded in the append-only log. */
-export type LogAction = 'apply' | 'revert' | 'adopt' | 'repair' | 'resolve' | 'reapply' | 'env'
+export type LogAction = 'apply' | 'revert' | 'adopt' | 'repair' | 'resolve' | 'accept-checksum' | 'reapply' | 'env'
 
 /** One entry of the append-only log. */
 export interface LogEntry {
@@ -82,33 +82,49 @@ function toDate(v: unknown): Date {
  * write goes through the {@link HistoryRecorder} (`history/recorder.ts`).
  */
 export class HistoryStore {
-  readonly table: string
-  readonly logTable: string
-  readonly metaTable: string
+  table: string
+  logTable: string
+  metaTable: string
+  /** The history table as configured (the lock's key is derived from it). */
+  readonly configured: string
   private readonly q: (name: string) => string
 
   constructor(
     private readonly driver: Driver,
     table: string = DEFAULT_HISTORY_TABLE,
   ) {
+    this.configured = table
     this.table = table
     this.logTable = `${table}_log`
     this.metaTable = `${table}_meta`
     this.q = (name) => quoteQualified(driver.dialect, name)
   }
 
+  /**
+   * Name the tables with `schema`, the one an unqualified name resolves to when the run starts
+   * (`Driver.resolveSchema`), so that what a migration does to the session (`search_path`, `USE`)
+   * never redirects the writes. A configured name that names its schema stays as it is.
+   */
+  qualify(schema: string | undefined): void {
+    if (!schema || this.configured.includes('.')) return
+    this.table = `${schema}.${this.configured}`
+    this.logTable = `${this.table}_log`
+    this.metaTable = `${this.table}_meta`
+  }
+
   /** Create the three tables if they do not exist. Idempotent; safe under concurrency (IF NOT EXISTS). */
   async ensure(): Promise<void> {
     const t = this.driver.dialect.types
     const i = (n: string) => this.driver.dialect.quoteIdent(n)
-    const dot = this.table.lastIndexOf('.')
-    if (dot > 0 && this.driver.ensureSchema) await this.driver.ensureSchema(this.table.slice(0, dot))
+    // a schema mig was told to use is created; one the session resolved exists already
+    const dot = this.configured.lastIndexOf('.')
+    if (dot > 0 && this.driver.ensureSchema) await this.driver.ensureSchema(this.configured.slice(0, dot))
     await this.driver.query(
       `CREATE TABLE IF NOT EXISTS ${this.q(this.table)} (` +
         `${i('version')} ${t.key} NOT NULL, ${i('name')} ${t.key} NOT NULL, ${i('kind')} ${t.key} NOT NULL, ` +
         `${i('checksum')} ${t.key} NOT NULL, ${i('applied_at')} ${t.timestamp} NOT NULL, ${i('duration_ms')} ${t.integer} NOT NULL, ` +
         `${i('applied_by')} ${t.key} NOT NULL, ${i('scope')} ${t.key} NOT NULL, ${i('status')} ${t.key} NOT NULL, ` +
-        `${i('error')} ${t.text}, ${i('statement_index')} ${t.integer}, ${i('statement_line')} ${t.integer}, ` +
+        `${i('error')} ${t.text}, ${i('statement_index')} ${t.integer}, ${i('statement_line')} ${t.integer}, ${i('statement_checksums')} ${t.text}, ` +
         `PRIMARY KEY (${i('version')}, ${i('scope')}))`,
     )
     await this.driver.query(
@@ -193,6 +209,20 @@ export class HistoryStore {
       await this.driver.query(`SELECT note FROM ${this.q(this.logTable)} WHERE 1 = 0`)
     } catch {
       await this.driver.query(`ALTER TABLE ${this.q(this.logTable)} ADD ${this.driver.dialect.quoteIdent('note')} ${this.driver.dialect.types.text}`)
+    }
+  }
+
+  /**
+   * The checksums a failed row kept of the statements that committed before the failure (see
+   * `HistoryRecorder.statementChecksums`); null when it has none (or the table is from before them).
+   */
+  async statementChecksums(version: string, scope: string): Promise<string | null> {
+    try {
+      const rows = await this.driver.query(`SELECT statement_checksums AS s FROM ${this.q(this.table)} WHERE version = ? AND scope = ?`, [version, scope])
+      const v = rows[0]?.s
+      return v === undefined || v === null ? null : String(v)
+    } catch {
+      return null
     }
   }
 

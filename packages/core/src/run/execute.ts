@@ -7,6 +7,7 @@ import type { Migration, MigrationBody, MigrationContext } from '../migration.js
 import { splitStream } from '../splitter.js'
 import { STREAM_THRESHOLD } from '../streaming.js'
 import { isStreamed } from './bodies.js'
+import type { ResumePoint } from './resume.js'
 import type { RunContext, RunTarget } from './target.js'
 
 /** Called after each statement that completes (0-based index, its line): progress of a non-transactional apply. */
@@ -53,6 +54,21 @@ function codeContext(ctx: RunContext, target: RunTarget, m: Migration, exec: Que
     client: target.driver.client,
     vars: ctx.options.vars ?? {},
     log: (message) => ctx.emit('log', { migration: migrationInfo(m), message }),
+  }
+}
+
+/**
+ * The statements of a migration resumed at the one that failed (`up --resume`, see `resume.ts`),
+ * outside any transaction: progress and failures are numbered as in the whole file.
+ */
+export async function executeFrom(target: RunTarget, resume: ResumePoint, body: MigrationBody, onStatement: OnStatement): Promise<void> {
+  const driver = target.driver
+  const base = resume.from - 1
+  try {
+    await driver.runStatements!(driver, resume.statements, { file: body.file, line: body.line }, (i, st) => onStatement(base + i, st.line))
+  } catch (err) {
+    if (err instanceof StatementFailure) throw new StatementFailure(base + err.index, err.statement, err.cause, err.line)
+    throw err
   }
 }
 

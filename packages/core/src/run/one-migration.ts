@@ -1,13 +1,15 @@
-import type { QueryExecutor } from '../driver.js'
+import { NotRunError, type QueryExecutor } from '../driver.js'
 import { MigrationError } from '../errors.js'
 import { type MigrationInfo, migrationInfo } from '../events.js'
 import { MigrationRecord } from '../history/migration-record.js'
 import { type HookContext, type HookName, hasRunLines } from '../hooks.js'
 import type { Migration, MigrationBody } from '../migration.js'
+import { isStreamed } from './bodies.js'
 import { now } from './clock.js'
-import { executeMigration, type OnStatement, toMigrationError } from './execute.js'
+import { executeFrom, executeMigration, type OnStatement, toMigrationError } from './execute.js'
 import { callHook, hookFailure } from './hook-calls.js'
 import type { MigrationResult } from './results.js'
+import { committedChecksums, type ResumePoint } from './resume.js'
 import type { RunContext, RunTarget } from './target.js'
 
 /** One migration of a run, as {@link startMigration} takes it. */
@@ -19,6 +21,8 @@ export interface MigrationTask {
   total: number
   /** The version had a history row in the target's scope when the run started (a repeatable is then reapplied). */
   hadRow: boolean
+  /** Run it from the statement that failed earlier (`up --resume`), the ones before it having committed. */
+  resume?: ResumePoint
 }
 
 /** Options of {@link startMigration}. */
@@ -29,9 +33,12 @@ export interface StartOptions {
   queued?: boolean
 }
 
-/** A migration handed over: `finish()` waits for its outcome, records a failure and reports it. */
+/**
+ * A migration handed over: `finish()` waits for its outcome, records a failure and reports it;
+ * undefined when it never ran because the run was stopped while it was queued.
+ */
 export interface StartedMigration {
-  finish(): Promise<MigrationResult>
+  finish(): Promise<MigrationResult | undefined>
 }
 
 /**
@@ -104,7 +111,9 @@ class OneMigration {
    */
   private transactional(): StartedMigration {
     const { outerTx } = this.options
+    let executor: QueryExecutor | undefined
     const work = async (tx: QueryExecutor) => {
+      executor = tx
       await this.execute(tx)
       await this.record().succeeded(tx, this.loggedSql())
     }
@@ -119,13 +128,22 @@ class OneMigration {
     done.catch(() => {})
     return {
       finish: async () => {
+        // once the run is stopping, a queued migration is announced only if the driver ran it
+        if (!this.announced && this.ctx.control?.stopping) {
+          const notRun = await done.then(
+            () => false,
+            (err: unknown) => err instanceof NotRunError,
+          )
+          if (notRun) return undefined
+        }
         this.announce()
         try {
           await done
         } catch (err) {
           return this.failed(err, this.sql, !outerTx)
         }
-        return this.succeeded()
+        // the server's own time for it, when the driver measured it (queued transactions)
+        return this.succeeded(outerTx ? undefined : executor?.serverDurationMs)
       },
     }
   }
@@ -143,19 +161,28 @@ class OneMigration {
     let lastLine = this.body?.line ?? 1
     try {
       await driver.transaction((tx) => history.running(tx))
-      await this.execute(driver, async (i, line) => {
+      const onStatement: OnStatement = async (i, line) => {
         lastDone = i
         lastLine = line
         this.ctx.emit('statement:start', { migration: this.info, index: i + 1, line })
         await history.progress(driver, i + 1, line)
-      })
-      await driver.transaction((tx) => history.succeeded(tx, this.loggedSql(), { afterRunning: true }))
+      }
+      const { resume } = this.task
+      if (resume && this.body) await executeFrom(this.target, resume, this.body, onStatement)
+      else await this.execute(driver, onStatement)
+      const note = resume ? `resumed at statement ${resume.from}` : undefined
+      await driver.transaction((tx) => history.succeeded(tx, this.loggedSql(), { afterRunning: true, note }))
     } catch (err) {
-      const error = toMigrationError(this.task.migration, this.task.direction, this.body, err)
+      const { migration: m, direction } = this.task
+      const error = toMigrationError(m, direction, this.body, err)
       const statementIndex = error.statementIndex ?? lastDone + 2
       const message = error.cause instanceof Error ? error.cause.message : error.message
-      const failure = { message, statementIndex, statementLine: error.line ?? lastLine, errorLine: error.line }
+      // what `up --resume` checks the fixed file against: the statements that committed before it
+      const resumable = direction === 'up' && this.body && !m.code && !isStreamed(this.body) && this.sql !== undefined && !hasRunLines(this.sql)
+      const committed = resumable ? committedChecksums(this.sql!, statementIndex - 1, driver.splitOptions ?? {}) : undefined
+      const failure = { message, statementIndex, statementLine: error.line ?? lastLine, errorLine: error.line, committed }
       try {
+        if (committed !== undefined) await this.ctx.recorder.ensureStatementChecksums(driver)
         await driver.transaction((tx) => history.failedRow(tx, failure))
       } catch {
         // the connection is gone; the 'running' row already marks the migration as interrupted
@@ -174,8 +201,8 @@ class OneMigration {
   private announce(): void {
     if (this.announced) return
     this.announced = true
-    const { direction, index, total } = this.task
-    this.ctx.emit('migration:start', { migration: this.info, direction, index, total })
+    const { direction, index, total, resume } = this.task
+    this.ctx.emit('migration:start', { migration: this.info, direction, index, total, ...(resume ? { resumeAt: resume.from } : {}) })
     this.t0 = now()
   }
 
@@ -206,9 +233,10 @@ class OneMigration {
     }
   }
 
-  private async succeeded(): Promise<MigrationResult> {
+  /** `serverMs`: the server's own time for it, when the driver measured it. */
+  private async succeeded(serverMs?: number): Promise<MigrationResult> {
     const { direction, index, total } = this.task
-    const durationMs = Math.round(now() - this.t0)
+    const durationMs = serverMs ?? Math.round(now() - this.t0)
     if (direction === 'up') this.ctx.emit('migration:applied', { migration: this.info, direction, durationMs, index, total })
     else this.ctx.emit('migration:reverted', { migration: this.info, direction, durationMs, index, total })
     const status = direction === 'up' ? 'applied' : 'reverted'
@@ -245,5 +273,6 @@ class OneMigration {
 
 /** {@link startMigration}, then its outcome. */
 export async function runMigration(ctx: RunContext, target: RunTarget, task: MigrationTask, options: StartOptions = {}): Promise<MigrationResult> {
-  return (await startMigration(ctx, target, task, options)).finish()
+  // not queued: it ran, whatever its outcome
+  return (await (await startMigration(ctx, target, task, options)).finish())!
 }

@@ -2,6 +2,7 @@ import { MigrationError, PlanError } from '../errors.js'
 import { migrationInfo } from '../events.js'
 import { hasRunLines } from '../hooks.js'
 import type { Migration } from '../migration.js'
+import type { ResumePoint } from './resume.js'
 import { splitStatements } from '../splitter.js'
 import { isStreamed } from './bodies.js'
 import { now } from './clock.js'
@@ -26,6 +27,8 @@ export interface PlannedRun {
   hadRows: ReadonlySet<string>
   /** When the run started (`now()` of `run/clock.ts`), for its duration. */
   started: number
+  /** Migrations run from the statement that failed (`up --resume`), by version. */
+  resumes?: ReadonlyMap<string, ResumePoint>
 }
 
 /**
@@ -59,7 +62,14 @@ export async function runPlan(ctx: RunContext, target: RunTarget, run: PlannedRu
       message: `${driver.dialect.name} commits DDL implicitly: a migration that fails halfway cannot be rolled back and is left marked failed`,
     })
   }
-  const task = (m: Migration, index: number) => ({ migration: m, direction, index, total: plan.length, hadRow: run.hadRows.has(m.version) })
+  const task = (m: Migration, index: number) => ({
+    migration: m,
+    direction,
+    index,
+    total: plan.length,
+    hadRow: run.hadRows.has(m.version),
+    resume: direction === 'up' ? run.resumes?.get(m.version) : undefined,
+  })
   if (run.singleTransaction) {
     if (!driver.capabilities.transactionalDdl) {
       throw new PlanError('other', `--single-transaction needs transactional DDL, which ${driver.dialect.name} does not have`)
@@ -84,13 +94,21 @@ export async function runPlan(ctx: RunContext, target: RunTarget, run: PlannedRu
   // before it are still running on the server (drivers with queuedTransactions), up to
   // QUEUE_DEPTH ahead; outcomes are read, and events emitted, in order.
   const window: StartedMigration[] = []
-  /** Read the oldest outcome; false once a migration failed (what is queued behind it never applies). */
+  /**
+   * Read the oldest outcome; false once a migration failed (what is queued behind it never
+   * applies), or did not run because the run was stopped.
+   */
   const settleOldest = async (): Promise<boolean> => {
     const r = await window.shift()!.finish()
+    if (!r) return false
     results.push(r)
     return r.status !== 'failed' && !r.error
   }
   for (let i = 0; i < plan.length; i++) {
+    // a turn of the event loop: an in-process driver (SQLite) never gives one, and signals (Ctrl-C
+    // stops the run) and output are handled there
+    await new Promise((resolve) => setImmediate(resolve))
+    if (ctx.control?.stopping) break
     const m = plan[i]!
     const queueable = await canQueue(ctx, target, m, direction)
     if (!queueable) while (window.length) if (!(await settleOldest())) return finish()

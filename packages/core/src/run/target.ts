@@ -6,7 +6,15 @@ import type { Driver } from '../driver.js'
  * bodies (rendered SQL, checksums), the history recorder and the event emitter. Nothing of the
  * `Migrator` façade: a fleet runner builds one for many targets.
  */
-export type RunContext = Pick<CoreContext, 'options' | 'bodies' | 'recorder' | 'emit'>
+export type RunContext = Pick<CoreContext, 'options' | 'bodies' | 'recorder' | 'emit'> & { readonly control?: RunControl }
+
+/**
+ * Lets runs be stopped between migrations (the first Ctrl-C, `Migrator.stop()`): once `stopping`,
+ * a run starts no other migration, and a queued one that the driver did not run is not reported.
+ */
+export interface RunControl {
+  stopping: boolean
+}
 
 /**
  * Where migrations run and are recorded: a connection (its driver: transactions, scripts, the

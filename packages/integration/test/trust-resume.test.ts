@@ -1,0 +1,82 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempProject, testDialects } from '@mig/test-utils'
+import { describe, expect, it } from 'vitest'
+import { capabilitiesOf } from './drivers.js'
+import { runMig, tableNames, withDriver } from './cli.js'
+
+const COMMITTED = "CREATE TABLE ledger (step VARCHAR(10));\nINSERT INTO ledger VALUES ('s2');\nCREATE TABLE orders (id INTEGER PRIMARY KEY);\n"
+/** Statement 4 fails: the table it fills does not exist yet. */
+const BROKEN = `${COMMITTED}INSERT INTO customers VALUES (1);\nINSERT INTO ledger VALUES ('s5');\n`
+/** The fix: statements 1..3 unchanged, the table created at statement 4. */
+const FIXED = `${COMMITTED}CREATE TABLE customers (id INTEGER PRIMARY KEY);\nINSERT INTO customers VALUES (1);\nINSERT INTO ledger VALUES ('s6');\n`
+
+/**
+ * `mig up --resume`: a migration that failed at statement k with statements 1..k-1 committed
+ * (MySQL DDL; `-- mig:no-transaction` migrations anywhere) runs again from statement k once the
+ * file is fixed, when statements 1..k-1 are unchanged; otherwise it is refused, naming the
+ * committed statement that changed.
+ */
+for (const dialect of testDialects()) {
+  // where DDL is transactional, a failed migration rolls back whole unless it runs outside a transaction
+  const header = capabilitiesOf(dialect.name).transactionalDdl ? '-- mig:no-transaction\n' : ''
+  const lineOf = (n: number) => n + (header ? 1 : 0)
+  describe(`${dialect.name}: up --resume${header ? ' (no-transaction migration)' : ''}`, () => {
+    it('runs a fixed migration from the statement that failed', async () => {
+      const p = tempProject({ 'migrations/001_orders.sql': header + BROKEN })
+      const url = await dialect.createDatabase()
+      try {
+        const failed = await runMig(['up', '--database', url], p.dir)
+        expect(failed.code).toBe(1)
+        expect(failed.stderr).toMatch(/statement 4/)
+        writeFileSync(join(p.dir, 'migrations/001_orders.sql'), header + FIXED)
+
+        const plain = await runMig(['up', '--database', url], p.dir)
+        expect(plain.code).toBe(1)
+        expect(plain.stderr).toMatch(/--resume/)
+
+        const resumed = await runMig(['up', '--resume', '--database', url], p.dir)
+        expect(resumed.code, resumed.stderr).toBe(0)
+        expect(resumed.stdout).toMatch(/statement 4/)
+        const state = await withDriver(dialect.name, url, async (d) => ({
+          ledger: (await d.query('SELECT step FROM ledger ORDER BY step')).map((r) => String(r.step)),
+          customers: Number((await d.query('SELECT COUNT(*) AS n FROM customers'))[0]!.n),
+          history: (await d.query('SELECT version, status FROM schema_migrations')).map((r) => `${r.version}:${r.status}`),
+        }))
+        expect(state).toEqual({ ledger: ['s2', 's6'], customers: 1, history: ['001:applied'] })
+        const status = await runMig(['status', '--database', url], p.dir)
+        expect(status.stdout).toMatch(/001\s+orders\s+applied/)
+        const validate = await runMig(['validate', '--database', url], p.dir)
+        expect(validate.code, validate.stdout + validate.stderr).toBe(0)
+        const log = JSON.parse((await runMig(['log', '--json', '--database', url], p.dir)).stdout) as {
+          entries: { action: string; status: string; note: string | null }[]
+        }
+        expect(log.entries.map((e) => `${e.action}:${e.status}`)).toEqual(['apply:failed', 'apply:ok'])
+        expect(log.entries[1]!.note).toMatch(/resumed at statement 4/)
+      } finally {
+        p.cleanup()
+        await dialect.dropDatabase(url)
+      }
+    })
+
+    it('refuses when a statement that committed has changed, and names it', async () => {
+      const p = tempProject({ 'migrations/001_orders.sql': header + BROKEN })
+      const url = await dialect.createDatabase()
+      try {
+        expect((await runMig(['up', '--database', url], p.dir)).code).toBe(1)
+        writeFileSync(join(p.dir, 'migrations/001_orders.sql'), header + FIXED.replace("VALUES ('s2')", "VALUES ('s2b')"))
+        const refused = await runMig(['up', '--resume', '--database', url], p.dir)
+        expect(refused.code).toBe(1)
+        expect(refused.stderr).toMatch(new RegExp(`statement 2 \\(line ${lineOf(2)}\\)`))
+        expect(refused.stderr).toMatch(/changed/)
+        const tables = await withDriver(dialect.name, url, (d) => tableNames(dialect.name, d))
+        expect(tables).not.toContain('customers')
+        const history = await withDriver(dialect.name, url, (d) => d.query('SELECT status FROM schema_migrations'))
+        expect(history.map((r) => r.status)).toEqual(['failed'])
+      } finally {
+        p.cleanup()
+        await dialect.dropDatabase(url)
+      }
+    })
+  })
+}
