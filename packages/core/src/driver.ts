@@ -192,6 +192,25 @@ export interface Driver extends QueryExecutor {
    * temporary database on the same server; SQLite: memory). Needs a connection. Optional.
    */
   createShadow?(): Promise<ShadowDatabase>
+  /**
+   * The views and functions that depend on `objects` (names as a script writes them, unquoted and
+   * lower-cased), directly or through each other, dependencies first, each with the statements that
+   * drop and re-create it: the dev loop (`mig watch`) drops them before re-applying a repeatable that
+   * re-creates what they use, and re-creates them after. Optional: engines whose views do not hold
+   * on to what they use (SQLite, MySQL) omit it.
+   */
+  dependentObjects?(exec: QueryExecutor, objects: readonly string[]): Promise<DependentObject[]>
+}
+
+/** A database object found by {@link Driver.dependentObjects}. */
+export interface DependentObject {
+  kind: 'view' | 'materialized view' | 'function' | 'procedure'
+  /** Schema-qualified name, as the catalog spells it (`public.active_users`). */
+  name: string
+  /** What it uses among the objects asked about, or among the other dependents (`public.users_v`). */
+  uses: string[]
+  drop: string
+  create: string
 }
 
 /** A scratch database made by {@link Driver.createShadow}; `drop()` removes it (idempotent). */

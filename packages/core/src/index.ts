@@ -27,6 +27,7 @@ export { detectFormat, FORMAT_READERS, MIGRATION_FORMATS } from './formats/index
 export { type ForeignMarker, findForeignMarker } from './formats/markers.js'
 export type {
   Driver,
+  DependentObject,
   DriverCapabilities,
   DriverFactory,
   DriverOptions,
@@ -57,6 +58,8 @@ export type { MigrationTask, StartedMigration, StartOptions } from './run/one-mi
 export { runMigration, startMigration } from './run/one-migration.js'
 export type { PlannedRun } from './run/run-plan.js'
 export { runPlan } from './run/run-plan.js'
+export type { ReapplyItem, ReapplyOptions, ReapplyResult } from './run/reapply.js'
+export { definedObjects, orderReapply, reapplyRepeatables } from './run/reapply.js'
 export type { RunContext, RunTarget } from './run/target.js'
 export type { Migration, MigrationBody, MigrationContext, MigrationFn, MigrationKind, MigrationScope, RenderContext } from './migration.js'
 export { compareMigrations, compareVersions } from './migration.js'
