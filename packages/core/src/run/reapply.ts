@@ -41,7 +41,7 @@ export function definedObjects(sql: string): string[] {
 }
 
 /** Whether `sql` mentions `name` (its unqualified part) as a whole word. */
-function mentions(sql: string, name: string): boolean {
+export function mentions(sql: string, name: string): boolean {
   const word = bare(name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   return new RegExp(`(?<![\\w$])${word}(?![\\w$])`, 'i').test(sql)
 }
