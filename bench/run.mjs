@@ -4,7 +4,7 @@
 // peak RSS (from /usr/bin/time). Servers: MIG_BENCH_PG_URL, MIG_BENCH_MYSQL_URL (defaults: local).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, hostname, loadavg, tmpdir, totalmem, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,7 +17,8 @@ const RUNS = Number(process.env.MIG_BENCH_RUNS ?? 5)
 const WARMUP = Number(process.env.MIG_BENCH_WARMUP ?? 1)
 const PG = new URL(process.env.MIG_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
 const MY = new URL(process.env.MIG_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql')
-const ONLY = (process.env.MIG_BENCH_ONLY ?? 'postgres,mysql,cli').split(',')
+const ONLY = (process.env.MIG_BENCH_ONLY ?? 'postgres,mysql,cli,sqltests').split(',')
+const SQL_TESTS = Number(process.env.MIG_BENCH_SQL_TESTS ?? 100)
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
 
 if (!existsSync(MIG)) {
@@ -236,6 +237,76 @@ try {
     compare('MariaDB mig status / node -e 0', 2, node0, { label: `mig status (${N} applied)`, run: () => measure(...mig(['status', '--database', myUrl(db)])) })
     compare('MariaDB no-op mig up / node -e 0', 2, node0, { label: 'mig up (nothing pending)', run: () => measure(...mig(['up', '--database', myUrl(db)])) })
     myAdmin(`DROP DATABASE IF EXISTS ${db}`)
+  }
+  if (ONLY.includes('sqltests')) {
+    console.log(`SQL tests (PostgreSQL): ${SQL_TESTS} tests of 5 statements, each in a copy of the target`)
+    const db = `mig_bench_sqlt_${RUN_ID}`
+    cleanups.push(() => pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
+    pgAdmin(`CREATE DATABASE ${db}`)
+    const project = join(dir, 'sqltests')
+    mkdirSync(join(project, 'migrations'), { recursive: true })
+    writeFileSync(join(project, 'mig.toml'), `[targets.dev]\nurl = "${pgUrl(db)}"\n`)
+    writeFileSync(
+      join(project, 'migrations', '20240101000000_items.sql'),
+      "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, price numeric(10,2));\nINSERT INTO items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, 100) g;\n",
+    )
+    for (let i = 1; i <= SQL_TESTS; i++) {
+      const t = join(project, 'tests', `t${String(i).padStart(3, '0')}`)
+      mkdirSync(t, { recursive: true })
+      writeFileSync(
+        join(t, 'test.sql'),
+        `SELECT count(*) AS n FROM items;\nINSERT INTO items VALUES (${1000 + i}, 'new ${i}', ${i}.25);\nUPDATE items SET price = price * 2 WHERE id <= ${i % 10};\nSELECT id, name, price FROM items WHERE id <= 3 OR id = ${1000 + i} ORDER BY id;\nSELECT sum(price) AS total FROM items;\n`,
+      )
+    }
+    const tests = readdirSync(join(project, 'tests')).sort()
+    const inProject = (cmd, args) => execFileSync(cmd, args, { cwd: project, env: ENV, stdio: 'pipe' })
+    inProject(process.execPath, [MIG, 'up', '--quiet'])
+    inProject(process.execPath, [MIG, 'test', 'expect', '--quiet'])
+    // The loop a shell user writes: copy the database, run the script with psql as pg_regress does
+    // (echo, quiet), diff with the recorded output, drop the copy. Its expected files are recorded first.
+    const loop = (record) =>
+      [
+        'set -e',
+        `for t in ${tests.join(' ')}; do`,
+        `  createdb -h ${PG.hostname} -p ${PG.port || 5432} -U ${decodeURIComponent(PG.username || 'postgres')} -T ${db} ${db}_$t`,
+        `  psql -X -a -q -d "${pgUrl(`${db}_$t`)}" -f tests/$t/test.sql > tests/$t/${record ? 'psql-expected.out' : 'psql-actual.out'} 2>&1`,
+        record ? '' : `  diff -u tests/$t/psql-expected.out tests/$t/psql-actual.out`,
+        `  dropdb -h ${PG.hostname} -p ${PG.port || 5432} -U ${decodeURIComponent(PG.username || 'postgres')} ${db}_$t`,
+        'done',
+      ].join('\n')
+    execFileSync('bash', ['-c', loop(true)], { cwd: project, env: ENV, stdio: 'pipe' })
+    const loopScript = join(project, 'loop.sh')
+    writeFileSync(loopScript, loop(false))
+    const runIn = (cmd, args) => {
+      const r = spawnSync(TIME ? TIME : cmd, TIME ? ['-f', '%M', '-o', join(dir, 'time.txt'), cmd, ...args] : args, { cwd: project, env: ENV, stdio: 'pipe' })
+      return r
+    }
+    const timed = (cmd, args) => () => {
+      const t0 = process.hrtime.bigint()
+      const r = runIn(cmd, args)
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${String(r.stderr).slice(0, 2000)}${String(r.stdout).slice(0, 2000)}`)
+      let rssMb
+      if (TIME)
+        rssMb =
+          Number(
+            execFileSync('tail', ['-n1', join(dir, 'time.txt')])
+              .toString()
+              .trim(),
+          ) / 1024
+      return { ms, rssMb }
+    }
+    compare(
+      `PostgreSQL mig test compare / createdb+psql+diff+dropdb loop (${SQL_TESTS} tests)`,
+      0.8,
+      { label: `shell loop (${SQL_TESTS} tests)`, run: timed('bash', [loopScript]) },
+      { label: `mig test compare (${SQL_TESTS} tests)`, run: timed(process.execPath, [MIG, 'test', 'compare', '--quiet']) },
+    )
+    const last = results.at(-1)
+    console.log(
+      `  per test: mig ${(last.a.ms / SQL_TESTS).toFixed(1)} ms, loop ${(last.b.ms / SQL_TESTS).toFixed(1)} ms; mig's overhead over the loop ${((last.a.ms - last.b.ms) / SQL_TESTS).toFixed(1)} ms per test\n`,
+    )
+    pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
   }
   if (ONLY.includes('cli')) {
     console.log('CLI start, and the floor under status')

@@ -2,6 +2,7 @@ import type { SqlDialect } from './driver-kit/dialect.js'
 import { brand, isBranded, type LockHolder } from './errors.js'
 import type { SchemaDdl } from './schema/ddl.js'
 import type { Schema } from './schema/model.js'
+import type { StatementResult } from './results/types.js'
 import type { SplitOptions } from './splitter.js'
 
 // the dialect kit lives in driver-kit/; these names stay importable from here
@@ -200,6 +201,21 @@ export interface Driver extends QueryExecutor {
    * on to what they use (SQLite, MySQL) omit it.
    */
   dependentObjects?(exec: QueryExecutor, objects: readonly string[]): Promise<DependentObject[]>
+  /**
+   * A new database on the same server (SQLite: a new file) holding a copy of the database the URL
+   * points at, for SQL tests. `contents: 'copied'` when the engine copied it (PostgreSQL
+   * `CREATE DATABASE … TEMPLATE`, SQLite's backup API); `'empty'` when it cannot (MySQL) or
+   * `empty` is asked: core then applies the target's migrations to it. Throws a
+   * {@link DatabaseCopyError} when the source cannot be copied (sessions connected to a template).
+   * Must not need the driver's own connection to the source. Optional: `mig test` needs it.
+   */
+  copyDatabase?(options?: CopyDatabaseOptions): Promise<DatabaseCopy>
+  /**
+   * Open a new connection to the database the URL points at, running one statement at a time with
+   * its full result (columns, rows as text, command tag, notices), for SQL tests and `mig run`.
+   * The driver's own connection (connected) watches the session's lock waits. Optional.
+   */
+  openSession?(): Promise<SqlSession>
 }
 
 /** A database object found by {@link Driver.dependentObjects}. */
@@ -211,6 +227,35 @@ export interface DependentObject {
   uses: string[]
   drop: string
   create: string
+}
+
+/** Options of {@link Driver.copyDatabase}. */
+export interface CopyDatabaseOptions {
+  /** Create an empty database (with the source's settings) instead of copying: core migrates it. */
+  empty?: boolean
+}
+
+/** A database made by {@link Driver.copyDatabase}; `drop()` removes it (idempotent). */
+export interface DatabaseCopy extends ShadowDatabase {
+  /** Database name, or file for SQLite: what `--keep` prints. */
+  name: string
+  /** Whether the source's contents were copied, or the database is empty. */
+  contents: 'copied' | 'empty'
+  /** Name of the database copied: output that names the copy names the source instead, so it is the same every run. */
+  source?: string
+}
+
+/** A connection that runs statements one by one and returns everything they produce. */
+export interface SqlSession {
+  /**
+   * Run one statement. An error of the statement comes back in the result (`error`); only a lost
+   * connection throws.
+   */
+  run(sql: string): Promise<StatementResult>
+  /** Whether the statement now running waits for a lock another session holds. */
+  waitingForLock(): Promise<boolean>
+  /** Close the connection (a running statement is abandoned). */
+  close(): Promise<void>
 }
 
 /** A scratch database made by {@link Driver.createShadow}; `drop()` removes it (idempotent). */

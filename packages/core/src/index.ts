@@ -26,6 +26,8 @@ export { flywayChecksum } from './formats/flyway.js'
 export { detectFormat, FORMAT_READERS, MIGRATION_FORMATS } from './formats/index.js'
 export { type ForeignMarker, findForeignMarker } from './formats/markers.js'
 export type {
+  CopyDatabaseOptions,
+  DatabaseCopy,
   Driver,
   DependentObject,
   DriverCapabilities,
@@ -39,6 +41,7 @@ export type {
   ScriptStatement,
   DriverModule,
   ShadowDatabase,
+  SqlSession,
   StreamedScript,
 } from './driver.js'
 export { endSession, StatementFailure } from './driver.js'
@@ -102,3 +105,5 @@ export { ImportError } from './importers/importer.js'
 export { IMPORTERS } from './importers/tools.js'
 export type { ProjectSourceOptions, ResolvedPackage } from './sources.js'
 export { globSource, isPattern, matchFolders, packageSource, projectSources, resolvePackage } from './sources.js'
+export * from './results/index.js'
+export * from './sql-tests/index.js'

@@ -4,3 +4,5 @@ export { createDriver, MysqlDriver, mysql, mysqlConfig, mysqlDriver } from './my
 export { lockHolder, lockName } from './mysql-lock.js'
 export { introspectMysql } from './mysql-introspector.js'
 export { columnSql, createTableSql, mysqlDdl, quoteMysql } from './mysql-ddl.js'
+export { createMysqlCopy } from './mysql-copy.js'
+export { openMysqlSession } from './mysql-session.js'

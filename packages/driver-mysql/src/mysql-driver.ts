@@ -18,12 +18,16 @@ import {
   type Schema,
   type SchemaDdl,
   type ShadowDatabase,
+  type DatabaseCopy,
+  type SqlSession,
   type StreamedScript,
 } from '@mig/core'
 import mysql, { type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise'
 import { mysqlDialect } from './mysql-dialect.js'
 import { mysqlDdl } from './mysql-ddl.js'
 import { introspectMysql } from './mysql-introspector.js'
+import { createMysqlCopy } from './mysql-copy.js'
+import { openMysqlSession } from './mysql-session.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 
 /** Options of {@link mysql}. */
@@ -179,7 +183,28 @@ export class MysqlDriver implements Driver {
     this.capabilities.backslashEscapes = backslashEscapes
   }
 
+  /** A connection for creating and dropping copies (opened on first use). */
+  private admin: Promise<Connection> | undefined
+
+  /**
+   * An empty database with the source's character set (mysql-copy.ts): MySQL cannot copy one, so
+   * `contents` is `empty` and core applies the source's migrations to it.
+   */
+  async copyDatabase(): Promise<DatabaseCopy> {
+    this.admin ??= openConnection(this.config, this.displayUrl)
+    const source = decodeURIComponent(new URL(this.config.uri!).pathname.slice(1))
+    return createMysqlCopy(await this.admin, this.shadowBaseUrl, source)
+  }
+
+  /** A session for SQL tests (mysql-session.ts); this connection watches its lock waits. */
+  openSession(): Promise<SqlSession> {
+    return openMysqlSession(this.config, this.displayUrl, this)
+  }
+
   async close(): Promise<void> {
+    const admin = this.admin
+    this.admin = undefined
+    if (admin) (await admin.catch(() => undefined))?.destroy()
     const c = this.conn
     if (!c) return
     try {

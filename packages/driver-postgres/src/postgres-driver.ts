@@ -20,12 +20,17 @@ import {
   type Schema,
   type SchemaDdl,
   type ShadowDatabase,
+  type CopyDatabaseOptions,
+  type DatabaseCopy,
+  type SqlSession,
   type StreamedScript,
 } from '@mig/core'
 import pg from 'pg'
 import { postgresDdl } from './postgres-ddl.js'
 import { postgresDependents } from './postgres-dependents.js'
 import { introspectPostgres } from './postgres-introspector.js'
+import { PostgresCopies } from './postgres-copy.js'
+import { openPostgresSession } from './postgres-session.js'
 import { acquirePostgresLock } from './postgres-lock.js'
 import { postgresDialect, toNumberedPlaceholders } from './postgres-dialect.js'
 import {
@@ -136,7 +141,23 @@ export class PostgresDriver implements Driver {
   async close(): Promise<void> {
     const c = this.main
     this.main = undefined
+    await this.copies?.close()
+    this.copies = undefined
     if (c) await endSession(() => c.end(), c.connection.stream)
+  }
+
+  /** Copies for SQL tests (postgres-copy.ts), on connections of their own. */
+  private copies: PostgresCopies | undefined
+
+  /** Copy the database with `CREATE DATABASE … TEMPLATE` (postgres-copy.ts); needs no connection to it. */
+  copyDatabase(options?: CopyDatabaseOptions): Promise<DatabaseCopy> {
+    this.copies ??= new PostgresCopies(this.shadowBaseUrl, this.displayUrl)
+    return this.copies.copy(options)
+  }
+
+  /** A session for SQL tests (postgres-session.ts); this connection watches its lock waits. */
+  async openSession(): Promise<SqlSession> {
+    return openPostgresSession(this.config, this.displayUrl, this)
   }
 
   async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {

@@ -13,16 +13,21 @@ import {
   type SchemaDdl,
   type ScriptStatement,
   type ShadowDatabase,
+  type CopyDatabaseOptions,
+  type DatabaseCopy,
+  type SqlSession,
   StatementFailure,
   runScriptStatements,
   type StreamedScript,
 } from '@mig/core'
 import Database from 'better-sqlite3'
+import { copySqliteDatabase } from './sqlite-copy.js'
 import { sqliteDdl } from './sqlite-ddl.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { sqlitePath } from './sqlite-url.js'
 import { introspectSqlite } from './sqlite-introspector.js'
 import { acquireSqliteLock } from './sqlite-lock.js'
+import { openSqliteSession } from './sqlite-session.js'
 
 /** Options of {@link sqlite}. */
 export interface SqliteOptions {
@@ -144,6 +149,16 @@ export class SqliteDriver implements Driver {
   /** A shadow database in memory: each connection to `sqlite::memory:` is a new empty database. */
   async createShadow(): Promise<ShadowDatabase> {
     return { url: 'sqlite::memory:', drop: async () => {} }
+  }
+
+  /** A copy of the file in the temporary folder, through the backup API (sqlite-copy.ts). */
+  copyDatabase(options?: CopyDatabaseOptions): Promise<DatabaseCopy> {
+    return copySqliteDatabase(this.file, options)
+  }
+
+  /** A session for SQL tests on the file (sqlite-session.ts). */
+  openSession(): Promise<SqlSession> {
+    return openSqliteSession(this.file)
   }
 
   async dropAllObjects(): Promise<void> {

@@ -74,6 +74,8 @@ export interface RenderOptions {
   line?: number
   /** Receives every component and data file loaded from the working tree: project-relative path → bytes. */
   record?: Map<string, Buffer>
+  /** Functions and values for this render only, over the built-in ones (SQL tests' seeded `uuid_v4`). */
+  globals?: Record<string, unknown>
 }
 
 /** What a render used. */
@@ -166,6 +168,7 @@ export class TemplateRenderer {
     const env = this.environment(src)
     const context = {
       ...(this.options.globals ?? {}),
+      ...(options.globals ?? {}),
       vars: this.options.vars ?? {},
       env: this.options.env,
       target: this.options.target,

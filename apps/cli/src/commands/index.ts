@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
+import { registerTestCommands } from './test-commands.js'
 // status and up, the commands run most often, are part of the start-up bundle; the others load when used
 import { statusCommand } from './status.js'
 import { upCommand } from './up.js'
@@ -24,6 +25,7 @@ function int(flag: string) {
 export function registerCommands(program: Command, action: Wrap): void {
   /** The action of a command whose handler is `name` in the module `load` imports when the command runs. */
   const lazyAction = <M, K extends keyof M>(load: () => Promise<M>, name: K) => action(async (ctx, ...args) => ((await load())[name] as Handler)(ctx, ...args))
+  registerTestCommands(program, action)
 
   program
     .command('init')
