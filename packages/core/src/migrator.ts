@@ -1,3 +1,4 @@
+import { type AdhocResult, type AdhocScript, runAdhocScript } from './adhoc.js'
 import { loadCodeMigrations } from './code-migration.js'
 import { type CoreContext, createCoreContext, planInput } from './context.js'
 import type { Driver } from './driver.js'
@@ -21,6 +22,7 @@ export type { AdoptOptions, AdoptResult, AuditEntry, ImportHistoryOptions, Resol
 export type { MigratorOptions, Renderer, RunDownOptions, RunUpOptions } from './options.js'
 export type { MigrationResult, RunResult } from './run/results.js'
 export type { ReapplyResult } from './run/reapply.js'
+export type { AdhocResult, AdhocScript } from './adhoc.js'
 
 /**
  * Applies and reverts migrations against one database. Emits typed events and returns a result per
@@ -197,6 +199,15 @@ export class Migrator extends Emitter<MigratorEvents> {
       const hadRows = new Set(history.filter((h) => h.scope === this.ctx.scope).map((h) => h.version))
       return reapplyRepeatables(this.ctx, { driver: this.driver, scope: this.ctx.scope }, items, { hadRows })
     })
+  }
+
+  /**
+   * Run an ad-hoc script (`mig run`) on a session of its own, in a transaction unless it says
+   * `-- mig:no-transaction`, keeping every statement's result; logged with action `run`, never
+   * recorded in the history. See `adhoc.ts`.
+   */
+  runScript(script: AdhocScript): Promise<AdhocResult> {
+    return runAdhocScript(this.ctx, script)
   }
 
   /** Drop every object, then apply everything. */

@@ -149,6 +149,12 @@ export function registerCommands(program: Command, action: Wrap): void {
     .action(lazyAction(() => import('./watch.js'), 'watchCommand'))
 
   program
+    .command('run')
+    .description('render and run an ad-hoc SQL script in a transaction, print its results, log it (action run); never a migration')
+    .argument('<script>', 'a .sql or .sql.njk file (templates as in migrations: --var, --vars, components)')
+    .action(lazyAction(() => import('./run.js'), 'runCommand'))
+
+  program
     .command('adopt')
     .description('record migrations as applied without running them (baseline), or import another tool’s history')
     .argument('[versions...]', 'versions to adopt')
