@@ -13,7 +13,8 @@ import { EXIT, ExitError } from '../exit.js'
  */
 export async function runCommand(ctx: CommandContext, script: string): Promise<number> {
   const path = resolve(ctx.cwd, script)
-  if (!existsSync(path) || !statSync(path).isFile()) throw new ExitError(`script not found: ${script}`, EXIT.usage, 'give the path of a .sql or .sql.njk file')
+  if (!existsSync(path)) throw new ExitError(`script not found: ${script}`, EXIT.usage, 'give the path of a .sql or .sql.njk file')
+  if (!statSync(path).isFile()) throw new ExitError(`not a file: ${script}`, EXIT.usage, 'give the path of a .sql or .sql.njk file')
   const rel = relative(ctx.config.root, path)
   const file = rel.startsWith('..') || isAbsolute(rel) ? path : rel
   const source = readFileSync(path, 'utf8')
