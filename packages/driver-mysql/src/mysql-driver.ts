@@ -185,11 +185,7 @@ export class MysqlDriver implements Driver {
 
   /** A connection for creating and dropping copies (opened on first use). */
   private admin: Promise<Connection> | undefined
-
-  /**
-   * An empty database with the source's character set (mysql-copy.ts): MySQL cannot copy one, so
-   * `contents` is `empty` and core applies the source's migrations to it.
-   */
+  /** An empty database with the source's character set (mysql-copy.ts): MySQL cannot copy one; core migrates it. */
   async copyDatabase(): Promise<DatabaseCopy> {
     this.admin ??= openConnection(this.config, this.displayUrl)
     const source = decodeURIComponent(new URL(this.config.uri!).pathname.slice(1))
@@ -204,7 +200,7 @@ export class MysqlDriver implements Driver {
   async close(): Promise<void> {
     const admin = this.admin
     this.admin = undefined
-    if (admin) (await admin.catch(() => undefined))?.destroy()
+    ;(await admin?.catch(() => undefined))?.destroy()
     const c = this.conn
     if (!c) return
     try {
