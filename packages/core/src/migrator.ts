@@ -192,7 +192,8 @@ export class Migrator extends Emitter<MigratorEvents> {
   async reapplyStale(versions?: readonly string[]): Promise<ReapplyResult> {
     await loadCodeMigrations(await this.ctx.session.discoverAndConnect())
     return withLock(this.ctx, async ({ history, prepare }) => {
-      const stale = (await this.status()).filter((s) => s.kind === 'repeatable' && s.status !== 'applied' && s.status !== 'draft')
+      // a repeatable whose file is gone (`missing`) has nothing to re-apply
+      const stale = (await this.status()).filter((s) => s.kind === 'repeatable' && s.migration && ['pending', 'failed', 'modified'].includes(s.status))
       const chosen = stale.filter((s) => !versions || versions.includes(s.version)).map((s) => s.migration!)
       if (chosen.length) await prepare()
       const items = await Promise.all(chosen.map(async (m) => ({ migration: m, sql: m.up ? await this.ctx.bodies.sql(m, m.up, 'up') : '' })))

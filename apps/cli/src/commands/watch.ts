@@ -1,7 +1,8 @@
 import { existsSync, type FSWatcher, watch } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
-import { isProductionEnv, MigrationError, type ReapplyResult } from '@mig/core'
+import { isProductionEnv, MigrationError, type ReapplyResult, redactUrl } from '@mig/core'
 import type { CommandContext } from '../context.js'
+import { loadDriver } from '../driver-loader.js'
 import { describeError, EXIT, ExitError } from '../exit.js'
 
 /** Options of `mig watch`. */
@@ -58,6 +59,7 @@ export async function watchCommand(ctx: CommandContext, opts: WatchCommandOption
   const out = ctx.out
   const folders = watchedFolders(ctx)
   if (opts.once) return (await round(ctx)) ? EXIT.ok : EXIT.failed
+  out.note(`Database: ${redactUrl((await loadDriver(ctx.target.url, ctx.config)).displayUrl)} (target ${ctx.target.name})`)
   out.note(`Watching ${folders.map((f) => relative(ctx.config.root, f) || '.').join(', ')} (target ${ctx.target.name}); Ctrl-C stops`)
   let running: Promise<unknown> = round(ctx)
   let timer: NodeJS.Timeout | undefined
