@@ -3,6 +3,7 @@ import { isAbsolute, relative, resolve } from 'node:path'
 import { isProductionEnv, MigrationError, type ReapplyResult, redactUrl } from '@mig/core'
 import type { CommandContext } from '../context.js'
 import { loadDriver } from '../driver-loader.js'
+import { colorsWanted } from '../ui/color.js'
 import { describeError, EXIT, ExitError } from '../exit.js'
 
 /** Options of `mig watch`. */
@@ -34,6 +35,15 @@ export function errorLocation(err: unknown, root: string): string | undefined {
   const rel = relative(root, found.file)
   const file = rel.startsWith('..') || isAbsolute(rel) ? found.file : rel
   return `${file}${found.line ? `:${found.line}${found.column ? `:${found.column}` : ''}` : ''}`
+}
+
+/** How a round's lines start: on a terminal the local time and a mark (green ✔, red ✖), nothing elsewhere. */
+function marks(ctx: CommandContext): { ok(text: string): string; bad(text: string): string } {
+  if (ctx.out.mode !== 'tty') return { ok: (t) => t, bad: (t) => t }
+  const color = colorsWanted()
+  const time = () => new Date().toTimeString().slice(0, 8)
+  const paint = (code: number, mark: string) => (color ? `\x1b[${code}m${mark}\x1b[39m` : mark)
+  return { ok: (t) => `${paint(32, '✔')} ${time()}  ${t}`, bad: (t) => `${paint(31, '✖')} ${time()}  ${t}` }
 }
 
 /** The folders a watch listens to: the local migration folders and the components folder. */
@@ -115,7 +125,7 @@ async function round(ctx: CommandContext): Promise<boolean> {
     const where = errorLocation(err, ctx.config.root)
     const { message, hint } = describeError(err)
     out.event({ event: 'failed', message, where }, () => {
-      out.problem(`Failed: ${message}${where && !message.includes(where) ? ` at ${where}` : ''}`)
+      out.problem(marks(ctx).bad(`Failed: ${message}${where && !message.includes(where) ? ` at ${where}` : ''}`))
       if (hint) out.problem(`  hint: ${hint}`)
     })
     return false
@@ -138,15 +148,16 @@ function report(ctx: CommandContext, result: ReapplyResult): void {
     const cause = err?.cause instanceof Error ? err.cause.message : (err?.message ?? 'failed')
     const name = failed?.migration.id ?? 'repeatables'
     out.event({ event: 'failed', migration: name, message: cause, where }, () => {
-      out.problem(`Failed ${name}: ${cause}${where ? ` at ${where}` : ''}`)
+      out.problem(marks(ctx).bad(`Failed ${name}: ${cause}${where ? ` at ${where}` : ''}`))
       out.problem(result.transactional ? '  rolled back: the database is as it was; fix the file and save it again' : '  fix the file and save it again')
     })
     return
   }
+  const mark = marks(ctx)
   for (const r of result.results) {
     const first = result.firstApplied.includes(r.migration.version)
     out.event({ event: first ? 'applied' : 'reapplied', migration: r.migration.id, durationMs: r.durationMs }, () =>
-      out.line(`${first ? 'Applied' : 'Re-applied'} ${r.migration.id} (${r.durationMs}ms)`),
+      out.line(mark.ok(`${first ? 'Applied' : 'Re-applied'} ${r.migration.id} (${r.durationMs}ms)`)),
     )
   }
   for (const o of result.recreated) {
