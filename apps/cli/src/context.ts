@@ -9,7 +9,7 @@ import {
   type ResolvedTarget,
   resolveTarget,
 } from '@mig/core'
-import type { TemplateRenderer } from '@mig/templates'
+import type { PinMode, TemplateRenderer } from '@mig/templates'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
 import { commandRunner, configHooks } from './hooks.js'
@@ -40,6 +40,12 @@ export interface CommandContext {
   sources(): MigrationSource[]
   /** Create the migrator (driver loaded, not yet connected). */
   migrator(extra?: Partial<MigratorOptions>): Promise<Migrator>
+  /**
+   * A new migrator each call (files discovered and rendered again, a connection of its own; the
+   * caller closes it): `mig watch` makes one per round. `pinned`: when to render from pins
+   * (default `auto`).
+   */
+  freshMigrator(options?: { pinned?: PinMode }): Promise<Migrator>
 }
 
 /** Parse `--lock-timeout` (seconds, or with ms/s/m suffix) into milliseconds. */
@@ -60,6 +66,40 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
   if (config.plugins?.length) await loadPlugins(config)
   const sources = () => projectSources(config.migrations, { root: config.root, ignore: config.ignore, formats: config.formats })
   let migrator: Migrator | undefined
+  /** A new migrator with a renderer of its own (`pinned`: when to render from pins). */
+  const newMigrator = async (extra: Partial<MigratorOptions>, pinned?: PinMode): Promise<Migrator> => {
+    const driver = await loadDriver(target.url, config)
+    // @mig/templates (nunjucks) is loaded only when a template renders or variables are given,
+    // so plain-SQL projects do not pay for it on every command.
+    let renderer: TemplateRenderer | undefined
+    const templates = async () => {
+      if (!renderer) {
+        const r = await (await import('./templates.js')).templateRenderer(ctx, {
+          dialect: driver.dialect,
+          backslashEscapes: () => driver.capabilities.backslashEscapes,
+          pinned,
+        })
+        // secret("NAME") values never reach the terminal, not even inside a failing statement
+        out.setRedact((text) => r.maskSecrets(text))
+        renderer = r
+      }
+      return renderer
+    }
+    const hasVars = Boolean(target.vars || options.vars || options.var?.length)
+    return createMigrator({
+      driver,
+      sources: sources(),
+      historyTable: config.historyTable,
+      lockTimeoutMs,
+      env: target.env,
+      render: async (body, context) => (await templates()).render(body, context),
+      redact: (text) => (renderer ? renderer.maskSecrets(text) : text),
+      vars: hasVars ? ((await templates()).options.vars ?? {}) : {},
+      hooks: configHooks(config, target, out),
+      runCommand: commandRunner(config, target, out),
+      ...extra,
+    })
+  }
   const ctx: CommandContext = {
     options,
     config,
@@ -68,39 +108,10 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
     cwd,
     sources,
     async migrator(extra = {}) {
-      if (migrator) return migrator
-      const driver = await loadDriver(target.url, config)
-      // @mig/templates (nunjucks) is loaded only when a template renders or variables are given,
-      // so plain-SQL projects do not pay for it on every command.
-      let renderer: TemplateRenderer | undefined
-      const templates = async () => {
-        if (!renderer) {
-          const r = await (await import('./templates.js')).templateRenderer(ctx, {
-            dialect: driver.dialect,
-            backslashEscapes: () => driver.capabilities.backslashEscapes,
-          })
-          // secret("NAME") values never reach the terminal, not even inside a failing statement
-          out.setRedact((text) => r.maskSecrets(text))
-          renderer = r
-        }
-        return renderer
-      }
-      const hasVars = Boolean(target.vars || options.vars || options.var?.length)
-      migrator = createMigrator({
-        driver,
-        sources: sources(),
-        historyTable: config.historyTable,
-        lockTimeoutMs,
-        env: target.env,
-        render: async (body, context) => (await templates()).render(body, context),
-        redact: (text) => (renderer ? renderer.maskSecrets(text) : text),
-        vars: hasVars ? ((await templates()).options.vars ?? {}) : {},
-        hooks: configHooks(config, target, out),
-        runCommand: commandRunner(config, target, out),
-        ...extra,
-      })
+      migrator ??= await newMigrator(extra)
       return migrator
     },
+    freshMigrator: (options = {}) => newMigrator({}, options.pinned),
   }
   return ctx
 }

@@ -32,4 +32,18 @@ describe('on a terminal (util-linux script)', () => {
       p.cleanup()
     }
   })
+
+  it('mig watch --once marks each re-apply with the time and ✔', () => {
+    const p = tempProject({
+      'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\n',
+      'migrations/R__v.sql': 'DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT 1 AS one;\n',
+    })
+    try {
+      expect(inTerminal(p.dir, ['watch', '--once'])).toMatch(/✔ \d\d:\d\d:\d\d {2}Applied R__v \(\d+ms\)/)
+      p.write({ 'migrations/R__v.sql': 'CREATE VIEW v AS SELEC 1;\n' })
+      expect(inTerminal(p.dir, ['watch', '--once'])).toMatch(/✖ \d\d:\d\d:\d\d {2}Failed R__v: .* at migrations\/R__v\.sql:1/)
+    } finally {
+      p.cleanup()
+    }
+  })
 })

@@ -222,6 +222,14 @@ export interface Driver extends QueryExecutor {
   /** Schema-per-tenant support (`[tenants]` in mig.toml): how this engine keeps and enters tenants. Optional. */
   readonly tenancy?: Tenancy
   /**
+   * The views and functions that depend on `objects` (names as a script writes them, unquoted and
+   * lower-cased), directly or through each other, dependencies first, each with the statements that
+   * drop and re-create it: the dev loop (`mig watch`) drops them before re-applying a repeatable that
+   * re-creates what they use, and re-creates them after. Optional: engines whose views do not hold
+   * on to what they use (SQLite, MySQL) omit it.
+   */
+  dependentObjects?(exec: QueryExecutor, objects: readonly string[]): Promise<DependentObject[]>
+  /**
    * A new database on the same server (SQLite: a new file) holding a copy of the database the URL
    * points at, for SQL tests. `contents: 'copied'` when the engine copied it (PostgreSQL
    * `CREATE DATABASE … TEMPLATE`, SQLite's backup API); `'empty'` when it cannot (MySQL) or
@@ -236,6 +244,17 @@ export interface Driver extends QueryExecutor {
    * The driver's own connection (connected) watches the session's lock waits. Optional.
    */
   openSession?(): Promise<SqlSession>
+}
+
+/** A database object found by {@link Driver.dependentObjects}. */
+export interface DependentObject {
+  kind: 'view' | 'materialized view' | 'function' | 'procedure'
+  /** Schema-qualified name, as the catalog spells it (`public.active_users`). */
+  name: string
+  /** What it uses among the objects asked about, or among the other dependents (`public.users_v`). */
+  uses: string[]
+  drop: string
+  create: string
 }
 
 /** Options of {@link Driver.copyDatabase}. */

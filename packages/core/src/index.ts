@@ -29,6 +29,7 @@ export type {
   CopyDatabaseOptions,
   DatabaseCopy,
   Driver,
+  DependentObject,
   DriverCapabilities,
   DriverFactory,
   DriverOptions,
@@ -60,6 +61,12 @@ export type { MigrationTask, StartedMigration, StartOptions } from './run/one-mi
 export { runMigration, startMigration } from './run/one-migration.js'
 export type { PlannedRun } from './run/run-plan.js'
 export { runPlan } from './run/run-plan.js'
+export type { ReapplyItem, ReapplyOptions, ReapplyResult } from './run/reapply.js'
+export { definedObjects, orderReapply, reapplyRepeatables } from './run/reapply.js'
+export type { DependentUse } from './dependents.js'
+export type { AdhocResult, AdhocScript } from './adhoc.js'
+export { ADHOC_VERSION, runAdhocScript } from './adhoc.js'
+export { findDependents } from './dependents.js'
 export type { RunContext, RunControl, RunTarget } from './run/target.js'
 export type { Migration, MigrationBody, MigrationContext, MigrationFn, MigrationKind, MigrationScope, RenderContext, TenantContext } from './migration.js'
 export { compareMigrations, compareVersions } from './migration.js'

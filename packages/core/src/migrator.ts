@@ -1,3 +1,4 @@
+import { type AdhocResult, type AdhocScript, runAdhocScript } from './adhoc.js'
 import { loadCodeMigrations } from './code-migration.js'
 import { type CoreContext, createCoreContext, planInput } from './context.js'
 import type { Driver } from './driver.js'
@@ -15,11 +16,14 @@ import { now } from './run/clock.js'
 import { callHook, hookFailure } from './run/hook-calls.js'
 import type { RunResult } from './run/results.js'
 import { type ResumePoint, resumePoints } from './run/resume.js'
+import { type ReapplyResult, reapplyRepeatables } from './run/reapply.js'
 import { runPlan } from './run/run-plan.js'
 
 export type { AcceptChecksumResult, AdoptOptions, AdoptResult, AuditEntry, ImportHistoryOptions, ResolveResult } from './maintenance.js'
 export type { MigratorOptions, Renderer, RunDownOptions, RunUpOptions } from './options.js'
 export type { MigrationResult, RunResult } from './run/results.js'
+export type { ReapplyResult } from './run/reapply.js'
+export type { AdhocResult, AdhocScript } from './adhoc.js'
 
 /**
  * Applies and reverts migrations against one database. Emits typed events and returns a result per
@@ -226,6 +230,34 @@ export class Migrator extends Emitter<MigratorEvents> {
     const hadRows = new Set(history.filter((h) => h.scope === this.ctx.scope).map((h) => h.version))
     const target = { driver: this.driver, scope: this.ctx.scope }
     return runPlan(this.ctx, target, { direction, plan, dryRun: options.dryRun, singleTransaction: options.singleTransaction, hadRows, started, resumes })
+  }
+
+  /**
+   * The dev loop's re-apply (`mig watch`): the repeatables whose rendered SQL differs from their
+   * applied state (or only `versions` of them), in dependency order, in one transaction where the
+   * engine allows, with the objects that depend on what they define dropped and re-created around
+   * them (see `run/reapply.ts`). Nothing stale: an empty result. Refuses a database of another env.
+   */
+  async reapplyStale(versions?: readonly string[]): Promise<ReapplyResult> {
+    await loadCodeMigrations(await this.ctx.session.discoverAndConnect())
+    return withLock(this.ctx, async ({ history, prepare }) => {
+      // a repeatable whose file is gone (`missing`) has nothing to re-apply
+      const stale = (await this.status()).filter((s) => s.kind === 'repeatable' && s.migration && ['pending', 'failed', 'modified'].includes(s.status))
+      const chosen = stale.filter((s) => !versions || versions.includes(s.version)).map((s) => s.migration!)
+      if (chosen.length) await prepare()
+      const items = await Promise.all(chosen.map(async (m) => ({ migration: m, sql: m.up ? await this.ctx.bodies.sql(m, m.up, 'up') : '' })))
+      const hadRows = new Set(history.filter((h) => h.scope === this.ctx.scope).map((h) => h.version))
+      return reapplyRepeatables(this.ctx, { driver: this.driver, scope: this.ctx.scope }, items, { hadRows })
+    })
+  }
+
+  /**
+   * Run an ad-hoc script (`mig run`) on a session of its own, in a transaction unless it says
+   * `-- mig:no-transaction`, keeping every statement's result; logged with action `run`, never
+   * recorded in the history. See `adhoc.ts`.
+   */
+  runScript(script: AdhocScript): Promise<AdhocResult> {
+    return runAdhocScript(this.ctx, script)
   }
 
   /** Drop every object, then apply everything. */

@@ -1,6 +1,7 @@
 export { mysqlDialect } from './mysql-dialect.js'
 export type { MysqlOptions } from './mysql-driver.js'
-export { createDriver, MysqlDriver, mysql, mysqlConfig, mysqlDriver } from './mysql-driver.js'
+export { mysqlConfig, openConnection } from './mysql-connection.js'
+export { createDriver, MysqlDriver, mysql, mysqlDriver } from './mysql-driver.js'
 export { lockHolder, lockName } from './mysql-lock.js'
 export { introspectMysql } from './mysql-introspector.js'
 export { columnSql, createTableSql, mysqlDdl, quoteMysql } from './mysql-ddl.js'

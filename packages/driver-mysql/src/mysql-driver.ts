@@ -1,5 +1,6 @@
 import {
   ConnectionError,
+  redactUrl,
   createShadowDatabase,
   type Driver,
   type DriverCapabilities,
@@ -9,7 +10,6 @@ import {
   type LockOptions,
   type QueryExecutor,
   type Row,
-  redactUrl,
   runScriptStatements,
   type Script,
   type ScriptStatement,
@@ -22,7 +22,8 @@ import {
   type SqlSession,
   type StreamedScript,
 } from '@mig/core'
-import mysql, { type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise'
+import type { Connection, ConnectionOptions, RowDataPacket } from 'mysql2/promise'
+import { mysqlConfig, openConnection } from './mysql-connection.js'
 import { mysqlDialect } from './mysql-dialect.js'
 import { mysqlDdl } from './mysql-ddl.js'
 import { introspectMysql } from './mysql-introspector.js'
@@ -38,40 +39,6 @@ export interface MysqlOptions {
   url: string
   /** `program_name` connection attribute. Default `mig`. */
   applicationName?: string
-}
-
-/** mysql2's connection options for a URL: UTC dates as strings, no multi-statement strings. */
-export function mysqlConfig(url: string, applicationName = 'mig'): ConnectionOptions {
-  const uri = url.replace(/^mariadb:/i, 'mysql:')
-  const u = new URL(uri)
-  if (!u.pathname || u.pathname === '/') throw new Error('the URL names no database (mysql://user@host/DATABASE)')
-  return {
-    uri,
-    // Dates are written and read as UTC strings: history timestamps round-trip whatever the server's zone.
-    timezone: 'Z',
-    dateStrings: true,
-    supportBigNumbers: true,
-    // Only mig's own batches use several statements per round trip: scripts are split first.
-    multipleStatements: true,
-    connectAttributes: { program_name: applicationName },
-  }
-}
-
-/** Open a connection in UTC, turning every failure into a {@link ConnectionError} without the password. */
-export async function openConnection(config: ConnectionOptions, displayUrl: string): Promise<Connection> {
-  let conn: Connection | undefined
-  try {
-    conn = await mysql.createConnection(config)
-    // An idle connection whose server goes away emits 'error'; the next query reports it instead.
-    conn.on('error', () => {})
-    await conn.query("SET time_zone = '+00:00'")
-    return conn
-  } catch (err) {
-    await conn?.end().catch(() => {})
-    const e = err as Error & { code?: string }
-    const detail = e.code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : e.message || String(err)
-    throw new ConnectionError(displayUrl, redactUrl(detail), { cause: err })
-  }
 }
 
 /** Most statements of a streamed script in one packet. */
@@ -189,11 +156,7 @@ export class MysqlDriver implements Driver {
 
   /** A connection for creating and dropping copies (opened on first use). */
   private admin: Promise<Connection> | undefined
-
-  /**
-   * An empty database with the source's character set (mysql-copy.ts): MySQL cannot copy one, so
-   * `contents` is `empty` and core applies the source's migrations to it.
-   */
+  /** An empty database with the source's character set (mysql-copy.ts): MySQL cannot copy one; core migrates it. */
   async copyDatabase(): Promise<DatabaseCopy> {
     this.admin ??= openConnection(this.config, this.displayUrl)
     const source = decodeURIComponent(new URL(this.config.uri!).pathname.slice(1))
@@ -214,7 +177,7 @@ export class MysqlDriver implements Driver {
   async close(): Promise<void> {
     const admin = this.admin
     this.admin = undefined
-    if (admin) (await admin.catch(() => undefined))?.destroy()
+    ;(await admin?.catch(() => undefined))?.destroy()
     const c = this.conn
     if (!c) return
     try {

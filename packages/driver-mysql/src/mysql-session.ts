@@ -1,6 +1,6 @@
 import { commandTag, type Notice, type QueryExecutor, type ResultColumn, type SqlSession, type StatementResult } from '@mig/core'
 import type { ConnectionOptions, FieldPacket, ResultSetHeader } from 'mysql2/promise'
-import { openConnection } from './mysql-driver.js'
+import { openConnection } from './mysql-connection.js'
 
 /** Column types mysql right-aligns: the integer, decimal, float and year types. */
 const NUMERIC_TYPES = new Set([0, 1, 2, 3, 4, 5, 8, 9, 13, 246])

@@ -1,6 +1,7 @@
 import {
   ConnectionError,
   createShadowDatabase,
+  type DependentObject,
   type Driver,
   type DriverCapabilities,
   type DriverOptions,
@@ -25,6 +26,7 @@ import {
 } from '@mig/core'
 import pg from 'pg'
 import { postgresDdl } from './postgres-ddl.js'
+import { postgresDependents } from './postgres-dependents.js'
 import { introspectPostgres } from './postgres-introspector.js'
 import { PostgresCopies } from './postgres-copy.js'
 import { postgresDialect, toNumberedPlaceholders, withoutPsqlRestrict } from './postgres-dialect.js'
@@ -338,6 +340,11 @@ export class PostgresDriver implements Driver {
    * A temporary database on the same server, dropped by the returned `drop()` (`WITH (FORCE)` where
    * the server has it, PostgreSQL 13+).
    */
+  /** Views and functions that depend on `objects` (pg_depend), dependencies first, with their drop and create statements. */
+  dependentObjects(exec: QueryExecutor, objects: readonly string[]): Promise<DependentObject[]> {
+    return postgresDependents(exec, objects)
+  }
+
   createShadow(): Promise<ShadowDatabase> {
     const q = postgresDialect.quoteIdent
     return createShadowDatabase({

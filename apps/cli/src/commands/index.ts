@@ -184,6 +184,19 @@ export function registerCommands(program: Command, action: Wrap): void {
     .action(lazyAction(() => import('./components.js'), 'componentsStatusCommand'))
 
   program
+    .command('watch')
+    .description('re-apply repeatables (and what depends on them) as you edit them and the components they include; not on production')
+    .option('--once', 'apply what is stale, then exit (for scripts)')
+    .option('--debounce <ms>', 'quiet time after a change before re-applying (default 150)', int('--debounce'))
+    .action(lazyAction(() => import('./watch.js'), 'watchCommand'))
+
+  program
+    .command('run')
+    .description('render and run an ad-hoc SQL script in a transaction, print its results, log it (action run); never a migration')
+    .argument('<script>', 'a .sql or .sql.njk file (templates as in migrations: --var, --vars, components)')
+    .action(lazyAction(() => import('./run.js'), 'runCommand'))
+
+  program
     .command('adopt')
     .description('record migrations as applied without running them (baseline), or import another tool’s history')
     .argument('[versions...]', 'versions to adopt')

@@ -25,7 +25,8 @@ export interface HistoryRow {
 }
 
 /** Actions recorded in the append-only log. */
-export type LogAction = 'apply' | 'revert' | 'adopt' | 'repair' | 'resolve' | 'accept-checksum' | 'reapply' | 'env'
+/** What a log entry records; `run`: an ad-hoc script (`mig run`), never in the history. */
+export type LogAction = 'apply' | 'revert' | 'adopt' | 'repair' | 'resolve' | 'accept-checksum' | 'reapply' | 'env' | 'run'
 
 /** One entry of the append-only log. */
 export interface LogEntry {
