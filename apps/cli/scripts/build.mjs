@@ -14,7 +14,7 @@
 // linking ~120 modules than doing its work.
 //
 // Left external (loaded from node_modules at run time, so they are dependencies of this package):
-// better-sqlite3 (native), ink and react (ES modules with wasm; only on a terminal), jiti (loads code
+// @aws-sdk/client-s3 (large; only for s3:// migration entries), better-sqlite3 (native), ink and react (ES modules with wasm; only on a terminal), jiti (loads code
 // migrations; finds its own files relative to itself), nunjucks (required through createRequire by
 // @mig/templates).
 import { spawnSync } from 'node:child_process'
@@ -39,7 +39,7 @@ const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), 
 })
 if (tsc.status !== 0) process.exit(tsc.status ?? 1)
 
-const EXTERNAL = ['better-sqlite3', 'ink', 'react', 'react/*', 'jiti', 'nunjucks', 'nunjucks/*', 'pg-native', 'pg-cloudflare']
+const EXTERNAL = ['@aws-sdk/*', 'better-sqlite3', 'ink', 'react', 'react/*', 'jiti', 'nunjucks', 'nunjucks/*', 'pg-native', 'pg-cloudflare']
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' }
 
 /** The Ink view stays a file of its own: the bundle imports it (and so Ink) only on a terminal. */
