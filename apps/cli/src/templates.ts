@@ -48,6 +48,7 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
     backslashEscapes: options.backslashEscapes,
     filters: plugins.filters,
     globals: plugins.functions,
+    external: ctx.config.sources,
   })
 }
 

@@ -1,12 +1,23 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { type Escaper, MigError, type Migration, type MigrationBody, type RenderContext, type Renderer, type SqlDialect, SqlEscaper } from '@mig/core'
+import {
+  type Escaper,
+  type ExternalSources,
+  MigError,
+  type Migration,
+  type MigrationBody,
+  type RenderContext,
+  type Renderer,
+  type SqlDialect,
+  SqlEscaper,
+} from '@mig/core'
 import { parse as parseToml } from 'smol-toml'
 import { parse as parseYaml } from 'yaml'
 import { compileTemplate, installRenderStack, toRenderError } from './compiler.js'
 import { createEscaper } from './create-escaper.js'
 import { type CsvOptions, parseCsv } from './data-formats.js'
 import { PinError, TemplatePathError, TemplateRenderError } from './errors.js'
+import { commandKey, ExternalData, urlKey } from './external-data.js'
 import { existingLockFile, type Lock, lockPathFor, readLock } from './lock-file.js'
 import { type NjkEnvironment, nunjucks } from './nunjucks-internals.js'
 import { getObject } from './object-store.js'
@@ -60,6 +71,8 @@ export interface RendererOptions extends ProjectOptions {
   filters?: Record<string, TemplateFunction>
   /** Extra global functions and values (plugins). */
   globals?: Record<string, unknown>
+  /** `[sources]` of mig.toml: what `read_url` and `read_command` may read. Default: nothing. */
+  external?: ExternalSources
 }
 
 /** Options of one render. */
@@ -102,9 +115,11 @@ export class TemplateRenderer {
   readonly secrets = new SecretMask()
   /** The Renderer function core expects (`createMigrator({ render: renderer.render })`). */
   readonly render: Renderer
+  private readonly external: ExternalData
 
   constructor(readonly options: RendererOptions) {
     this.paths = projectPaths(options)
+    this.external = new ExternalData(options.external, this.paths.root)
     const mode = options.backslashEscapes
     this.currentEscaper = createEscaper(options.dialect, { backslashEscapes: typeof mode === 'function' ? mode() : mode })
     this.render = (body, context) => this.renderBody(body, context)
@@ -139,7 +154,8 @@ export class TemplateRenderer {
   async renderBody(body: MigrationBody, context: RenderContext): Promise<string> {
     const src = await body.read()
     const pinned: PinMode | undefined = context.pinned === false ? 'never' : undefined
-    return this.renderSource(src, body.file, { migration: context.migration, direction: context.direction, tenant: context.tenant, pinned, line: body.line })
+    const options = { migration: context.migration, direction: context.direction, tenant: context.tenant, pinned, line: body.line }
+    return this.external.resolving(() => this.renderSource(src, body.file, options))
   }
 
   /**
@@ -151,15 +167,23 @@ export class TemplateRenderer {
     const body = migration[direction]
     if (!body) throw new MigError(`${migration.id} has no ${direction} script`)
     if (!body.template) return body.read()
-    return this.renderSource(await body.read(), body.file, { migration, direction, pinned: options.pinned, tenant: options.tenant, line: body.line })
+    const src = await body.read()
+    return this.external.resolving(() =>
+      this.renderSource(src, body.file, { migration, direction, pinned: options.pinned, tenant: options.tenant, line: body.line }),
+    )
   }
 
   /** Render a template file that is not a migration (`mig run` scripts, tests). */
   async renderFile(file: string, options: RenderOptions = {}): Promise<string> {
-    return this.renderSource(await readFile(file, 'utf8'), file, options)
+    const src = await readFile(file, 'utf8')
+    return this.external.resolving(() => this.renderSource(src, file, options))
   }
 
-  /** Render template text. `file` names it in errors (absolute, or relative to the project root). */
+  /**
+   * Render template text. `file` names it in errors (absolute, or relative to the project root).
+   * Synchronous: a template calling `read_url` / `read_command` renders through the async methods
+   * ({@link renderBody}, {@link renderMigration}, {@link renderFile}), which fetch what it reads.
+   */
   renderSource(source: string, file: string, options: RenderOptions = {}): string {
     const name = projectRelative(this.paths, resolveFrom(this.paths.root, file))
     const src = this.source(options)
@@ -213,7 +237,8 @@ export class TemplateRenderer {
     if (!bodies.length) throw new PinError(`${migration.id} has no template (.njk) body: there is nothing to pin`, { migration: migration.id })
     for (const d of bodies) {
       const body = migration[d]!
-      this.renderSource(await body.read(), body.file, { migration, direction: d, pinned: 'never', record, line: body.line })
+      const src = await body.read()
+      await this.external.resolving(() => this.renderSource(src, body.file, { migration, direction: d, pinned: 'never', record, line: body.line }))
     }
     return record
   }
@@ -309,6 +334,17 @@ export class TemplateRenderer {
     env.addGlobal('read_yaml', (p: string) => parseWith('read_yaml', p, parseYaml))
     env.addGlobal('read_csv', (p: string, opts?: CsvOptions) => parseWith('read_csv', p, (t) => parseCsv(t, opts ?? {})))
     env.addGlobal('secret', (name: string) => this.secret(name))
+    // external data: pinned like a data file, under a key naming what was read
+    const external = (key: string, read: () => Buffer) => {
+      if (src.lock) return this.pinnedBytes(src.lock, key, 'external data').toString('utf8')
+      const bytes = read()
+      src.record?.set(key, bytes)
+      return bytes.toString('utf8')
+    }
+    env.addGlobal('read_url', (url: string) => external(urlKey(String(url)), () => this.external.url(url)))
+    env.addGlobal('read_command', (name: string, args?: unknown) =>
+      external(commandKey(String(name), Array.isArray(args) ? args.map(String) : []), () => this.external.command(name, args)),
+    )
     return env
   }
 
@@ -337,21 +373,24 @@ export class TemplateRenderer {
     return { rel: r.rel, bytes }
   }
 
+  /** Bytes of a data file or external read (`key` in the lock) from the pin store. */
+  private pinnedBytes(pinned: NonNullable<Source['lock']>, key: string, what: string): Buffer {
+    const { lock, file, migration } = pinned
+    const hash = lock.components[key]
+    if (!hash) {
+      throw new PinError(`${what} "${key}" is not pinned in ${projectRelative(this.paths, file)}`, {
+        migration,
+        component: key,
+        hint: `re-run mig pin ${migration} if the migration really changed`,
+      })
+    }
+    return getObject(this.paths.pinned, hash, key, migration)
+  }
+
   private readData(src: Source, written: string): Buffer {
     if (typeof written !== 'string') throw new MigError('file helpers take a path relative to the project root')
     const r = resolveDataPath(this.paths, written)
-    if (src.lock) {
-      const { lock, file, migration } = src.lock
-      const hash = lock.components[r.rel]
-      if (!hash) {
-        throw new PinError(`data file "${r.rel}" is not pinned in ${projectRelative(this.paths, file)}`, {
-          migration,
-          component: r.rel,
-          hint: `re-run mig pin ${migration} if the migration really changed`,
-        })
-      }
-      return getObject(this.paths.pinned, hash, r.rel, migration)
-    }
+    if (src.lock) return this.pinnedBytes(src.lock, r.rel, 'data file')
     if (!isFile(r.file)) throw new TemplatePathError(written, `file "${written}" not found in the project folder`)
     checkRealPath(this.paths, r.file, written, 'file')
     const bytes = readFileSync(r.file)
