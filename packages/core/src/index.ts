@@ -71,6 +71,7 @@ export type {
   MigrationResult,
   MigratorOptions,
   Renderer,
+  StreamedSql,
   ResolveResult,
   RunDownOptions,
   RunResult,

@@ -17,7 +17,7 @@ import type { RunResult } from './run/results.js'
 import { runPlan } from './run/run-plan.js'
 
 export type { AdoptOptions, AdoptResult, AuditEntry, ImportHistoryOptions, ResolveResult } from './maintenance.js'
-export type { MigratorOptions, Renderer, RunDownOptions, RunUpOptions } from './options.js'
+export type { MigratorOptions, Renderer, RunDownOptions, StreamedSql, RunUpOptions } from './options.js'
 export type { MigrationResult, RunResult } from './run/results.js'
 
 /**

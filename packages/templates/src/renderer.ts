@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import {
   type Escaper,
@@ -10,17 +11,19 @@ import {
   type Renderer,
   type SqlDialect,
   SqlEscaper,
+  type StreamedSql,
 } from '@mig/core'
 import { parse as parseToml } from 'smol-toml'
 import { parse as parseYaml } from 'yaml'
 import { compileTemplate, installRenderStack, toRenderError } from './compiler.js'
 import { createEscaper } from './create-escaper.js'
+import { type CsvInsert, csvInsertMarker, csvInsertOptions, streamedRender } from './csv-stream.js'
 import { type CsvOptions, parseCsv } from './data-formats.js'
 import { PinError, TemplatePathError, TemplateRenderError } from './errors.js'
 import { commandKey, ExternalData, urlKey } from './external-data.js'
 import { existingLockFile, type Lock, lockPathFor, readLock } from './lock-file.js'
 import { type NjkEnvironment, nunjucks } from './nunjucks-internals.js'
-import { getObject } from './object-store.js'
+import { getObject, objectPath } from './object-store.js'
 import {
   checkRealPath,
   isFile,
@@ -93,6 +96,8 @@ export interface RenderOptions {
 interface Source {
   lock?: { file: string; lock: Lock; migration: string }
   record?: Map<string, Buffer>
+  /** `csv_insert` calls of the render, in order (their markers are in the output). */
+  inserts?: CsvInsert[]
 }
 
 /** Mark a string as SQL that must not be escaped (what `| raw` does), for plugin filters. */
@@ -116,6 +121,10 @@ export class TemplateRenderer {
   /** The Renderer function core expects (`createMigrator({ render: renderer.render })`). */
   readonly render: Renderer
   private readonly external: ExternalData
+  /** Names the `csv_insert` markers of this renderer's output. */
+  private readonly nonce = randomBytes(6).toString('hex')
+  /** The `csv_insert` calls of the last {@link renderSource}. */
+  private lastInserts: CsvInsert[] = []
 
   constructor(readonly options: RendererOptions) {
     this.paths = projectPaths(options)
@@ -151,11 +160,32 @@ export class TemplateRenderer {
   }
 
   /** Render a migration body (what core calls). */
-  async renderBody(body: MigrationBody, context: RenderContext): Promise<string> {
+  async renderBody(body: MigrationBody, context: RenderContext): Promise<string | StreamedSql> {
     const src = await body.read()
     const pinned: PinMode | undefined = context.pinned === false ? 'never' : undefined
     const options = { migration: context.migration, direction: context.direction, tenant: context.tenant, pinned, line: body.line }
-    return this.external.resolving(() => this.renderSource(src, body.file, options))
+    const { out, inserts } = await this.renderResolved(src, body.file, options)
+    return inserts.length ? streamedRender(out, inserts, this.nonce, this.escaper) : out
+  }
+
+  /** {@link renderSource} with what its `read_url` / `read_command` calls read fetched, and its `csv_insert` calls. */
+  private async renderResolved(source: string, file: string, options: RenderOptions): Promise<{ out: string; inserts: CsvInsert[] }> {
+    let inserts: CsvInsert[] = []
+    const out = await this.external.resolving(() => {
+      const text = this.renderSource(source, file, options)
+      inserts = this.lastInserts
+      return text
+    })
+    return { out, inserts }
+  }
+
+  /** The whole text of a render (its `csv_insert` statements written out), for build output and scripts. */
+  private async whole(source: string, file: string, options: RenderOptions): Promise<string> {
+    const { out, inserts } = await this.renderResolved(source, file, options)
+    if (!inserts.length) return out
+    let text = ''
+    for await (const c of streamedRender(out, inserts, this.nonce, this.escaper).stream()) text += c
+    return text
   }
 
   /**
@@ -168,15 +198,13 @@ export class TemplateRenderer {
     if (!body) throw new MigError(`${migration.id} has no ${direction} script`)
     if (!body.template) return body.read()
     const src = await body.read()
-    return this.external.resolving(() =>
-      this.renderSource(src, body.file, { migration, direction, pinned: options.pinned, tenant: options.tenant, line: body.line }),
-    )
+    return this.whole(src, body.file, { migration, direction, pinned: options.pinned, tenant: options.tenant, line: body.line })
   }
 
   /** Render a template file that is not a migration (`mig run` scripts, tests). */
   async renderFile(file: string, options: RenderOptions = {}): Promise<string> {
     const src = await readFile(file, 'utf8')
-    return this.external.resolving(() => this.renderSource(src, file, options))
+    return this.whole(src, file, options)
   }
 
   /**
@@ -187,6 +215,8 @@ export class TemplateRenderer {
   renderSource(source: string, file: string, options: RenderOptions = {}): string {
     const name = projectRelative(this.paths, resolveFrom(this.paths.root, file))
     const src = this.source(options)
+    src.inserts = []
+    this.lastInserts = src.inserts
     const env = this.environment(src)
     const context = {
       ...(this.options.globals ?? {}),
@@ -238,7 +268,7 @@ export class TemplateRenderer {
     for (const d of bodies) {
       const body = migration[d]!
       const src = await body.read()
-      await this.external.resolving(() => this.renderSource(src, body.file, { migration, direction: d, pinned: 'never', record, line: body.line }))
+      await this.renderResolved(src, body.file, { migration, direction: d, pinned: 'never', record, line: body.line })
     }
     return record
   }
@@ -334,6 +364,11 @@ export class TemplateRenderer {
     env.addGlobal('read_yaml', (p: string) => parseWith('read_yaml', p, parseYaml))
     env.addGlobal('read_csv', (p: string, opts?: CsvOptions) => parseWith('read_csv', p, (t) => parseCsv(t, opts ?? {})))
     env.addGlobal('secret', (name: string) => this.secret(name))
+    env.addGlobal('csv_insert', (p: string, table: unknown, options?: unknown) => {
+      const insert: CsvInsert = { file: this.dataFile(src, p), written: p, table: String(table), options: csvInsertOptions(table, options) }
+      src.inserts!.push(insert)
+      return raw(csvInsertMarker(src.inserts!.length - 1, this.nonce))
+    })
     // external data: pinned like a data file, under a key naming what was read
     const external = (key: string, read: () => Buffer) => {
       if (src.lock) return this.pinnedBytes(src.lock, key, 'external data').toString('utf8')
@@ -375,6 +410,29 @@ export class TemplateRenderer {
 
   /** Bytes of a data file or external read (`key` in the lock) from the pin store. */
   private pinnedBytes(pinned: NonNullable<Source['lock']>, key: string, what: string): Buffer {
+    return getObject(this.paths.pinned, this.pinnedHash(pinned, key, what), key, pinned.migration)
+  }
+
+  /**
+   * A data file to stream (`csv_insert`): its path in the working tree, or its pinned object's.
+   * Recorded for `mig pin` like any data file.
+   */
+  private dataFile(src: Source, written: string): string {
+    if (typeof written !== 'string') throw new MigError('csv_insert takes a path relative to the project root')
+    const r = resolveDataPath(this.paths, written)
+    if (src.lock) {
+      const hash = this.pinnedHash(src.lock, r.rel, 'data file')
+      const file = objectPath(this.paths.pinned, hash)
+      if (!existsSync(file)) getObject(this.paths.pinned, hash, r.rel, src.lock.migration)
+      return file
+    }
+    if (!isFile(r.file)) throw new TemplatePathError(written, `file "${written}" not found in the project folder`)
+    checkRealPath(this.paths, r.file, written, 'file')
+    src.record?.set(r.rel, readFileSync(r.file))
+    return r.file
+  }
+
+  private pinnedHash(pinned: NonNullable<Source['lock']>, key: string, what: string): string {
     const { lock, file, migration } = pinned
     const hash = lock.components[key]
     if (!hash) {
@@ -384,7 +442,7 @@ export class TemplateRenderer {
         hint: `re-run mig pin ${migration} if the migration really changed`,
       })
     }
-    return getObject(this.paths.pinned, hash, key, migration)
+    return hash
   }
 
   private readData(src: Source, written: string): Buffer {
