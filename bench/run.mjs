@@ -2,9 +2,11 @@
 // pnpm bench: mig against the database clients on 1,000 generated migrations.
 // Each migration creates one table and inserts 10 rows. Prints medians of several runs, ratios and
 // peak RSS (from /usr/bin/time). Servers: MIG_BENCH_PG_URL, MIG_BENCH_MYSQL_URL (defaults: local).
+// MIG_BENCH_ONLY=csv: a generated CSV of MIG_BENCH_CSV_MIB MiB (default 100) loaded by a template
+// with csv_insert, against psql \copy of the same file (MIG_BENCH_CSV_RUNS runs, default 1).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { cpus, hostname, loadavg, tmpdir, totalmem, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -53,11 +55,11 @@ if (!process.env.MIG_BENCH_KEEP_ENV) delete ENV.NODE_EXTRA_CA_CERTS
 
 // ---------- measuring ----------
 /** Run a command; returns wall ms and peak RSS in MB (via /usr/bin/time -f %M). */
-function measure(cmd, args, { input, env } = {}) {
+function measure(cmd, args, { input, env, cwd = dir } = {}) {
   const statsFile = join(dir, 'time.txt')
   const full = TIME ? [TIME, ['-f', '%M', '-o', statsFile, cmd, ...args]] : [cmd, args]
   const t0 = process.hrtime.bigint()
-  const r = spawnSync(full[0], full[1], { cwd: dir, input, env: { ...ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28 })
+  const r = spawnSync(full[0], full[1], { cwd, input, env: { ...ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28 })
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${String(r.stderr).slice(0, 2000)}`)
   let rssMb
@@ -83,12 +85,12 @@ const median = (xs) => {
  * every run, warm-up included). `target` undefined: a reference measure, printed without a verdict.
  */
 const results = []
-function compare(name, target, base, subject) {
+function compare(name, target, base, subject, { runs = RUNS, warmup = WARMUP } = {}) {
   const a = { times: [], rss: 0 }
   const b = { times: [], rss: 0 }
   const ratios = []
   const warm = []
-  for (let k = -WARMUP; k < RUNS; k++) {
+  for (let k = -warmup; k < runs; k++) {
     base.setup?.()
     const rb = base.run()
     subject.setup?.()
@@ -118,6 +120,28 @@ function compare(name, target, base, subject) {
 }
 
 const HISTORY_TABLES = ['schema_migrations', 'schema_migrations_log']
+
+/** Write a CSV of about `bytes` bytes (header id,name,note; a quoted comma, an empty note every third row); returns its rows. */
+function writeCsv(file, bytes) {
+  const fd = openSync(file, 'w')
+  let written = 0
+  let rows = 0
+  try {
+    writeSync(fd, 'id,name,note\n')
+    while (written < bytes) {
+      let chunk = ''
+      for (let k = 0; k < 1000; k++) {
+        rows++
+        chunk += `${rows},"name ${rows}, ${'p'.repeat(40)}",${rows % 3 ? 'a "quoted" note' : ''}\n`
+      }
+      writeSync(fd, chunk)
+      written += chunk.length
+    }
+  } finally {
+    closeSync(fd)
+  }
+  return rows
+}
 
 /**
  * all.sql with the record mig keeps on MySQL (docs/drivers.md), as the client would send it: each
@@ -236,6 +260,41 @@ try {
     compare('MariaDB mig status / node -e 0', 2, node0, { label: `mig status (${N} applied)`, run: () => measure(...mig(['status', '--database', myUrl(db)])) })
     compare('MariaDB no-op mig up / node -e 0', 2, node0, { label: 'mig up (nothing pending)', run: () => measure(...mig(['up', '--database', myUrl(db)])) })
     myAdmin(`DROP DATABASE IF EXISTS ${db}`)
+  }
+  if (ONLY.includes('csv')) {
+    const mib = Number(process.env.MIG_BENCH_CSV_MIB ?? 100)
+    const project = join(dir, 'csv')
+    mkdirSync(join(project, 'migrations'), { recursive: true })
+    mkdirSync(join(project, 'data'))
+    const csvFile = join(project, 'data', 'big.csv')
+    const rows = writeCsv(csvFile, mib * 2 ** 20)
+    const table = 'CREATE TABLE big (id INTEGER PRIMARY KEY, name VARCHAR(80) NOT NULL, note VARCHAR(40))'
+    writeFileSync(join(project, 'migrations', '001_load.sql.njk'), `${table};\n{{ csv_insert("data/big.csv", "big", batch=1000, null_as="") }}\n`)
+    console.log(`PostgreSQL, a ${mib} MiB CSV (${rows.toLocaleString('en')} rows) through a template`)
+    const db = `mig_bench_csv_${RUN_ID}`
+    cleanups.push(() => pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
+    const reset = () => {
+      pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+      pgAdmin(`CREATE DATABASE ${db}`)
+      pgAdmin('CHECKPOINT')
+    }
+    compare(
+      `PostgreSQL csv_insert of ${mib} MiB / psql \\copy`,
+      1.5,
+      {
+        label: 'psql \\copy big FROM big.csv',
+        setup: () => {
+          reset()
+          execFileSync('psql', [...psqlArgs(db), '-c', table], { stdio: 'pipe' })
+        },
+        run: () => measure('psql', [...psqlArgs(db), '-c', `\\copy big FROM '${csvFile}' WITH (FORMAT csv, HEADER true)`]),
+      },
+      { label: 'mig up (csv_insert)', setup: reset, run: () => measure(...mig(['up', '--quiet', '--database', pgUrl(db)]), { cwd: project }) },
+      { runs: Number(process.env.MIG_BENCH_CSV_RUNS ?? 1), warmup: 0 },
+    )
+    const peak = results.at(-1).a.rssMb
+    console.log(`  => mig peak RSS ${peak?.toFixed(0) ?? '?'} MB (target <= 200 MB) ${peak === undefined ? '' : peak <= 200 ? 'MET' : 'NOT MET'}\n`)
+    pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
   }
   if (ONLY.includes('cli')) {
     console.log('CLI start, and the floor under status')
