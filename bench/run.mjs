@@ -6,10 +6,12 @@
 // with csv_insert, against psql \copy of the same file (MIG_BENCH_CSV_RUNS runs, default 1).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, hostname, loadavg, tmpdir, totalmem, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+// the CSV the template tests load (built: pnpm build)
+import { writeCsv } from '../packages/test-utils/dist/csv-data.js'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const MIG = join(root, 'apps/cli/dist/bin.cjs')
@@ -121,28 +123,6 @@ function compare(name, target, base, subject, { runs = RUNS, warmup = WARMUP } =
 
 const HISTORY_TABLES = ['schema_migrations', 'schema_migrations_log']
 
-/** Write a CSV of about `bytes` bytes (header id,name,note; a quoted comma, an empty note every third row); returns its rows. */
-function writeCsv(file, bytes) {
-  const fd = openSync(file, 'w')
-  let written = 0
-  let rows = 0
-  try {
-    writeSync(fd, 'id,name,note\n')
-    while (written < bytes) {
-      let chunk = ''
-      for (let k = 0; k < 1000; k++) {
-        rows++
-        chunk += `${rows},"name ${rows}, ${'p'.repeat(40)}",${rows % 3 ? 'a "quoted" note' : ''}\n`
-      }
-      writeSync(fd, chunk)
-      written += chunk.length
-    }
-  } finally {
-    closeSync(fd)
-  }
-  return rows
-}
-
 /**
  * all.sql with the record mig keeps on MySQL (docs/drivers.md), as the client would send it: each
  * migration's `running` row committed before its DDL; its data change, progress, `applied` row
@@ -188,6 +168,14 @@ const mariadbArgs = (db) => {
 const pgAdmin = (sql) => execFileSync('psql', [...psqlArgs(PG.pathname.slice(1)), '-c', sql], { stdio: 'pipe' })
 const myAdmin = (sql) => execFileSync('mariadb', [...mariadbArgs(''), '-e', sql], { stdio: 'pipe' })
 const mig = (args) => [process.execPath, [MIG, ...args]]
+/** Drop and create a PostgreSQL database. */
+function pgReset(db) {
+  pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+  pgAdmin(`CREATE DATABASE ${db}`)
+  // a dropped database's tables leave files to unlink and buffers to write at the next
+  // checkpoint: taken here, so that work does not land in the middle of the next measured run
+  pgAdmin('CHECKPOINT')
+}
 // random database names: two people (or a CI run) benchmarking on one server must not drop each other's
 const RUN_ID = randomBytes(4).toString('hex')
 const cleanups = []
@@ -209,13 +197,7 @@ try {
     console.log('PostgreSQL')
     const db = `mig_bench_pg_${RUN_ID}`
     cleanups.push(() => pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
-    const reset = () => {
-      pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-      pgAdmin(`CREATE DATABASE ${db}`)
-      // the dropped database's 1,000 tables leave files to unlink and buffers to write at the next
-      // checkpoint: taken here, so that work does not land in the middle of the next measured run
-      pgAdmin('CHECKPOINT')
-    }
+    const reset = () => pgReset(db)
     compare(
       'PostgreSQL mig up / psql -1 -f',
       1.1,
@@ -273,11 +255,7 @@ try {
     console.log(`PostgreSQL, a ${mib} MiB CSV (${rows.toLocaleString('en')} rows) through a template`)
     const db = `mig_bench_csv_${RUN_ID}`
     cleanups.push(() => pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
-    const reset = () => {
-      pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-      pgAdmin(`CREATE DATABASE ${db}`)
-      pgAdmin('CHECKPOINT')
-    }
+    const reset = () => pgReset(db)
     compare(
       `PostgreSQL csv_insert of ${mib} MiB / psql \\copy`,
       1.5,

@@ -1,5 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs'
-import { tempProject, testDialects, type TempProject } from '@mig/test-utils'
+import { tempProject, testDialects, type TempProject, writeCsv } from '@mig/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GNU_TIME, runMig, runMigMeasured, withDriver } from './cli.js'
 
@@ -10,28 +9,6 @@ const CSV_MIB = Number(process.env.MIG_CSV_MIB ?? 32)
 const HEAP_MB = 32
 /** A loose peak RSS ceiling (KiB); the precise targets are in bench/run.mjs. */
 const RSS_LIMIT_KB = 200 * 1024
-
-/** Write `data/big.csv` of about `bytes` bytes: a header, then rows with a quoted comma and an empty (NULL) note every third row. */
-function writeCsv(file: string, bytes: number): number {
-  const fd = openSync(file, 'w')
-  let written = 0
-  let rows = 0
-  try {
-    writeSync(fd, 'id,name,note\n')
-    while (written < bytes) {
-      let chunk = ''
-      for (let k = 0; k < 1000; k++) {
-        rows++
-        chunk += `${rows},"name ${rows}, ${'p'.repeat(40)}",${rows % 3 ? 'a "quoted" note' : ''}\n`
-      }
-      writeSync(fd, chunk)
-      written += chunk.length
-    }
-  } finally {
-    closeSync(fd)
-  }
-  return rows
-}
 
 const TEMPLATE = [
   'CREATE TABLE big (id INTEGER PRIMARY KEY, name VARCHAR(80) NOT NULL, note VARCHAR(40));',
