@@ -49,6 +49,7 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
     filters: plugins.filters,
     globals: plugins.functions,
     external: ctx.config.sources,
+    s3: ctx.config.s3,
   })
 }
 

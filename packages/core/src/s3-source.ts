@@ -108,6 +108,26 @@ async function* objectChunks(client: S3Client, bucket: string, key: string, rang
   }
 }
 
+/**
+ * The text of one object, `s3://bucket/key`, in chunks as it is read (a large CSV for a template's
+ * `csv_insert`). The SDK is loaded on the first call.
+ */
+export async function* s3ObjectText(url: string, settings: S3Settings = {}): AsyncIterable<string> {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url)
+  if (!m) throw new MigError(`${url} does not name an object (expected s3://bucket/key)`)
+  let client: S3Client
+  try {
+    client = await createClient(settings)
+  } catch (err) {
+    throw new MigError(`reading ${url} failed: ${describeS3Error(err)}`, { cause: err })
+  }
+  try {
+    yield* objectChunks(client, m[1]!, m[2]!)
+  } finally {
+    client.destroy()
+  }
+}
+
 async function objectText(client: S3Client, bucket: string, key: string, range?: string): Promise<string> {
   let text = ''
   for await (const c of objectChunks(client, bucket, key, range)) text += c

@@ -102,6 +102,30 @@ describe('s3:// migration sources', () => {
     expect(r.stdout).toMatch(/1\s+a\s+pending/)
   })
 
+  it('a template streams a CSV from S3 with csv_insert', async () => {
+    let csv = 'id,name\n'
+    for (let i = 1; i <= 30_000; i++) csv += `${i},"row ${i}, from s3"\n`
+    await s3.bucket('mig-data', { 'exports/rows.csv': csv })
+    const toml = `migrations = ["migrations"]\n\n[s3]\nendpoint = "${s3.endpoint}"\nforce_path_style = true\n`
+    const p = project({
+      'mig.toml': toml,
+      'migrations/001_load.sql.njk':
+        'CREATE TABLE rows_from_s3 (id INTEGER PRIMARY KEY, name VARCHAR(40));\n{{ csv_insert("s3://mig-data/exports/rows.csv", "rows_from_s3", batch=500) }}\n',
+    })
+    const r = await runMig(['up', '--database', 'sqlite:./t.db'], p.dir, s3Env(p.dir))
+    expect(r.code, r.stderr).toBe(0)
+    await withDriver('sqlite', p.path('t.db'), async (d) => {
+      expect(await d.query('SELECT COUNT(*) AS n, MAX(name) AS last FROM rows_from_s3')).toEqual([{ n: 30_000, last: 'row 9999, from s3' }])
+    })
+    const missing = project({
+      'mig.toml': toml,
+      'migrations/001_load.sql.njk': 'CREATE TABLE t (id INTEGER);\n{{ csv_insert("s3://mig-data/exports/none.csv", "t") }}\n',
+    })
+    const m = await runMig(['up', '--database', 'sqlite:./t.db'], missing.dir, s3Env(missing.dir))
+    expect(m.code).not.toBe(0)
+    expect(m.stderr).toContain('s3://mig-data/exports/none.csv')
+  })
+
   it('a missing bucket, missing credentials and a closed port: exit 2 naming the s3 URL', async () => {
     const missing = project({ 'mig.toml': toml('s3://no-such-bucket/db', s3.endpoint) })
     const r1 = await runMig(['status', '--database', 'sqlite:./t.db'], missing.dir, s3Env(missing.dir))

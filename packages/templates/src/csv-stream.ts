@@ -6,8 +6,9 @@
  * them like a large plain-SQL file, so neither the CSV nor the SQL is ever held whole.
  */
 import { createReadStream } from 'node:fs'
-import type { Escaper, StreamedSql } from '@mig/core'
-import { MigError } from '@mig/core'
+import { Readable } from 'node:stream'
+import type { Escaper, S3Settings, StreamedSql } from '@mig/core'
+import { MigError, s3ObjectText } from '@mig/core'
 import { parse } from 'csv-parse'
 import { CSV_PARSE_OPTIONS } from './data-formats.js'
 
@@ -25,8 +26,10 @@ export interface CsvInsertOptions {
 
 /** One `csv_insert` call of a render. */
 export interface CsvInsert {
-  /** The file to read (working tree or pinned object). */
+  /** The file to read (working tree or pinned object), or an `s3://bucket/key` object. */
   file: string
+  /** How to reach S3 for an `s3://` file (mig.toml `[s3]`). */
+  s3?: S3Settings
   /** As written in the template, for messages. */
   written: string
   table: string
@@ -61,8 +64,12 @@ export function csvInsertOptions(table: unknown, raw: unknown): CsvInsertOptions
 }
 
 /** The rows of a CSV file as it is read (each an array of strings). */
-function records(file: string, delimiter: string): AsyncIterable<string[]> {
-  return createReadStream(file).pipe(parse({ ...CSV_PARSE_OPTIONS, delimiter }))
+function records(insert: CsvInsert, delimiter: string): AsyncIterable<string[]> {
+  const input = insert.file.startsWith('s3://') ? Readable.from(s3ObjectText(insert.file, insert.s3)) : createReadStream(insert.file)
+  const parser = parse({ ...CSV_PARSE_OPTIONS, delimiter })
+  // a read error (S3 connection lost) ends the parse with that error, not a hang
+  input.on('error', (err: Error) => parser.destroy(err))
+  return input.pipe(parser)
 }
 
 /** INSERT statements for one `csv_insert`, `batch` rows each, escaped by `escaper`. */
@@ -74,7 +81,7 @@ async function* insertStatements(insert: CsvInsert, escaper: Escaper): AsyncIter
   let rows: string[] = []
   let line = 0
   const value = (v: string | undefined) => (v === undefined || v === options.nullAs ? 'NULL' : escaper.literal(v))
-  for await (const record of records(insert.file, options.delimiter ?? ',')) {
+  for await (const record of records(insert, options.delimiter ?? ',')) {
     line++
     if (!columns) {
       columns = record

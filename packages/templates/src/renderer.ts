@@ -9,6 +9,7 @@ import {
   type MigrationBody,
   type RenderContext,
   type Renderer,
+  type S3Settings,
   type SqlDialect,
   SqlEscaper,
   type StreamedSql,
@@ -76,6 +77,8 @@ export interface RendererOptions extends ProjectOptions {
   globals?: Record<string, unknown>
   /** `[sources]` of mig.toml: what `read_url` and `read_command` may read. Default: nothing. */
   external?: ExternalSources
+  /** `[s3]` of mig.toml: how `csv_insert("s3://…")` reaches the store. */
+  s3?: S3Settings
 }
 
 /** Options of one render. */
@@ -365,7 +368,8 @@ export class TemplateRenderer {
     env.addGlobal('read_csv', (p: string, opts?: CsvOptions) => parseWith('read_csv', p, (t) => parseCsv(t, opts ?? {})))
     env.addGlobal('secret', (name: string) => this.secret(name))
     env.addGlobal('csv_insert', (p: string, table: unknown, options?: unknown) => {
-      const insert: CsvInsert = { file: this.dataFile(src, p), written: p, table: String(table), options: csvInsertOptions(table, options) }
+      const file = typeof p === 'string' && p.startsWith('s3://') ? p : this.dataFile(src, p)
+      const insert: CsvInsert = { file, s3: this.options.s3, written: p, table: String(table), options: csvInsertOptions(table, options) }
       src.inserts!.push(insert)
       return raw(csvInsertMarker(src.inserts!.length - 1, this.nonce))
     })
