@@ -58,7 +58,13 @@ const FOLDER_FILE = /^(\d+)[_-]([^/]+)\/(up|down|verify)\.sql(\.njk)?$/
 async function createClient(settings: S3Settings): Promise<S3Client> {
   // the SDK warns on every run on Node 20 about its future releases; mig decides its own support
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-  const { S3Client } = await import('@aws-sdk/client-s3')
+  let sdk: typeof import('@aws-sdk/client-s3')
+  try {
+    sdk = await import('@aws-sdk/client-s3')
+  } catch (err) {
+    throw new MigError('reading s3:// sources needs the package @aws-sdk/client-s3 (npm install @aws-sdk/client-s3)', { cause: err })
+  }
+  const { S3Client } = sdk
   return new S3Client({
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     region: settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -152,7 +158,7 @@ export function s3Source(url: string, options: S3SourceOptions = {}): MigrationS
         client = await createClient(options.s3 ?? {})
         objects = await listObjects(client, at)
       } catch (err) {
-        problems.push({ file: url, message: describeS3Error(err) })
+        problems.push({ file: url, message: err instanceof MigError ? err.message : describeS3Error(err) })
         return []
       }
       const body = async (key: string, size: number, template: boolean, streamable: boolean): Promise<[MigrationBody, string]> => {
