@@ -2,6 +2,8 @@
 // pnpm bench: mig against the database clients on 1,000 generated migrations.
 // Each migration creates one table and inserts 10 rows. Prints medians of several runs, ratios and
 // peak RSS (from /usr/bin/time). Servers: MIG_BENCH_PG_URL, MIG_BENCH_MYSQL_URL (defaults: local).
+// MIG_BENCH_ONLY=csv: a generated CSV of MIG_BENCH_CSV_MIB MiB (default 100) loaded by a template
+// with csv_insert, against psql \copy of the same file (MIG_BENCH_CSV_RUNS runs, default 1).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -9,6 +11,8 @@ import { cpus, hostname, loadavg, tmpdir, totalmem, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchTenants } from './tenants.mjs'
+// the CSV the template tests load (built: pnpm build)
+import { writeCsv } from '../packages/test-utils/dist/csv-data.js'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const MIG = join(root, 'apps/cli/dist/bin.cjs')
@@ -85,12 +89,12 @@ const median = (xs) => {
  * every run, warm-up included). `target` undefined: a reference measure, printed without a verdict.
  */
 const results = []
-function compare(name, target, base, subject) {
+function compare(name, target, base, subject, { runs = RUNS, warmup = WARMUP } = {}) {
   const a = { times: [], rss: 0 }
   const b = { times: [], rss: 0 }
   const ratios = []
   const warm = []
-  for (let k = -WARMUP; k < RUNS; k++) {
+  for (let k = -warmup; k < runs; k++) {
     base.setup?.()
     const rb = base.run()
     subject.setup?.()
@@ -166,6 +170,14 @@ const mariadbArgs = (db) => {
 const pgAdmin = (sql) => execFileSync('psql', [...psqlArgs(PG.pathname.slice(1)), '-c', sql], { stdio: 'pipe' })
 const myAdmin = (sql) => execFileSync('mariadb', [...mariadbArgs(''), '-e', sql], { stdio: 'pipe' })
 const mig = (args) => [process.execPath, [MIG, ...args]]
+/** Drop and create a PostgreSQL database. */
+function pgReset(db) {
+  pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+  pgAdmin(`CREATE DATABASE ${db}`)
+  // a dropped database's tables leave files to unlink and buffers to write at the next
+  // checkpoint: taken here, so that work does not land in the middle of the next measured run
+  pgAdmin('CHECKPOINT')
+}
 // random database names: two people (or a CI run) benchmarking on one server must not drop each other's
 const RUN_ID = randomBytes(4).toString('hex')
 const cleanups = []
@@ -187,13 +199,7 @@ try {
     console.log('PostgreSQL')
     const db = `mig_bench_pg_${RUN_ID}`
     cleanups.push(() => pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
-    const reset = () => {
-      pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-      pgAdmin(`CREATE DATABASE ${db}`)
-      // the dropped database's 1,000 tables leave files to unlink and buffers to write at the next
-      // checkpoint: taken here, so that work does not land in the middle of the next measured run
-      pgAdmin('CHECKPOINT')
-    }
+    const reset = () => pgReset(db)
     compare(
       'PostgreSQL mig up / psql -1 -f',
       1.1,
@@ -317,6 +323,36 @@ try {
     console.log(
       `  per test: mig ${(last.a.ms / SQL_TESTS).toFixed(1)} ms, loop ${(last.b.ms / SQL_TESTS).toFixed(1)} ms; mig's overhead over the loop ${((last.a.ms - last.b.ms) / SQL_TESTS).toFixed(1)} ms per test\n`,
     )
+  }
+  if (ONLY.includes('csv')) {
+    const mib = Number(process.env.MIG_BENCH_CSV_MIB ?? 100)
+    const project = join(dir, 'csv')
+    mkdirSync(join(project, 'migrations'), { recursive: true })
+    mkdirSync(join(project, 'data'))
+    const csvFile = join(project, 'data', 'big.csv')
+    const rows = writeCsv(csvFile, mib * 2 ** 20)
+    const table = 'CREATE TABLE big (id INTEGER PRIMARY KEY, name VARCHAR(80) NOT NULL, note VARCHAR(40))'
+    writeFileSync(join(project, 'migrations', '001_load.sql.njk'), `${table};\n{{ csv_insert("data/big.csv", "big", batch=1000, null_as="") }}\n`)
+    console.log(`PostgreSQL, a ${mib} MiB CSV (${rows.toLocaleString('en')} rows) through a template`)
+    const db = `mig_bench_csv_${RUN_ID}`
+    cleanups.push(() => pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
+    const reset = () => pgReset(db)
+    compare(
+      `PostgreSQL csv_insert of ${mib} MiB / psql \\copy`,
+      1.5,
+      {
+        label: 'psql \\copy big FROM big.csv',
+        setup: () => {
+          reset()
+          execFileSync('psql', [...psqlArgs(db), '-c', table], { stdio: 'pipe' })
+        },
+        run: () => measure('psql', [...psqlArgs(db), '-c', `\\copy big FROM '${csvFile}' WITH (FORMAT csv, HEADER true)`]),
+      },
+      { label: 'mig up (csv_insert)', setup: reset, run: () => measure(...mig(['up', '--quiet', '--database', pgUrl(db)]), { cwd: project }) },
+      { runs: Number(process.env.MIG_BENCH_CSV_RUNS ?? 1), warmup: 0 },
+    )
+    const peak = results.at(-1).a.rssMb
+    console.log(`  => mig peak RSS ${peak?.toFixed(0) ?? '?'} MB (target <= 200 MB) ${peak === undefined ? '' : peak <= 200 ? 'MET' : 'NOT MET'}\n`)
     pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
   }
   if (ONLY.includes('cli')) {

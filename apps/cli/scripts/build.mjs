@@ -15,8 +15,9 @@
 // linking ~120 modules than doing its work.
 //
 // Left external (loaded from node_modules at run time, so they are dependencies of this package):
-// better-sqlite3 (native), libpg-query (PostgreSQL's parser as WebAssembly, found next to its own
-// file; loaded by `mig lint` only), ink and react (ES modules with wasm; only on a terminal), jiti (loads code
+// @aws-sdk/client-s3 (large; only for s3:// migration entries), better-sqlite3 (native), libpg-query
+// (PostgreSQL's parser as WebAssembly, found next to its own file; loaded by `mig lint` only), ink and
+// react (ES modules with wasm; only on a terminal), jiti (loads code
 // migrations; finds its own files relative to itself), nunjucks (required through createRequire by
 // @mig/templates), vscode-languageserver and its text documents (only `mig lsp` loads them).
 import { spawnSync } from 'node:child_process'
@@ -42,6 +43,7 @@ const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), 
 if (tsc.status !== 0) process.exit(tsc.status ?? 1)
 
 const EXTERNAL = [
+  '@aws-sdk/*',
   'better-sqlite3',
   'libpg-query',
   'ink',

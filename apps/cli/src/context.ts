@@ -64,7 +64,7 @@ export async function createContext(options: GlobalOptions, out: Output, cwd = p
   const lockTimeoutMs = parseDuration(options.lockTimeout, '--lock-timeout') ?? config.lockTimeoutMs
   // a plugin that is missing or broken stops every command, not only the ones that render templates
   if (config.plugins?.length) await loadPlugins(config)
-  const sources = () => projectSources(config.migrations, { root: config.root, ignore: config.ignore, formats: config.formats })
+  const sources = () => projectSources(config.migrations, { root: config.root, ignore: config.ignore, formats: config.formats, s3: config.s3 })
   let migrator: Migrator | undefined
   /** A new migrator with a renderer of its own (`pinned`: when to render from pins). */
   const newMigrator = async (extra: Partial<MigratorOptions>, pinned?: PinMode): Promise<Migrator> => {

@@ -48,7 +48,7 @@ type Kind = (typeof KINDS)[number]
 const RESERVED: Record<Kind, string[]> = {
   filters: ['ident', 'literal', 'raw', 'json'],
   functions: [
-    ...['uuid_v4', 'uuid_v7', 'read_file', 'read_json', 'read_toml', 'read_yaml', 'read_csv', 'read_url', 'read_command', 'secret'],
+    ...['uuid_v4', 'uuid_v7', 'read_file', 'read_json', 'read_toml', 'read_yaml', 'read_csv', 'csv_insert', 'read_url', 'read_command', 'secret'],
     ...['vars', 'env', 'target', 'dialect', 'migration', 'direction', 'tenant'],
   ],
   drivers: ['sqlite', 'sqlite3', 'postgres', 'postgresql', 'mysql', 'mariadb'],

@@ -50,6 +50,8 @@ export async function templateRenderer(ctx: CommandContext, options: TemplateRen
     backslashEscapes: options.backslashEscapes,
     filters: plugins.filters,
     globals: plugins.functions,
+    external: ctx.config.sources,
+    s3: ctx.config.s3,
   })
 }
 

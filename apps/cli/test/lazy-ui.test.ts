@@ -53,7 +53,24 @@ describe('node:child_process loads only when a command runs', () => {
   })
 })
 
-// The tracer reports Ink, React, node:child_process (the cases above show it can see each) and
+describe('the AWS SDK loads only for s3:// migration entries', () => {
+  it('the tracer sees it when an s3:// entry is listed (so the check below can fail)', () => {
+    const p = tempProject({ 'mig.toml': 'migrations = ["s3://bucket-x/db"]\n[s3]\nendpoint = "http://127.0.0.1:9"\n' })
+    try {
+      const r = spawnSync(process.execPath, ['--import', TRACE, BIN, 'status'], {
+        cwd: p.dir,
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1' },
+      })
+      expect(r.status).toBe(2)
+      expect(r.stderr).toContain('LOADED @aws-sdk/client-s3')
+    } finally {
+      p.cleanup()
+    }
+  })
+})
+
+// The tracer reports Ink, React, the AWS SDK, node:child_process (the cases above show it can see each) and
 // vscode-languageserver (lsp.test.ts shows it sees that one when mig lsp runs)
 describe('a plain run without a terminal or hooks loads none of them', () => {
   for (const args of [['--version'], ['up', '--json'], ['up'], ['status']]) {

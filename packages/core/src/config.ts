@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { parse as parseToml, type TomlError } from 'smol-toml'
+import { type ExternalSources, parseS3Table, parseSourcesTable } from './config-remote.js'
 import { type ConfigProblem, ConfigError } from './errors.js'
 import { type FormatSetting, MIGRATION_FORMATS } from './formats/index.js'
 import { DEFAULT_HISTORY_TABLE } from './history/store.js'
+import type { S3Settings } from './s3-source.js'
 
 /** Default config file name, looked up in the working directory. */
 export const DEFAULT_CONFIG_FILE = 'mig.toml'
@@ -56,6 +58,10 @@ export interface MigConfig {
    * package name (resolved from the project) or a path relative to the config file. Default none.
    */
   plugins?: string[]
+  /** `[s3]`: endpoint, region and addressing of `s3://` migration entries. */
+  s3?: S3Settings
+  /** `[sources]`: what templates may read with `read_url` / `read_command`. Default: nothing. */
+  sources?: ExternalSources
   /** `[tenants]`; undefined in a project without tenants. */
   tenants?: TenantsConfig
   /**
@@ -65,7 +71,21 @@ export interface MigConfig {
   flatten?: { vars: string[] }
 }
 
-const TOP_KEYS = ['migrations', 'ignore', 'history_table', 'default_target', 'targets', 'components', 'lock_timeout', 'hooks', 'plugins', 'tenants', 'flatten']
+const TOP_KEYS = [
+  'migrations',
+  'ignore',
+  'history_table',
+  'default_target',
+  'targets',
+  'components',
+  'lock_timeout',
+  'hooks',
+  'plugins',
+  'tenants',
+  'flatten',
+  's3',
+  'sources',
+]
 const TENANT_KEYS = ['schema', 'vars']
 const FLATTEN_KEYS = ['vars']
 const TARGET_KEYS = ['url', 'env', 'vars', 'pins', 'shadow_url']
@@ -181,6 +201,12 @@ export function parseConfig(text: string, file: string): MigConfig {
               add('flatten.vars', 'must be a list of variable names (vars = ["schema", "region"])')
             else cfg.flatten = { vars: fv as string[] }
           }
+        break
+      case 's3':
+        cfg.s3 = parseS3Table(value, add, unknownKey)
+        break
+      case 'sources':
+        cfg.sources = parseSourcesTable(value, add, unknownKey)
         break
       case 'hooks':
         if (typeof value !== 'object' || value === null || Array.isArray(value)) add(key, 'must be a table')

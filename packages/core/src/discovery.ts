@@ -37,10 +37,12 @@ export interface DirectoryOptions {
   format?: FormatSetting
 }
 
-const VERSIONED = /^(\d+)[_-]([^/]+?)(?:\.(up|down))?\.sql(\.njk)?$/
+/** `{version}_{name}[.up|.down].sql[.njk]`: a versioned migration file. */
+export const VERSIONED = /^(\d+)[_-]([^/]+?)(?:\.(up|down))?\.sql(\.njk)?$/
 /** The tenant part of a flat migration: `{version}_{name}.tenant.up.sql` / `.tenant.down.sql` (`.njk` for templates). */
 const TENANT_FLAT = /^(\d+)[_-]([^/]+?)\.tenant\.(up|down)\.sql(\.njk)?$/
-const REPEATABLE = /^R__([^/]+?)\.sql(\.njk)?$/
+/** `R__{name}.sql[.njk]`: a repeatable migration file. */
+export const REPEATABLE = /^R__([^/]+?)\.sql(\.njk)?$/
 const FOLDER = /^(\d+)[_-](.+)$/
 /** Lock of a flat-file migration, written by `mig pin`: `{version}_{name}.lock.toml` or `R__{name}.lock.toml`. */
 const FLAT_LOCK = /^(?:(\d+)[_-](.+)|R__(.+))\.lock\.toml$/
@@ -122,7 +124,8 @@ function discoveredBody(file: string, template: boolean, read: { text: string; w
   return read.whole ? fileBody(file, template, 1, read.text) : wholeFileBody(file, template, read.size)
 }
 
-function applyDirectives(m: Migration, d: Directives): void {
+/** Apply a body's header directives (`-- mig:depends`, `no-transaction`…) to its migration. */
+export function applyDirectives(m: Migration, d: Directives): void {
   if (d.transaction !== undefined) m.transaction = d.transaction
   if (d.depends) m.depends = [...m.depends, ...d.depends]
   if (d.draft !== undefined) m.draft = d.draft

@@ -18,6 +18,9 @@ export type { Directives, Section, Sections } from './directives.js'
 export { KNOWN_DIRECTIVES, parseDirectives, splitSections } from './directives.js'
 export type { DirectoryOptions, DiscoveryProblem, MigrationSource } from './discovery.js'
 export { directory, discover, embedded } from './discovery.js'
+export type { ExternalSources } from './config-remote.js'
+export type { S3Location, S3Settings, S3SourceOptions } from './s3-source.js'
+export { describeS3Error, isS3Url, parseS3Url, s3ObjectText, s3Source } from './s3-source.js'
 export type { FormatReader, ReaderOptions } from './formats/common.js'
 export type { ConvertedFile, ConvertProblem } from './formats/convert.js'
 export { convertMigrations } from './formats/convert.js'
@@ -79,6 +82,7 @@ export type {
   MigrationResult,
   MigratorOptions,
   Renderer,
+  StreamedSql,
   ResolveResult,
   RunDownOptions,
   RunResult,

@@ -4,8 +4,17 @@ import type { MigratorHooks, RunCommand } from './hooks.js'
 import type { MigrationBody, RenderContext } from './migration.js'
 import type { DownOptions, UpOptions } from './planner.js'
 
-/** Renders a template body to SQL; supplied by `@mig/templates` (or anything with the same shape). */
-export type Renderer = (body: MigrationBody, context: RenderContext) => Promise<string>
+/**
+ * SQL a renderer gives as a stream instead of one string (a template loading a large CSV): core
+ * checksums, runs and logs it like a large plain-SQL file, calling `stream()` once per pass.
+ */
+export interface StreamedSql {
+  /** The SQL in chunks, from the start each time it is called. */
+  stream(): AsyncIterable<string>
+}
+
+/** Renders a template body to SQL (or a {@link StreamedSql}); supplied by `@mig/templates` (or anything with the same shape). */
+export type Renderer = (body: MigrationBody, context: RenderContext) => Promise<string | StreamedSql>
 
 /** Options of {@link createMigrator}. */
 export interface MigratorOptions {

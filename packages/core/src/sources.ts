@@ -8,6 +8,7 @@ import { minimatch } from 'minimatch'
 import { type DiscoveryProblem, directory, type MigrationSource } from './discovery.js'
 import type { FormatSetting } from './formats/index.js'
 import type { Migration } from './migration.js'
+import { isS3Url, type S3Settings, s3Source } from './s3-source.js'
 
 /** Options shared by the project sources. */
 export interface ProjectSourceOptions {
@@ -17,6 +18,8 @@ export interface ProjectSourceOptions {
   ignore?: string[]
   /** The layout of entries given with a format in mig.toml, by entry (see `MigConfig.formats`). */
   formats?: Record<string, FormatSetting>
+  /** How `s3://` entries reach their store (mig.toml `[s3]`). */
+  s3?: S3Settings
 }
 
 const PACKAGE_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i
@@ -28,7 +31,7 @@ export function isPattern(entry: string): boolean {
 }
 
 /**
- * One source per entry of `migrations = [...]`: a glob pattern (`modules/*\/migrations`) when it
+ * One source per entry of `migrations = [...]`: an S3 location (`s3://bucket/prefix`); a glob pattern (`modules/*\/migrations`) when it
  * has glob characters; a scoped npm package (`@acme/auth-migrations`); a folder when a folder of
  * that name exists under the root; an unscoped npm package when one of that name is installed;
  * otherwise a folder (which reports that it cannot be read).
@@ -36,6 +39,7 @@ export function isPattern(entry: string): boolean {
 export function projectSources(entries: string[], options: ProjectSourceOptions): MigrationSource[] {
   return entries.map((entry) => {
     const format = options.formats?.[entry]
+    if (isS3Url(entry)) return s3Source(entry, { ignore: options.ignore, s3: options.s3 })
     if (isPattern(entry)) return globSource(entry, options)
     const path = resolve(options.root, entry)
     // an entry given with a format is a folder of that layout

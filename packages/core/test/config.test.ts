@@ -28,9 +28,24 @@ describe('config', () => {
     expect(problems('plugins = [1]\n')).toEqual(['/p/mig.toml:1: plugins: must be a string or a list of strings'])
     expect(problems('plugins = [""]\n')).toEqual(['/p/mig.toml:1: plugins: must not name an empty plugin'])
   })
+  it('reads [s3] and [sources]; refuses bad values and unknown keys', () => {
+    const c = parseConfig(
+      '[s3]\nendpoint = "http://127.0.0.1:9000"\nforce_path_style = true\n[sources]\nallow_urls = ["https://data.example.com/v1/"]\nallow_commands = ["gen"]\n',
+      '/p/mig.toml',
+    )
+    expect(c.s3).toEqual({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true })
+    expect(c.sources).toEqual({ allowUrls: ['https://data.example.com/v1/'], allowCommands: ['gen'] })
+    expect(parseConfig('', '/p/mig.toml').sources).toBeUndefined()
+    expect(problems('[s3]\nendpoint = "127.0.0.1"\nforce_path_style = "yes"\n[sources]\nallow_urls = ["https://example.com"]\nallow_command = []\n')).toEqual([
+      '/p/mig.toml:2: s3.endpoint: must be an http:// or https:// URL',
+      '/p/mig.toml:3: s3.force_path_style: must be true or false',
+      '/p/mig.toml:5: sources.allow_urls: "https://example.com" must be a URL prefix with a path: http(s)://host/ (a prefix without "/" after the host would also allow other hosts)',
+      '/p/mig.toml:6: sources.allow_command: unknown key (known: allow_urls, allow_commands); did you mean "allow_commands"?',
+    ])
+  })
   it('names every unknown key with file and line', () => {
     expect(problems('migrations = "m"\ncolour = 1\n[targets.dev]\nurll = "x"\npins = "sometimes"\n')).toEqual([
-      '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks, plugins, tenants, flatten)',
+      '/p/mig.toml:2: colour: unknown key (known: migrations, ignore, history_table, default_target, targets, components, lock_timeout, hooks, plugins, tenants, flatten, s3, sources)',
       '/p/mig.toml:4: targets.dev.urll: unknown key (known: url, env, vars, pins, shadow_url); did you mean "url"?',
       '/p/mig.toml:5: targets.dev.pins: must be "none", "prompt" or "required"',
     ])

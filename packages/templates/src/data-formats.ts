@@ -1,4 +1,5 @@
 import { extname } from 'node:path'
+import { parse } from 'csv-parse/sync'
 import { parse as parseToml } from 'smol-toml'
 import { parse as parseYaml } from 'yaml'
 
@@ -11,47 +12,21 @@ export interface CsvOptions {
 }
 
 /**
- * Parse CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes, CRLF or LF).
- * With a header (the default) returns one object per row keyed by column name; otherwise arrays.
- * Every value is a string; an empty trailing line is ignored.
+ * Parse CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes, CRLF or LF) with
+ * csv-parse. With a header (the default) returns one object per row keyed by column name (a
+ * missing value is `''`); otherwise arrays. Every value is a string; an empty trailing line is
+ * ignored; a quote inside an unquoted field is kept as it is.
  */
 export function parseCsv(text: string, options: CsvOptions = {}): Record<string, string>[] | string[][] {
-  const delim = options.delimiter ?? ','
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0
-  for (; i < text.length; i++) {
-    const c = text[i]!
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"'
-          i++
-        } else quoted = false
-      } else field += c
-    } else if (c === '"' && field === '') quoted = true
-    else if (c === delim) {
-      row.push(field)
-      field = ''
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else field += c
-  }
-  if (field !== '' || row.length) {
-    row.push(field)
-    rows.push(row)
-  }
+  const rows = parse(text, { ...CSV_PARSE_OPTIONS, delimiter: options.delimiter ?? ',' }) as string[][]
   if (options.header === false) return rows
   const [head, ...body] = rows
   if (!head) return []
   return body.map((r) => Object.fromEntries(head.map((h, j) => [h, r[j] ?? ''])))
 }
+
+/** csv-parse settings shared by {@link parseCsv} and the streamed reader: mig's CSV dialect. */
+export const CSV_PARSE_OPTIONS = { bom: true, relax_column_count: true, relax_quotes: true } as const
 
 /** Parse JSON, TOML or YAML text by the file's extension (`.json`, `.toml`, `.yaml`/`.yml`). */
 export function parseDataFile(text: string, file: string): unknown {

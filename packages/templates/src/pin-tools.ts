@@ -89,7 +89,9 @@ export async function pinCheckout(options: PinToolOptions & { what: Migration | 
 }
 
 async function writeOut(dir: string, path: string, bytes: Buffer): Promise<void> {
-  const file = join(dir, ...path.split('/'))
+  // external data (`url:…`, `command:…`) is named by what was read, not a path: written under external/
+  const rel = /^(url|command):/.test(path) ? `external/${sha256(path)}` : path
+  const file = join(dir, ...rel.split('/'))
   await mkdir(dirname(file), { recursive: true })
   await writeFile(file, bytes)
 }

@@ -1,15 +1,30 @@
-import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { type Escaper, MigError, type Migration, type MigrationBody, type RenderContext, type Renderer, type SqlDialect, SqlEscaper } from '@mig/core'
+import {
+  type Escaper,
+  type ExternalSources,
+  MigError,
+  type Migration,
+  type MigrationBody,
+  type RenderContext,
+  type Renderer,
+  type S3Settings,
+  type SqlDialect,
+  SqlEscaper,
+  type StreamedSql,
+} from '@mig/core'
 import { parse as parseToml } from 'smol-toml'
 import { parse as parseYaml } from 'yaml'
 import { compileTemplate, installRenderStack, toRenderError } from './compiler.js'
 import { createEscaper } from './create-escaper.js'
+import { type CsvInsert, csvInsertMarker, csvInsertOptions, streamedRender } from './csv-stream.js'
 import { type CsvOptions, parseCsv } from './data-formats.js'
 import { PinError, TemplatePathError, TemplateRenderError } from './errors.js'
+import { commandKey, ExternalData, urlKey } from './external-data.js'
 import { existingLockFile, type Lock, lockPathFor, readLock } from './lock-file.js'
 import { type NjkEnvironment, nunjucks } from './nunjucks-internals.js'
-import { getObject } from './object-store.js'
+import { getObject, objectPath } from './object-store.js'
 import {
   checkRealPath,
   isFile,
@@ -60,6 +75,10 @@ export interface RendererOptions extends ProjectOptions {
   filters?: Record<string, TemplateFunction>
   /** Extra global functions and values (plugins). */
   globals?: Record<string, unknown>
+  /** `[sources]` of mig.toml: what `read_url` and `read_command` may read. Default: nothing. */
+  external?: ExternalSources
+  /** `[s3]` of mig.toml: how `csv_insert("s3://…")` reaches the store. */
+  s3?: S3Settings
 }
 
 /** Options of one render. */
@@ -85,6 +104,8 @@ export interface RenderOptions {
 interface Source {
   lock?: { file: string; lock: Lock; migration: string }
   record?: Map<string, Buffer>
+  /** `csv_insert` calls of the render, in order (their markers are in the output). */
+  inserts?: CsvInsert[]
 }
 
 /** Mark a string as SQL that must not be escaped (what `| raw` does), for plugin filters. */
@@ -107,9 +128,15 @@ export class TemplateRenderer {
   readonly secrets = new SecretMask()
   /** The Renderer function core expects (`createMigrator({ render: renderer.render })`). */
   readonly render: Renderer
+  private readonly external: ExternalData
+  /** Names the `csv_insert` markers of this renderer's output. */
+  private readonly nonce = randomBytes(6).toString('hex')
+  /** The `csv_insert` calls of the last {@link renderSource}. */
+  private lastInserts: CsvInsert[] = []
 
   constructor(readonly options: RendererOptions) {
     this.paths = projectPaths(options)
+    this.external = new ExternalData(options.external, this.paths.root)
     const mode = options.backslashEscapes
     this.currentEscaper = createEscaper(options.dialect, { backslashEscapes: typeof mode === 'function' ? mode() : mode })
     this.render = (body, context) => this.renderBody(body, context)
@@ -141,17 +168,32 @@ export class TemplateRenderer {
   }
 
   /** Render a migration body (what core calls). */
-  async renderBody(body: MigrationBody, context: RenderContext): Promise<string> {
+  async renderBody(body: MigrationBody, context: RenderContext): Promise<string | StreamedSql> {
     const src = await body.read()
     const pinned: PinMode | undefined = context.pinned === false ? 'never' : undefined
-    return this.renderSource(src, body.file, {
-      migration: context.migration,
-      direction: context.direction,
-      tenant: context.tenant,
-      vars: context.vars,
-      pinned,
-      line: body.line,
+    const options = { migration: context.migration, direction: context.direction, tenant: context.tenant, vars: context.vars, pinned, line: body.line }
+    const { out, inserts } = await this.renderResolved(src, body.file, options)
+    return inserts.length ? streamedRender(out, inserts, this.nonce, this.escaper) : out
+  }
+
+  /** {@link renderSource} with what its `read_url` / `read_command` calls read fetched, and its `csv_insert` calls. */
+  private async renderResolved(source: string, file: string, options: RenderOptions): Promise<{ out: string; inserts: CsvInsert[] }> {
+    let inserts: CsvInsert[] = []
+    const out = await this.external.resolving(() => {
+      const text = this.renderSource(source, file, options)
+      inserts = this.lastInserts
+      return text
     })
+    return { out, inserts }
+  }
+
+  /** The whole text of a render (its `csv_insert` statements written out), for build output and scripts. */
+  private async whole(source: string, file: string, options: RenderOptions): Promise<string> {
+    const { out, inserts } = await this.renderResolved(source, file, options)
+    if (!inserts.length) return out
+    let text = ''
+    for await (const c of streamedRender(out, inserts, this.nonce, this.escaper).stream()) text += c
+    return text
   }
 
   /**
@@ -166,18 +208,26 @@ export class TemplateRenderer {
     const body = migration[direction]
     if (!body) throw new MigError(`${migration.id} has no ${direction} script`)
     if (!body.template) return body.read()
-    return this.renderSource(await body.read(), body.file, { migration, direction, pinned: options.pinned, tenant: options.tenant, line: body.line })
+    const src = await body.read()
+    return this.whole(src, body.file, { migration, direction, pinned: options.pinned, tenant: options.tenant, line: body.line })
   }
 
   /** Render a template file that is not a migration (`mig run` scripts, tests). */
   async renderFile(file: string, options: RenderOptions = {}): Promise<string> {
-    return this.renderSource(await readFile(file, 'utf8'), file, options)
+    const src = await readFile(file, 'utf8')
+    return this.whole(src, file, options)
   }
 
-  /** Render template text. `file` names it in errors (absolute, or relative to the project root). */
+  /**
+   * Render template text. `file` names it in errors (absolute, or relative to the project root).
+   * Synchronous: a template calling `read_url` / `read_command` renders through the async methods
+   * ({@link renderBody}, {@link renderMigration}, {@link renderFile}), which fetch what it reads.
+   */
   renderSource(source: string, file: string, options: RenderOptions = {}): string {
     const name = projectRelative(this.paths, resolveFrom(this.paths.root, file))
     const src = this.source(options)
+    src.inserts = []
+    this.lastInserts = src.inserts
     const env = this.environment(src)
     const context = {
       ...(this.options.globals ?? {}),
@@ -229,7 +279,8 @@ export class TemplateRenderer {
     if (!bodies.length) throw new PinError(`${migration.id} has no template (.njk) body: there is nothing to pin`, { migration: migration.id })
     for (const d of bodies) {
       const body = migration[d]!
-      this.renderSource(await body.read(), body.file, { migration, direction: d, pinned: 'never', record, line: body.line })
+      const src = await body.read()
+      await this.renderResolved(src, body.file, { migration, direction: d, pinned: 'never', record, line: body.line })
     }
     return record
   }
@@ -325,6 +376,23 @@ export class TemplateRenderer {
     env.addGlobal('read_yaml', (p: string) => parseWith('read_yaml', p, parseYaml))
     env.addGlobal('read_csv', (p: string, opts?: CsvOptions) => parseWith('read_csv', p, (t) => parseCsv(t, opts ?? {})))
     env.addGlobal('secret', (name: string) => this.secret(name))
+    env.addGlobal('csv_insert', (p: string, table: unknown, options?: unknown) => {
+      const file = typeof p === 'string' && p.startsWith('s3://') ? p : this.dataFile(src, p)
+      const insert: CsvInsert = { file, s3: this.options.s3, written: p, table: String(table), options: csvInsertOptions(table, options) }
+      src.inserts!.push(insert)
+      return raw(csvInsertMarker(src.inserts!.length - 1, this.nonce))
+    })
+    // external data: pinned like a data file, under a key naming what was read
+    const external = (key: string, read: () => Buffer) => {
+      if (src.lock) return this.pinnedBytes(src.lock, key, 'external data').toString('utf8')
+      const bytes = read()
+      src.record?.set(key, bytes)
+      return bytes.toString('utf8')
+    }
+    env.addGlobal('read_url', (url: string) => external(urlKey(String(url)), () => this.external.url(url)))
+    env.addGlobal('read_command', (name: string, args?: unknown) =>
+      external(commandKey(String(name), Array.isArray(args) ? args.map(String) : []), () => this.external.command(name, args)),
+    )
     return env
   }
 
@@ -353,21 +421,47 @@ export class TemplateRenderer {
     return { rel: r.rel, bytes }
   }
 
+  /** Bytes of a data file or external read (`key` in the lock) from the pin store. */
+  private pinnedBytes(pinned: NonNullable<Source['lock']>, key: string, what: string): Buffer {
+    return getObject(this.paths.pinned, this.pinnedHash(pinned, key, what), key, pinned.migration)
+  }
+
+  /**
+   * A data file to stream (`csv_insert`): its path in the working tree, or its pinned object's.
+   * Recorded for `mig pin` like any data file.
+   */
+  private dataFile(src: Source, written: string): string {
+    if (typeof written !== 'string') throw new MigError('csv_insert takes a path relative to the project root')
+    const r = resolveDataPath(this.paths, written)
+    if (src.lock) {
+      const hash = this.pinnedHash(src.lock, r.rel, 'data file')
+      const file = objectPath(this.paths.pinned, hash)
+      if (!existsSync(file)) getObject(this.paths.pinned, hash, r.rel, src.lock.migration)
+      return file
+    }
+    if (!isFile(r.file)) throw new TemplatePathError(written, `file "${written}" not found in the project folder`)
+    checkRealPath(this.paths, r.file, written, 'file')
+    src.record?.set(r.rel, readFileSync(r.file))
+    return r.file
+  }
+
+  private pinnedHash(pinned: NonNullable<Source['lock']>, key: string, what: string): string {
+    const { lock, file, migration } = pinned
+    const hash = lock.components[key]
+    if (!hash) {
+      throw new PinError(`${what} "${key}" is not pinned in ${projectRelative(this.paths, file)}`, {
+        migration,
+        component: key,
+        hint: `re-run mig pin ${migration} if the migration really changed`,
+      })
+    }
+    return hash
+  }
+
   private readData(src: Source, written: string): Buffer {
     if (typeof written !== 'string') throw new MigError('file helpers take a path relative to the project root')
     const r = resolveDataPath(this.paths, written)
-    if (src.lock) {
-      const { lock, file, migration } = src.lock
-      const hash = lock.components[r.rel]
-      if (!hash) {
-        throw new PinError(`data file "${r.rel}" is not pinned in ${projectRelative(this.paths, file)}`, {
-          migration,
-          component: r.rel,
-          hint: `re-run mig pin ${migration} if the migration really changed`,
-        })
-      }
-      return getObject(this.paths.pinned, hash, r.rel, migration)
-    }
+    if (src.lock) return this.pinnedBytes(src.lock, r.rel, 'data file')
     if (!isFile(r.file)) throw new TemplatePathError(written, `file "${written}" not found in the project folder`)
     checkRealPath(this.paths, r.file, written, 'file')
     const bytes = readFileSync(r.file)

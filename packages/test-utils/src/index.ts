@@ -18,3 +18,4 @@ export {
 } from './dialects.js'
 export * from './sqldef.js'
 export * from './schema-cases.js'
+export { writeCsv } from './csv-data.js'

@@ -7,7 +7,7 @@ import { HistoryRecorder } from '../history/recorder.js'
 import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore } from '../history/store.js'
 import type { Migration, MigrationBody, TenantContext } from '../migration.js'
 import type { MigratorOptions, Renderer } from '../options.js'
-import { MigrationBodies } from '../run/bodies.js'
+import { collect, MigrationBodies } from '../run/bodies.js'
 import { toMigrationError } from '../run/execute.js'
 import type { RunContext } from '../run/target.js'
 import type { FleetEvents, FleetResult, TenantFailure } from './fleet-events.js'
@@ -187,7 +187,9 @@ export class Fleet extends Emitter<FleetEvents> {
         vars ??= this.options.tenantVars?.(tenant) ?? Promise.resolve(undefined)
         const tenantVars = await vars
         try {
-          sql = normalizeNewlines(await this.options.render(body, { migration: m, direction, tenant, ...(tenantVars ? { vars: tenantVars } : {}) }))
+          const out = await this.options.render(body, { migration: m, direction, tenant, ...(tenantVars ? { vars: tenantVars } : {}) })
+          // a tenant part runs as one script: a streamed render (csv_insert) is read whole
+          sql = normalizeNewlines(typeof out === 'string' ? out : await collect(out.stream()))
         } catch (err) {
           // which tenant: its variables may be the ones missing
           throw new TenantError(`tenant ${tenant.name}: ${(err as Error).message}`, [tenant.name], {

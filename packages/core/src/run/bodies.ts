@@ -19,6 +19,8 @@ export class MigrationBodies {
   private readonly planChecksums = new WeakMap<Migration, string>()
   /** What one read of each streamed body found (see {@link streamedInfo}). */
   private readonly streamed = new WeakMap<MigrationBody, Promise<StreamedBodyInfo>>()
+  /** Template bodies whose render was a stream: the plain streamed body that stands for each. */
+  private readonly renderedStreams = new WeakMap<MigrationBody, MigrationBody>()
 
   constructor(private readonly render: Renderer | undefined) {}
 
@@ -31,7 +33,20 @@ export class MigrationBodies {
     if (isStreamed(body)) return streamedLogText(await this.streamedInfo(body))
     if (!body.template) return normalizeNewlines(await body.read())
     if (!this.render) throw new MigError(`${body.file} is a template but no renderer is configured`, { hint: 'install @mig/templates' })
-    return normalizeNewlines(await this.render(body, { migration: m, direction }))
+    const out = await this.render(body, { migration: m, direction })
+    if (typeof out === 'string') return normalizeNewlines(out)
+    // a streamed render stands in for the template from now on: checksummed, run and logged like a large file
+    let plain = this.renderedStreams.get(body)
+    if (!plain) {
+      plain = { file: body.file, line: body.line, template: false, read: () => collect(out.stream()), stream: () => out.stream() }
+      this.renderedStreams.set(body, plain)
+    }
+    return streamedLogText(await this.streamedInfo(plain))
+  }
+
+  /** The body to execute: the streamed stand-in of a template whose render was a stream, else `body`. */
+  runnable(body: MigrationBody): MigrationBody {
+    return this.renderedStreams.get(body) ?? body
   }
 
   /** The up checksum of every migration that has an up body, by id. */
@@ -58,7 +73,9 @@ export class MigrationBodies {
    */
   async upChecksum(m: Migration, up: MigrationBody, sql?: string): Promise<string> {
     if (isStreamed(up)) return (await this.streamedInfo(up)).checksum
-    return checksum(sql ?? (await this.sql(m, up, 'up')))
+    const text = sql ?? (await this.sql(m, up, 'up'))
+    const plain = this.renderedStreams.get(up)
+    return plain ? (await this.streamedInfo(plain)).checksum : checksum(text)
   }
 
   /** One pass over a streamed body (checksum, size, head for the log), cached for the migrator's life. */
@@ -70,4 +87,11 @@ export class MigrationBodies {
     }
     return info
   }
+}
+
+/** The whole text of a stream of chunks (a driver without `runStatements`; a tenant part rendered as a stream). */
+export async function collect(chunks: AsyncIterable<string>): Promise<string> {
+  let text = ''
+  for await (const c of chunks) text += c
+  return text
 }

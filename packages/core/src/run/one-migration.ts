@@ -194,7 +194,15 @@ class OneMigration {
 
   private execute(exec: QueryExecutor, onStatement?: OnStatement): Promise<void> {
     const { migration, direction } = this.task
-    return executeMigration(this.ctx, this.target, { migration, direction, exec, sql: this.sql, body: this.body, onStatement, ran: this.ran })
+    return executeMigration(this.ctx, this.target, {
+      migration,
+      direction,
+      exec,
+      sql: this.sql,
+      body: this.body && this.ctx.bodies.runnable(this.body),
+      onStatement,
+      ran: this.ran,
+    })
   }
 
   /** Its `migration:start` event (once), from which its duration counts. */
