@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GNU_TIME, runMig, runMigMeasured, withDriver } from './cli.js'
 
 const MIB = 1024 * 1024
-/** Size of the CSV (MiB): `MIG_CSV_MIB`, default 32. */
-const CSV_MIB = Number(process.env.MIG_CSV_MIB ?? 32)
+/** Size of the CSV (MiB): `MIG_TEST_CSV_MIB`, default 32. */
+const CSV_MIB = Number(process.env.MIG_TEST_CSV_MIB ?? 32)
 /** Old-generation heap of the mig process (MiB): far below the CSV and the SQL made from it. */
 const HEAP_MB = 32
 /** A loose peak RSS ceiling (KiB); the precise targets are in bench/run.mjs. */

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
-const PACKAGES = ['@mig/core', '@mig/templates', '@mig/driver-sqlite', '@mig/driver-postgres', '@mig/driver-mysql', '@mig/cli']
+const PACKAGES = ['@mig/core', '@mig/templates', '@mig/driver-sqlite', '@mig/driver-postgres', '@mig/driver-mysql', '@mig/lint', '@mig/cli']
 
 /** pnpm as the repository pins it (`packageManager`), or the pnpm running this suite. */
 function pnpm(args: string[], cwd: string): string {

