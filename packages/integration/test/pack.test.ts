@@ -76,7 +76,7 @@ describe('the packed packages install and run outside the workspace', () => {
 
   it('installs the @mig packages from the tarballs, not the registry', () => {
     const lock = JSON.parse(readFileSync(join(dir, 'app/package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> }
-    const migEntries = Object.entries(lock.packages).filter(([path]) => /node_modules\/@mig\//.test(path))
+    const migEntries = Object.entries(lock.packages).filter(([path]) => /node_modules\/@mig\/[^/]+$/.test(path))
     expect(migEntries.map(([path]) => path.replace(/^.*node_modules\//, '')).sort()).toEqual([...PACKAGES].sort())
     for (const [path, entry] of migEntries) expect(entry.resolved, path).toMatch(/^file:.*\.tgz$/)
   })
