@@ -6,6 +6,7 @@ import {
   type Migration,
   type Migrator,
   parseShard,
+  type RunResult,
   selectTenants,
   type TenantContext,
   tenantMigrations,
@@ -14,7 +15,7 @@ import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
 import { openFleet } from '../fleet-context.js'
 import { reportFleet } from '../fleet-reporter.js'
-import { renderTable } from '../ui/format.js'
+import { plural, renderTable } from '../ui/format.js'
 
 /** Tenant selectors and fleet options of `up`, `down` and `status`. */
 export interface FleetCommandOptions {
@@ -80,6 +81,40 @@ export async function fleetUp(ctx: CommandContext, migrator: Migrator, opts: Fle
   const complete = tenantMigrations(migrations).every((m) => applied.has(m.version))
   const jobs = fleet.narrow(migrations, prepared, complete ? state : await fleet.read())
   return reportFleet(ctx, fleet, () => fleet.run(jobs, 'up', runOptions(opts)))
+}
+
+/**
+ * `mig up --dry-run` in a project with tenants: the shared parts it would apply, then
+ * `Would apply: [acme] <id>` for every tenant part each selected tenant would run (those whose
+ * shared part is applied or would be applied). Tenant parts are rendered, nothing is written.
+ */
+export async function fleetDryRun(
+  ctx: CommandContext,
+  migrator: Migrator,
+  opts: FleetCommandOptions,
+  runShared: (seen: (result: RunResult) => void) => Promise<number>,
+): Promise<number> {
+  const migrations = await migrator.discover()
+  await migrator.connect()
+  const fleet = await openFleet(ctx, migrator)
+  const { state, tenants } = await selected(fleet, opts)
+  let planned: string[] = []
+  const shared = await runShared((result) => {
+    planned = result.results.map((r) => r.migration.version)
+  })
+  if (shared !== EXIT.ok || opts.sharedOnly) return shared
+  const jobs = await fleet.prepareUp(migrations, state, tenants, { alsoApplied: planned })
+  for (const job of jobs) {
+    for (const part of job.parts) {
+      const id = part.migration.id
+      ctx.out.event({ event: 'tenant-planned', tenant: job.tenant.name, migration: id }, () => ctx.out.line(`Would apply: [${job.tenant.name}] ${id}`))
+    }
+  }
+  const total = jobs.reduce((n, j) => n + j.parts.length, 0)
+  ctx.out.event({ event: 'tenant-plan', tenants: jobs.length, migrations: total }, () =>
+    ctx.out.line(`${plural(jobs.length, 'tenant')}: ${total ? `${plural(total, 'tenant migration')} would be applied` : 'no pending tenant migrations'}`),
+  )
+  return EXIT.ok
 }
 
 /** `mig down --tenant T [N]`: roll back the last N (default 1) tenant parts of one tenant. */

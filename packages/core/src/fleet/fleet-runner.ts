@@ -130,16 +130,22 @@ export class Fleet extends Emitter<FleetEvents> {
   /**
    * Plan `up` for these tenants and render their tenant parts: every part a tenant will run is
    * rendered before anything is written, so an undefined variable stops the run with nothing done.
+   * `assumeSharedApplied` plans as if every shared part were applied; `alsoApplied` counts these
+   * versions' shared parts as applied (the shared parts a dry run would apply).
    */
   async prepareUp(
     migrations: readonly Migration[],
     state: FleetState,
     tenants: readonly TenantContext[],
-    options: { assumeSharedApplied?: boolean } = {},
+    options: { assumeSharedApplied?: boolean; alsoApplied?: readonly string[] } = {},
   ): Promise<TenantJob[]> {
     const parts = tenantMigrations(migrations)
     const byScope = rowsByScope(state.history)
-    const shared = options.assumeSharedApplied ? allApplied(parts) : byScope.get('shared')
+    let shared = options.assumeSharedApplied ? allApplied(parts) : byScope.get('shared')
+    if (options.alsoApplied?.length) {
+      const also = new Set(options.alsoApplied)
+      shared = new Map([...(shared ?? []), ...allApplied(parts.filter((m) => also.has(m.version)))])
+    }
     const jobs: TenantJob[] = []
     for (const tenant of tenants) {
       const plan = planTenantUp(parts, shared, byScope.get(tenantScope(tenant.name)))
