@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { runMig, withDriver } from './cli.js'
 import { LEDGERS, readHistory, readTenant, tenantDatabase, tenantParts, tenantProject } from './tenant-helpers.js'
 
-/** `mig up --dry-run` in a project with tenants, through the built CLI on every dialect. */
+/**
+ * Planning over a fleet through the built CLI on every dialect: `mig up --dry-run` lists the tenant
+ * parts, and a tenant part changed after it was applied is reported and stops `up`.
+ */
 for (const dialect of testDialects()) {
   describe(`${dialect.name}: tenant plans`, () => {
     it('up --dry-run lists the tenant parts each tenant would run and writes nothing', async () => {
@@ -52,6 +55,62 @@ for (const dialect of testDialects()) {
         expect(none.code, none.stderr).toBe(0)
         expect(none.stdout).not.toMatch(/^Would apply/m)
         expect(none.stdout).toContain('2 tenants: no pending tenant migrations')
+      } finally {
+        p.cleanup()
+        await db.drop()
+      }
+    })
+
+    it('reports a tenant part changed after it was applied and refuses to run up for that tenant', async () => {
+      const db = await tenantDatabase(dialect)
+      const p = tenantProject(db, {
+        ...LEDGERS,
+        ...tenantParts(1),
+        'migrations/003_sized.tenant.up.sql.njk': 'CREATE TABLE s{{ vars.size }} (id INTEGER);\n',
+        'vars/tenants/acme.toml': 'size = 1\n',
+        'vars/tenants/beta.toml': 'size = 1\n',
+      })
+      const mig = (...args: string[]) => runMig([...args, '--database', db.url], p.dir)
+      const modified = async () => {
+        const status = await mig('status', '--all-tenants', '--json')
+        expect(status.code, status.stderr).toBe(0)
+        return JSON.parse(status.stdout).tenants.map((r: { tenant: string; modified: number }) => [r.tenant, r.modified])
+      }
+      try {
+        expect((await mig('tenant', 'create', 'acme', 'beta')).code).toBe(0)
+        expect((await mig('up')).code).toBe(0)
+        expect(await modified()).toEqual([
+          ['acme', 0],
+          ['beta', 0],
+        ])
+        // a templated part renders differently for beta only: beta's 003 is modified
+        p.write({ 'vars/tenants/beta.toml': 'size = 2\n', 'migrations/004_next.tenant.up.sql': 'CREATE TABLE t4 (id INTEGER);\n' })
+        expect(await modified()).toEqual([
+          ['acme', 0],
+          ['beta', 1],
+        ])
+        const table = await mig('status', '--all-tenants')
+        expect(table.stdout).toMatch(/MODIFIED/)
+        const refused = await mig('up')
+        expect(refused.code, refused.stderr).toBe(1)
+        expect(refused.stderr).toContain('tenant parts changed after being applied: 003_sized in tenant beta')
+        expect(refused.stderr).not.toContain('in tenant acme')
+        // nothing ran, not even the shared part of 004
+        await withDriver(dialect.name, db.url, async (d) => expect((await readHistory(d)).get('shared')!.has('004')).toBe(false))
+        // another tenant is not held back
+        const acme = await mig('up', '--tenant', 'acme')
+        expect(acme.code, acme.stderr).toBe(0)
+        expect((await readTenant(dialect.name, db, 'acme')).tables).toContain('t4')
+        // a plain part edited: every tenant that applied it
+        p.write({ 'vars/tenants/beta.toml': 'size = 1\n', 'migrations/002_part2.tenant.up.sql': 'CREATE TABLE t2 (id INTEGER NOT NULL, x INTEGER);\n' })
+        expect(await modified()).toEqual([
+          ['acme', 1],
+          ['beta', 1],
+        ])
+        const both = await mig('up')
+        expect(both.code).toBe(1)
+        expect(both.stderr).toContain('002_part2 in tenant acme; 002_part2 in tenant beta')
+        expect((await readTenant(dialect.name, db, 'beta')).tables).not.toContain('t4')
       } finally {
         p.cleanup()
         await db.drop()

@@ -2,6 +2,7 @@ import {
   DEFAULT_CONCURRENCY,
   type Fleet,
   type FleetResult,
+  type FleetState,
   fleetStatus,
   type Migration,
   type Migrator,
@@ -58,6 +59,21 @@ async function selected(fleet: Fleet, opts: FleetCommandOptions): Promise<{ stat
   return { state, tenants: names.map((name) => ({ name, schema: schemas.get(name) ?? fleet.tenant(name).schema })) }
 }
 
+/**
+ * A modified migration stops `up`, shared or tenant part alike: exit 1 before anything runs,
+ * naming each tenant and its changed tenant parts.
+ */
+async function refuseModified(fleet: Fleet, migrations: readonly Migration[], state: FleetState, tenants: readonly TenantContext[]): Promise<void> {
+  const modified = await fleet.modified(migrations, state, tenants)
+  if (!modified.size) return
+  const list = [...modified].map(([tenant, ids]) => `${ids.join(', ')} in tenant ${tenant}`).join('; ')
+  throw new ExitError(
+    `tenant parts changed after being applied: ${list}`,
+    EXIT.failed,
+    'restore the files as they were applied, and put the change in a new migration (mig status --all-tenants shows the MODIFIED count)',
+  )
+}
+
 function runOptions(opts: FleetCommandOptions) {
   return { concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY, continueOnError: opts.continueOnError, canary: opts.canary }
 }
@@ -72,6 +88,7 @@ export async function fleetUp(ctx: CommandContext, migrator: Migrator, opts: Fle
   await migrator.connect()
   const fleet = await openFleet(ctx, migrator)
   const { state, tenants } = await selected(fleet, opts)
+  if (!opts.sharedOnly) await refuseModified(fleet, migrations, state, tenants)
   const prepared = await fleet.prepareUp(migrations, state, tenants, { assumeSharedApplied: true })
   const shared = await runShared()
   if (shared !== EXIT.ok || opts.sharedOnly) return shared
@@ -98,6 +115,7 @@ export async function fleetDryRun(
   await migrator.connect()
   const fleet = await openFleet(ctx, migrator)
   const { state, tenants } = await selected(fleet, opts)
+  if (!opts.sharedOnly) await refuseModified(fleet, migrations, state, tenants)
   let planned: string[] = []
   const shared = await runShared((result) => {
     planned = result.results.map((r) => r.migration.version)
@@ -140,14 +158,14 @@ export async function fleetStatusCommand(ctx: CommandContext, migrator: Migrator
   await migrator.connect()
   const fleet = await openFleet(ctx, migrator)
   const { state, tenants } = await selected(fleet, opts)
-  const rows = fleetStatus(migrations, state.history, tenants)
+  const rows = fleetStatus(migrations, state.history, tenants, await fleet.modified(migrations, state, tenants))
   const document = { target: ctx.target.name, database: migrator.driver.displayUrl, tenantMigrations: tenantMigrations(migrations).length, tenants: rows }
   ctx.out.result(document, () => {
     if (!rows.length) return ctx.out.line('No tenants (mig tenant create <name> adds one)')
     ctx.out.line(
       renderTable(
-        ['TENANT', 'SCHEMA', 'APPLIED', 'PENDING', 'FAILED', 'LAST VERSION'],
-        rows.map((r) => [r.tenant, r.schema, String(r.applied), String(r.pending), String(r.failed), r.lastVersion ?? '']),
+        ['TENANT', 'SCHEMA', 'APPLIED', 'PENDING', 'FAILED', 'MODIFIED', 'LAST VERSION'],
+        rows.map((r) => [r.tenant, r.schema, String(r.applied), String(r.pending), String(r.failed), String(r.modified), r.lastVersion ?? '']),
       ),
     )
   })

@@ -1,5 +1,5 @@
 import { varsForLog } from '../audit.js'
-import { normalizeNewlines } from '../checksum.js'
+import { checksum, normalizeNewlines } from '../checksum.js'
 import type { Driver } from '../driver.js'
 import { MigError, MigrationError } from '../errors.js'
 import { Emitter, type MigratorEvents, migrationInfo } from '../events.js'
@@ -167,6 +167,28 @@ export class Fleet extends Emitter<FleetEvents> {
       const keep = new Set(planTenantUp(parts, shared, byScope.get(tenantScope(job.tenant.name))))
       return { tenant: job.tenant, parts: job.parts.filter((p) => keep.has(p.migration)) }
     })
+  }
+
+  /**
+   * Applied tenant parts whose text changed since they were applied: the part rendered for the
+   * tenant now has another checksum than its history row. By tenant name, the migration ids (only
+   * tenants with such parts). Renders the applied templated parts of every tenant given.
+   */
+  async modified(migrations: readonly Migration[], state: FleetState, tenants: readonly TenantContext[]): Promise<Map<string, string[]>> {
+    const parts = tenantMigrations(migrations, true)
+    const byScope = rowsByScope(state.history)
+    const out = new Map<string, string[]>()
+    for (const tenant of tenants) {
+      const rows = byScope.get(tenantScope(tenant.name))
+      const applied = parts.filter((m) => rows?.get(m.version)?.status === 'applied' && rows.get(m.version)?.checksum)
+      if (!applied.length) continue
+      const changed: string[] = []
+      for (const part of await this.prepareParts(applied, tenant, 'up')) {
+        if (checksum(await part.view.up!.read()) !== rows!.get(part.migration.version)!.checksum) changed.push(part.migration.id)
+      }
+      if (changed.length) out.set(tenant.name, changed)
+    }
+    return out
   }
 
   /** Plan `down` of the last `steps` tenant parts of one tenant, rendered. Throws {@link TenantError} for a part without a tenant down. */
