@@ -116,5 +116,43 @@ for (const dialect of testDialects()) {
         await db.drop()
       }
     })
+
+    it('refuses a shared down while the tenant part of that migration is applied in some tenant', async () => {
+      const db = await tenantDatabase(dialect)
+      const p = tenantProject(db, {
+        ...LEDGERS,
+        'migrations/002_both.sql':
+          "-- mig:up\nINSERT INTO ledger (v) VALUES ('002');\n-- mig:down\nDELETE FROM ledger WHERE v = '002';\n" +
+          '-- mig:tenant-up\nCREATE TABLE t2 (id INTEGER);\n-- mig:tenant-down\nDROP TABLE t2;\n',
+        'migrations/003_shared.sql': "-- mig:up\nINSERT INTO ledger (v) VALUES ('003');\n-- mig:down\nDELETE FROM ledger WHERE v = '003';\n",
+      })
+      const mig = (...args: string[]) => runMig([...args, '--database', db.url], p.dir)
+      const shared = () => withDriver(dialect.name, db.url, async (d) => [...(await readHistory(d)).get('shared')!.keys()].sort())
+      try {
+        expect((await mig('tenant', 'create', 'acme', 'beta')).code).toBe(0)
+        expect((await mig('up')).code).toBe(0)
+        // 003 has no tenant part: its shared down runs
+        const one = await mig('down')
+        expect(one.code, one.stderr).toBe(0)
+        expect(await shared()).toEqual(['001', '002'])
+        // 002's tenant part is applied in both tenants: refused, nothing rolled back
+        const refused = await mig('down')
+        expect(refused.code).toBe(2)
+        expect(refused.stderr).toContain('tenant part is still applied in tenants: 002_both (acme, beta)')
+        expect((await mig('down', '--dry-run')).code).toBe(2)
+        expect(await shared()).toEqual(['001', '002'])
+        expect((await mig('down', '--tenant', 'acme')).code).toBe(0)
+        const still = await mig('down')
+        expect(still.code).toBe(2)
+        expect(still.stderr).toContain('002_both (beta)')
+        expect((await mig('down', '--tenant', 'beta')).code).toBe(0)
+        const done = await mig('down')
+        expect(done.code, done.stderr).toBe(0)
+        expect(await shared()).toEqual(['001'])
+      } finally {
+        p.cleanup()
+        await db.drop()
+      }
+    })
   })
 }
