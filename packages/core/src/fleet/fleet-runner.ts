@@ -178,13 +178,20 @@ export class Fleet extends Emitter<FleetEvents> {
     const parts = tenantMigrations(migrations, true)
     const byScope = rowsByScope(state.history)
     const out = new Map<string, string[]>()
+    // a plain part reads the same in every tenant: hashed once
+    const sums = new Map<string, string>()
+    const sum = (sql: string): string => {
+      let hash = sums.get(sql)
+      if (hash === undefined) sums.set(sql, (hash = checksum(sql)))
+      return hash
+    }
     for (const tenant of tenants) {
       const rows = byScope.get(tenantScope(tenant.name))
       const applied = parts.filter((m) => rows?.get(m.version)?.status === 'applied' && rows.get(m.version)?.checksum)
       if (!applied.length) continue
       const changed: string[] = []
       for (const part of await this.prepareParts(applied, tenant, 'up')) {
-        if (checksum(await part.view.up!.read()) !== rows!.get(part.migration.version)!.checksum) changed.push(part.migration.id)
+        if (sum(await part.view.up!.read()) !== rows!.get(part.migration.version)!.checksum) changed.push(part.migration.id)
       }
       if (changed.length) out.set(tenant.name, changed)
     }
