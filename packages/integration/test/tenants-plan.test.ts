@@ -1,11 +1,15 @@
+import { advisoryKey } from '@mig/driver-postgres'
+import { lockName } from '@mig/driver-mysql'
+import type { Driver } from '@mig/core'
 import { testDialects } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
 import { runMig, withDriver } from './cli.js'
 import { LEDGERS, readHistory, readTenant, tenantDatabase, tenantParts, tenantProject } from './tenant-helpers.js'
 
 /**
- * Planning over a fleet through the built CLI on every dialect: `mig up --dry-run` lists the tenant
- * parts, and a tenant part changed after it was applied is reported and stops `up`.
+ * Fleet safety rules through the built CLI on every dialect: `mig up --dry-run` lists the tenant
+ * parts; a tenant part changed after it was applied is reported and stops `up`; a shared down waits
+ * for the tenants to roll back their parts; `tenant drop` waits for the tenant's lock.
  */
 for (const dialect of testDialects()) {
   describe(`${dialect.name}: tenant plans`, () => {
@@ -149,6 +153,51 @@ for (const dialect of testDialects()) {
         const done = await mig('down')
         expect(done.code, done.stderr).toBe(0)
         expect(await shared()).toEqual(['001'])
+      } finally {
+        p.cleanup()
+        await db.drop()
+      }
+    })
+
+    it('tenant drop waits for the tenant lock a fleet run holds', async () => {
+      const db = await tenantDatabase(dialect)
+      const p = tenantProject(db, { ...LEDGERS })
+      const mig = (...args: string[]) => runMig([...args, '--database', db.url], p.dir)
+      const schema = db.schemaPattern.replace('{name}', 'acme')
+      const exists = () => withDriver(dialect.name, db.url, async (d) => (await d.tenancy!.existing([schema])).has(schema))
+      const key = 'mig:schema_migrations:tenant:acme'
+      try {
+        expect((await mig('tenant', 'create', 'acme')).code).toBe(0)
+        // hold the tenant's lock as a runner applying a tenant part does
+        await withDriver(dialect.name, db.tenantUrl('acme'), async (d: Driver) => {
+          let release: () => void = () => {}
+          const released = new Promise<void>((r) => {
+            release = r
+          })
+          let holding: Promise<unknown> = Promise.resolve()
+          if (dialect.name === 'postgres') await d.query(`SELECT pg_advisory_lock(${advisoryKey(key)})`)
+          else if (dialect.name === 'mysql') {
+            const shared = decodeURIComponent(new URL(db.url).pathname.slice(1))
+            expect((await d.query('SELECT GET_LOCK(?, 0) AS ok', [lockName(shared, key)]))[0]?.ok).toBe(1)
+          } else holding = d.transaction(() => released)
+          let finished = false
+          const drop = mig('tenant', 'drop', 'acme', '--confirm').then((r) => {
+            finished = true
+            return r
+          })
+          await new Promise((r) => setTimeout(r, 1500))
+          expect(finished, 'drop waits for the lock').toBe(false)
+          expect(await exists()).toBe(true)
+          if (dialect.name === 'postgres') await d.query(`SELECT pg_advisory_unlock(${advisoryKey(key)})`)
+          else if (dialect.name === 'mysql') await d.query('SELECT RELEASE_LOCK(?)', [lockName(decodeURIComponent(new URL(db.url).pathname.slice(1)), key)])
+          release()
+          await holding
+          const dropped = await drop
+          expect(dropped.code, dropped.stderr).toBe(0)
+        })
+        expect(await exists()).toBe(false)
+        const list = await mig('tenant', 'list', '--json')
+        expect(JSON.parse(list.stdout).tenants).toEqual([])
       } finally {
         p.cleanup()
         await db.drop()

@@ -287,14 +287,43 @@ export class Fleet extends Emitter<FleetEvents> {
     assertTenantNames([name])
     const record = state.tenants.find((t) => t.name === name)
     if (!record) throw new TenantError(`no such tenant: ${name}`, [name], { hint: 'mig tenant list shows the tenants' })
-    await this.tenancy.drop(record.schema)
-    const driver = this.options.driver
-    const scope = tenantScope(name)
-    const recorder = this.recorderFor(driver, this.historyTable)
-    for (const row of state.history) if (row.scope === scope) await recorder.removeRow(driver, row.version, scope)
-    await driver.sync?.()
-    await this.registry.remove(driver, name)
+    // the tenant's own lock as well: never while a fleet run is applying tenant parts in it
+    await this.withTenantLock({ name, schema: record.schema }, async () => {
+      await this.tenancy.drop(record.schema)
+      const driver = this.options.driver
+      const scope = tenantScope(name)
+      const recorder = this.recorderFor(driver, this.historyTable)
+      for (const row of state.history) if (row.scope === scope) await recorder.removeRow(driver, row.version, scope)
+      await driver.sync?.()
+      await this.registry.remove(driver, name)
+    })
     return record
+  }
+
+  /** The key of a tenant's lock (the one its tenant parts run under). */
+  private lockKey(tenant: string): string {
+    return `mig:${this.historyTable}:tenant:${tenant}`
+  }
+
+  /**
+   * Run `fn` (on the fleet's own connection) while a pool connection holds the tenant's lock:
+   * an empty transaction in the tenant first waits for a runner that holds it there, then the
+   * session holds it outside transactions for as long as `fn` runs (where the engine can).
+   */
+  private async withTenantLock<T>(tenant: TenantContext, fn: () => Promise<T>): Promise<T> {
+    const worker = await this.openWorker()
+    try {
+      const session = await worker.tenancy.enter(tenant.schema, this.lockKey(tenant.name))
+      if (!session) throw new MigError(`could not take the lock of tenant ${tenant.name}`)
+      try {
+        await session.transaction({ sql: 'SELECT 1 AS one', params: [] }, async () => {})
+        return await session.outside(fn)
+      } finally {
+        await session.leave()
+      }
+    } finally {
+      await worker.driver.close().catch(() => {})
+    }
   }
 
   /** Run the jobs over a pool of connections. See {@link FleetRunOptions}. */
@@ -406,7 +435,7 @@ export class Fleet extends Emitter<FleetEvents> {
     let failure: MigrationError | undefined
     let session: TenantSession | undefined
     try {
-      session = await worker.tenancy.enter(job.tenant.schema, `mig:${this.historyTable}:tenant:${tenant}`, { wait })
+      session = await worker.tenancy.enter(job.tenant.schema, this.lockKey(tenant), { wait })
       if (!session) return 'busy'
       this.emit('tenant:start', { tenant, pending: job.parts.length })
       const ctx = this.runContext(worker, tenant)
