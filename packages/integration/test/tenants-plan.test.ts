@@ -1,10 +1,10 @@
 import { advisoryKey } from '@mig/driver-postgres'
 import { lockName } from '@mig/driver-mysql'
 import type { Driver } from '@mig/core'
-import { testDialects } from '@mig/test-utils'
+import { type DialectName, testDialects } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
 import { runMig, withDriver } from './cli.js'
-import { LEDGERS, readHistory, readTenant, tenantDatabase, tenantParts, tenantProject } from './tenant-helpers.js'
+import { LEDGERS, readHistory, readTenant, type TenantDatabase, tenantDatabase, tenantParts, tenantProject } from './tenant-helpers.js'
 
 /**
  * Fleet safety rules through the built CLI on every dialect: `mig up --dry-run` lists the tenant
@@ -165,21 +165,10 @@ for (const dialect of testDialects()) {
       const mig = (...args: string[]) => runMig([...args, '--database', db.url], p.dir)
       const schema = db.schemaPattern.replace('{name}', 'acme')
       const exists = () => withDriver(dialect.name, db.url, async (d) => (await d.tenancy!.existing([schema])).has(schema))
-      const key = 'mig:schema_migrations:tenant:acme'
       try {
         expect((await mig('tenant', 'create', 'acme')).code).toBe(0)
         // hold the tenant's lock as a runner applying a tenant part does
-        await withDriver(dialect.name, db.tenantUrl('acme'), async (d: Driver) => {
-          let release: () => void = () => {}
-          const released = new Promise<void>((r) => {
-            release = r
-          })
-          let holding: Promise<unknown> = Promise.resolve()
-          if (dialect.name === 'postgres') await d.query(`SELECT pg_advisory_lock(${advisoryKey(key)})`)
-          else if (dialect.name === 'mysql') {
-            const shared = decodeURIComponent(new URL(db.url).pathname.slice(1))
-            expect((await d.query('SELECT GET_LOCK(?, 0) AS ok', [lockName(shared, key)]))[0]?.ok).toBe(1)
-          } else holding = d.transaction(() => released)
+        await holdTenantLock(dialect.name, db, 'acme', async () => {
           let finished = false
           const drop = mig('tenant', 'drop', 'acme', '--confirm').then((r) => {
             finished = true
@@ -188,12 +177,10 @@ for (const dialect of testDialects()) {
           await new Promise((r) => setTimeout(r, 1500))
           expect(finished, 'drop waits for the lock').toBe(false)
           expect(await exists()).toBe(true)
-          if (dialect.name === 'postgres') await d.query(`SELECT pg_advisory_unlock(${advisoryKey(key)})`)
-          else if (dialect.name === 'mysql') await d.query('SELECT RELEASE_LOCK(?)', [lockName(decodeURIComponent(new URL(db.url).pathname.slice(1)), key)])
-          release()
-          await holding
-          const dropped = await drop
-          expect(dropped.code, dropped.stderr).toBe(0)
+          return async () => {
+            const dropped = await drop
+            expect(dropped.code, dropped.stderr).toBe(0)
+          }
         })
         expect(await exists()).toBe(false)
         const list = await mig('tenant', 'list', '--json')
@@ -203,5 +190,60 @@ for (const dialect of testDialects()) {
         await db.drop()
       }
     })
+
+    it('--lock-timeout bounds the wait for a tenant lock: exit 3 naming the tenant', async () => {
+      const db = await tenantDatabase(dialect)
+      const p = tenantProject(db, { ...LEDGERS })
+      const mig = (...args: string[]) => runMig([...args, '--database', db.url], p.dir)
+      try {
+        expect((await mig('tenant', 'create', 'acme', 'beta')).code).toBe(0)
+        p.write(tenantParts(1))
+        await holdTenantLock(dialect.name, db, 'acme', async () => {
+          const started = Date.now()
+          const up = await mig('up', '--lock-timeout', '1s')
+          expect(up.code, up.stderr).toBe(3)
+          expect(up.stderr).toMatch(/could not acquire the migration lock within 1000ms/)
+          expect(up.stdout).toMatch(/acme/)
+          expect(Date.now() - started).toBeLessThan(20_000)
+          return async () => {}
+        })
+        // the lock released: the run completes
+        const again = await mig('up', '--lock-timeout', '1s')
+        expect(again.code, again.stderr).toBe(0)
+        expect((await readTenant(dialect.name, db, 'acme')).tables).toContain('t2')
+      } finally {
+        p.cleanup()
+        await db.drop()
+      }
+    })
+  })
+}
+
+/**
+ * Hold a tenant's lock from another connection (as a runner applying a tenant part does) while
+ * `fn` runs; release it, then run what `fn` returned.
+ */
+async function holdTenantLock(dialect: DialectName, db: TenantDatabase, tenant: string, fn: () => Promise<() => Promise<void>>): Promise<void> {
+  const key = `mig:schema_migrations:tenant:${tenant}`
+  const mysqlLock = () => lockName(decodeURIComponent(new URL(db.url).pathname.slice(1)), key)
+  await withDriver(dialect, db.tenantUrl(tenant), async (d: Driver) => {
+    let release: () => void = () => {}
+    const released = new Promise<void>((r) => {
+      release = r
+    })
+    let holding: Promise<unknown> = Promise.resolve()
+    if (dialect === 'postgres') await d.query(`SELECT pg_advisory_lock(${advisoryKey(key)})`)
+    else if (dialect === 'mysql') expect(Number((await d.query('SELECT GET_LOCK(?, 0) AS ok', [mysqlLock()]))[0]?.ok)).toBe(1)
+    else holding = d.transaction(() => released)
+    let after: () => Promise<void>
+    try {
+      after = await fn()
+    } finally {
+      if (dialect === 'postgres') await d.query(`SELECT pg_advisory_unlock(${advisoryKey(key)})`)
+      else if (dialect === 'mysql') await d.query('SELECT RELEASE_LOCK(?)', [mysqlLock()])
+      release()
+      await holding
+    }
+    await after()
   })
 }

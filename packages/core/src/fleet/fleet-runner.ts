@@ -31,6 +31,8 @@ export interface FleetOptions {
   render?: Renderer
   /** A tenant's variables when they differ from the renderer's (its vars file merged over the target's). */
   tenantVars?: (tenant: TenantContext) => Promise<Record<string, unknown> | undefined>
+  /** How long a tenant's lock is waited for before the tenant fails with a `LockTimeoutError` cause; default: as long as its holder runs. */
+  lockTimeoutMs?: number
   /**
    * What the run room takes from a migrator's options for each tenant part: hooks, the `-- mig:run`
    * runner, `redact` (secrets masked before the log), `vars` (for the log: names, or encrypted with
@@ -313,7 +315,7 @@ export class Fleet extends Emitter<FleetEvents> {
   private async withTenantLock<T>(tenant: TenantContext, fn: () => Promise<T>): Promise<T> {
     const worker = await this.openWorker()
     try {
-      const session = await worker.tenancy.enter(tenant.schema, this.lockKey(tenant.name))
+      const session = await worker.tenancy.enter(tenant.schema, this.lockKey(tenant.name), { timeoutMs: this.options.lockTimeoutMs })
       if (!session) throw new MigError(`could not take the lock of tenant ${tenant.name}`)
       try {
         await session.transaction({ sql: 'SELECT 1 AS one', params: [] }, async () => {})
@@ -435,7 +437,7 @@ export class Fleet extends Emitter<FleetEvents> {
     let failure: MigrationError | undefined
     let session: TenantSession | undefined
     try {
-      session = await worker.tenancy.enter(job.tenant.schema, this.lockKey(tenant), { wait })
+      session = await worker.tenancy.enter(job.tenant.schema, this.lockKey(tenant), { wait, timeoutMs: this.options.lockTimeoutMs })
       if (!session) return 'busy'
       this.emit('tenant:start', { tenant, pending: job.parts.length })
       const ctx = this.runContext(worker, tenant)
