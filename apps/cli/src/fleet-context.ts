@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { createFleet, type Fleet, type Migrator, type TenantContext, type TenantsConfig } from '@mig/core'
 import type { TemplateRenderer } from '@mig/templates'
-import type { CommandContext } from './context.js'
+import { type CommandContext, parseDuration } from './context.js'
 import { loadDriver } from './driver-loader.js'
 import { EXIT, ExitError } from './exit.js'
 import { commandRunner, configHooks } from './hooks.js'
@@ -51,6 +51,7 @@ export async function openFleet(ctx: CommandContext, migrator: Migrator): Promis
     driver,
     connect: () => loadDriver(ctx.target.url, ctx.config),
     historyTable: ctx.config.historyTable,
+    lockTimeoutMs: parseDuration(ctx.options.lockTimeout, '--lock-timeout') ?? ctx.config.lockTimeoutMs,
     schemaPattern: tenants.schema,
     render: async (body, context) => (await templates()).render(body, context),
     tenantVars: (tenant) => tenantVars(ctx, tenants.vars, tenant),

@@ -1,4 +1,4 @@
-import type { Fleet, FleetResult } from '@mig/core'
+import { type Fleet, type FleetResult, LockTimeoutError } from '@mig/core'
 import type { CommandContext } from './context.js'
 import { describeError, EXIT } from './exit.js'
 import { eventJson, type OutputEvent } from './output.js'
@@ -66,7 +66,8 @@ export async function reportFleet(ctx: CommandContext, fleet: Fleet, run: () => 
   if (signals) return 130
   if (result.failures.length) {
     for (const f of result.failures.slice(0, 1)) out.error(f.error)
-    return EXIT.failed
+    // a tenant whose lock was not acquired in time: exit 3, like the shared lock
+    return result.failures.some((f) => f.error.cause instanceof LockTimeoutError) ? EXIT.lock : EXIT.failed
   }
   return result.ok ? EXIT.ok : EXIT.failed
 }

@@ -1,6 +1,7 @@
 import { orderByDependencies } from './dependencies.js'
 import { PlanError } from './errors.js'
 import type { HistoryRow } from './history/store.js'
+import { scopeTenant } from './fleet/tenants.js'
 import { compareVersions, type Migration } from './migration.js'
 
 /** Status of a migration as `mig status` shows it. */
@@ -309,5 +310,31 @@ export function planDown(input: PlanInput, options: DownOptions = {}): Migration
       )
     }
   }
+  if (scopeTenant(input.scope ?? 'shared') === undefined) refuseAppliedTenantParts(input.history, plan)
   return plan
+}
+
+/**
+ * A shared part is not rolled back while the tenant part of its migration is applied in some
+ * tenant (the tenants are built on it): {@link PlanError} `dependency`, naming the tenants.
+ */
+function refuseAppliedTenantParts(history: readonly HistoryRow[], plan: readonly Migration[]): void {
+  const byVersion = new Map(plan.map((m) => [m.version, m]))
+  const held = new Map<Migration, string[]>()
+  for (const h of history) {
+    const tenant = scopeTenant(h.scope)
+    const m = byVersion.get(h.version)
+    if (tenant === undefined || !m || h.status !== 'applied') continue
+    held.set(m, [...(held.get(m) ?? []), tenant])
+  }
+  if (!held.size) return
+  const list = [...held].map(([m, tenants]) => `${m.id} (${tenants.sort().join(', ')})`)
+  throw new PlanError(
+    'dependency',
+    `cannot roll back the shared part while its tenant part is still applied in tenants: ${list.join('; ')}`,
+    [...held.keys()].map((m) => m.version),
+    {
+      hint: 'roll back the tenant parts first: mig down --tenant NAME in each of those tenants',
+    },
+  )
 }

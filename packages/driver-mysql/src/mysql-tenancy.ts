@@ -1,4 +1,4 @@
-import { MigError, type QueryExecutor, type Row, type Tenancy, type TenantSession } from '@mig/core'
+import { LockTimeoutError, MigError, type QueryExecutor, type Row, type Tenancy, type TenantSession } from '@mig/core'
 import type { MysqlDriver } from './mysql-driver.js'
 import { lockName } from './mysql-lock.js'
 
@@ -51,14 +51,19 @@ export class MysqlTenancy implements Tenancy {
     return `${this.shared}.${table}`
   }
 
-  async enter(schema: string, lockKey: string, options: { wait?: boolean } = {}): Promise<TenantSession | undefined> {
+  async enter(schema: string, lockKey: string, options: { wait?: boolean; timeoutMs?: number } = {}): Promise<TenantSession | undefined> {
     const driver = this.driver
     const shared = this.shared
     if (!shared) throw new Error('MysqlTenancy.prepare() was not called')
     const name = lockName(shared, lockKey)
     // waits as long as the tenant's other runner holds it (its parts finish, or its session dies)
-    const got = await driver.query<{ ok: unknown }>('SELECT GET_LOCK(?, ?) AS ok', [name, options.wait === false ? 0 : LOCK_WAIT_S])
-    if (Number(got[0]?.ok) !== 1) return undefined
+    const ms = options.timeoutMs
+    const wait = options.wait === false ? 0 : ms === undefined ? LOCK_WAIT_S : ms / 1000
+    const got = await driver.query<{ ok: unknown }>('SELECT GET_LOCK(?, ?) AS ok', [name, wait])
+    if (Number(got[0]?.ok) !== 1) {
+      if (options.wait !== false && ms !== undefined) throw new LockTimeoutError(ms)
+      return undefined
+    }
     try {
       await driver.query(`USE ${this.q(schema)}`)
     } catch (err) {

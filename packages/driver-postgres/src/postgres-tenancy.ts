@@ -1,4 +1,4 @@
-import { MigError, type QueryExecutor, type Row, type Tenancy, type TenantSession } from '@mig/core'
+import { LockTimeoutError, MigError, type QueryExecutor, type Row, type Tenancy, type TenantSession } from '@mig/core'
 import { inlineParams } from './postgres-dialect.js'
 import type { PostgresDriver } from './postgres-driver.js'
 import { advisoryKey } from './postgres-lock.js'
@@ -58,19 +58,27 @@ export class PostgresTenancy implements Tenancy {
     return `${this.sharedSchema}.${table}`
   }
 
-  async enter(schema: string, lockKey: string): Promise<TenantSession> {
+  async enter(schema: string, lockKey: string, options: { timeoutMs?: number } = {}): Promise<TenantSession> {
     const key = advisoryKey(lockKey).toString()
     const driver = this.driver
-    const enterSql = `SELECT pg_advisory_xact_lock(${key}); SET LOCAL search_path TO ${this.q(schema)}, ${this.sharedPath}`
+    const ms = options.timeoutMs
+    // lock_timeout bounds the wait for the advisory lock, then goes back to what it was
+    const bounded = (lock: string, local: string) =>
+      ms === undefined ? lock : `SET ${local}lock_timeout = ${Math.max(1, Math.round(ms))}; ${lock}; SET ${local}lock_timeout TO DEFAULT`
+    const timedOut = (err: unknown): never => {
+      if (ms !== undefined && (err as { code?: string }).code === '55P03') throw new LockTimeoutError(ms)
+      throw err
+    }
+    const enterSql = `${bounded(`SELECT pg_advisory_xact_lock(${key})`, 'LOCAL ')}; SET LOCAL search_path TO ${this.q(schema)}, ${this.sharedPath}`
     const sessionPath = `SET search_path TO ${this.q(schema)}, ${this.sharedPath}`
     return {
       driver,
       // lock, search path and the check travel in one round trip, at the start of the transaction
       transaction: <T>(check: { sql: string; params: unknown[] }, fn: (tx: QueryExecutor, rows: Row[]) => Promise<T>) =>
-        driver.transaction(async (tx) => fn(tx, await tx.query(`${enterSql}; ${inlineParams(check.sql, check.params)}`))),
+        driver.transaction(async (tx) => fn(tx, await tx.query(`${enterSql}; ${inlineParams(check.sql, check.params)}`).catch(timedOut))),
       // outside a transaction: the session-level lock and search path, both undone after
       outside: async <T>(fn: () => Promise<T>) => {
-        await driver.query(`SELECT pg_advisory_lock(${key}); ${sessionPath}`)
+        await driver.query(`${bounded(`SELECT pg_advisory_lock(${key})`, '')}; ${sessionPath}`).catch(timedOut)
         try {
           return await fn()
         } finally {

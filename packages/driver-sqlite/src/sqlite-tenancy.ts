@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { dirname, isAbsolute, join } from 'node:path'
-import { MigError, type QueryExecutor, type Row, type Tenancy, type TenantSession } from '@mig/core'
+import { LockTimeoutError, MigError, type QueryExecutor, type Row, type Tenancy, type TenantSession } from '@mig/core'
 import Database from 'better-sqlite3'
 import type { SqliteDriver } from './sqlite-driver.js'
 
@@ -55,10 +55,10 @@ export class SqliteTenancy implements Tenancy {
     return table.includes('.') ? table : `${SHARED_SCHEMA}.${table}`
   }
 
-  async enter(schema: string): Promise<TenantSession> {
+  async enter(schema: string, _lockKey?: string, options: { timeoutMs?: number } = {}): Promise<TenantSession> {
     const { SqliteDriver } = await import('./sqlite-driver.js')
     // the tenant's lock is the write lock of both files: wait for it as long as a runner may hold it
-    const driver = new SqliteDriver({ url: `sqlite:${this.path(schema)}`, busyTimeoutMs: LOCK_WAIT_MS })
+    const driver = new SqliteDriver({ url: `sqlite:${this.path(schema)}`, busyTimeoutMs: options.timeoutMs ?? LOCK_WAIT_MS })
     await driver.connect()
     try {
       await driver.query(`ATTACH DATABASE ? AS ${driver.dialect.quoteIdent(SHARED_SCHEMA)}`, [this.driver.file])
@@ -69,7 +69,13 @@ export class SqliteTenancy implements Tenancy {
     return {
       driver,
       transaction: <T>(check: { sql: string; params: unknown[] }, fn: (tx: QueryExecutor, rows: Row[]) => Promise<T>) =>
-        driver.transaction(async (tx) => fn(tx, await tx.query(check.sql, check.params))),
+        driver
+          .transaction(async (tx) => fn(tx, await tx.query(check.sql, check.params)))
+          .catch((err) => {
+            // the write lock of the files not acquired within the busy timeout
+            if (options.timeoutMs !== undefined && (err as { code?: string }).code === 'SQLITE_BUSY') throw new LockTimeoutError(options.timeoutMs)
+            throw err
+          }),
       outside: (fn) => fn(),
       leave: () => driver.close(),
     }

@@ -2,10 +2,12 @@ import {
   DEFAULT_CONCURRENCY,
   type Fleet,
   type FleetResult,
+  type FleetState,
   fleetStatus,
   type Migration,
   type Migrator,
   parseShard,
+  type RunResult,
   selectTenants,
   type TenantContext,
   tenantMigrations,
@@ -14,7 +16,7 @@ import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
 import { openFleet } from '../fleet-context.js'
 import { reportFleet } from '../fleet-reporter.js'
-import { renderTable } from '../ui/format.js'
+import { plural, renderTable } from '../ui/format.js'
 
 /** Tenant selectors and fleet options of `up`, `down` and `status`. */
 export interface FleetCommandOptions {
@@ -57,6 +59,21 @@ async function selected(fleet: Fleet, opts: FleetCommandOptions): Promise<{ stat
   return { state, tenants: names.map((name) => ({ name, schema: schemas.get(name) ?? fleet.tenant(name).schema })) }
 }
 
+/**
+ * A modified migration stops `up`, shared or tenant part alike: exit 1 before anything runs,
+ * naming each tenant and its changed tenant parts.
+ */
+async function refuseModified(fleet: Fleet, migrations: readonly Migration[], state: FleetState, tenants: readonly TenantContext[]): Promise<void> {
+  const modified = await fleet.modified(migrations, state, tenants)
+  if (!modified.size) return
+  const list = [...modified].map(([tenant, ids]) => `${ids.join(', ')} in tenant ${tenant}`).join('; ')
+  throw new ExitError(
+    `tenant parts changed after being applied: ${list}`,
+    EXIT.failed,
+    'restore the files as they were applied, and put the change in a new migration (mig status --all-tenants shows the MODIFIED count)',
+  )
+}
+
 function runOptions(opts: FleetCommandOptions) {
   return { concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY, continueOnError: opts.continueOnError, canary: opts.canary }
 }
@@ -71,6 +88,7 @@ export async function fleetUp(ctx: CommandContext, migrator: Migrator, opts: Fle
   await migrator.connect()
   const fleet = await openFleet(ctx, migrator)
   const { state, tenants } = await selected(fleet, opts)
+  if (!opts.sharedOnly) await refuseModified(fleet, migrations, state, tenants)
   const prepared = await fleet.prepareUp(migrations, state, tenants, { assumeSharedApplied: true })
   const shared = await runShared()
   if (shared !== EXIT.ok || opts.sharedOnly) return shared
@@ -80,6 +98,41 @@ export async function fleetUp(ctx: CommandContext, migrator: Migrator, opts: Fle
   const complete = tenantMigrations(migrations).every((m) => applied.has(m.version))
   const jobs = fleet.narrow(migrations, prepared, complete ? state : await fleet.read())
   return reportFleet(ctx, fleet, () => fleet.run(jobs, 'up', runOptions(opts)))
+}
+
+/**
+ * `mig up --dry-run` in a project with tenants: the shared parts it would apply, then
+ * `Would apply: [acme] <id>` for every tenant part each selected tenant would run (those whose
+ * shared part is applied or would be applied). Tenant parts are rendered, nothing is written.
+ */
+export async function fleetDryRun(
+  ctx: CommandContext,
+  migrator: Migrator,
+  opts: FleetCommandOptions,
+  runShared: (seen: (result: RunResult) => void) => Promise<number>,
+): Promise<number> {
+  const migrations = await migrator.discover()
+  await migrator.connect()
+  const fleet = await openFleet(ctx, migrator)
+  const { state, tenants } = await selected(fleet, opts)
+  if (!opts.sharedOnly) await refuseModified(fleet, migrations, state, tenants)
+  let planned: string[] = []
+  const shared = await runShared((result) => {
+    planned = result.results.map((r) => r.migration.version)
+  })
+  if (shared !== EXIT.ok || opts.sharedOnly) return shared
+  const jobs = await fleet.prepareUp(migrations, state, tenants, { alsoApplied: planned })
+  for (const job of jobs) {
+    for (const part of job.parts) {
+      const id = part.migration.id
+      ctx.out.event({ event: 'tenant-planned', tenant: job.tenant.name, migration: id }, () => ctx.out.line(`Would apply: [${job.tenant.name}] ${id}`))
+    }
+  }
+  const total = jobs.reduce((n, j) => n + j.parts.length, 0)
+  ctx.out.event({ event: 'tenant-plan', tenants: jobs.length, migrations: total }, () =>
+    ctx.out.line(`${plural(jobs.length, 'tenant')}: ${total ? `${plural(total, 'tenant migration')} would be applied` : 'no pending tenant migrations'}`),
+  )
+  return EXIT.ok
 }
 
 /** `mig down --tenant T [N]`: roll back the last N (default 1) tenant parts of one tenant. */
@@ -105,14 +158,14 @@ export async function fleetStatusCommand(ctx: CommandContext, migrator: Migrator
   await migrator.connect()
   const fleet = await openFleet(ctx, migrator)
   const { state, tenants } = await selected(fleet, opts)
-  const rows = fleetStatus(migrations, state.history, tenants)
+  const rows = fleetStatus(migrations, state.history, tenants, await fleet.modified(migrations, state, tenants))
   const document = { target: ctx.target.name, database: migrator.driver.displayUrl, tenantMigrations: tenantMigrations(migrations).length, tenants: rows }
   ctx.out.result(document, () => {
     if (!rows.length) return ctx.out.line('No tenants (mig tenant create <name> adds one)')
     ctx.out.line(
       renderTable(
-        ['TENANT', 'SCHEMA', 'APPLIED', 'PENDING', 'FAILED', 'LAST VERSION'],
-        rows.map((r) => [r.tenant, r.schema, String(r.applied), String(r.pending), String(r.failed), r.lastVersion ?? '']),
+        ['TENANT', 'SCHEMA', 'APPLIED', 'PENDING', 'FAILED', 'MODIFIED', 'LAST VERSION'],
+        rows.map((r) => [r.tenant, r.schema, String(r.applied), String(r.pending), String(r.failed), String(r.modified), r.lastVersion ?? '']),
       ),
     )
   })

@@ -1,4 +1,4 @@
-import type { Migrator } from '@mig/core'
+import type { Migrator, RunResult } from '@mig/core'
 import { withMigrator } from '../connect.js'
 import type { CommandContext } from '../context.js'
 import { EXIT, ExitError } from '../exit.js'
@@ -43,9 +43,9 @@ async function checkPins(ctx: CommandContext, migrator: Migrator): Promise<void>
 export async function upCommand(ctx: CommandContext, steps: number | undefined, opts: UpCommandOptions): Promise<number> {
   return withMigrator(ctx, async (migrator) => {
     if (!opts.dryRun) await checkPins(ctx, migrator)
-    const shared = () =>
-      reportRun(ctx, migrator, () =>
-        migrator.up({
+    const shared = (seen?: (result: RunResult) => void) =>
+      reportRun(ctx, migrator, async () => {
+        const result = await migrator.up({
           steps,
           to: opts.to,
           only: opts.only,
@@ -54,10 +54,15 @@ export async function upCommand(ctx: CommandContext, steps: number | undefined, 
           allowOutOfOrder: opts.allowOutOfOrder,
           includeDrafts: opts.includeDrafts,
           resume: opts.resume,
-        }),
-      )
+        })
+        seen?.(result)
+        return result
+      })
     // tenants: the shared parts, then the tenant parts (commands/fleet.ts); loaded only for such projects
-    if (ctx.config.tenants && !opts.dryRun) return await (await import('./fleet.js')).fleetUp(ctx, migrator, opts, shared)
+    if (ctx.config.tenants) {
+      const fleet = await import('./fleet.js')
+      return await (opts.dryRun ? fleet.fleetDryRun(ctx, migrator, opts, shared) : fleet.fleetUp(ctx, migrator, opts, shared))
+    }
     const fleet = await import('./fleet.js')
     if (fleet.wantsTenants(opts)) (await import('../fleet-context.js')).tenantsConfig(ctx)
     // the connection still opens while the files are read, where the driver does that anyway

@@ -12,6 +12,8 @@ export interface TenantStatus {
   pending: number
   /** Tenant parts whose last apply in the tenant failed or was interrupted (engines without transactional DDL). */
   failed: number
+  /** Applied tenant parts whose file changed since (see `Fleet.modified`); 0 when not checked. */
+  modified: number
   /** The newest version applied in the tenant. */
   lastVersion: string | null
 }
@@ -32,11 +34,15 @@ export function rowsByScope(history: readonly HistoryRow[]): Map<string, Map<str
   return out
 }
 
-/** One row per tenant: applied, pending and failed counts and the last version, from the whole history read once. */
+/**
+ * One row per tenant: applied, pending, failed and modified counts and the last version, from the
+ * whole history read once; `modified` is what `Fleet.modified` found, by tenant name.
+ */
 export function fleetStatus(
   migrations: readonly Migration[],
   history: readonly HistoryRow[],
   tenants: readonly { name: string; schema: string }[],
+  modified?: ReadonlyMap<string, readonly string[]>,
 ): TenantStatus[] {
   const parts = tenantMigrations(migrations)
   const byScope = rowsByScope(history)
@@ -52,7 +58,7 @@ export function fleetStatus(
       } else failed++
     }
     const pending = parts.filter((m) => !rows.has(m.version)).length
-    return { tenant: t.name, schema: t.schema, applied, pending, failed, lastVersion }
+    return { tenant: t.name, schema: t.schema, applied, pending, failed, modified: modified?.get(t.name)?.length ?? 0, lastVersion }
   })
 }
 

@@ -1,5 +1,5 @@
 import { varsForLog } from '../audit.js'
-import { normalizeNewlines } from '../checksum.js'
+import { checksum, normalizeNewlines } from '../checksum.js'
 import type { Driver } from '../driver.js'
 import { MigError, MigrationError } from '../errors.js'
 import { Emitter, type MigratorEvents, migrationInfo } from '../events.js'
@@ -31,6 +31,8 @@ export interface FleetOptions {
   render?: Renderer
   /** A tenant's variables when they differ from the renderer's (its vars file merged over the target's). */
   tenantVars?: (tenant: TenantContext) => Promise<Record<string, unknown> | undefined>
+  /** How long a tenant's lock is waited for before the tenant fails with a `LockTimeoutError` cause; default: as long as its holder runs. */
+  lockTimeoutMs?: number
   /**
    * What the run room takes from a migrator's options for each tenant part: hooks, the `-- mig:run`
    * runner, `redact` (secrets masked before the log), `vars` (for the log: names, or encrypted with
@@ -130,16 +132,22 @@ export class Fleet extends Emitter<FleetEvents> {
   /**
    * Plan `up` for these tenants and render their tenant parts: every part a tenant will run is
    * rendered before anything is written, so an undefined variable stops the run with nothing done.
+   * `assumeSharedApplied` plans as if every shared part were applied; `alsoApplied` counts these
+   * versions' shared parts as applied (the shared parts a dry run would apply).
    */
   async prepareUp(
     migrations: readonly Migration[],
     state: FleetState,
     tenants: readonly TenantContext[],
-    options: { assumeSharedApplied?: boolean } = {},
+    options: { assumeSharedApplied?: boolean; alsoApplied?: readonly string[] } = {},
   ): Promise<TenantJob[]> {
     const parts = tenantMigrations(migrations)
     const byScope = rowsByScope(state.history)
-    const shared = options.assumeSharedApplied ? allApplied(parts) : byScope.get('shared')
+    let shared = options.assumeSharedApplied ? allApplied(parts) : byScope.get('shared')
+    if (options.alsoApplied?.length) {
+      const also = new Set(options.alsoApplied)
+      shared = new Map([...(shared ?? []), ...allApplied(parts.filter((m) => also.has(m.version)))])
+    }
     const jobs: TenantJob[] = []
     for (const tenant of tenants) {
       const plan = planTenantUp(parts, shared, byScope.get(tenantScope(tenant.name)))
@@ -161,6 +169,35 @@ export class Fleet extends Emitter<FleetEvents> {
       const keep = new Set(planTenantUp(parts, shared, byScope.get(tenantScope(job.tenant.name))))
       return { tenant: job.tenant, parts: job.parts.filter((p) => keep.has(p.migration)) }
     })
+  }
+
+  /**
+   * Applied tenant parts whose text changed since they were applied: the part rendered for the
+   * tenant now has another checksum than its history row. By tenant name, the migration ids (only
+   * tenants with such parts). Renders the applied templated parts of every tenant given.
+   */
+  async modified(migrations: readonly Migration[], state: FleetState, tenants: readonly TenantContext[]): Promise<Map<string, string[]>> {
+    const parts = tenantMigrations(migrations, true)
+    const byScope = rowsByScope(state.history)
+    const out = new Map<string, string[]>()
+    // a plain part reads the same in every tenant: hashed once
+    const sums = new Map<string, string>()
+    const sum = (sql: string): string => {
+      let hash = sums.get(sql)
+      if (hash === undefined) sums.set(sql, (hash = checksum(sql)))
+      return hash
+    }
+    for (const tenant of tenants) {
+      const rows = byScope.get(tenantScope(tenant.name))
+      const applied = parts.filter((m) => rows?.get(m.version)?.status === 'applied' && rows.get(m.version)?.checksum)
+      if (!applied.length) continue
+      const changed: string[] = []
+      for (const part of await this.prepareParts(applied, tenant, 'up')) {
+        if (sum(await part.view.up!.read()) !== rows!.get(part.migration.version)!.checksum) changed.push(part.migration.id)
+      }
+      if (changed.length) out.set(tenant.name, changed)
+    }
+    return out
   }
 
   /** Plan `down` of the last `steps` tenant parts of one tenant, rendered. Throws {@link TenantError} for a part without a tenant down. */
@@ -252,14 +289,43 @@ export class Fleet extends Emitter<FleetEvents> {
     assertTenantNames([name])
     const record = state.tenants.find((t) => t.name === name)
     if (!record) throw new TenantError(`no such tenant: ${name}`, [name], { hint: 'mig tenant list shows the tenants' })
-    await this.tenancy.drop(record.schema)
-    const driver = this.options.driver
-    const scope = tenantScope(name)
-    const recorder = this.recorderFor(driver, this.historyTable)
-    for (const row of state.history) if (row.scope === scope) await recorder.removeRow(driver, row.version, scope)
-    await driver.sync?.()
-    await this.registry.remove(driver, name)
+    // the tenant's own lock as well: never while a fleet run is applying tenant parts in it
+    await this.withTenantLock({ name, schema: record.schema }, async () => {
+      await this.tenancy.drop(record.schema)
+      const driver = this.options.driver
+      const scope = tenantScope(name)
+      const recorder = this.recorderFor(driver, this.historyTable)
+      for (const row of state.history) if (row.scope === scope) await recorder.removeRow(driver, row.version, scope)
+      await driver.sync?.()
+      await this.registry.remove(driver, name)
+    })
     return record
+  }
+
+  /** The key of a tenant's lock (the one its tenant parts run under). */
+  private lockKey(tenant: string): string {
+    return `mig:${this.historyTable}:tenant:${tenant}`
+  }
+
+  /**
+   * Run `fn` (on the fleet's own connection) while a pool connection holds the tenant's lock:
+   * an empty transaction in the tenant first waits for a runner that holds it there, then the
+   * session holds it outside transactions for as long as `fn` runs (where the engine can).
+   */
+  private async withTenantLock<T>(tenant: TenantContext, fn: () => Promise<T>): Promise<T> {
+    const worker = await this.openWorker()
+    try {
+      const session = await worker.tenancy.enter(tenant.schema, this.lockKey(tenant.name), { timeoutMs: this.options.lockTimeoutMs })
+      if (!session) throw new MigError(`could not take the lock of tenant ${tenant.name}`)
+      try {
+        await session.transaction({ sql: 'SELECT 1 AS one', params: [] }, async () => {})
+        return await session.outside(fn)
+      } finally {
+        await session.leave()
+      }
+    } finally {
+      await worker.driver.close().catch(() => {})
+    }
   }
 
   /** Run the jobs over a pool of connections. See {@link FleetRunOptions}. */
@@ -371,7 +437,7 @@ export class Fleet extends Emitter<FleetEvents> {
     let failure: MigrationError | undefined
     let session: TenantSession | undefined
     try {
-      session = await worker.tenancy.enter(job.tenant.schema, `mig:${this.historyTable}:tenant:${tenant}`, { wait })
+      session = await worker.tenancy.enter(job.tenant.schema, this.lockKey(tenant), { wait, timeoutMs: this.options.lockTimeoutMs })
       if (!session) return 'busy'
       this.emit('tenant:start', { tenant, pending: job.parts.length })
       const ctx = this.runContext(worker, tenant)

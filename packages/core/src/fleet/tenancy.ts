@@ -28,9 +28,11 @@ export interface Tenancy {
    * lock here, on this connection, until {@link TenantSession.leave}; the others take it in every
    * {@link TenantSession.transaction}, so work never outlives its lock. With `wait: false`, an
    * engine that takes the lock here returns undefined when another runner holds it (the fleet
-   * comes back to that tenant later instead of queueing behind the other runner).
+   * comes back to that tenant later instead of queueing behind the other runner). With
+   * `timeoutMs`, a wait for the lock (here or in a transaction) gives up after that long and
+   * throws `LockTimeoutError`.
    */
-  enter(schema: string, lockKey: string, options?: { wait?: boolean }): Promise<TenantSession | undefined>
+  enter(schema: string, lockKey: string, options?: { wait?: boolean; timeoutMs?: number }): Promise<TenantSession | undefined>
   /** Make what the sessions committed durable before the run reports success (commits that did not wait for their flush). */
   flush?(): Promise<void>
 }
