@@ -49,13 +49,19 @@ function marks(ctx: CommandContext): { ok(text: string): string; bad(text: strin
 
 /** Where a round's lines go: the live view on a terminal (see ui/watch-view.tsx), else the output. */
 interface Printer {
+  /** A re-apply that succeeded (✔ on a terminal). */
   ok(text: string): void
+  /** A round that failed (✖ on a terminal). */
   bad(text: string): void
+  /** A line under a re-apply (a re-created dependent). */
   detail(text: string): void
+  /** The failure's location and what to do: the view keeps it shown; the output prints the hints. */
   failure(error: WatchError): void
+  /** The live view, when the round's lines go to it. */
   view?: WatchViewHandle
 }
 
+/** The printer of a watch: into `view` when there is one, else lines on the output (marked on a terminal). */
 function printer(ctx: CommandContext, view?: WatchViewHandle): Printer {
   if (view) {
     return { ok: (t) => view.line('ok', t), bad: (t) => view.line('bad', t), detail: (t) => view.line(undefined, t), failure: (e) => view.failed(e), view }
