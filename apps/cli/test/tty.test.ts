@@ -54,9 +54,9 @@ describe('on a terminal (util-linux script)', () => {
       'migrations/R__v.sql': 'DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT 1 AS one;\n',
     })
     try {
-      // a broken save after 2s, a fixed one after 4s, Ctrl-C (SIGINT) after 6s
+      // a broken save after 2.5s, a fixed one after 5s, Ctrl-C (SIGINT) after 7.5s (slack for a busy machine)
       const edits =
-        "(sleep 2; printf 'CREATE VIEW v AS SELEC 1;\\n' > migrations/R__v.sql; sleep 2; printf 'DROP VIEW IF EXISTS v;\\nCREATE VIEW v AS SELECT 2 AS two;\\n' > migrations/R__v.sql) & timeout -s INT 6 "
+        "(sleep 2.5; printf 'CREATE VIEW v AS SELEC 1;\\n' > migrations/R__v.sql; sleep 2.5; printf 'DROP VIEW IF EXISTS v;\\nCREATE VIEW v AS SELECT 2 AS two;\\n' > migrations/R__v.sql) & timeout -s INT 7.5 "
       const screen = inTerminal(p.dir, ['watch'], edits)
       expect(screen).toContain('Database: sqlite:')
       expect(screen).toContain('Watching migrations')
