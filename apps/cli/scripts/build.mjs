@@ -9,6 +9,7 @@
 //   dist/main.js         the package's import entry (ES module): re-exports main() from mig.cjs
 //   dist/ui/run-view.js  the Ink view (ES module, as Ink is), imported only on a terminal
 //   dist/ui/fleet-view.js  the Ink view of a fleet run (tenants), the same way
+//   dist/ui/watch-view.js  the Ink view of `mig watch`, the same way
 //
 // Why CommonJS: Node 20 can give compiled code to V8's code cache only through vm.Script, which
 // runs scripts, not ES modules. Why a bundle: `mig status` spent more time resolving, compiling and
@@ -60,11 +61,14 @@ const EXTERNAL = [
 ]
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning' }
 
-/** The Ink views stay files of their own: the bundle imports them (and so Ink) only on a terminal. */
+/**
+ * The Ink views stay files of their own: the bundle imports them (and so Ink) only on a terminal.
+ * An import from a folder of src (`../ui/x-view.js`) becomes `./ui/x-view.js`, next to mig.cjs.
+ */
 const uiExternal = {
   name: 'ui-external',
   setup(b) {
-    b.onResolve({ filter: /^\.\/ui\/(run|fleet)-view\.js$/ }, (args) => ({ path: args.path, external: true }))
+    b.onResolve({ filter: /^\.\.?\/ui\/(run|fleet|watch)-view\.js$/ }, (args) => ({ path: args.path.replace(/^\.\.\//, './'), external: true }))
   },
 }
 
@@ -83,7 +87,7 @@ const cli = await build({
 
 await build({
   ...common,
-  entryPoints: { 'ui/run-view': 'src/ui/run-view.tsx', 'ui/fleet-view': 'src/ui/fleet-view.tsx' },
+  entryPoints: { 'ui/run-view': 'src/ui/run-view.tsx', 'ui/fleet-view': 'src/ui/fleet-view.tsx', 'ui/watch-view': 'src/ui/watch-view.tsx' },
   outdir: 'dist',
   format: 'esm',
   external: EXTERNAL,

@@ -73,7 +73,7 @@ describe('the AWS SDK loads only for s3:// migration entries', () => {
 // The tracer reports Ink, React, the AWS SDK, node:child_process (the cases above show it can see each) and
 // vscode-languageserver (lsp.test.ts shows it sees that one when mig lsp runs)
 describe('a plain run without a terminal or hooks loads none of them', () => {
-  for (const args of [['--version'], ['up', '--json'], ['up'], ['status']]) {
+  for (const args of [['--version'], ['up', '--json'], ['up'], ['status'], ['watch', '--once']]) {
     it(`mig ${args.join(' ')}`, () => {
       const p = tempProject({ 'migrations/1_a.sql': 'CREATE TABLE a (x int);' })
       try {

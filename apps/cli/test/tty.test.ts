@@ -3,11 +3,12 @@ import { tempProject } from '@mig/test-utils'
 import { describe, expect, it } from 'vitest'
 import { BIN } from './helpers.js'
 
-// A real pseudo-terminal through util-linux `script`, as a person at a terminal would see it.
-function inTerminal(cwd: string, args: string[]): string {
+// A real pseudo-terminal through util-linux `script`, as a person at a terminal would see it;
+// `shell` goes before the command (a background job, `timeout`).
+function inTerminal(cwd: string, args: string[], shell = ''): string {
   const env = { ...process.env }
   delete env.CI
-  const cmd = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args.join(' ')}`
+  const cmd = `stty cols 100 rows 30; ${shell}${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args.join(' ')}`
   const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd, encoding: 'utf8', env })
   // strip ANSI escapes and carriage returns
   return r.stdout.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r/g, '\n')
@@ -42,6 +43,34 @@ describe('on a terminal (util-linux script)', () => {
       expect(inTerminal(p.dir, ['watch', '--once'])).toMatch(/✔ \d\d:\d\d:\d\d {2}Applied R__v \(\d+ms\)/)
       p.write({ 'migrations/R__v.sql': 'CREATE VIEW v AS SELEC 1;\n' })
       expect(inTerminal(p.dir, ['watch', '--once'])).toMatch(/✖ \d\d:\d\d:\d\d {2}Failed R__v: .* at migrations\/R__v\.sql:1/)
+    } finally {
+      p.cleanup()
+    }
+  })
+
+  it('mig watch shows the live view: header, re-applies with ✔/✖, the last error until a save fixes it', () => {
+    const p = tempProject({
+      'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\n',
+      'migrations/R__v.sql': 'DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT 1 AS one;\n',
+    })
+    try {
+      // a broken save after 2.5s, a fixed one after 5s, Ctrl-C (SIGINT) after 7.5s (slack for a busy machine)
+      const edits =
+        "(sleep 2.5; printf 'CREATE VIEW v AS SELEC 1;\\n' > migrations/R__v.sql; sleep 2.5; printf 'DROP VIEW IF EXISTS v;\\nCREATE VIEW v AS SELECT 2 AS two;\\n' > migrations/R__v.sql) & timeout -s INT 7.5 "
+      const screen = inTerminal(p.dir, ['watch'], edits)
+      expect(screen).toContain('Database: sqlite:')
+      expect(screen).toContain('Watching migrations')
+      expect(screen).toContain('watching… (Ctrl-C to stop)')
+      // Ink draws at most every 32ms: a quick round may skip its "re-applying" frame, never its first
+      expect(screen).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] (checking what changed|re-applying 1 repeatable)…/)
+      expect(screen).toMatch(/✔ \d\d:\d\d:\d\d {2}Applied R__v \(\d+ms\)/)
+      expect(screen).toMatch(/✖ \d\d:\d\d:\d\d {2}Failed R__v: .* at migrations\/R__v\.sql:1/)
+      expect(screen).toMatch(/✖ migrations\/R__v\.sql:1: R__v: .*SELEC/)
+      // the fix: re-applied, and the error box is gone from the last frame
+      const fixed = screen.slice(screen.lastIndexOf('Re-applied R__v'))
+      expect(fixed).toMatch(/^Re-applied R__v \(\d+ms\)/)
+      expect(fixed).not.toContain('✖ migrations/R__v.sql')
+      expect(fixed).toContain('stopped')
     } finally {
       p.cleanup()
     }

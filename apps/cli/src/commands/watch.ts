@@ -5,6 +5,7 @@ import type { CommandContext } from '../context.js'
 import { loadDriver } from '../driver-loader.js'
 import { colorsWanted } from '../ui/color.js'
 import { describeError, EXIT, ExitError } from '../exit.js'
+import type { WatchError, WatchViewHandle } from '../ui/watch-view.js'
 
 /** Options of `mig watch`. */
 export interface WatchCommandOptions {
@@ -46,6 +47,37 @@ function marks(ctx: CommandContext): { ok(text: string): string; bad(text: strin
   return { ok: (t) => `${paint(32, '✔')} ${time()}  ${t}`, bad: (t) => `${paint(31, '✖')} ${time()}  ${t}` }
 }
 
+/** Where a round's lines go: the live view on a terminal (see ui/watch-view.tsx), else the output. */
+interface Printer {
+  /** A re-apply that succeeded (✔ on a terminal). */
+  ok(text: string): void
+  /** A round that failed (✖ on a terminal). */
+  bad(text: string): void
+  /** A line under a re-apply (a re-created dependent). */
+  detail(text: string): void
+  /** The failure's location and what to do: the view keeps it shown; the output prints the hints. */
+  failure(error: WatchError): void
+  /** The live view, when the round's lines go to it. */
+  view?: WatchViewHandle
+}
+
+/** The printer of a watch: into `view` when there is one, else lines on the output (marked on a terminal). */
+function printer(ctx: CommandContext, view?: WatchViewHandle): Printer {
+  if (view) {
+    return { ok: (t) => view.line('ok', t), bad: (t) => view.line('bad', t), detail: (t) => view.line(undefined, t), failure: (e) => view.failed(e), view }
+  }
+  const mark = marks(ctx)
+  const out = ctx.out
+  return {
+    ok: (t) => out.line(mark.ok(t)),
+    bad: (t) => out.problem(mark.bad(t)),
+    detail: (t) => out.line(t),
+    failure: (e) => {
+      for (const h of e.hints) out.problem(`  ${h}`)
+    },
+  }
+}
+
 /** The folders a watch listens to: the local migration folders and the components folder. */
 function watchedFolders(ctx: CommandContext): string[] {
   const { root, migrations, components } = ctx.config
@@ -68,10 +100,18 @@ export async function watchCommand(ctx: CommandContext, opts: WatchCommandOption
   }
   const out = ctx.out
   const folders = watchedFolders(ctx)
-  if (opts.once) return (await round(ctx)) ? EXIT.ok : EXIT.failed
-  out.note(`Database: ${redactUrl((await loadDriver(ctx.target.url, ctx.config)).displayUrl)} (target ${ctx.target.name})`)
-  out.note(`Watching ${folders.map((f) => relative(ctx.config.root, f) || '.').join(', ')} (target ${ctx.target.name}); Ctrl-C stops`)
-  let running: Promise<unknown> = round(ctx)
+  if (opts.once) return (await round(ctx, printer(ctx))) ? EXIT.ok : EXIT.failed
+  const database = redactUrl((await loadDriver(ctx.target.url, ctx.config)).displayUrl)
+  const shown = folders.map((f) => relative(ctx.config.root, f) || '.')
+  // Ink and React load only for a terminal that shows the live view
+  const view =
+    out.mode === 'tty' && !out.quiet ? (await import('../ui/watch-view.js')).renderWatch({ database, target: ctx.target.name, folders: shown }) : undefined
+  if (!view) {
+    out.note(`Database: ${database} (target ${ctx.target.name})`)
+    out.note(`Watching ${shown.join(', ')} (target ${ctx.target.name}); Ctrl-C stops`)
+  }
+  const print = printer(ctx, view)
+  let running: Promise<unknown> = round(ctx, print)
   let timer: NodeJS.Timeout | undefined
   let changed = new Set<string>()
   let stop: (code: number) => void = () => {}
@@ -85,8 +125,8 @@ export async function watchCommand(ctx: CommandContext, opts: WatchCommandOption
       const files = [...changed]
       changed = new Set()
       running = running.then(() => {
-        out.event({ event: 'changed', files }, () => out.note(`Changed: ${files.join(', ')}`))
-        return round(ctx)
+        out.event({ event: 'changed', files }, () => (view ? undefined : out.note(`Changed: ${files.join(', ')}`)))
+        return round(ctx, print)
       })
     }, opts.debounce ?? 150)
   }
@@ -104,6 +144,7 @@ export async function watchCommand(ctx: CommandContext, opts: WatchCommandOption
   clearTimeout(timer)
   for (const w of watchers) w.close()
   await running.catch(() => {})
+  await view?.finish()
   out.event({ event: 'stopped' }, () => out.note('stopped'))
   return code
 }
@@ -112,33 +153,37 @@ export async function watchCommand(ctx: CommandContext, opts: WatchCommandOption
  * One round: a new migrator (files read and rendered again), the stale repeatables re-applied,
  * the outcome printed, the connection closed. Returns whether it succeeded; never throws.
  */
-async function round(ctx: CommandContext): Promise<boolean> {
+async function round(ctx: CommandContext, print: Printer): Promise<boolean> {
   const out = ctx.out
   let migrator: Awaited<ReturnType<CommandContext['freshMigrator']>> | undefined
+  let ok = false
   try {
     // the components as they are now: a pin never hides an edit from the watch
     migrator = await ctx.freshMigrator({ pinned: 'never' })
+    print.view?.round(migrator)
     const result = await migrator.reapplyStale()
-    report(ctx, result)
-    return result.ok
+    report(ctx, print, result)
+    ok = result.ok
+    return ok
   } catch (err) {
     const where = errorLocation(err, ctx.config.root)
     const { message, hint } = describeError(err)
     out.event({ event: 'failed', message, where }, () => {
-      out.problem(marks(ctx).bad(`Failed: ${message}${where && !message.includes(where) ? ` at ${where}` : ''}`))
-      if (hint) out.problem(`  hint: ${hint}`)
+      print.bad(`Failed: ${message}${where && !message.includes(where) ? ` at ${where}` : ''}`)
+      print.failure({ message, where, hints: hint ? [`hint: ${hint}`] : [] })
     })
     return false
   } finally {
+    print.view?.done(ok)
     await migrator?.close().catch(() => {})
   }
 }
 
 /** Print a round: a line per re-applied repeatable and re-created object, or the failure. */
-function report(ctx: CommandContext, result: ReapplyResult): void {
+function report(ctx: CommandContext, print: Printer, result: ReapplyResult): void {
   const out = ctx.out
   if (!result.results.length) {
-    out.event({ event: 'idle' }, () => out.line('Nothing to re-apply'))
+    out.event({ event: 'idle' }, () => (print.view ? undefined : out.line('Nothing to re-apply')))
     return
   }
   if (!result.ok) {
@@ -148,19 +193,22 @@ function report(ctx: CommandContext, result: ReapplyResult): void {
     const cause = err?.cause instanceof Error ? err.cause.message : (err?.message ?? 'failed')
     const name = failed?.migration.id ?? 'repeatables'
     out.event({ event: 'failed', migration: name, message: cause, where }, () => {
-      out.problem(marks(ctx).bad(`Failed ${name}: ${cause}${where ? ` at ${where}` : ''}`))
-      out.problem(result.transactional ? '  rolled back: the database is as it was; fix the file and save it again' : '  fix the file and save it again')
+      print.bad(`Failed ${name}: ${cause}${where ? ` at ${where}` : ''}`)
+      print.failure({
+        message: `${name}: ${cause}`,
+        where,
+        hints: [result.transactional ? 'rolled back: the database is as it was; fix the file and save it again' : 'fix the file and save it again'],
+      })
     })
     return
   }
-  const mark = marks(ctx)
   for (const r of result.results) {
     const first = result.firstApplied.includes(r.migration.version)
     out.event({ event: first ? 'applied' : 'reapplied', migration: r.migration.id, durationMs: r.durationMs }, () =>
-      out.line(mark.ok(`${first ? 'Applied' : 'Re-applied'} ${r.migration.id} (${r.durationMs}ms)`)),
+      print.ok(`${first ? 'Applied' : 'Re-applied'} ${r.migration.id} (${r.durationMs}ms)`),
     )
   }
   for (const o of result.recreated) {
-    out.event({ event: 'recreated', kind: o.kind, name: o.name }, () => out.line(`  re-created ${o.kind} ${o.name} (uses ${o.uses.join(', ')})`))
+    out.event({ event: 'recreated', kind: o.kind, name: o.name }, () => print.detail(`  re-created ${o.kind} ${o.name} (uses ${o.uses.join(', ')})`))
   }
 }
