@@ -170,6 +170,17 @@ const mariadbArgs = (db) => {
 const pgAdmin = (sql) => execFileSync('psql', [...psqlArgs(PG.pathname.slice(1)), '-c', sql], { stdio: 'pipe' })
 const myAdmin = (sql) => execFileSync('mariadb', [...mariadbArgs(''), '-e', sql], { stdio: 'pipe' })
 const mig = (args) => [process.execPath, [MIG, ...args]]
+/**
+ * MIG_BENCH_BEFORE: the bin.cjs of another build (a checkout of an earlier commit, built): the apply
+ * and status measures are then also taken for it, paired with this build's, as reference ratios.
+ */
+const BEFORE = process.env.MIG_BENCH_BEFORE
+const before = (args) => [process.execPath, [BEFORE, ...args]]
+/** This build against MIG_BENCH_BEFORE on the same command (`setup` before each run). */
+function compareBefore(name, args, setup) {
+  if (!BEFORE) return
+  compare(name, undefined, { label: 'before', setup, run: () => measure(...before(args)) }, { label: 'this build', setup, run: () => measure(...mig(args)) })
+}
 /** Drop and create a PostgreSQL database. */
 function pgReset(db) {
   pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
@@ -211,6 +222,8 @@ try {
       run: () => measure(...mig(['status', '--database', pgUrl(db)])),
     })
     compare('PostgreSQL no-op mig up / node -e 0', 2, node0, { label: 'mig up (nothing pending)', run: () => measure(...mig(['up', '--database', pgUrl(db)])) })
+    compareBefore('PostgreSQL mig status: this build / before', ['status', '--database', pgUrl(db)])
+    compareBefore('PostgreSQL mig up: this build / before', ['up', '--quiet', '--database', pgUrl(db)], reset)
     pgAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
   }
   if (ONLY.includes('mysql')) {
@@ -224,6 +237,7 @@ try {
       { label: 'mariadb < all.sql', setup: reset, run: () => measure('mariadb', mariadbArgs(db), { input: all }) },
       { label: 'mig up', setup: reset, run: () => measure(...mig(['up', '--quiet', '--database', myUrl(db)])) },
     )
+    compareBefore('MariaDB mig up: this build / before', ['up', '--quiet', '--database', myUrl(db)], reset)
     // The same comparison with the client keeping the record mig keeps: what of the ratio above is
     // that record (which the contract asks for), and what is mig's own. The tables as mig created
     // them in the last run above.
