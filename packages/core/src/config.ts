@@ -137,17 +137,7 @@ export function parseConfig(text: string, file: string): MigConfig {
     throw new ConfigError([{ file, line: e.line, column: e.column, message: `invalid TOML: ${e.message.split('\n')[0]}` }], { cause: err })
   }
   const add = (key: string, message: string) => problems.push({ file, key, line: lineOf(text, key), message })
-  const cfg: MigConfig = {
-    file,
-    root: dirname(file),
-    migrations: ['migrations'],
-    ignore: [],
-    historyTable: DEFAULT_HISTORY_TABLE,
-    defaultTarget: 'dev',
-    components: 'components',
-    targets: {},
-    hooks: {},
-  }
+  const cfg: MigConfig = { ...defaultConfig(dirname(file)), file }
   const strList = (key: string, v: unknown): string[] | undefined => {
     if (typeof v === 'string') return [v]
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[]
@@ -327,6 +317,20 @@ function parseTenants(value: unknown, add: (key: string, message: string) => voi
   return out
 }
 
+/** The config of a project at `root` without a mig.toml (and what a mig.toml starts from). */
+function defaultConfig(root: string): MigConfig {
+  return {
+    root,
+    migrations: ['migrations'],
+    ignore: [],
+    historyTable: DEFAULT_HISTORY_TABLE,
+    defaultTarget: 'dev',
+    components: 'components',
+    targets: {},
+    hooks: {},
+  }
+}
+
 /**
  * Load the config: `file` when given (must exist), else `mig.toml` in `cwd` when present,
  * else the defaults (migrations in `./migrations`, `sqlite:./dev.db`).
@@ -339,16 +343,7 @@ export async function loadConfig(options: { file?: string; cwd?: string } = {}):
     text = await readFile(file, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !options.file) {
-      return {
-        root: cwd,
-        migrations: ['migrations'],
-        ignore: [],
-        historyTable: DEFAULT_HISTORY_TABLE,
-        defaultTarget: 'dev',
-        components: 'components',
-        targets: {},
-        hooks: {},
-      }
+      return defaultConfig(cwd)
     }
     throw new ConfigError([{ file, message: `cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }])
   }
