@@ -72,7 +72,8 @@ describe('on a terminal (util-linux script)', () => {
       const fixed = screen.slice(screen.lastIndexOf('Re-applied R__v'))
       expect(fixed).toMatch(/^Re-applied R__v \(\d+ms\)/)
       expect(fixed).not.toContain('✖ migrations/R__v.sql')
-      expect(fixed).toContain('stopped')
+      // "stopped" after Ctrl-C is asserted off a terminal (watch.test.ts): here script(1) can end
+      // before the view's last frame reaches its file
     } finally {
       p.cleanup()
     }
