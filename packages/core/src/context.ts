@@ -137,5 +137,11 @@ export function createCoreContext(options: MigratorOptions, emit: Emit, base?: C
 /** What the planner needs: the migrations, `history` (read from the store when not given), the checksums, the scope. */
 export async function planInput(ctx: CoreContext, history?: HistoryRow[]): Promise<PlanInput> {
   const migrations = await ctx.session.discover()
-  return { migrations, history: history ?? (await ctx.store.rows()), checksums: await ctx.bodies.checksums(migrations), scope: ctx.scope }
+  return {
+    migrations,
+    history: history ?? (await ctx.store.rows()),
+    checksums: await ctx.bodies.checksums(migrations),
+    scope: ctx.scope,
+    resumesInterrupted: ctx.driver.capabilities.progressInBatch === true,
+  }
 }

@@ -39,7 +39,24 @@ export interface DriverCapabilities {
    * files touches no database.
    */
   connectWhileDiscovering?: boolean
+  /**
+   * The driver sends a script's statements in batches that the server runs whole even when the
+   * client is gone (MySQL's multi-statement packets), and writes each statement's progress inside
+   * the batch, right after the statement (the `progress` argument of {@link Driver.runScript} and
+   * {@link Driver.runStatements}): a data change commits with its progress, anything else is
+   * followed by its progress at once. The committed progress of a non-transactional migration then
+   * always counts exactly the statements that committed, even after the client was killed, so core
+   * resumes such an interrupted migration (a `running` row, file unchanged) from its progress.
+   */
+  progressInBatch?: boolean
 }
+
+/**
+ * Records that statement `index` (0-based, in its file) completed: history writes deferred on the
+ * executor (see {@link QueryExecutor.defer}), which a {@link DriverCapabilities.progressInBatch}
+ * driver sends right after the statement, in the same batch.
+ */
+export type StatementProgress = (index: number, statement: ScriptStatement) => Promise<void>
 
 /** Runs statements on one connection. `?` is the parameter placeholder in every dialect. */
 export interface QueryExecutor {
@@ -149,8 +166,14 @@ export interface Driver extends QueryExecutor {
    * its line on error. `onStatement` is called after each statement that completes, for drivers that
    * cannot roll DDL back and record progress per statement. Core's `runScriptStatements` is the
    * usual implementation (split, then {@link runStatements}); override it to do better with a whole script.
+   * `progress`: given only to a {@link DriverCapabilities.progressInBatch} driver (see there).
    */
-  runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void>
+  runScript(
+    exec: QueryExecutor,
+    script: Script,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+    progress?: StatementProgress,
+  ): Promise<void>
   /**
    * Execute statements as they arrive from a file too large to hold (a migration over
    * `STREAM_THRESHOLD`, split by core with {@link splitOptions} as the file is read). Same contract
@@ -165,6 +188,7 @@ export interface Driver extends QueryExecutor {
     statements: AsyncIterable<ScriptStatement> | Iterable<ScriptStatement>,
     script: StreamedScript,
     onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+    progress?: StatementProgress,
   ): Promise<void>
   /**
    * How this engine's scripts are split (MySQL: `DELIMITER`, `#` comments, backslash escapes per

@@ -22,8 +22,11 @@ export interface MigratorEvents {
   'lock:acquired': { waitedMs: number }
   /** The plan, before anything runs (also for dry runs). */
   plan: { direction: 'up' | 'down'; migrations: MigrationInfo[]; dryRun: boolean }
-  /** `resumeAt`: `up --resume` runs it from this statement (1-based), the ones before it having committed earlier. */
-  'migration:start': { migration: MigrationInfo; direction: 'up' | 'down'; index: number; total: number; resumeAt?: number }
+  /**
+   * `resumeAt`: `up --resume` runs it from this statement (1-based), the ones before it having
+   * committed earlier; `interrupted`: it is resumed because a run died while it ran (see `PlanInput.resumesInterrupted`).
+   */
+  'migration:start': { migration: MigrationInfo; direction: 'up' | 'down'; index: number; total: number; resumeAt?: number; interrupted?: boolean }
   'migration:applied': { migration: MigrationInfo; direction: 'up'; durationMs: number; index: number; total: number }
   'migration:reverted': { migration: MigrationInfo; direction: 'down'; durationMs: number; index: number; total: number }
   'migration:failed': { migration: MigrationInfo; direction: 'up' | 'down'; durationMs: number; error: MigrationError; index: number; total: number }

@@ -42,6 +42,7 @@ export type {
   Row,
   Script,
   ScriptStatement,
+  StatementProgress,
   DriverModule,
   ShadowDatabase,
   SqlSession,

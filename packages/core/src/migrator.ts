@@ -150,7 +150,7 @@ export class Migrator extends Emitter<MigratorEvents> {
       const started = now()
       if (options.includeDrafts) await refuseDraftsOnProduction(this.ctx)
       const plan = planUp(await planInput(this.ctx, history), options)
-      const resumes = options.resume ? await this.resumePoints(plan, history) : undefined
+      const resumes = await this.resumePoints(plan, history)
       const writes = plan.length > 0 && !options.dryRun
       if (writes) {
         await callHook(this.ctx.options, this.driver, 'before_up', 'up', plan)
@@ -208,7 +208,7 @@ export class Migrator extends Emitter<MigratorEvents> {
     })
   }
 
-  /** Where `up --resume` starts the failed migrations of `plan` (see `run/resume.ts`). */
+  /** Where `up` starts the failed (`--resume`) and interrupted migrations of `plan` (see `run/resume.ts`). */
   private resumePoints(plan: Migration[], history: HistoryRow[]): Promise<Map<string, ResumePoint>> {
     return resumePoints(plan, history, this.ctx.scope, {
       sql: (m, body) => this.ctx.bodies.sql(m, body, 'up'),

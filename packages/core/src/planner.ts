@@ -31,6 +31,12 @@ export interface PlanInput {
   checksums: Map<string, string>
   /** Scope of this run (default `shared`). */
   scope?: string
+  /**
+   * The driver's recorded progress counts exactly the statements that committed, even after a crash
+   * (`DriverCapabilities.progressInBatch`): `up` resumes an interrupted migration (a `running` row
+   * of an up whose file is unchanged) from its progress instead of refusing it.
+   */
+  resumesInterrupted?: boolean
 }
 
 /** Options of {@link planUp}. */
@@ -132,8 +138,9 @@ function dependenciesMet(m: Migration, rows: Map<string, HistoryRow>): boolean {
  */
 export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
   const status = computeStatus(input)
-  const failed = status.filter((s) => s.status === 'failed')
-  const resumed = options.resume ? failed.map(resumable) : []
+  const interrupted = status.filter((s) => s.status === 'failed' && resumesInterrupted(input, s))
+  const failed = status.filter((s) => s.status === 'failed' && !interrupted.includes(s))
+  const resumed = [...interrupted.map((s) => s.migration!), ...(options.resume ? failed.map(resumable) : [])]
   if (failed.length && !options.resume) {
     const f = failed[0]!
     const k = f.history?.status === 'failed' ? (f.history.statementIndex ?? 0) : 0
@@ -201,6 +208,17 @@ export function planUp(input: PlanInput, options: UpOptions = {}): Migration[] {
   checkDependenciesMet(plan, applied, input.migrations)
   if (options.steps !== undefined) plan = plan.slice(0, options.steps)
   return plan
+}
+
+/**
+ * An interrupted migration `up` resumes by itself (see {@link PlanInput.resumesInterrupted}): the
+ * `running` row of an up (a down's says `rolling back`) of a plain SQL migration whose file has the
+ * checksum that ran.
+ */
+function resumesInterrupted(input: PlanInput, s: StatusEntry): boolean {
+  const h = s.history
+  const m = s.migration
+  return Boolean(input.resumesInterrupted && h?.status === 'running' && !h.error && m?.up && !m.code && input.checksums.get(m.id) === h.checksum)
 }
 
 /**

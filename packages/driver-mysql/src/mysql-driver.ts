@@ -20,6 +20,7 @@ import {
   type ShadowDatabase,
   type DatabaseCopy,
   type SqlSession,
+  type StatementProgress,
   type StreamedScript,
 } from '@mig/core'
 import type { Connection, ConnectionOptions, RowDataPacket } from 'mysql2/promise'
@@ -81,7 +82,7 @@ export class MysqlDriver implements Driver {
   /** The URL as given (with its password), for shadow database URLs. Never printed. */
   private readonly shadowBaseUrl: string
   readonly dialect = mysqlDialect
-  readonly capabilities: DriverCapabilities = { transactionalDdl: false, connectWhileDiscovering: true }
+  readonly capabilities: DriverCapabilities = { transactionalDdl: false, connectWhileDiscovering: true, progressInBatch: true }
   readonly displayUrl: string
   readonly config: ConnectionOptions
   private conn: Connection | undefined
@@ -201,6 +202,10 @@ export class MysqlDriver implements Driver {
    * before the connection closes. Without the lock, a deferred write is sent at once.
    */
   async defer(sql: string, params?: readonly unknown[]): Promise<void> {
+    if (this.captured) {
+      this.captured.push(params?.length ? this.connection().format(sql, params as unknown[]) : sql)
+      return
+    }
     if (!this.locked) {
       await this.query(sql, params)
       return
@@ -277,8 +282,13 @@ export class MysqlDriver implements Driver {
    * packet for any ordinary migration, which the server runs statement by statement, stopping at the
    * first error), with the held-back history writes in front.
    */
-  async runScript(exec: QueryExecutor, script: Script, onStatement?: (index: number, statement: ScriptStatement) => Promise<void>): Promise<void> {
-    await runScriptStatements(this, exec, script, onStatement)
+  async runScript(
+    exec: QueryExecutor,
+    script: Script,
+    onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+    progress?: StatementProgress,
+  ): Promise<void> {
+    await runScriptStatements(this, exec, script, onStatement, progress)
   }
 
   /** How scripts are split on this connection (`DELIMITER`, `#` comments, backslash escapes per `sql_mode`). */
@@ -291,19 +301,21 @@ export class MysqlDriver implements Driver {
    * {@link STREAM_PACKET_STATEMENTS} statements or about {@link STREAM_PACKET_CHARS} characters,
    * each by {@link runPacket} (history writes in front, data changes in a transaction, COMMIT before
    * anything else, the failing statement named by the count of results). `onStatement` is called
-   * after each packet, for its last statement (progress is then written with the next packet).
+   * after each packet, for its last statement; `progress` inside the packet, after each statement
+   * (see {@link runPacket}).
    */
   async runStatements(
     _exec: QueryExecutor,
     statements: AsyncIterable<ScriptStatement> | Iterable<ScriptStatement>,
     _script: StreamedScript,
     onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+    progress?: StatementProgress,
   ): Promise<void> {
     let packet: ScriptStatement[] = []
     let chars = 0
     let base = 0
     const flush = async () => {
-      await this.runPacket(packet, base)
+      await this.runPacket(packet, base, progress)
       base += packet.length
       if (onStatement) await onStatement(base - 1, packet.at(-1)!)
       packet = []
@@ -325,8 +337,13 @@ export class MysqlDriver implements Driver {
    * changes run in a transaction (the open one, or one started here) that the `applied` row joins;
    * anything else is preceded by a COMMIT. On error the transaction state is the one before the
    * failed statement, and the failure names it.
+   *
+   * `progress` writes each statement's progress right after it in the packet: a data change's joins
+   * its transaction, anything else's commits at once (autocommit). The server runs a packet it has
+   * received to the end (or to its first error) even when the client is gone, so after a crash the
+   * committed progress counts exactly the statements that committed (`progressInBatch`).
    */
-  private async runPacket(statements: ScriptStatement[], base: number): Promise<void> {
+  private async runPacket(statements: ScriptStatement[], base: number, progress?: StatementProgress): Promise<void> {
     this.takeFailedFlush()
     const batch = this.pending
     this.pending = []
@@ -351,6 +368,7 @@ export class MysqlDriver implements Driver {
       add(sql, i)
       if (USER_BEGIN.test(sql)) this.userTransaction = true
       else if (USER_END.test(sql) || IMPLICIT_COMMIT.test(sql)) this.userTransaction = false
+      if (progress) for (const write of await this.capture(() => progress(base + i, statements[i]!))) add(write, -1)
     }
     const done = await this.sendBatch(batch)
     if (done < batch.length) {
@@ -367,6 +385,20 @@ export class MysqlDriver implements Driver {
   }
 
   private batchError: unknown
+  /** Deferred writes being collected by {@link capture} instead of queued. */
+  private captured: string[] | undefined
+
+  /** The deferred writes `fn` makes, as SQL text, instead of queueing them. */
+  private async capture(fn: () => Promise<void>): Promise<string[]> {
+    const writes: string[] = []
+    this.captured = writes
+    try {
+      await fn()
+    } finally {
+      this.captured = undefined
+    }
+    return writes
+  }
   /**
    * Send statements in one packet; the number that completed (all of them, or the index of the
    * one that failed, whose error is left in {@link batchError}).

@@ -21,6 +21,8 @@ for (const dialect of testDialects()) {
   // where DDL is transactional, a failed migration rolls back whole unless it runs outside a transaction
   const header = capabilitiesOf(dialect.name).transactionalDdl ? '-- mig:no-transaction\n' : ''
   const lineOf = (n: number) => n + (header ? 1 : 0)
+  // MySQL writes each statement's progress inside the packet that runs it (see DriverCapabilities.progressInBatch)
+  const progressIsExact = capabilitiesOf(dialect.name).progressInBatch === true
   describe(`${dialect.name}: up --resume${header ? ' (no-transaction migration)' : ''}`, () => {
     it('runs a fixed migration from the statement that failed', async () => {
       const p = tempProject({ 'migrations/001_orders.sql': header + BROKEN })
@@ -78,5 +80,70 @@ for (const dialect of testDialects()) {
         await dialect.dropDatabase(url)
       }
     })
+
+    // a run killed while this migration ran leaves its `running` row with the progress of what committed
+    const interrupt = async (url: string, progress: number) =>
+      withDriver(dialect.name, url, async (d) => {
+        await d.query('DROP TABLE customers')
+        await d.query("DELETE FROM ledger WHERE step = 's6'")
+        await d.query(`UPDATE schema_migrations SET status = 'running', statement_index = ${progress} WHERE version = '001'`)
+      })
+
+    it(
+      progressIsExact
+        ? 'resumes an interrupted migration (a running row) from its progress, by itself'
+        : 'refuses an interrupted migration (a running row): what committed after its progress is not known',
+      async () => {
+        const p = tempProject({ 'migrations/001_orders.sql': header + FIXED, 'migrations/002_more.sql': 'CREATE TABLE more_t (id INTEGER);\n' })
+        const url = await dialect.createDatabase()
+        try {
+          expect((await runMig(['up', '--to', '001', '--database', url], p.dir)).code).toBe(0)
+          await interrupt(url, 3)
+          const again = await runMig(['up', '--database', url], p.dir)
+          const history = await withDriver(dialect.name, url, (d) => d.query('SELECT version, status FROM schema_migrations ORDER BY version'))
+          if (!progressIsExact) {
+            expect(again.code).toBe(1)
+            expect(again.stderr).toMatch(/001_orders failed earlier/)
+            expect(history.map((r) => `${r.version}:${r.status}`)).toEqual(['001:running'])
+            return
+          }
+          expect(again.code, again.stderr).toBe(0)
+          expect(again.stdout).toMatch(/interrupted earlier with 3 statements committed: resuming at statement 4/)
+          expect(history.map((r) => `${r.version}:${r.status}`)).toEqual(['001:applied', '002:applied'])
+          const ledger = await withDriver(dialect.name, url, (d) => d.query('SELECT step FROM ledger ORDER BY step'))
+          expect(ledger.map((r) => String(r.step))).toEqual(['s2', 's6'])
+          const log = JSON.parse((await runMig(['log', '--json', '--database', url], p.dir)).stdout) as { entries: { version: string; note: string | null }[] }
+          expect(log.entries.find((e) => e.version === '001' && e.note)?.note).toMatch(/resumed at statement 4 after an interrupted run/)
+          expect((await runMig(['validate', '--database', url], p.dir)).code).toBe(0)
+        } finally {
+          p.cleanup()
+          await dialect.dropDatabase(url)
+        }
+      },
+    )
+
+    if (progressIsExact) {
+      it('refuses an interrupted migration whose file changed since it ran, and a down that was interrupted', async () => {
+        const p = tempProject({ 'migrations/001_orders.sql': header + FIXED })
+        const url = await dialect.createDatabase()
+        try {
+          expect((await runMig(['up', '--database', url], p.dir)).code).toBe(0)
+          await interrupt(url, 3)
+          writeFileSync(join(p.dir, 'migrations/001_orders.sql'), `${header + FIXED}-- a comment\n`)
+          const changed = await runMig(['up', '--database', url], p.dir)
+          expect(changed.code).toBe(1)
+          expect(changed.stderr).toMatch(/001_orders failed earlier/)
+          writeFileSync(join(p.dir, 'migrations/001_orders.sql'), header + FIXED)
+          await withDriver(dialect.name, url, (d) => d.query("UPDATE schema_migrations SET error = 'rolling back' WHERE version = '001'"))
+          const down = await runMig(['up', '--database', url], p.dir)
+          expect(down.code).toBe(1)
+          const tables = await withDriver(dialect.name, url, (d) => tableNames(dialect.name, d))
+          expect(tables).not.toContain('customers')
+        } finally {
+          p.cleanup()
+          await dialect.dropDatabase(url)
+        }
+      })
+    }
   })
 }

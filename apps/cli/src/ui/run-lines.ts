@@ -1,5 +1,5 @@
 import { describeHolder, type Migrator, type RunResult } from '@mig/core'
-import { formatDuration, summaryLine } from './format.js'
+import { formatDuration, plural, summaryLine } from './format.js'
 
 /** A run being shown; `finish` ends the view once the run returned (or threw: no result). */
 export interface RunView {
@@ -27,8 +27,8 @@ export function followPlainRun(migrator: Migrator, out: LineSink): RunView {
       if (dryRun) for (const m of migrations) out.line(`${direction === 'up' ? 'Would apply' : 'Would roll back'}: ${m.id}`)
       if (!migrations.length) out.line(direction === 'up' ? 'No pending migrations' : 'Nothing to roll back')
     }),
-    migrator.on('migration:start', ({ migration, direction, resumeAt }) =>
-      out.write(`${direction === 'up' ? 'Applying' : 'Rolling back'} ${migration.id}${resumeAt ? ` (resuming at statement ${resumeAt})` : ''}... `),
+    migrator.on('migration:start', ({ migration, direction, resumeAt, interrupted }) =>
+      out.write(`${direction === 'up' ? 'Applying' : 'Rolling back'} ${migration.id}${resumeAt ? resuming(resumeAt, interrupted) : ''}... `),
     ),
     migrator.on('migration:applied', ({ durationMs }) => out.write(`done (${durationMs}ms)\n`)),
     migrator.on('migration:reverted', ({ durationMs }) => out.write(`done (${durationMs}ms)\n`)),
@@ -43,4 +43,9 @@ export function followPlainRun(migrator: Migrator, out: LineSink): RunView {
       out.note(`Total: ${formatDuration(result.durationMs)}`)
     },
   }
+}
+
+/** How a resumed migration's line says so. */
+function resuming(at: number, interrupted?: boolean): string {
+  return interrupted ? ` (interrupted earlier with ${plural(at - 1, 'statement')} committed: resuming at statement ${at})` : ` (resuming at statement ${at})`
 }

@@ -1,4 +1,4 @@
-import type { Driver, QueryExecutor, Script, ScriptStatement } from '../driver.js'
+import type { Driver, QueryExecutor, Script, ScriptStatement, StatementProgress } from '../driver.js'
 import { splitStatements } from '../splitter.js'
 
 /** What {@link runScriptStatements} needs of a driver. */
@@ -20,7 +20,8 @@ export function runScriptStatements(
   exec: QueryExecutor,
   script: Script,
   onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
+  progress?: StatementProgress,
 ): Promise<void> {
   const statements = splitStatements(script.sql, driver.splitOptions ?? {}, script.line ?? 1)
-  return driver.runStatements(exec, statements, { file: script.file, line: script.line }, onStatement)
+  return driver.runStatements(exec, statements, { file: script.file, line: script.line }, onStatement, progress)
 }

@@ -42,10 +42,14 @@ export class MigrationRecord {
     private readonly input: MigrationRecordInput,
   ) {}
 
-  /** The `running` row written before a non-transactional migration's first statement. */
-  async running(exec: QueryExecutor): Promise<void> {
+  /**
+   * The `running` row written before a non-transactional migration's first statement; `committed`:
+   * a resumed migration's statements that committed before (its progress starts there).
+   */
+  async running(exec: QueryExecutor, committed?: number): Promise<void> {
     const down = this.input.direction === 'down'
-    await this.recorder.writeRow(exec, this.row('running', { error: down ? 'rolling back' : null }), { exists: down || this.input.hadRow })
+    const row = this.row('running', { error: down ? 'rolling back' : null, ...(committed ? { statementIndex: committed } : {}) })
+    await this.recorder.writeRow(exec, row, { exists: down || this.input.hadRow })
   }
 
   /** The statement reached (1-based index) and its line, on the `running` row. */

@@ -1,5 +1,5 @@
 import { normalizedText, normalizeNewlines } from '../checksum.js'
-import { type QueryExecutor, type ScriptStatement, StatementFailure } from '../driver.js'
+import { type QueryExecutor, type ScriptStatement, StatementFailure, type StatementProgress } from '../driver.js'
 import { MigrationError } from '../errors.js'
 import { migrationInfo } from '../events.js'
 import { hasRunLines, splitRunSegments } from '../hooks.js'
@@ -23,6 +23,8 @@ export interface Execution {
   sql: string | undefined
   body: MigrationBody | null
   onStatement?: OnStatement
+  /** Progress written inside the driver's batches (a `progressInBatch` driver), instead of by `onStatement`. */
+  progress?: StatementProgress
   /** Receives the statements a code migration runs (for the log). */
   ran: string[]
 }
@@ -38,7 +40,7 @@ export async function executeMigration(ctx: RunContext, target: RunTarget, e: Ex
   if (sql === undefined || !body) return
   if (isStreamed(body)) await executeStreamed(ctx, target, e, body)
   else if (hasRunLines(sql)) await executeWithCommands(ctx, target, e, sql, body)
-  else await target.driver.runScript(exec, { sql, file: body.file, line: body.line }, onStatement ? (i, st) => onStatement(i, st.line) : undefined)
+  else await target.driver.runScript(exec, { sql, file: body.file, line: body.line }, onStatement ? (i, st) => onStatement(i, st.line) : undefined, e.progress)
   if (direction === 'up' && m.verify) await verify(ctx, target, m, exec)
 }
 
@@ -61,11 +63,23 @@ function codeContext(ctx: RunContext, target: RunTarget, m: Migration, exec: Que
  * The statements of a migration resumed at the one that failed (`up --resume`, see `resume.ts`),
  * outside any transaction: progress and failures are numbered as in the whole file.
  */
-export async function executeFrom(target: RunTarget, resume: ResumePoint, body: MigrationBody, onStatement: OnStatement): Promise<void> {
+export async function executeFrom(
+  target: RunTarget,
+  resume: ResumePoint,
+  body: MigrationBody,
+  onStatement: OnStatement,
+  progress?: StatementProgress,
+): Promise<void> {
   const driver = target.driver
   const base = resume.from - 1
   try {
-    await driver.runStatements!(driver, resume.statements, { file: body.file, line: body.line }, (i, st) => onStatement(base + i, st.line))
+    await driver.runStatements!(
+      driver,
+      resume.statements,
+      { file: body.file, line: body.line },
+      (i, st) => onStatement(base + i, st.line),
+      progress && ((i, st) => progress(base + i, st)),
+    )
   } catch (err) {
     if (err instanceof StatementFailure) throw new StatementFailure(base + err.index, err.statement, err.cause, err.line)
     throw err
@@ -90,13 +104,13 @@ async function executeStreamed(ctx: RunContext, target: RunTarget, e: Execution,
     })
   }
   const onStatement = e.onStatement
-  const progress = onStatement ? (i: number, st: ScriptStatement) => onStatement(i, st.line) : undefined
+  const done = onStatement ? (i: number, st: ScriptStatement) => onStatement(i, st.line) : undefined
   if (!driver.runStatements) {
-    await driver.runScript(e.exec, { sql: normalizeNewlines(await body.read()), file: body.file, line: body.line }, progress)
+    await driver.runScript(e.exec, { sql: normalizeNewlines(await body.read()), file: body.file, line: body.line }, done, e.progress)
     return
   }
   const statements = splitStream(normalizedText(body.stream!()), driver.splitOptions ?? {}, body.line)
-  await driver.runStatements(e.exec, statements, { file: body.file, line: body.line }, progress)
+  await driver.runStatements(e.exec, statements, { file: body.file, line: body.line }, done, e.progress)
 }
 
 /** A no-transaction body with `-- mig:run <command>` lines: SQL up to each line, then the command. */
@@ -126,10 +140,16 @@ async function executeWithCommands(ctx: RunContext, target: RunTarget, e: Execut
     }
     let last = -1
     try {
-      await target.driver.runScript(e.exec, { sql: seg.text, file: body.file, line: seg.line }, async (i, st) => {
-        last = i
-        if (e.onStatement) await e.onStatement(base + i, st.line)
-      })
+      const at = base
+      await target.driver.runScript(
+        e.exec,
+        { sql: seg.text, file: body.file, line: seg.line },
+        async (i, st) => {
+          last = i
+          if (e.onStatement) await e.onStatement(at + i, st.line)
+        },
+        e.progress && ((i, st) => e.progress!(at + i, st)),
+      )
     } catch (err) {
       if (err instanceof StatementFailure) throw new StatementFailure(base + err.index, err.statement, err.cause, err.line)
       throw err

@@ -1,4 +1,4 @@
-import { NotRunError, type QueryExecutor } from '../driver.js'
+import { NotRunError, type QueryExecutor, type StatementProgress } from '../driver.js'
 import { MigrationError } from '../errors.js'
 import { type MigrationInfo, migrationInfo } from '../events.js'
 import { MigrationRecord } from '../history/migration-record.js'
@@ -159,18 +159,22 @@ class OneMigration {
     const history = this.record()
     let lastDone = -1
     let lastLine = this.body?.line ?? 1
+    const { resume } = this.task
+    // a driver that batches statements writes each one's progress inside the batch, right after it
+    const inBatch = driver.capabilities.progressInBatch === true
     try {
-      await driver.transaction((tx) => history.running(tx))
+      // a resumed migration's row keeps counting the statements that committed before
+      await driver.transaction((tx) => history.running(tx, resume && resume.from > 1 ? resume.from - 1 : undefined))
       const onStatement: OnStatement = async (i, line) => {
         lastDone = i
         lastLine = line
         this.ctx.emit('statement:start', { migration: this.info, index: i + 1, line })
-        await history.progress(driver, i + 1, line)
+        if (!inBatch) await history.progress(driver, i + 1, line)
       }
-      const { resume } = this.task
-      if (resume && this.body) await executeFrom(this.target, resume, this.body, onStatement)
-      else await this.execute(driver, onStatement)
-      const note = resume ? `resumed at statement ${resume.from}` : undefined
+      const progress: StatementProgress | undefined = inBatch ? (i, st) => history.progress(driver, i + 1, st.line) : undefined
+      if (resume && this.body) await executeFrom(this.target, resume, this.body, onStatement, progress)
+      else await this.execute(driver, onStatement, progress)
+      const note = resume ? `resumed at statement ${resume.from}${resume.interrupted ? ' after an interrupted run' : ''}` : undefined
       await driver.transaction((tx) => history.succeeded(tx, this.loggedSql(), { afterRunning: true, note }))
     } catch (err) {
       const { migration: m, direction } = this.task
@@ -192,7 +196,7 @@ class OneMigration {
     return this.succeeded()
   }
 
-  private execute(exec: QueryExecutor, onStatement?: OnStatement): Promise<void> {
+  private execute(exec: QueryExecutor, onStatement?: OnStatement, progress?: StatementProgress): Promise<void> {
     const { migration, direction } = this.task
     return executeMigration(this.ctx, this.target, {
       migration,
@@ -201,6 +205,7 @@ class OneMigration {
       sql: this.sql,
       body: this.body && this.ctx.bodies.runnable(this.body),
       onStatement,
+      progress,
       ran: this.ran,
     })
   }
@@ -210,7 +215,13 @@ class OneMigration {
     if (this.announced) return
     this.announced = true
     const { direction, index, total, resume } = this.task
-    this.ctx.emit('migration:start', { migration: this.info, direction, index, total, ...(resume ? { resumeAt: resume.from } : {}) })
+    this.ctx.emit('migration:start', {
+      migration: this.info,
+      direction,
+      index,
+      total,
+      ...(resume ? { resumeAt: resume.from, ...(resume.interrupted ? { interrupted: true } : {}) } : {}),
+    })
     this.t0 = now()
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { ScriptStatement } from '../driver.js'
 import { PlanError } from '../errors.js'
+import { hasRunLines } from '../hooks.js'
 import type { HistoryRow } from '../history/store.js'
 import type { Migration, MigrationBody } from '../migration.js'
 import { type SplitOptions, splitStatements } from '../splitter.js'
@@ -28,6 +29,8 @@ export interface ResumePoint {
   from: number
   /** Statements `from`.. of the file, with their lines. */
   statements: ScriptStatement[]
+  /** A run that died (a `running` row) is resumed, not one that failed. */
+  interrupted?: boolean
 }
 
 /**
@@ -62,7 +65,9 @@ export function resumePoint(
 /**
  * Where `up --resume` starts each migration of `plan` whose row in `scope` is `failed` at a
  * statement: checked against the checksums the row kept (`read`). A {@link PlanError} naming the
- * first committed statement that changed stops the run before anything is written.
+ * first committed statement that changed stops the run before anything is written. A planned
+ * migration whose row is `running` (an interrupted run, which the planner resumes only when the
+ * driver's progress is exact and the file unchanged) starts after the statements its progress counts.
  */
 export async function resumePoints(
   plan: Migration[],
@@ -78,15 +83,21 @@ export async function resumePoints(
 ): Promise<Map<string, ResumePoint>> {
   const out = new Map<string, ResumePoint>()
   for (const h of history) {
-    if (h.scope !== scope || h.status !== 'failed' || !h.statementIndex) continue
+    const interrupted = h.status === 'running'
+    if (h.scope !== scope || !(interrupted || (h.status === 'failed' && h.statementIndex))) continue
     const m = plan.find((x) => x.version === h.version)
     if (!m?.up) continue
-    if (m.code || isStreamed(m.up) || !options.canRunStatements) {
+    const sql = m.code || isStreamed(m.up) || !options.canRunStatements ? undefined : await options.sql(m, m.up)
+    if (sql === undefined || (interrupted && hasRunLines(sql))) {
       throw new PlanError('failed', `cannot resume ${m.id}: only a plain SQL migration can be resumed at a statement`, [m.version], {
         hint: `check the database by hand, then run mig resolve ${m.version} --applied or --rolled-back`,
       })
     }
-    out.set(h.version, resumePoint(m, await options.sql(m, m.up), h.statementIndex, await options.read(h.version), options.split, m.up.line))
+    if (interrupted) {
+      // the file is the one that ran (the planner checked its checksum): no statement to compare
+      const from = (h.statementIndex ?? 0) + 1
+      out.set(h.version, { from, statements: splitStatements(sql, options.split, m.up.line).slice(from - 1), interrupted })
+    } else out.set(h.version, resumePoint(m, sql, h.statementIndex!, await options.read(h.version), options.split, m.up.line))
   }
   return out
 }
