@@ -1,6 +1,6 @@
 export { checksum, checksumStream, NewlineNormalizer, normalizeNewlines, normalizedText } from './checksum.js'
 export type { StreamedBodyInfo } from './streaming.js'
-export { fileChunks, scanStreamedBody, STREAM_THRESHOLD, STREAMED_LOG_HEAD, streamedLogText } from './streaming.js'
+export { fileChunks, hashBytes, scanParts, scanStreamedBody, STREAM_THRESHOLD, STREAMED_LOG_HEAD, streamedLogText } from './streaming.js'
 export type { ConfigProblem, LockHolder } from './errors.js'
 export {
   ConfigError,

@@ -18,7 +18,7 @@ export function copyable(load: CsvLoad): boolean {
   const d = load.delimiter
   if (d.length !== 1 || d.charCodeAt(0) > 127 || '"\r\n\\'.includes(d)) return false
   const n = load.nullAs
-  return n === undefined || !/[\r\n"]/.test(n) && !n.includes(d)
+  return n === undefined || (!/[\r\n"]/.test(n) && !n.includes(d))
 }
 
 /**

@@ -143,7 +143,12 @@ async function firstRecord(insert: CsvInsert, delimiter: string): Promise<string
   parser.on('error', (err) => {
     failed = err
   })
-  const ended = new Promise<void>((resolve) => parser.on('close', resolve).on('end', resolve).on('error', () => resolve()))
+  const ended = new Promise<void>((resolve) =>
+    parser
+      .on('close', resolve)
+      .on('end', resolve)
+      .on('error', () => resolve()),
+  )
   const chunks = csvBytes(insert)[Symbol.asyncIterator]()
   try {
     while (first === undefined && failed === undefined) {
