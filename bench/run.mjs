@@ -362,7 +362,17 @@ try {
         },
         run: () => measure('psql', [...psqlArgs(db), '-c', `\\copy big FROM '${csvFile}' WITH (FORMAT csv, HEADER true)`]),
       },
-      { label: 'mig up (csv_insert)', setup: reset, run: () => measure(...mig(['up', '--quiet', '--database', pgUrl(db)]), { cwd: project }) },
+      {
+        label: 'mig up (csv_insert)',
+        setup: reset,
+        run: () => {
+          const r = measure(...mig(['up', '--quiet', '--database', pgUrl(db)]), { cwd: project })
+          // every row arrived (checked after the measured run)
+          const n = Number(execFileSync('psql', [...psqlArgs(db), '-tAc', 'SELECT count(*) FROM big'], { encoding: 'utf8' }).trim())
+          if (n !== rows) throw new Error(`mig up loaded ${n} rows of ${rows}`)
+          return r
+        },
+      },
       { runs: Number(process.env.MIG_BENCH_CSV_RUNS ?? 1), warmup: 0 },
     )
     const peak = results.at(-1).a.rssMb

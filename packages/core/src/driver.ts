@@ -130,6 +130,31 @@ export interface StreamedScript {
   line?: number
 }
 
+/**
+ * The rows of a CSV file to load into a table in bulk (a template's `csv_insert`), for
+ * {@link Driver.loadCsv}. mig's CSV dialect: RFC 4180 (fields in double quotes, a doubled quote
+ * inside), `\n`, `\r\n` or `\r` between records, a leading UTF-8 byte order mark dropped.
+ */
+export interface CsvLoad {
+  /** The table, quoted for the driver's dialect (`"audit"."big"`). */
+  table: string
+  /**
+   * The columns the CSV's fields go to, in order, each quoted for the dialect: the `columns` given,
+   * else the names in the CSV's first record. Undefined when there are none (an empty file): nothing to load.
+   */
+  columns(): Promise<string[] | undefined>
+  /** The first record names the columns and is not a row. */
+  header: boolean
+  /** Field separator (one character). */
+  delimiter: string
+  /** A field equal to this (quoted or not) is NULL; without it no field is NULL. */
+  nullAs?: string
+  /** The file's bytes (a leading byte order mark removed), from the start each time it is called. */
+  bytes(): AsyncIterable<Uint8Array>
+  /** The call as written, for messages (`csv_insert("data/big.csv", "big")`). */
+  source: string
+}
+
 /** Held migration lock; release it once the run is over. */
 export interface LockHandle {
   release(): Promise<void>
@@ -190,6 +215,15 @@ export interface Driver extends QueryExecutor {
     onStatement?: (index: number, statement: ScriptStatement) => Promise<void>,
     progress?: StatementProgress,
   ): Promise<void>
+  /**
+   * Load a CSV's rows into a table the engine's own bulk way (PostgreSQL: `COPY … FROM STDIN` fed
+   * the file's bytes as they are read), on `exec` (inside its transaction when it has one): the
+   * rows must be those the INSERT statements of the same `csv_insert` would give. Resolves false,
+   * having sent nothing, when it cannot take this CSV (a delimiter or NULL string its bulk path
+   * refuses): core then runs the INSERT statements. Throws the engine's error when a row is
+   * refused. Optional: without it (MySQL, SQLite) core runs multi-row INSERT statements.
+   */
+  loadCsv?(exec: QueryExecutor, load: CsvLoad): Promise<boolean>
   /**
    * How this engine's scripts are split (MySQL: `DELIMITER`, `#` comments, backslash escapes per
    * `sql_mode`), for statements core splits itself (see {@link runStatements}). Default: the

@@ -1,6 +1,6 @@
 export { checksum, checksumStream, NewlineNormalizer, normalizeNewlines, normalizedText } from './checksum.js'
 export type { StreamedBodyInfo } from './streaming.js'
-export { fileChunks, scanStreamedBody, STREAM_THRESHOLD, STREAMED_LOG_HEAD, streamedLogText } from './streaming.js'
+export { fileChunks, hashBytes, scanParts, scanStreamedBody, STREAM_THRESHOLD, STREAMED_LOG_HEAD, streamedLogText } from './streaming.js'
 export type { ConfigProblem, LockHolder } from './errors.js'
 export {
   ConfigError,
@@ -20,7 +20,7 @@ export type { DirectoryOptions, DiscoveryProblem, MigrationSource } from './disc
 export { directory, discover, embedded } from './discovery.js'
 export type { ExternalSources } from './config-remote.js'
 export type { S3Location, S3Settings, S3SourceOptions } from './s3-source.js'
-export { describeS3Error, isS3Url, parseS3Url, s3ObjectText, s3Source } from './s3-source.js'
+export { describeS3Error, isS3Url, parseS3Url, s3ObjectBytes, s3ObjectText, s3Source } from './s3-source.js'
 export type { FormatReader, ReaderOptions } from './formats/common.js'
 export type { ConvertedFile, ConvertProblem } from './formats/convert.js'
 export { convertMigrations } from './formats/convert.js'
@@ -30,6 +30,7 @@ export { detectFormat, FORMAT_READERS, MIGRATION_FORMATS } from './formats/index
 export { type ForeignMarker, findForeignMarker } from './formats/markers.js'
 export type {
   CopyDatabaseOptions,
+  CsvLoad,
   DatabaseCopy,
   Driver,
   DependentObject,
@@ -84,6 +85,7 @@ export type {
   MigratorOptions,
   Renderer,
   StreamedSql,
+  StreamedPart,
   ResolveResult,
   RunDownOptions,
   RunResult,

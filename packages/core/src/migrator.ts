@@ -20,7 +20,7 @@ import { type ReapplyResult, reapplyRepeatables } from './run/reapply.js'
 import { runPlan } from './run/run-plan.js'
 
 export type { AcceptChecksumResult, AdoptOptions, AdoptResult, AuditEntry, ImportHistoryOptions, ResolveResult } from './maintenance.js'
-export type { MigratorOptions, Renderer, RunDownOptions, RunUpOptions, StreamedSql } from './options.js'
+export type { MigratorOptions, Renderer, RunDownOptions, RunUpOptions, StreamedPart, StreamedSql } from './options.js'
 export type { MigrationResult, RunResult } from './run/results.js'
 export type { ReapplyResult } from './run/reapply.js'
 export type { AdhocResult, AdhocScript } from './adhoc.js'

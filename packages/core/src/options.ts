@@ -1,5 +1,5 @@
 import type { MigrationSource } from './discovery.js'
-import type { Driver } from './driver.js'
+import type { CsvLoad, Driver } from './driver.js'
 import type { MigratorHooks, RunCommand } from './hooks.js'
 import type { MigrationBody, RenderContext } from './migration.js'
 import type { DownOptions, UpOptions } from './planner.js'
@@ -11,7 +11,21 @@ import type { DownOptions, UpOptions } from './planner.js'
 export interface StreamedSql {
   /** The SQL in chunks, from the start each time it is called. */
   stream(): AsyncIterable<string>
+  /**
+   * The same render in parts, in order: SQL text as it is, and bulk loads whose INSERT statements
+   * `stream()` writes out. When given, core checksums and logs the parts (a load as its call and
+   * the hash of its bytes, not the SQL made of them), and a driver with `loadCsv` loads each CSV
+   * its own way inside the migration's transaction.
+   */
+  parts?: StreamedPart[]
 }
+
+/**
+ * A part of a {@link StreamedSql}: SQL text, or the rows of a CSV: `describe` names the call with
+ * its options (checksummed with the CSV's bytes), `sql()` gives its INSERT statements in chunks
+ * (for a driver that declines the load).
+ */
+export type StreamedPart = { sql: string } | { load: CsvLoad; describe: string; sql(): AsyncIterable<string> }
 
 /** Renders a template body to SQL (or a {@link StreamedSql}); supplied by `@mig/templates` (or anything with the same shape). */
 export type Renderer = (body: MigrationBody, context: RenderContext) => Promise<string | StreamedSql>

@@ -101,14 +101,19 @@ async function listObjects(client: S3Client, at: S3Location): Promise<{ key: str
 
 /** The object's text in chunks (UTF-8, never splitting a character), read from GetObject. */
 async function* objectChunks(client: S3Client, bucket: string, key: string, range?: string): AsyncIterable<string> {
+  const decoder = new TextDecoder('utf-8')
+  for await (const chunk of objectBytes(client, bucket, key, range)) yield decoder.decode(chunk, { stream: true })
+  const rest = decoder.decode()
+  if (rest) yield rest
+}
+
+/** The object's bytes in chunks, read from GetObject. */
+async function* objectBytes(client: S3Client, bucket: string, key: string, range?: string): AsyncIterable<Uint8Array> {
   const url = `s3://${bucket}/${key}`
   const { GetObjectCommand } = await import('@aws-sdk/client-s3')
-  const decoder = new TextDecoder('utf-8')
   try {
     const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }))
-    for await (const chunk of res.Body as AsyncIterable<Uint8Array>) yield decoder.decode(chunk, { stream: true })
-    const rest = decoder.decode()
-    if (rest) yield rest
+    yield* res.Body as AsyncIterable<Uint8Array>
   } catch (err) {
     throw new MigError(`reading ${url} failed: ${describeS3Error(err)}`, { cause: err })
   }
@@ -119,6 +124,14 @@ async function* objectChunks(client: S3Client, bucket: string, key: string, rang
  * `csv_insert`). The SDK is loaded on the first call.
  */
 export async function* s3ObjectText(url: string, settings: S3Settings = {}): AsyncIterable<string> {
+  const decoder = new TextDecoder('utf-8')
+  for await (const chunk of s3ObjectBytes(url, settings)) yield decoder.decode(chunk, { stream: true })
+  const rest = decoder.decode()
+  if (rest) yield rest
+}
+
+/** The bytes of one object, `s3://bucket/key`, in chunks as they are read (a CSV a bulk load is fed). */
+export async function* s3ObjectBytes(url: string, settings: S3Settings = {}): AsyncIterable<Uint8Array> {
   const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url)
   if (!m) throw new MigError(`${url} does not name an object (expected s3://bucket/key)`)
   let client: S3Client
@@ -128,7 +141,7 @@ export async function* s3ObjectText(url: string, settings: S3Settings = {}): Asy
     throw new MigError(`reading ${url} failed: ${describeS3Error(err)}`, { cause: err })
   }
   try {
-    yield* objectChunks(client, m[1]!, m[2]!)
+    yield* objectBytes(client, m[1]!, m[2]!)
   } finally {
     client.destroy()
   }

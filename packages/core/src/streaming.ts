@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { normalizedText } from './checksum.js'
+import { normalizedText, normalizeNewlines } from './checksum.js'
 import type { MigrationBody } from './migration.js'
+import type { StreamedPart } from './options.js'
 
 /**
  * Plain-SQL migration files larger than this (bytes) are streamed: discovery reads only their
@@ -32,6 +33,8 @@ export interface StreamedBodyInfo {
   head: string
   /** First line (1-based in the file) holding a `-- mig:run` command, if any: not supported when streaming. */
   runLine?: number
+  /** A render given in parts ({@link scanParts}): what the log keeps, the text whose checksum is {@link checksum}. */
+  logText?: string
 }
 
 const RUN_LINE = /^[ \t]*--[ \t]*mig:run[ \t]+\S/m
@@ -94,4 +97,65 @@ export async function scanStreamedBody(body: MigrationBody): Promise<StreamedBod
 export function streamedLogText(info: StreamedBodyInfo): string {
   const head = info.head && !info.head.endsWith('\n') ? `${info.head}\n` : info.head
   return `${head}-- … (streamed, ${info.bytes} bytes, sha256 ${info.checksum}; the log keeps the first ${STREAMED_LOG_HEAD / 1024} KiB)\n`
+}
+
+const LF = Buffer.from('\n')
+
+/**
+ * sha256 of bytes given in chunks with line endings normalised as {@link normalizeNewlines} does
+ * (`\r\n` and a lone `\r` become `\n`), so a checkout that rewrites them does not change it; and
+ * how many bytes there were. Chunks without `\r` (the usual case) are hashed as they are.
+ */
+export async function hashBytes(chunks: AsyncIterable<Uint8Array>): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256')
+  let bytes = 0
+  let pendingCR = false
+  for await (const chunk of chunks) {
+    bytes += chunk.length
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)
+    if (!buf.length) continue
+    if (pendingCR) {
+      hash.update(LF)
+      // the held-back \r was the first half of \r\n
+      if (buf[0] === 10) buf = buf.subarray(1)
+      pendingCR = false
+    }
+    let from = 0
+    for (let cr = buf.indexOf(13); cr >= 0; cr = buf.indexOf(13, from)) {
+      hash.update(buf.subarray(from, cr))
+      if (cr === buf.length - 1) {
+        pendingCR = true
+        from = buf.length
+        break
+      }
+      hash.update(LF)
+      from = buf[cr + 1] === 10 ? cr + 2 : cr + 1
+    }
+    if (from < buf.length) hash.update(from ? buf.subarray(from) : buf)
+  }
+  if (pendingCR) hash.update(LF)
+  return { sha256: hash.digest('hex'), bytes }
+}
+
+/**
+ * Read a render given in parts ({@link StreamedSql.parts}) once: its SQL text as it is, each load
+ * as a comment naming the call and the size and sha256 of its bytes (the bytes hashed, no SQL made
+ * of them). That text is what the log keeps, and its checksum the migration's.
+ */
+export async function scanParts(parts: StreamedPart[], line = 1): Promise<StreamedBodyInfo> {
+  let text = ''
+  let bytes = 0
+  for (const p of parts) {
+    if (!('load' in p)) {
+      text += normalizeNewlines(p.sql)
+      continue
+    }
+    const sum = await hashBytes(p.load.bytes())
+    bytes += sum.bytes
+    text += `/* ${p.describe.replace(/\*\//g, '* /')}: ${sum.bytes} bytes, sha256 ${sum.sha256} */`
+  }
+  bytes += Buffer.byteLength(text, 'utf8')
+  const m = RUN_LINE.exec(text)
+  const runLine = m ? line + newlines(text, m.index) : undefined
+  return { checksum: createHash('sha256').update(text, 'utf8').digest('hex'), bytes, head: text.slice(0, STREAMED_LOG_HEAD), runLine, logText: text }
 }

@@ -1,5 +1,6 @@
 import {
   ConnectionError,
+  type CsvLoad,
   createShadowDatabase,
   type DependentObject,
   type Driver,
@@ -29,6 +30,7 @@ import { postgresDdl } from './postgres-ddl.js'
 import { postgresDependents } from './postgres-dependents.js'
 import { introspectPostgres } from './postgres-introspector.js'
 import { PostgresCopies } from './postgres-copy.js'
+import { copyable, copyCsv, copyStatement } from './postgres-csv-load.js'
 import { postgresDialect, toNumberedPlaceholders, withoutPsqlRestrict } from './postgres-dialect.js'
 import { acquirePostgresLock, advisoryKey } from './postgres-lock.js'
 import { openPostgresSession } from './postgres-session.js'
@@ -292,6 +294,23 @@ export class PostgresDriver implements Driver {
       if (batch.length >= STREAM_BATCH_STATEMENTS || chars >= STREAM_BATCH_CHARS) await flush()
     }
     if (batch.length) await flush()
+  }
+
+  /**
+   * A template's CSV through `COPY … FROM STDIN` (postgres-csv-load.ts), inside `exec`'s
+   * transaction when it has one: the file's bytes are sent as they are read and the server parses
+   * them. False (nothing sent) for a delimiter or NULL string COPY does not take.
+   */
+  async loadCsv(exec: QueryExecutor, load: CsvLoad): Promise<boolean> {
+    if (!copyable(load)) return false
+    const columns = await load.columns()
+    // an empty file: no columns, no rows
+    if (!columns) return true
+    const sql = copyStatement(load, columns)
+    const run = (client: pg.Client) => copyCsv(client, sql, load)
+    if (exec instanceof PostgresTransaction) await exec.exchange(run)
+    else await this.out.exchange(run)
+    return true
   }
 
   /**

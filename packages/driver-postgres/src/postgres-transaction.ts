@@ -32,6 +32,8 @@ interface Delivered {
 interface Outgoing {
   text: string
   params?: unknown[]
+  /** Instead of `text`: a conversation of its own with the client (a COPY), in the message's turn. */
+  run?: (client: pg.Client) => Promise<void>
   /** Undefined for a statement outside any transaction. */
   role?: MessageRole
   /** Sent again alone after a syntax error stopped the message it shared. */
@@ -77,6 +79,17 @@ export class Outbox {
   send(text: string, params?: unknown[], role?: MessageRole): Promise<Delivered> {
     return new Promise((resolve, reject) => {
       this.queue.push({ text, params, role, resolve, reject })
+      this.pump()
+    })
+  }
+
+  /**
+   * Queue a conversation of its own with the client (`COPY … FROM STDIN` and its data), sent in
+   * order like a message; `role` as for {@link send} (never the transaction's last message).
+   */
+  exchange(run: (client: pg.Client) => Promise<void>, role?: MessageRole): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ text: '', run, role, resolve: () => resolve(), reject })
       this.pump()
     })
   }
@@ -152,7 +165,10 @@ export class Outbox {
       let out: Delivered | undefined
       let error: unknown
       try {
-        if (one.params) out = { results: [await this.client.query(one.text, one.params)] }
+        if (one.run) {
+          await one.run(this.client)
+          out = { results: [] }
+        } else if (one.params) out = { results: [await this.client.query(one.text, one.params)] }
         else {
           const r = await simpleQuery(this.client, one.text)
           out = { results: r.results, durationMs: r.durations.at(-1) }
@@ -361,6 +377,12 @@ export class PostgresTransaction implements QueryExecutor {
   async sendStreamed(text: string): Promise<void> {
     if (this.held.length || !this.began) throw new Error('sendStreamed before sync()')
     await this.outbox.send(text, undefined, { tx: this.state })
+  }
+
+  /** Send what is held back, then hold a conversation of its own with the client (a COPY) in this transaction. */
+  async exchange(run: (client: pg.Client) => Promise<void>): Promise<void> {
+    await this.sync()
+    await this.outbox.exchange(run, { tx: this.state })
   }
 
   async rollback(): Promise<void> {

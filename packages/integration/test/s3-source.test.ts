@@ -1,7 +1,7 @@
 import { STREAM_THRESHOLD } from '@mig/core'
 import { tempProject, testDialects, type TempProject } from '@mig/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runMig, withDriver } from './cli.js'
+import { runMig, tableNames, withDriver } from './cli.js'
 import { s3Env, type S3TestServer, startCuttingProxy, startS3 } from './s3-server.js'
 
 /** A plain-SQL file over the streaming threshold: a table and many one-row INSERTs. */
@@ -125,6 +125,56 @@ describe('s3:// migration sources', () => {
     expect(m.code).not.toBe(0)
     expect(m.stderr).toContain('s3://mig-data/exports/none.csv')
   })
+
+  for (const dialect of testDialects().filter((d) => d.name !== 'sqlite')) {
+    it(`${dialect.name}: csv_insert of an S3 object (PostgreSQL: through COPY), every row arriving`, async () => {
+      let csv = '\uFEFFid,name,note\n'
+      for (let i = 1; i <= 20_000; i++) csv += `${i},"row ${i}, from s3",${i % 2 ? '' : '"a ""note"""'}\n`
+      await s3.bucket(`notes-${dialect.name}`, { 'exports/notes.csv': csv })
+      const toml = `migrations = ["migrations"]\n\n[s3]\nendpoint = "${s3.endpoint}"\nforce_path_style = true\n`
+      const template = `CREATE TABLE notes (id INTEGER PRIMARY KEY, name VARCHAR(40), note VARCHAR(20));\n{{ csv_insert("s3://notes-${dialect.name}/exports/notes.csv", "notes", null_as="") }}\n`
+      const p = project({
+        'mig.toml': toml,
+        'migrations/001_load.sql.njk': template,
+      })
+      const url = await dialect.createDatabase()
+      try {
+        const r = await runMig(['up', '--database', url], p.dir, s3Env(p.dir))
+        expect(r.code, r.stderr).toBe(0)
+        await withDriver(dialect.name, url, async (d) => {
+          const [counts] = await d.query('SELECT COUNT(*) AS n, COUNT(note) AS notes FROM notes')
+          expect([Number(counts!.n), Number(counts!.notes)]).toEqual([20_000, 10_000])
+          expect(await d.query('SELECT id, name, note FROM notes WHERE id IN (1, 2) ORDER BY id')).toEqual([
+            { id: 1, name: 'row 1, from s3', note: null },
+            { id: 2, name: 'row 2, from s3', note: 'a "note"' },
+          ])
+        })
+        const status = await runMig(['status', '--database', url], p.dir, s3Env(p.dir))
+        expect(status.stdout).toMatch(/001\s+load\s+applied/)
+
+        // the connection cut in the middle of the load (the reads before it: the checksum's, and on
+        // PostgreSQL the header's): the migration fails naming the object, and nothing of it stays
+        const proxy = await startCuttingProxy(s3.endpoint, '/exports/notes.csv', 256 * 1024, dialect.name === 'postgres' ? 2 : 1)
+        const cutUrl = await dialect.createDatabase()
+        try {
+          const cut = project({ 'mig.toml': toml.replace(s3.endpoint, proxy.endpoint), 'migrations/001_load.sql.njk': template })
+          const r2 = await runMig(['up', '--database', cutUrl], cut.dir, s3Env(cut.dir))
+          expect(r2.code, r2.stdout + r2.stderr).toBe(1)
+          expect(r2.stderr).toContain(`s3://notes-${dialect.name}/exports/notes.csv`)
+          await withDriver(dialect.name, cutUrl, async (d) => {
+            const rows = await d.query(`SELECT status FROM schema_migrations WHERE version = '001'`)
+            expect(rows).not.toEqual([{ status: 'applied' }])
+            if (dialect.name === 'postgres') expect(await tableNames(dialect.name, d)).not.toContain('notes')
+          })
+        } finally {
+          await proxy.close()
+          await dialect.dropDatabase(cutUrl)
+        }
+      } finally {
+        await dialect.dropDatabase(url)
+      }
+    })
+  }
 
   it('a missing bucket, missing credentials and a closed port: exit 2 naming the s3 URL', async () => {
     const missing = project({ 'mig.toml': toml('s3://no-such-bucket/db', s3.endpoint) })

@@ -3,12 +3,14 @@
  * function writes a marker; the renderer then gives core a stream (see `StreamedSql` in
  * `@mig/core`): the template's text around the marker, and between, multi-row INSERT statements
  * made from the CSV as it is read (csv-parse, streaming), `batch` rows each. Core splits and runs
- * them like a large plain-SQL file, so neither the CSV nor the SQL is ever held whole.
+ * them like a large plain-SQL file, so neither the CSV nor the SQL is ever held whole. The same
+ * render is also given in parts (`StreamedSql.parts`): a driver with `loadCsv` (PostgreSQL: COPY)
+ * is fed the CSV's bytes instead, and core checksums the text and the CSV's bytes, not the SQL.
  */
 import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
-import type { Escaper, S3Settings, StreamedSql } from '@mig/core'
-import { MigError, s3ObjectText } from '@mig/core'
+import type { CsvLoad, Escaper, S3Settings, StreamedPart, StreamedSql } from '@mig/core'
+import { MigError, s3ObjectBytes, s3ObjectText } from '@mig/core'
 import { parse } from 'csv-parse'
 import { CSV_PARSE_OPTIONS } from './data-formats.js'
 
@@ -99,23 +101,128 @@ async function* insertStatements(insert: CsvInsert, escaper: Escaper): AsyncIter
   if (rows.length) yield `${head}${rows.join(',\n')};\n`
 }
 
+/** Size of the chunks a CSV file is read in for a bulk load (bytes). */
+const LOAD_CHUNK_BYTES = 256 * 1024
+
+/** The raw bytes of a `csv_insert` file (or S3 object), a leading UTF-8 byte order mark removed (csv-parse's `bom`). */
+async function* csvBytes(insert: CsvInsert): AsyncIterable<Uint8Array> {
+  const input: AsyncIterable<Uint8Array> = insert.file.startsWith('s3://')
+    ? s3ObjectBytes(insert.file, insert.s3)
+    : createReadStream(insert.file, { highWaterMark: LOAD_CHUNK_BYTES })
+  let first = true
+  let held: Buffer | undefined
+  for await (const c of input) {
+    if (!first) {
+      yield c
+      continue
+    }
+    // the mark may arrive split between chunks: hold the first bytes until there are three
+    const b: Buffer = held ? Buffer.concat([held, c]) : Buffer.from(c.buffer, c.byteOffset, c.length)
+    if (b.length < 3 && BOM.subarray(0, b.length).equals(b)) {
+      held = b
+      continue
+    }
+    first = false
+    held = undefined
+    const rest = b.subarray(0, 3).equals(BOM) ? b.subarray(3) : b
+    if (rest.length) yield rest
+  }
+  if (held?.length && !BOM.equals(held)) yield held
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+/** The first record of a CSV (its header), read as csv-parse reads the whole file; undefined for an empty file. */
+async function firstRecord(insert: CsvInsert, delimiter: string): Promise<string[] | undefined> {
+  const parser = parse({ ...CSV_PARSE_OPTIONS, delimiter, to: 1 })
+  let first: string[] | undefined
+  let failed: unknown
+  parser.on('data', (r: string[]) => {
+    first ??= r
+  })
+  parser.on('error', (err) => {
+    failed = err
+  })
+  const ended = new Promise<void>((resolve) =>
+    parser
+      .on('close', resolve)
+      .on('end', resolve)
+      .on('error', () => resolve()),
+  )
+  const chunks = csvBytes(insert)[Symbol.asyncIterator]()
+  try {
+    while (first === undefined && failed === undefined) {
+      const next = await chunks.next()
+      if (next.done) {
+        parser.end()
+        await ended
+        break
+      }
+      parser.write(next.value)
+      // let the parser hand over what it parsed
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  } finally {
+    await chunks.return?.()
+    parser.destroy()
+  }
+  if (failed !== undefined && first === undefined) throw new MigError(`csv_insert("${insert.written}"): ${(failed as Error).message}`)
+  return first
+}
+
+/** `csv_insert` as a bulk load (see `CsvLoad` in `@mig/core`): the same rows as its INSERT statements. */
+function csvLoad(insert: CsvInsert, escaper: Escaper): CsvLoad {
+  const { options } = insert
+  const delimiter = options.delimiter ?? ','
+  return {
+    table: escaper.identifier(insert.table),
+    async columns() {
+      const names = options.columns ?? (await firstRecord(insert, delimiter))
+      return names?.map((c) => escaper.identifier(c))
+    },
+    header: !options.columns,
+    delimiter,
+    nullAs: options.nullAs,
+    bytes: () => csvBytes(insert),
+    source: `csv_insert("${insert.written}", "${insert.table}")`,
+  }
+}
+
+/** A `csv_insert` call with its options as written, in a fixed order: what the checksum covers besides the bytes. */
+function describeCall(insert: CsvInsert): string {
+  const o = insert.options
+  const args = [JSON.stringify(insert.written), JSON.stringify(insert.table)]
+  if (o.batch !== undefined) args.push(`batch=${o.batch}`)
+  if (o.columns) args.push(`columns=${JSON.stringify(o.columns)}`)
+  if (o.delimiter !== undefined) args.push(`delimiter=${JSON.stringify(o.delimiter)}`)
+  if (o.nullAs !== undefined) args.push(`null_as=${JSON.stringify(o.nullAs)}`)
+  return `csv_insert(${args.join(', ')})`
+}
+
 /**
  * The stream of a render with `csv_insert` markers: the text between markers as it is, each marker
- * replaced by its INSERT statements. Every call of `stream()` reads the CSV files again.
+ * replaced by its INSERT statements. Every call of `stream()` reads the CSV files again. `parts`:
+ * the same render as text and bulk loads.
  */
 export function streamedRender(text: string, inserts: CsvInsert[], nonce: string, escaper: Escaper): StreamedSql {
+  const parts: StreamedPart[] = []
+  let rest = text
+  for (const [i, insert] of inserts.entries()) {
+    const marker = csvInsertMarker(i, nonce)
+    const at = rest.indexOf(marker)
+    if (at < 0) continue
+    parts.push({ sql: rest.slice(0, at) })
+    parts.push({ load: csvLoad(insert, escaper), describe: describeCall(insert), sql: () => insertStatements(insert, escaper) })
+    rest = rest.slice(at + marker.length)
+  }
+  parts.push({ sql: rest })
   return {
+    parts,
     async *stream() {
-      let rest = text
-      for (const [i, insert] of inserts.entries()) {
-        const marker = csvInsertMarker(i, nonce)
-        const at = rest.indexOf(marker)
-        if (at < 0) continue
-        yield rest.slice(0, at)
-        yield* insertStatements(insert, escaper)
-        rest = rest.slice(at + marker.length)
+      for (const p of parts) {
+        if ('load' in p) yield* p.sql()
+        else yield p.sql
       }
-      yield rest
     },
   }
 }

@@ -1,8 +1,8 @@
 import { checksum, normalizeNewlines } from '../checksum.js'
 import { MigError } from '../errors.js'
 import type { Migration, MigrationBody, RenderContext } from '../migration.js'
-import type { Renderer } from '../options.js'
-import { scanStreamedBody, type StreamedBodyInfo, streamedLogText } from '../streaming.js'
+import type { Renderer, StreamedPart } from '../options.js'
+import { scanParts, scanStreamedBody, type StreamedBodyInfo, streamedLogText } from '../streaming.js'
 
 /** A plain-SQL body read as a stream (see {@link MigrationBody.stream}). */
 export function isStreamed(body: MigrationBody): boolean {
@@ -21,6 +21,8 @@ export class MigrationBodies {
   private readonly streamed = new WeakMap<MigrationBody, Promise<StreamedBodyInfo>>()
   /** Template bodies whose render was a stream: the plain streamed body that stands for each. */
   private readonly renderedStreams = new WeakMap<MigrationBody, MigrationBody>()
+  /** The parts of a streamed stand-in whose render gave them ({@link StreamedSql.parts}). */
+  private readonly renderedParts = new WeakMap<MigrationBody, StreamedPart[]>()
 
   constructor(private readonly render: Renderer | undefined) {}
 
@@ -40,8 +42,19 @@ export class MigrationBodies {
     if (!plain) {
       plain = { file: body.file, line: body.line, template: false, read: () => collect(out.stream()), stream: () => out.stream() }
       this.renderedStreams.set(body, plain)
+      if (out.parts) {
+        // checksummed and logged from its parts: the CSV's bytes hashed, no SQL made of them
+        this.renderedParts.set(plain, out.parts)
+        this.streamed.set(plain, scanParts(out.parts, body.line))
+      }
     }
-    return streamedLogText(await this.streamedInfo(plain))
+    const info = await this.streamedInfo(plain)
+    return info.logText ?? streamedLogText(info)
+  }
+
+  /** The parts of a streamed stand-in (a render with bulk loads), if its render gave them. */
+  partsOf(body: MigrationBody): StreamedPart[] | undefined {
+    return this.renderedParts.get(body)
   }
 
   /** The body to execute: the streamed stand-in of a template whose render was a stream, else `body`. */

@@ -4,7 +4,8 @@ import { MigrationError } from '../errors.js'
 import { migrationInfo } from '../events.js'
 import { hasRunLines, splitRunSegments } from '../hooks.js'
 import type { Migration, MigrationBody, MigrationContext } from '../migration.js'
-import { splitStream } from '../splitter.js'
+import type { StreamedPart } from '../options.js'
+import { splitStatements, splitStream } from '../splitter.js'
 import { STREAM_THRESHOLD } from '../streaming.js'
 import { isStreamed } from './bodies.js'
 import type { ResumePoint } from './resume.js'
@@ -104,6 +105,9 @@ async function executeStreamed(ctx: RunContext, target: RunTarget, e: Execution,
     })
   }
   const onStatement = e.onStatement
+  const parts = ctx.bodies.partsOf(body)
+  // bulk loads inside the migration's transaction; progress per statement (no transaction) keeps the INSERT statements
+  if (parts && driver.loadCsv && !onStatement) return executeParts(target, e, body, parts)
   const done = onStatement ? (i: number, st: ScriptStatement) => onStatement(i, st.line) : undefined
   if (!driver.runStatements) {
     await driver.runScript(e.exec, { sql: normalizeNewlines(await body.read()), file: body.file, line: body.line }, done, e.progress)
@@ -111,6 +115,56 @@ async function executeStreamed(ctx: RunContext, target: RunTarget, e: Execution,
   }
   const statements = splitStream(normalizedText(body.stream!()), driver.splitOptions ?? {}, body.line)
   await driver.runStatements(e.exec, statements, { file: body.file, line: body.line }, done, e.progress)
+}
+
+/**
+ * A render in parts on a driver with `loadCsv`: its SQL text run as scripts, each CSV loaded the
+ * driver's way (PostgreSQL: COPY), or as its INSERT statements when the driver declines it.
+ * Statements are numbered through the whole body, a load counting as one.
+ */
+async function executeParts(target: RunTarget, e: Execution, body: MigrationBody, parts: StreamedPart[]): Promise<void> {
+  const driver = target.driver
+  const where = { file: body.file, line: body.line }
+  let line = body.line ?? 1
+  let base = 0
+  const rebased = (err: unknown) => (err instanceof StatementFailure ? new StatementFailure(base + err.index, err.statement, err.cause, err.line) : err)
+  for (const p of parts) {
+    if (!('load' in p)) {
+      const sql = normalizeNewlines(p.sql)
+      if (sql.trim()) {
+        try {
+          await driver.runScript(e.exec, { sql, file: body.file, line })
+        } catch (err) {
+          throw rebased(err)
+        }
+        base += splitStatements(sql, driver.splitOptions ?? {}).length
+      }
+      for (let k = sql.indexOf('\n'); k >= 0; k = sql.indexOf('\n', k + 1)) line++
+      continue
+    }
+    const statement: ScriptStatement = { sql: `/* ${p.describe} */`, line }
+    let loaded: boolean
+    try {
+      loaded = await driver.loadCsv!(e.exec, p.load)
+    } catch (err) {
+      const cause = err as Error & { where?: string }
+      throw new StatementFailure(base, statement, cause.where ? Object.assign(new Error(`${cause.message} (${cause.where})`), { cause }) : err)
+    }
+    if (!loaded) {
+      const statements = splitStream(normalizedText(p.sql()), driver.splitOptions ?? {}, line)
+      try {
+        if (driver.runStatements) await driver.runStatements(e.exec, statements, where)
+        else {
+          let text = ''
+          for await (const st of statements) text += `${st.sql};\n`
+          await driver.runScript(e.exec, { sql: text, ...where })
+        }
+      } catch (err) {
+        throw rebased(err)
+      }
+    }
+    base++
+  }
 }
 
 /** A no-transaction body with `-- mig:run <command>` lines: SQL up to each line, then the command. */
