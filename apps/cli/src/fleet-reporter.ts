@@ -2,7 +2,7 @@ import { type Fleet, type FleetResult, LockTimeoutError } from '@mig/core'
 import type { CommandContext } from './context.js'
 import { describeError, EXIT } from './exit.js'
 import { eventJson, type OutputEvent } from './output.js'
-import { plural } from './ui/format.js'
+import { plural, resuming } from './ui/format.js'
 
 /** The closing lines of a fleet run: `N tenants, M migrations applied, F failed`, then each failed tenant and its first error. */
 export function fleetSummary(result: FleetResult): string[] {
@@ -32,6 +32,9 @@ export async function reportFleet(ctx: CommandContext, fleet: Fleet, run: () => 
     unsubscribe.push(
       fleet.on('migration:applied', ({ tenant, migration, durationMs }) => out.line(`[${tenant}] ${word('up')} ${migration.id}... done (${durationMs}ms)`)),
       fleet.on('migration:reverted', ({ tenant, migration, durationMs }) => out.line(`[${tenant}] ${word('down')} ${migration.id}... done (${durationMs}ms)`)),
+      fleet.on('migration:start', ({ tenant, migration, resumeAt, interrupted }) => {
+        if (resumeAt) out.line(`[${tenant}] ${migration.id}${resuming(resumeAt, interrupted)}`)
+      }),
       fleet.on('migration:skipped', ({ tenant, migration }) => out.line(`[${tenant}] ${migration.id}: done meanwhile by another runner`)),
       fleet.on('migration:failed', ({ tenant, migration, direction, durationMs }) =>
         out.line(`[${tenant}] ${word(direction)} ${migration.id}... failed (${durationMs}ms)`),

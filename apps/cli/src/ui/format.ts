@@ -7,6 +7,11 @@ export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`
 }
 
+/** How the line of a resumed migration says so: `up --resume`, or a run that died while it ran (`interrupted`). */
+export function resuming(at: number, interrupted?: boolean): string {
+  return interrupted ? ` (interrupted earlier with ${plural(at - 1, 'statement')} committed: resuming at statement ${at})` : ` (resuming at statement ${at})`
+}
+
 /** The closing line of a run, e.g. `Applied 2 migrations` or `Applied 1 migration, 1 failed`. */
 export function summaryLine(result: RunResult): string {
   const done = result.results.filter((r) => r.status === 'applied' || r.status === 'reverted').length

@@ -1,5 +1,5 @@
 import { describeHolder, type Migrator, type RunResult } from '@mig/core'
-import { formatDuration, plural, summaryLine } from './format.js'
+import { formatDuration, resuming, summaryLine } from './format.js'
 
 /** A run being shown; `finish` ends the view once the run returned (or threw: no result). */
 export interface RunView {
@@ -43,9 +43,4 @@ export function followPlainRun(migrator: Migrator, out: LineSink): RunView {
       out.note(`Total: ${formatDuration(result.durationMs)}`)
     },
   }
-}
-
-/** How a resumed migration's line says so. */
-function resuming(at: number, interrupted?: boolean): string {
-  return interrupted ? ` (interrupted earlier with ${plural(at - 1, 'statement')} committed: resuming at statement ${at})` : ` (resuming at statement ${at})`
 }

@@ -4,6 +4,9 @@ import { MigrationRecord } from '../history/migration-record.js'
 import type { Migration, MigrationBody } from '../migration.js'
 import { toMigrationError } from '../run/execute.js'
 import { runMigration } from '../run/one-migration.js'
+import type { ResumePoint } from '../run/resume.js'
+import { hasRunLines } from '../hooks.js'
+import { splitStatements } from '../splitter.js'
 import type { MigrationResult } from '../run/results.js'
 import type { RunContext, RunTarget } from '../run/target.js'
 import type { TenantSession } from './tenancy.js'
@@ -50,7 +53,8 @@ class RolledBack extends Error {
  * tenant's lock and reads the part's history row first (another runner may have done it); the part
  * and its row commit together. The others: the session holds the lock; the row is read, then the
  * run room records `running`, progress and the outcome. `skipped` when the row says it is done.
- * A row left failed or running by an earlier run stops the tenant (thrown {@link MigrationError}).
+ * A row left failed or running by an earlier run stops the tenant (thrown {@link MigrationError}),
+ * but for a part interrupted on MySQL, which is resumed from its progress ({@link interruptedAt}).
  */
 export async function runTenantPart(ctx: RunContext, session: TenantSession, scope: string, part: PreparedPart): Promise<MigrationResult | 'skipped'> {
   const m = part.view
@@ -58,13 +62,15 @@ export async function runTenantPart(ctx: RunContext, session: TenantSession, sco
   const target: RunTarget = { driver: session.driver, scope }
   const task = { migration: m, direction: part.direction, index: 0, total: 1, hadRow: !up }
   const check = {
-    sql: `SELECT status, error FROM ${quoteQualified(session.driver.dialect, ctx.recorder.tables.table)} WHERE version = ? AND scope = ?`,
+    sql: `SELECT status, error, checksum, statement_index FROM ${quoteQualified(session.driver.dialect, ctx.recorder.tables.table)} WHERE version = ? AND scope = ?`,
     params: [m.version, scope],
   }
+  /** An interrupted part resumed where it stopped (MySQL, see {@link interruptedAt}). */
+  let resume: ResumePoint | undefined
   /** Under the lock: whether the part is still to do. */
   const todo = (rows: Record<string, unknown>[]): boolean => {
     const status = rows[0]?.status as string | undefined
-    if (status !== undefined && status !== 'applied') {
+    if (status !== undefined && status !== 'applied' && !resume) {
       throw new MigrationError({
         migration: m.id,
         direction: part.direction,
@@ -72,7 +78,7 @@ export async function runTenantPart(ctx: RunContext, session: TenantSession, sco
         hint: `check the tenant, then delete its row (version ${m.version}, scope ${scope}) from the history table and run mig up again`,
       })
     }
-    return up ? status === undefined : status === 'applied'
+    return up ? status === undefined || resume !== undefined : status === 'applied'
   }
   if (m.transaction && session.driver.capabilities.transactionalDdl) {
     try {
@@ -100,8 +106,30 @@ export async function runTenantPart(ctx: RunContext, session: TenantSession, sco
     }
   }
   return session.outside(async () => {
-    const go = await session.transaction(check, async (_tx, rows) => todo(rows))
+    const go = await session.transaction(check, async (_tx, rows) => {
+      resume = await interruptedAt(ctx, session, part, rows[0])
+      return todo(rows)
+    })
     if (!go) return 'skipped' as const
-    return runMigration(ctx, target, task)
+    return runMigration(ctx, target, resume ? { ...task, hadRow: true, resume } : task)
   })
+}
+
+/**
+ * Where an up part left `running` in this tenant by a run that died starts again: after the
+ * statements its progress counts, when the driver's progress is exact (`progressInBatch`) and the
+ * part renders to the SQL that ran (same checksum). Undefined otherwise (the part is refused).
+ */
+async function interruptedAt(
+  ctx: RunContext,
+  session: TenantSession,
+  part: PreparedPart,
+  row: Record<string, unknown> | undefined,
+): Promise<ResumePoint | undefined> {
+  const body = part.view.up
+  if (!row || row.status !== 'running' || row.error || part.direction !== 'up' || !body || !session.driver.capabilities.progressInBatch) return undefined
+  const sql = await ctx.bodies.sql(part.view, body, 'up')
+  if (hasRunLines(sql) || (await ctx.bodies.upChecksum(part.view, body, sql)) !== row.checksum) return undefined
+  const from = Number(row.statement_index ?? 0) + 1
+  return { from, statements: splitStatements(sql, session.driver.splitOptions ?? {}, body.line).slice(from - 1), interrupted: true }
 }
