@@ -22,12 +22,13 @@ import {
   type SqlSession,
   type StreamedScript,
 } from '@mig/core'
-import type { Connection, ConnectionOptions, RowDataPacket } from 'mysql2/promise'
+import type { Connection, ConnectionOptions } from 'mysql2/promise'
 import { mysqlConfig, openConnection } from './mysql-connection.js'
 import { mysqlDialect } from './mysql-dialect.js'
 import { mysqlDdl } from './mysql-ddl.js'
 import { introspectMysql } from './mysql-introspector.js'
 import { createMysqlCopy } from './mysql-copy.js'
+import { dropAllMysqlObjects } from './mysql-drop-all.js'
 import { openMysqlSession } from './mysql-session.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { MysqlTenancy } from './mysql-tenancy.js'
@@ -451,28 +452,10 @@ export class MysqlDriver implements Driver {
     })
   }
 
-  /** Drop every view, table, sequence, routine and event of the URL's database (the database itself stays). */
+  /** Drop every view, table, sequence, routine and event of the URL's database (mysql-drop-all.ts; the database itself stays). */
   async dropAllObjects(): Promise<void> {
     await this.flush()
-    const c = this.connection()
-    const q = mysqlDialect.quoteIdent
-    const [tables] = await c.query<RowDataPacket[]>(
-      `SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,
-    )
-    const [routines] = await c.query<RowDataPacket[]>(
-      `SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()`,
-    )
-    const [events] = await c.query<RowDataPacket[]>(`SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()`)
-    await c.query('SET FOREIGN_KEY_CHECKS = 0')
-    try {
-      for (const t of tables.filter((t) => t.type === 'VIEW')) await c.query(`DROP VIEW IF EXISTS ${q(t.name)}`)
-      for (const t of tables.filter((t) => t.type === 'SEQUENCE')) await c.query(`DROP SEQUENCE IF EXISTS ${q(t.name)}`)
-      for (const t of tables.filter((t) => t.type !== 'VIEW' && t.type !== 'SEQUENCE')) await c.query(`DROP TABLE IF EXISTS ${q(t.name)}`)
-      for (const r of routines) await c.query(`DROP ${r.type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE'} IF EXISTS ${q(r.name)}`)
-      for (const e of events) await c.query(`DROP EVENT IF EXISTS ${q(e.name)}`)
-    } finally {
-      await c.query('SET FOREIGN_KEY_CHECKS = 1')
-    }
+    await dropAllMysqlObjects(this.connection())
   }
 }
 
