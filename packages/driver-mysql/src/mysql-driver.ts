@@ -98,6 +98,8 @@ export class MysqlDriver implements Driver {
   private userTransaction = false
   /** The migration lock is held: deferred writes may wait for the next round trip (they commit before it is released). */
   private locked = false
+  /** Inside a tenant (see {@link enterTenant}): the reset of each transaction, which `USE`s the tenant's database. */
+  private tenantReset: string[] | undefined
 
   constructor(options: MysqlOptions) {
     this.shadowBaseUrl = options.url
@@ -202,7 +204,7 @@ export class MysqlDriver implements Driver {
    * before the connection closes. Without the lock, a deferred write is sent at once.
    */
   async defer(sql: string, params?: readonly unknown[]): Promise<void> {
-    if (!this.locked) {
+    if (!this.locked && !this.tenantReset) {
       await this.query(sql, params)
       return
     }
@@ -262,7 +264,8 @@ export class MysqlDriver implements Driver {
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
     // each of mig's transactions starts with the session set back (in front of its first statement)
-    if (this.locked && this.session && !this.userTransaction) this.pending.push(...this.session.resetSql)
+    const reset = this.tenantReset ?? (this.locked ? this.session?.resetSql : undefined)
+    if (reset && !this.userTransaction) this.pending.push(...reset)
     const mark = this.pending.length
     try {
       return await fn(this)
@@ -404,6 +407,25 @@ export class MysqlDriver implements Driver {
           await lock.release()
         }
       },
+    }
+  }
+
+  /**
+   * mysql-tenancy.ts: this connection holds a tenant's lock and works in its `database`. Until
+   * {@link leaveTenant}, deferred writes wait for the next round trip as under the migration lock,
+   * and each transaction sets the session back to the target's, in the tenant's database.
+   */
+  enterTenant(database: string): void {
+    const set = this.session?.resetSql.filter((s) => !s.startsWith('USE ')) ?? []
+    this.tenantReset = [...set, `USE ${mysqlDialect.quoteIdent(database)}`]
+  }
+
+  /** Commit the deferred writes (before the tenant's lock is released) and leave the tenant. */
+  async leaveTenant(): Promise<void> {
+    try {
+      await this.flush()
+    } finally {
+      this.tenantReset = undefined
     }
   }
 

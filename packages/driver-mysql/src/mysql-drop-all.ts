@@ -4,7 +4,9 @@ import { mysqlDialect } from './mysql-dialect.js'
 /** Drop every view, sequence, table, routine and event of the connection's database (the database itself stays). */
 export async function dropAllMysqlObjects(c: Connection): Promise<void> {
   const q = mysqlDialect.quoteIdent
-  const [tables] = await c.query<RowDataPacket[]>(`SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`)
+  const [tables] = await c.query<RowDataPacket[]>(
+    `SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,
+  )
   const [routines] = await c.query<RowDataPacket[]>(
     `SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()`,
   )
