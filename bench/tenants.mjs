@@ -47,7 +47,10 @@ function postgres({ pgAdmin, pgUrl, psqlArgs, runId }) {
     },
     // a dropped database's files are unlinked at the next checkpoint: taken before a measured run
     settle: () => pgAdmin('CHECKPOINT'),
-    scalar: (sql) => execFileSync('psql', [...psqlArgs(db), '-At', '-c', sql]).toString().trim(),
+    scalar: (sql) =>
+      execFileSync('psql', [...psqlArgs(db), '-At', '-c', sql])
+        .toString()
+        .trim(),
     floorFile: (schema, body) => `CREATE SCHEMA ${schema};\nSET search_path TO ${schema};\n${body}`,
     floorLabel: 'psql -1 -f per tenant, xargs -P4',
     floorCommand: (list) => `xargs -P4 -I{} psql ${psqlArgs(db).join(' ')} -1 -f {} < ${list}`,
@@ -77,7 +80,10 @@ function mariadb({ myAdmin, myUrl, mariadbArgs, runId }) {
       myAdmin(`CREATE DATABASE ${db}`)
     },
     settle: () => {},
-    scalar: (sql) => execFileSync('mariadb', [...mariadbArgs(db), '-N', '-B', '-e', sql]).toString().trim(),
+    scalar: (sql) =>
+      execFileSync('mariadb', [...mariadbArgs(db), '-N', '-B', '-e', sql])
+        .toString()
+        .trim(),
     floorFile: (schema, body) => `CREATE DATABASE ${schema};\nUSE ${schema};\n${body}`,
     floorLabel: 'mariadb per tenant, xargs -P4',
     floorCommand: (list) => `xargs -P4 -I{} mariadb ${mariadbArgs('').join(' ')} -e 'source {}' < ${list}`,
