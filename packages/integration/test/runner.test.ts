@@ -178,7 +178,10 @@ for (const dialect of testDialects()) {
       const driver = migrator.driver
       const sent: string[] = []
       const spying = Object.assign(Object.create(driver) as Driver, {
-        query: (sql: string, params?: readonly unknown[]) => (sent.push(sql), driver.query(sql, params)),
+        query: (sql: string, params?: readonly unknown[]) => {
+          sent.push(sql)
+          return driver.query(sql, params)
+        },
       })
       await new HistoryStore(spying, migrator.history.table).rows()
       const whole = String(Object.values((await driver.query(sent.find((sql) => /JSON_ARRAYAGG/.test(sql))!))[0]!)[0])
