@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { cpus, hostname, loadavg, tmpdir, totalmem, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { benchTenants } from './tenants.mjs'
+import { benchTenants, tenantDialects } from './tenants.mjs'
 // the CSV the template tests load (built: pnpm build)
 import { writeCsv } from '../packages/test-utils/dist/csv-data.js'
 
@@ -259,7 +259,7 @@ try {
     compare('MariaDB no-op mig up / node -e 0', 2, node0, { label: 'mig up (nothing pending)', run: () => measure(...mig(['up', '--database', myUrl(db)])) })
     myAdmin(`DROP DATABASE IF EXISTS ${db}`)
   }
-  if (ONLY.includes('tenants')) {
+  if (tenantDialects(ONLY).length) {
     /** A ratio measured outside `compare` (one subject, one baseline), in the summary like the others. */
     const record = (name, target, aMs, bMs, rssMb) => {
       const ratio = aMs / bMs
@@ -267,7 +267,7 @@ try {
       results.push({ name, ratio, target, ok, a: { ms: aMs, rssMb }, b: { ms: bMs } })
       console.log(`  => ${name}: ${ratio.toFixed(2)}x (target <= ${target}x) ${ok ? 'MET' : 'NOT MET'}`)
     }
-    benchTenants({ measure, median, record, pgAdmin, pgUrl, psqlArgs, mig, dir, runId: RUN_ID, cleanups })
+    benchTenants({ measure, median, record, pgAdmin, pgUrl, psqlArgs, myAdmin, myUrl, mariadbArgs, mig, dir, runId: RUN_ID, cleanups }, tenantDialects(ONLY))
   }
   if (ONLY.includes('sqltests')) {
     console.log(`SQL tests (PostgreSQL): ${SQL_TESTS} tests of 5 statements, each in a copy of the target`)

@@ -52,7 +52,9 @@ export const mysqlDialect: SqlDialect = {
   },
   // one row of JSON text instead of a row per history entry (mysql2 spends about three times as
   // long on the rows). MariaDB cuts JSON_ARRAYAGG at group_concat_max_len (1 MiB by default,
-  // about 3,000 history rows): core then sees text that is not JSON and reads the rows instead.
+  // about 3,000 history rows) and closes the array: cut between two rows, that is valid JSON
+  // with rows missing. So the array is returned only when it holds every row; otherwise core
+  // sees text that is not JSON and reads the rows instead.
   jsonRows: (table, columns) =>
-    `SELECT CAST(COALESCE(JSON_ARRAYAGG(JSON_OBJECT(${columns.map((c) => `'${c}', \`${c}\``).join(', ')})), '[]') AS CHAR) FROM ${table}`,
+    `SELECT CASE WHEN JSON_LENGTH(j) = n THEN j ELSE 'cut' END FROM (SELECT COUNT(*) AS n, CAST(COALESCE(JSON_ARRAYAGG(JSON_OBJECT(${columns.map((c) => `'${c}', \`${c}\``).join(', ')})), '[]') AS CHAR) AS j FROM ${table}) t`,
 }

@@ -23,15 +23,17 @@ import {
   type StatementProgress,
   type StreamedScript,
 } from '@mig/core'
-import type { Connection, ConnectionOptions, RowDataPacket } from 'mysql2/promise'
+import type { Connection, ConnectionOptions } from 'mysql2/promise'
 import { mysqlConfig, openConnection } from './mysql-connection.js'
 import { mysqlDialect } from './mysql-dialect.js'
 import { mysqlDdl } from './mysql-ddl.js'
 import { introspectMysql } from './mysql-introspector.js'
 import { createMysqlCopy } from './mysql-copy.js'
+import { dropAllMysqlObjects } from './mysql-drop-all.js'
 import { openMysqlSession } from './mysql-session.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { MysqlTenancy } from './mysql-tenancy.js'
+import { errorLine, isDataChange, Packet, STREAM_PACKET_CHARS, STREAM_PACKET_STATEMENTS, sendPacket } from './mysql-packet.js'
 import { type MysqlSession, readMysqlSession } from './mysql-session-state.js'
 
 /** Options of {@link mysql}. */
@@ -40,34 +42,6 @@ export interface MysqlOptions {
   url: string
   /** `program_name` connection attribute. Default `mig`. */
   applicationName?: string
-}
-
-/** Most statements of a streamed script in one packet. */
-const STREAM_PACKET_STATEMENTS = 1000
-/**
- * A streamed packet is sent once its statements reach this many characters (1 Mi; well under the
- * default `max_allowed_packet` of 16 MiB on MariaDB and 64 MiB on MySQL 8).
- */
-const STREAM_PACKET_CHARS = 1024 * 1024
-
-const USER_BEGIN = /^\s*(?:start\s+transaction\b|begin(?:\s+work)?\s*$)/i
-const USER_END = /^\s*(?:commit|rollback)\b/i
-const IMPLICIT_COMMIT = /^\s*(?:create|alter|drop|rename|truncate|lock\s+tables|unlock\s+tables)\b/i
-
-/** INSERT/UPDATE/DELETE/REPLACE: statements InnoDB can roll back, which may join an open transaction. */
-function isDataChange(sql: string): boolean {
-  return /^\s*(?:insert|update|delete|replace)\b/i.test(sql)
-}
-
-/** mysql2's callback connection under the promise wrapper: its query emits one 'fields' per result. */
-interface RawConnection {
-  query(sql: string, cb: (err: unknown) => void): { on(event: 'fields', fn: () => void): void }
-}
-
-/** The line a MySQL syntax error points at ("... near 'x' at line 3"), relative to the statement. */
-function errorLine(err: unknown, statement: ScriptStatement): number | undefined {
-  const m = / at line (\d+)\s*$/.exec((err as Error)?.message ?? '')
-  return m ? statement.line + Number(m[1]) - 1 : undefined
 }
 
 /**
@@ -98,6 +72,8 @@ export class MysqlDriver implements Driver {
   private userTransaction = false
   /** The migration lock is held: deferred writes may wait for the next round trip (they commit before it is released). */
   private locked = false
+  /** Inside a tenant (see {@link enterTenant}): the reset of each transaction, which `USE`s the tenant's database. */
+  private tenantReset: string[] | undefined
 
   constructor(options: MysqlOptions) {
     this.shadowBaseUrl = options.url
@@ -206,7 +182,7 @@ export class MysqlDriver implements Driver {
       this.captured.push(params?.length ? this.connection().format(sql, params as unknown[]) : sql)
       return
     }
-    if (!this.locked) {
+    if (!this.locked && !this.tenantReset) {
       await this.query(sql, params)
       return
     }
@@ -266,7 +242,8 @@ export class MysqlDriver implements Driver {
    */
   async transaction<T>(fn: (tx: QueryExecutor) => Promise<T>): Promise<T> {
     // each of mig's transactions starts with the session set back (in front of its first statement)
-    if (this.locked && this.session && !this.userTransaction) this.pending.push(...this.session.resetSql)
+    const reset = this.tenantReset ?? (this.locked ? this.session?.resetSql : undefined)
+    if (reset && !this.userTransaction) this.pending.push(...reset)
     const mark = this.pending.length
     try {
       return await fn(this)
@@ -345,46 +322,24 @@ export class MysqlDriver implements Driver {
    */
   private async runPacket(statements: ScriptStatement[], base: number, progress?: StatementProgress): Promise<void> {
     this.takeFailedFlush()
-    const batch = this.pending
+    const packet = new Packet(this.pending, { deferred: this.deferred, userTransaction: this.userTransaction })
     this.pending = []
-    const owner: number[] = batch.map(() => -1)
-    const before: { deferred: boolean; userTransaction: boolean }[] = batch.map(() => ({ deferred: this.deferred, userTransaction: this.userTransaction }))
-    const add = (sql: string, index: number) => {
-      batch.push(sql)
-      owner.push(index)
-      before.push({ deferred: this.deferred, userTransaction: this.userTransaction })
-    }
     for (let i = 0; i < statements.length; i++) {
-      const sql = statements[i]!.sql
-      if (isDataChange(sql)) {
-        if (!this.deferred && !this.userTransaction) {
-          add('START TRANSACTION', -1)
-          this.deferred = true
-        }
-      } else if (this.deferred) {
-        add('COMMIT', -1)
-        this.deferred = false
-      }
-      add(sql, i)
-      if (USER_BEGIN.test(sql)) this.userTransaction = true
-      else if (USER_END.test(sql) || IMPLICIT_COMMIT.test(sql)) this.userTransaction = false
-      if (progress) for (const write of await this.capture(() => progress(base + i, statements[i]!))) add(write, -1)
+      packet.statement(statements[i]!.sql, i)
+      if (progress) for (const write of await this.capture(() => progress(base + i, statements[i]!))) packet.add(write, -1)
     }
-    const done = await this.sendBatch(batch)
-    if (done < batch.length) {
-      const state = before[done]!
-      this.deferred = state.deferred
-      this.userTransaction = state.userTransaction
-      const err = this.batchError!
-      this.batchError = undefined
-      const index = owner[done]!
-      if (index < 0) throw err
+    ;({ deferred: this.deferred, userTransaction: this.userTransaction } = packet.state)
+    const { done, error } = await sendPacket(this.connection(), packet.batch)
+    if (done < packet.batch.length) {
+      // the transaction state is the one before the statement that failed
+      ;({ deferred: this.deferred, userTransaction: this.userTransaction } = packet.before[done]!)
+      const index = packet.owner[done]!
+      if (index < 0) throw error
       const st = statements[index]!
-      throw new StatementFailure(base + index, st, err, errorLine(err, st))
+      throw new StatementFailure(base + index, st, error, errorLine(error, st))
     }
   }
 
-  private batchError: unknown
   /** Deferred writes being collected by {@link capture} instead of queued. */
   private captured: string[] | undefined
 
@@ -398,24 +353,6 @@ export class MysqlDriver implements Driver {
       this.captured = undefined
     }
     return writes
-  }
-  /**
-   * Send statements in one packet; the number that completed (all of them, or the index of the
-   * one that failed, whose error is left in {@link batchError}).
-   */
-  private sendBatch(batch: string[]): Promise<number> {
-    const raw = (this.connection() as unknown as { connection: RawConnection }).connection
-    return new Promise((resolve) => {
-      let results = 0
-      const q = raw.query(batch.join(';\n'), (err) => {
-        if (err) {
-          this.batchError = err
-          resolve(Math.min(results, batch.length - 1))
-        } else resolve(batch.length)
-      })
-      // one 'fields' event per statement that returned its result (rows or not)
-      q.on('fields', () => results++)
-    })
   }
 
   /**
@@ -435,6 +372,25 @@ export class MysqlDriver implements Driver {
           await lock.release()
         }
       },
+    }
+  }
+
+  /**
+   * mysql-tenancy.ts: this connection holds a tenant's lock and works in its `database`. Until
+   * {@link leaveTenant}, deferred writes wait for the next round trip as under the migration lock,
+   * and each transaction sets the session back to the target's, in the tenant's database.
+   */
+  enterTenant(database: string): void {
+    const set = this.session?.resetSql.filter((s) => !s.startsWith('USE ')) ?? []
+    this.tenantReset = [...set, `USE ${mysqlDialect.quoteIdent(database)}`]
+  }
+
+  /** Commit the deferred writes (before the tenant's lock is released) and leave the tenant. */
+  async leaveTenant(): Promise<void> {
+    try {
+      await this.flush()
+    } finally {
+      this.tenantReset = undefined
     }
   }
 
@@ -483,28 +439,10 @@ export class MysqlDriver implements Driver {
     })
   }
 
-  /** Drop every view, table, sequence, routine and event of the URL's database (the database itself stays). */
+  /** Drop every view, table, sequence, routine and event of the URL's database (mysql-drop-all.ts; the database itself stays). */
   async dropAllObjects(): Promise<void> {
     await this.flush()
-    const c = this.connection()
-    const q = mysqlDialect.quoteIdent
-    const [tables] = await c.query<RowDataPacket[]>(
-      `SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,
-    )
-    const [routines] = await c.query<RowDataPacket[]>(
-      `SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()`,
-    )
-    const [events] = await c.query<RowDataPacket[]>(`SELECT EVENT_NAME AS name FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()`)
-    await c.query('SET FOREIGN_KEY_CHECKS = 0')
-    try {
-      for (const t of tables.filter((t) => t.type === 'VIEW')) await c.query(`DROP VIEW IF EXISTS ${q(t.name)}`)
-      for (const t of tables.filter((t) => t.type === 'SEQUENCE')) await c.query(`DROP SEQUENCE IF EXISTS ${q(t.name)}`)
-      for (const t of tables.filter((t) => t.type !== 'VIEW' && t.type !== 'SEQUENCE')) await c.query(`DROP TABLE IF EXISTS ${q(t.name)}`)
-      for (const r of routines) await c.query(`DROP ${r.type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE'} IF EXISTS ${q(r.name)}`)
-      for (const e of events) await c.query(`DROP EVENT IF EXISTS ${q(e.name)}`)
-    } finally {
-      await c.query('SET FOREIGN_KEY_CHECKS = 1')
-    }
+    await dropAllMysqlObjects(this.connection())
   }
 }
 

@@ -10,6 +10,9 @@ const LOCK_WAIT_S = 31_536_000
  * the tenant's `GET_LOCK` (released when the session ends, so a killed runner leaves none behind,
  * and only after the statement it was running), with `USE <tenant database>`; the history tables
  * are reached qualified with the shared database. Leaving goes back to the shared database.
+ * Inside a tenant the connection batches as under the migration lock (mysql-driver.ts `defer`):
+ * a part's history writes travel with the next part's first packet, each transaction sets the
+ * session back (in the tenant's database), and leaving commits them before releasing the lock.
  */
 export class MysqlTenancy implements Tenancy {
   readonly unit = 'database'
@@ -70,6 +73,8 @@ export class MysqlTenancy implements Tenancy {
       await driver.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => {})
       throw err
     }
+    // the history writes ride with the next round trip, committed before the lock is released
+    driver.enterTenant(schema)
     return {
       driver,
       transaction: <T>(check: { sql: string; params: unknown[] }, fn: (tx: QueryExecutor, rows: Row[]) => Promise<T>) =>
@@ -77,6 +82,13 @@ export class MysqlTenancy implements Tenancy {
       outside: (fn) => fn(),
       leave: async () => {
         try {
+          try {
+            await driver.leaveTenant()
+          } catch (err) {
+            // nothing half-written outlives the lock
+            await driver.query('ROLLBACK').catch(() => {})
+            throw err
+          }
           await driver.query(`USE ${this.q(shared)}`)
         } finally {
           await driver.query('SELECT RELEASE_LOCK(?)', [name])

@@ -95,5 +95,46 @@ for (const dialect of testDialects()) {
       await lock.release()
       lock = undefined
     })
+
+    // MySQL: a tenant's lock is held by the connection inside the tenant (mysql-tenancy.ts), so the
+    // writes batch as under the migration lock, and each transaction sets the session back
+    if (dialect.name === 'mysql')
+      it('inside a tenant: deferred writes ride with the next message, each transaction sets the session back in the tenant, leaving commits', async () => {
+        const tenancy = driver.tenancy!
+        await tenancy.prepare()
+        const shared = tenancy.sharedTable('d_tenant')
+        const schema = `${shared.slice(0, shared.indexOf('.'))}_t`
+        await driver.query('CREATE TABLE d_tenant (id INTEGER)')
+        await tenancy.create(schema)
+        const other = DRIVERS[dialect.name](url)
+        await other.connect()
+        try {
+          const session = (await tenancy.enter(schema, 'deferred-writes-tenant'))!
+          const seen: Record<string, unknown>[] = []
+          const messages = await messagesDuring(driver, async () => {
+            await session.transaction({ sql: 'SELECT 1 AS one', params: [] }, async (tx) => {
+              await tx.defer!(`INSERT INTO ${shared} VALUES (?)`, [1])
+            })
+            // not sent yet: nobody else sees it
+            seen.push({ other: (await other.query('SELECT COUNT(*) AS n FROM d_tenant'))[0]!.n })
+            // a setting made outside the transactions does not reach the next one
+            await session.driver.query('SET SESSION foreign_key_checks = 0')
+            await session.transaction({ sql: 'SELECT DATABASE() AS db, @@SESSION.foreign_key_checks AS fk', params: [] }, async (_tx, rows) => {
+              seen.push(rows[0]!)
+            })
+          })
+          // the first check; SET; the second check with the held write in front
+          expect(messages).toBe(3)
+          expect(Number(seen[0]!.other)).toBe(0)
+          expect(seen[1]).toMatchObject({ db: schema })
+          expect(Number(seen[1]!.fk)).toBe(1)
+          await session.leave()
+          expect((await other.query('SELECT id FROM d_tenant')).map((r) => Number(r.id))).toEqual([1])
+          expect((await driver.query('SELECT DATABASE() AS db'))[0]!.db).toBe(shared.slice(0, shared.indexOf('.')))
+        } finally {
+          await other.close()
+          await tenancy.drop(schema)
+        }
+      })
   })
 }
