@@ -215,6 +215,7 @@ export class Migrator extends Emitter<MigratorEvents> {
       read: (version) => this.history.statementChecksums(version, this.ctx.scope),
       split: this.driver.splitOptions ?? {},
       canRunStatements: Boolean(this.driver.runStatements),
+      streamedRender: (body) => this.ctx.bodies.runnable(body) !== body,
     })
   }
 

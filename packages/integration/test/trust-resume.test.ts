@@ -123,6 +123,27 @@ for (const dialect of testDialects()) {
     )
 
     if (progressIsExact) {
+      it('refuses an interrupted csv_insert migration (what ran is the streamed render, not its text)', async () => {
+        const p = tempProject({
+          'mig.toml': 'migrations = ["migrations"]\n',
+          'migrations/001_load.sql.njk': 'CREATE TABLE big (id INTEGER, name VARCHAR(20));\n{{ csv_insert("data/x.csv", "big") }}\n',
+          'data/x.csv': 'id,name\n1,a\n2,b\n',
+        })
+        const url = await dialect.createDatabase()
+        try {
+          expect((await runMig(['up', '--database', url], p.dir)).code).toBe(0)
+          await withDriver(dialect.name, url, (d) => d.query("UPDATE schema_migrations SET status = 'running', statement_index = 1 WHERE version = '001'"))
+          const again = await runMig(['up', '--database', url], p.dir)
+          expect(again.code).toBe(1)
+          expect(again.stderr).toMatch(/cannot resume 001_load: only a plain SQL migration/)
+          const rows = await withDriver(dialect.name, url, (d) => d.query('SELECT COUNT(*) AS n FROM big'))
+          expect(Number(rows[0]!.n)).toBe(2)
+        } finally {
+          p.cleanup()
+          await dialect.dropDatabase(url)
+        }
+      })
+
       it('refuses an interrupted migration whose file changed since it ran, and a down that was interrupted', async () => {
         const p = tempProject({ 'migrations/001_orders.sql': header + FIXED })
         const url = await dialect.createDatabase()

@@ -129,7 +129,8 @@ async function interruptedAt(
   const body = part.view.up
   if (!row || row.status !== 'running' || row.error || part.direction !== 'up' || !body || !session.driver.capabilities.progressInBatch) return undefined
   const sql = await ctx.bodies.sql(part.view, body, 'up')
-  if (hasRunLines(sql) || (await ctx.bodies.upChecksum(part.view, body, sql)) !== row.checksum) return undefined
+  // a render that is a stream (csv_insert) runs what it streams, not this text: not resumed
+  if (ctx.bodies.runnable(body) !== body || hasRunLines(sql) || (await ctx.bodies.upChecksum(part.view, body, sql)) !== row.checksum) return undefined
   const from = Number(row.statement_index ?? 0) + 1
   return { from, statements: splitStatements(sql, session.driver.splitOptions ?? {}, body.line).slice(from - 1), interrupted: true }
 }

@@ -182,7 +182,8 @@ class OneMigration {
       const statementIndex = error.statementIndex ?? lastDone + 2
       const message = error.cause instanceof Error ? error.cause.message : error.message
       // what `up --resume` checks the fixed file against: the statements that committed before it
-      const resumable = direction === 'up' && this.body && !m.code && !isStreamed(this.body) && this.sql !== undefined && !hasRunLines(this.sql)
+      const runnable = this.body && this.ctx.bodies.runnable(this.body)
+      const resumable = direction === 'up' && runnable && !m.code && !isStreamed(runnable) && this.sql !== undefined && !hasRunLines(this.sql)
       const committed = resumable ? committedChecksums(this.sql!, statementIndex - 1, driver.splitOptions ?? {}) : undefined
       const failure = { message, statementIndex, statementLine: error.line ?? lastLine, errorLine: error.line, committed }
       try {

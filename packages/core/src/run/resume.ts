@@ -79,6 +79,8 @@ export async function resumePoints(
     split: SplitOptions
     /** The driver runs statements it is given (`Driver.runStatements`). */
     canRunStatements: boolean
+    /** The body's render (asked for by `sql` first) is a stream, run as such. */
+    streamedRender(body: MigrationBody): boolean
   },
 ): Promise<Map<string, ResumePoint>> {
   const out = new Map<string, ResumePoint>()
@@ -88,7 +90,8 @@ export async function resumePoints(
     const m = plan.find((x) => x.version === h.version)
     if (!m?.up) continue
     const sql = m.code || isStreamed(m.up) || !options.canRunStatements ? undefined : await options.sql(m, m.up)
-    if (sql === undefined || (interrupted && hasRunLines(sql))) {
+    // a template whose render is a stream (csv_insert) runs what its render streams, not this text
+    if (sql === undefined || options.streamedRender(m.up) || (interrupted && hasRunLines(sql))) {
       throw new PlanError('failed', `cannot resume ${m.id}: only a plain SQL migration can be resumed at a statement`, [m.version], {
         hint: `check the database by hand, then run mig resolve ${m.version} --applied or --rolled-back`,
       })
