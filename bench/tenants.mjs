@@ -7,7 +7,8 @@
 //   (c) the floor: each tenant's 20 migrations concatenated, run by the engine's client per tenant
 //       over 4 parallel connections (xargs -P4): `psql -1 -f` (one transaction per tenant), `mariadb`
 //       (autocommit: MariaDB's DDL commits anyway)
-// and a no-op mig up over the up-to-date fleet against mig status of one schema with 20 migrations.
+// and a no-op mig up over the up-to-date fleet against mig status of one schema with 20 migrations
+// (medians of 5 runs each, after a warm-up).
 // Runs MIG_BENCH_TENANT_RUNS times (default 1): (b) alone starts one process per tenant
 // (MIG_BENCH_TENANT_LOOP=K measures (b) over the first K tenants and scales it to all, printed as such).
 // MIG_BENCH_ONLY: `tenants` runs both, `tenants-pg` or `tenants-mysql` one of them.
@@ -16,6 +17,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const PARTS = 20
+/** Runs of the no-op `up` and of `status` of one schema (each after a warm-up run). */
+const NOOP_RUNS = 5
 
 /** Which dialects MIG_BENCH_ONLY's list selects (`tenants`: both). */
 export function tenantDialects(only) {
@@ -144,6 +147,13 @@ function benchFleet(kit, d) {
   const c = []
   let rss = 0
   let noop
+  /** A short command measured NOOP_RUNS times after a warm-up: the median (and its peak RSS), the runs. */
+  const repeat = (once) => {
+    once()
+    const all = Array.from({ length: NOOP_RUNS }, once)
+    const ms = median(all.map((r) => r.ms))
+    return { ms, rssMb: Math.max(...all.map((r) => r.rssMb ?? 0)), runs: all.map((r) => r.ms) }
+  }
   for (let k = 0; k < runs; k++) {
     registered()
     const ra = measure(...mig(['up', '--all-tenants', '--concurrency', '4', '--quiet', '--database', d.url]), { cwd: project })
@@ -153,7 +163,7 @@ function benchFleet(kit, d) {
     const recorded = Number(d.scalar(`SELECT count(*) FROM schema_migrations WHERE scope LIKE 'tenant:%' AND status = 'applied'`))
     if (recorded !== tenants * PARTS) throw new Error(`(a) recorded ${recorded} tenant parts, expected ${tenants * PARTS}`)
     // no-op: the fleet (a) brought up to date
-    if (k === runs - 1) noop = measure(...mig(['up', '--all-tenants', '--quiet', '--database', d.url]), { cwd: project })
+    if (k === runs - 1) noop = repeat(() => measure(...mig(['up', '--all-tenants', '--quiet', '--database', d.url]), { cwd: project }))
     rss = Math.max(rss, ra.rssMb ?? 0)
     registered()
     const t0 = process.hrtime.bigint()
@@ -171,7 +181,7 @@ function benchFleet(kit, d) {
   for (const [i, sql] of bodies.entries()) writeFileSync(join(one, 'migrations', `${20240101000001 + i}_bench_${i + 1}.sql`), sql)
   d.reset()
   run(['up', '--quiet'], one)
-  const status = measure(...mig(['status', '--database', d.url]), { cwd: one })
+  const status = repeat(() => measure(...mig(['status', '--database', d.url]), { cwd: one }))
   d.drop()
   rmSync(base, { recursive: true, force: true })
 
@@ -181,7 +191,7 @@ function benchFleet(kit, d) {
   console.log(`  (b) one mig up --tenant T per tenant         ${ms(b)}   ${runsOf(b)}`)
   console.log(`  (c) ${d.floorLabel.padEnd(40)} ${ms(c)}   ${runsOf(c)}`)
   console.log(
-    `  no-op mig up over ${tenants} up-to-date tenants ${noop.ms.toFixed(0)} ms; mig status of one schema with ${PARTS} migrations ${status.ms.toFixed(0)} ms`,
+    `  no-op mig up over ${tenants} up-to-date tenants ${noop.ms.toFixed(0)} ms ${runsOf(noop.runs)}; mig status of one schema with ${PARTS} migrations ${status.ms.toFixed(0)} ms ${runsOf(status.runs)}`,
   )
   record(`${d.label} tenants (a) / (b) one process per tenant`, 0.1, median(a), median(b), rss)
   record(`${d.label} tenants (a) / (c) ${d.floorLabel.split(' ')[0]} floor`, 1.3, median(a), median(c), rss)

@@ -139,7 +139,7 @@ export async function planInput(ctx: CoreContext, history?: HistoryRow[]): Promi
   const migrations = await ctx.session.discover()
   return {
     migrations,
-    history: history ?? (await ctx.store.rows()),
+    history: history ?? (await ctx.store.rows(ctx.driver, ctx.scope)),
     checksums: await ctx.bodies.checksums(migrations),
     scope: ctx.scope,
     resumesInterrupted: ctx.driver.capabilities.progressInBatch === true,

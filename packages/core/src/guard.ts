@@ -31,7 +31,7 @@ export async function refuseDraftsOnProduction(ctx: CoreContext): Promise<void> 
 
 /** What {@link withLock} gives its callback. */
 export interface Locked {
-  /** The history rows, read under the lock (empty when there is no history table yet). */
+  /** The history rows of the context's scope (or all, see {@link withLock}), read under the lock (empty when there is no history table yet). */
   history: HistoryRow[]
   /**
    * Create the history tables and record the env; call it only when about to write, so a refused
@@ -42,9 +42,10 @@ export interface Locked {
 
 /**
  * Take the migration lock, read the history under it (refusing a database of another env), and
- * call `fn`; release the lock whatever happens.
+ * call `fn`; release the lock whatever happens. `allScopes`: the rows of every scope, not only the
+ * context's (a shared `down` checks that no tenant still has the tenant part applied).
  */
-export async function withLock<T>(ctx: CoreContext, fn: (locked: Locked) => Promise<T>): Promise<T> {
+export async function withLock<T>(ctx: CoreContext, fn: (locked: Locked) => Promise<T>, options: { allScopes?: boolean } = {}): Promise<T> {
   await ctx.session.connect()
   const started = now()
   let waited = false
@@ -62,7 +63,7 @@ export async function withLock<T>(ctx: CoreContext, fn: (locked: Locked) => Prom
   ctx.emit('lock:acquired', { waitedMs: waited ? Math.round(now() - started) : 0 })
   let out: T
   try {
-    const rows = await ctx.store.rowsIfExists()
+    const rows = await ctx.store.rowsIfExists(options.allScopes ? undefined : ctx.scope)
     const exists = rows !== undefined
     if (exists) await checkEnv(ctx, false)
     out = await fn({

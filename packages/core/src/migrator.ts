@@ -128,7 +128,7 @@ export class Migrator extends Emitter<MigratorEvents> {
    * the server reads the history (the query is on its way before the hashing starts).
    */
   private async historyAndChecksums(migrations: Migration[]): Promise<{ history: HistoryRow[] | undefined; checksums: Map<string, string> }> {
-    const reading = this.history.rowsIfExists()
+    const reading = this.history.rowsIfExists(this.ctx.scope)
     // handled by the await below, after the hashing (no unhandled rejection in between)
     reading.catch(() => {})
     const checksums = await this.ctx.bodies.checksums(migrations)
@@ -200,12 +200,17 @@ export class Migrator extends Emitter<MigratorEvents> {
 
   private async planAndRun(direction: 'up' | 'down', plan: (input: PlanInput) => Migration[], options: RunUpOptions): Promise<RunResult> {
     await loadCodeMigrations(await this.ctx.session.discoverAndConnect())
-    return withLock(this.ctx, async ({ history, prepare }) => {
-      const started = now()
-      const migrations = plan(await planInput(this.ctx, history))
-      if (migrations.length && !options.dryRun) await prepare()
-      return this.run(direction, migrations, options, started, history)
-    })
+    return withLock(
+      this.ctx,
+      async ({ history, prepare }) => {
+        const started = now()
+        const migrations = plan(await planInput(this.ctx, history))
+        if (migrations.length && !options.dryRun) await prepare()
+        return this.run(direction, migrations, options, started, history)
+      },
+      // a shared down is refused while a tenant has the migration's tenant part applied
+      { allScopes: direction === 'down' },
+    )
   }
 
   /** Where `up` starts the failed (`--resume`) and interrupted migrations of `plan` (see `run/resume.ts`). */

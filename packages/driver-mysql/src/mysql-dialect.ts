@@ -55,6 +55,6 @@ export const mysqlDialect: SqlDialect = {
   // about 3,000 history rows) and closes the array: cut between two rows, that is valid JSON
   // with rows missing. So the array is returned only when it holds every row; otherwise core
   // sees text that is not JSON and reads the rows instead.
-  jsonRows: (table, columns) =>
-    `SELECT CASE WHEN JSON_LENGTH(j) = n THEN j ELSE 'cut' END FROM (SELECT COUNT(*) AS n, CAST(COALESCE(JSON_ARRAYAGG(JSON_OBJECT(${columns.map((c) => `'${c}', \`${c}\``).join(', ')})), '[]') AS CHAR) AS j FROM ${table}) t`,
+  jsonRows: (table, columns, where) =>
+    `SELECT CASE WHEN JSON_LENGTH(j) = n THEN j ELSE 'cut' END FROM (SELECT COUNT(*) AS n, CAST(COALESCE(JSON_ARRAYAGG(JSON_OBJECT(${columns.map((c) => `'${c}', \`${c}\``).join(', ')})), '[]') AS CHAR) AS j FROM ${table}${where ? ` WHERE ${where}` : ''}) t`,
 }

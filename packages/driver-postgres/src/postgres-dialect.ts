@@ -39,7 +39,8 @@ export const postgresDialect: SqlDialect = {
   },
   // one row of JSON text instead of a row per history entry: JSON.parse of it costs the client a
   // sixth of what pg's per-row parsing does (timestamps included)
-  jsonRows: (table) => `SELECT coalesce(json_agg(t), '[]')::text FROM ${table} t`,
+  jsonRows: (table, columns, where) =>
+    `SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${table}${where ? ` WHERE ${where}` : ''}) t`,
 }
 
 /**

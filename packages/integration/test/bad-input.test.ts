@@ -1,7 +1,7 @@
 import { pgAdmin, mysqlAdmin, tempProject, testDialects } from '@mig/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DRIVERS } from './drivers.js'
-import { runMig, startMig, withDriver } from './cli.js'
+import { runMig, startMig, tableNames, withDriver } from './cli.js'
 
 // Capability-gated cases are not registered at all on dialects they do not apply to (never reported as skipped).
 const notForThisDialect = (() => {}) as unknown as typeof it
@@ -85,7 +85,11 @@ for (const dialect of testDialects()) {
 
     itOn(dialect.name !== 'sqlite')('the server going away mid-run is reported, and the state stays honest', async () => {
       const db = await dialect.createDatabase()
-      const sleep = dialect.name === 'postgres' ? 'SELECT pg_sleep(30);' : 'SELECT SLEEP(30);'
+      // long the first time; once the flag is set (before the re-run), at once
+      const sleep =
+        dialect.name === 'postgres'
+          ? 'SELECT pg_sleep(CASE WHEN EXISTS (SELECT 1 FROM gone_a) THEN 0 ELSE 30 END);'
+          : 'SELECT SLEEP(IF(EXISTS (SELECT 1 FROM gone_a), 0, 30));'
       const p = tempProject({
         'migrations/001_a.sql': 'CREATE TABLE gone_a (id INTEGER);\n',
         'migrations/002_slow.sql': `CREATE TABLE gone_b (id INTEGER);\n${sleep}\nCREATE TABLE gone_c (id INTEGER);\n`,
@@ -116,18 +120,20 @@ for (const dialect of testDialects()) {
         expect(r.stderr).toContain('002_slow')
         expect(r.stderr).not.toMatch(/Unhandled|at .*\.js:\d+/)
         const status = await runMig(['status', '--database', db], p.dir)
+        await withDriver(dialect.name, db, (d) => d.query('INSERT INTO gone_a VALUES (1)'))
+        const again = await runMig(['up', '--database', db], p.dir)
+        expect(again.code, again.stderr).toBe(0)
         if (dialect.name === 'postgres') {
           // the migration's transaction died with its session: nothing of it remains
           expect(status.stdout).toMatch(/002\s+slow\s+pending/)
-          const again = await runMig(['up', '--database', db], p.dir)
-          expect(again.code, again.stderr).toBe(0)
         } else {
-          // statement 1 committed before the kill: the row says the migration was interrupted
+          // statement 1 committed before the kill and its progress with it: the row says the
+          // migration was interrupted, and the re-run resumes it after that statement
           expect(status.stdout).toMatch(/002\s+slow\s+failed/)
-          const again = await runMig(['up', '--database', db], p.dir)
-          expect(again.code).toBe(1)
-          expect(again.stderr).toMatch(/resolve/)
+          expect(again.stdout).toMatch(/002_slow \(interrupted earlier with 1 statement committed: resuming at statement 2\)/)
         }
+        const tables = await withDriver(dialect.name, db, (d) => tableNames(dialect.name, d))
+        expect(tables).toEqual(expect.arrayContaining(['gone_a', 'gone_b', 'gone_c']))
       } finally {
         p.cleanup()
         await dialect.dropDatabase(db)

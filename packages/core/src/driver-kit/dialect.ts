@@ -84,8 +84,9 @@ export interface SqlDialect {
    * libraries spend on a row per history entry (a sixth with pg, a third with mysql2, for 1,000).
    * Timestamps are text: ISO 8601 with an offset, or `YYYY-MM-DD HH:MM:SS[.fff]` in UTC. Text that
    * is not whole JSON (a server that cuts long aggregates) makes core read the rows instead.
+   * `where`: only the rows it holds for (SQL text, its literals written by the dialect).
    */
-  jsonRows?(table: string, columns: readonly string[]): string
+  jsonRows?(table: string, columns: readonly string[], where?: string): string
 }
 
 /** A value cannot be written as SQL for a dialect (a template value, a name over the engine's limit). */

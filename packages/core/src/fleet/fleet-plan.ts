@@ -1,4 +1,4 @@
-import type { HistoryRow } from '../history/store.js'
+import type { HistoryState } from '../history/store.js'
 import { compareVersions, type Migration } from '../migration.js'
 import { tenantScope } from './tenants.js'
 
@@ -24,8 +24,8 @@ export function tenantMigrations(migrations: readonly Migration[], includeDrafts
 }
 
 /** History rows by scope, then version: one pass over the whole history table. */
-export function rowsByScope(history: readonly HistoryRow[]): Map<string, Map<string, HistoryRow>> {
-  const out = new Map<string, Map<string, HistoryRow>>()
+export function rowsByScope(history: readonly HistoryState[]): Map<string, Map<string, HistoryState>> {
+  const out = new Map<string, Map<string, HistoryState>>()
   for (const h of history) {
     let rows = out.get(h.scope)
     if (!rows) out.set(h.scope, (rows = new Map()))
@@ -40,14 +40,14 @@ export function rowsByScope(history: readonly HistoryRow[]): Map<string, Map<str
  */
 export function fleetStatus(
   migrations: readonly Migration[],
-  history: readonly HistoryRow[],
+  history: readonly HistoryState[],
   tenants: readonly { name: string; schema: string }[],
   modified?: ReadonlyMap<string, readonly string[]>,
 ): TenantStatus[] {
   const parts = tenantMigrations(migrations)
   const byScope = rowsByScope(history)
   return tenants.map((t) => {
-    const rows = byScope.get(tenantScope(t.name)) ?? new Map<string, HistoryRow>()
+    const rows = byScope.get(tenantScope(t.name)) ?? new Map<string, HistoryState>()
     let applied = 0
     let failed = 0
     let lastVersion: string | null = null
@@ -70,14 +70,14 @@ export function fleetStatus(
  */
 export function planTenantUp(
   parts: readonly Migration[],
-  shared: ReadonlyMap<string, HistoryRow> | undefined,
-  rows: ReadonlyMap<string, HistoryRow> | undefined,
+  shared: ReadonlyMap<string, HistoryState> | undefined,
+  rows: ReadonlyMap<string, HistoryState> | undefined,
 ): Migration[] {
   return parts.filter((m) => shared?.get(m.version)?.status === 'applied' && rows?.get(m.version)?.status !== 'applied')
 }
 
 /** The tenant parts `down` reverts in a tenant: the last `steps` applied ones, newest first. */
-export function planTenantDown(parts: readonly Migration[], rows: ReadonlyMap<string, HistoryRow> | undefined, steps = 1): Migration[] {
+export function planTenantDown(parts: readonly Migration[], rows: ReadonlyMap<string, HistoryState> | undefined, steps = 1): Migration[] {
   return parts
     .filter((m) => rows?.get(m.version)?.status === 'applied')
     .reverse()

@@ -4,7 +4,7 @@ import type { Driver } from '../driver.js'
 import { MigError, MigrationError } from '../errors.js'
 import { Emitter, type MigratorEvents, migrationInfo } from '../events.js'
 import { HistoryRecorder } from '../history/recorder.js'
-import { DEFAULT_HISTORY_TABLE, type HistoryRow, HistoryStore } from '../history/store.js'
+import { DEFAULT_HISTORY_TABLE, type HistoryState, HistoryStore } from '../history/store.js'
 import type { Migration, MigrationBody, TenantContext } from '../migration.js'
 import type { MigratorOptions, Renderer } from '../options.js'
 import { collect, MigrationBodies } from '../run/bodies.js'
@@ -60,7 +60,8 @@ export interface TenantJob {
 /** The registry and the whole history: the fleet's state, two reads. */
 export interface FleetState {
   tenants: TenantRecord[]
-  history: HistoryRow[]
+  /** Where each migration stands in each scope (the shared one and every tenant's). */
+  history: HistoryState[]
 }
 
 /** Default size of the pool. */
@@ -114,9 +115,9 @@ export class Fleet extends Emitter<FleetEvents> {
   }
 
   /** The history rows; none when the table does not exist yet (reading creates nothing). */
-  private async historyRows(): Promise<HistoryRow[]> {
+  private async historyRows(): Promise<HistoryState[]> {
     try {
-      return await this.history.rows()
+      return await this.history.states()
     } catch (err) {
       const driver = this.options.driver
       if (driver.tableExists && (await driver.tableExists(this.history.table))) throw err
@@ -180,22 +181,24 @@ export class Fleet extends Emitter<FleetEvents> {
     const parts = tenantMigrations(migrations, true)
     const byScope = rowsByScope(state.history)
     const out = new Map<string, string[]>()
-    // a plain part reads the same in every tenant: hashed once
-    const sums = new Map<string, string>()
-    const sum = (sql: string): string => {
-      let hash = sums.get(sql)
-      if (hash === undefined) sums.set(sql, (hash = checksum(sql)))
-      return hash
-    }
+    // a plain part reads the same in every tenant: hashed once, compared without rendering anything
+    const plain = new Map<Migration, string>()
+    for (const m of parts) if (!m.tenantUp!.template) plain.set(m, checksum(await this.plainText(m.tenantUp!)))
     for (const tenant of tenants) {
       const rows = byScope.get(tenantScope(tenant.name))
       const applied = parts.filter((m) => rows?.get(m.version)?.status === 'applied' && rows.get(m.version)?.checksum)
       if (!applied.length) continue
-      const changed: string[] = []
-      for (const part of await this.prepareParts(applied, tenant, 'up')) {
-        if (sum(await part.view.up!.read()) !== rows!.get(part.migration.version)!.checksum) changed.push(part.migration.id)
+      const changed = new Set<Migration>()
+      for (const m of applied) if (plain.has(m) && plain.get(m) !== rows!.get(m.version)!.checksum) changed.add(m)
+      const templated = applied.filter((m) => !plain.has(m))
+      for (const part of templated.length ? await this.prepareParts(templated, tenant, 'up') : []) {
+        if (checksum(await part.view.up!.read()) !== rows!.get(part.migration.version)!.checksum) changed.add(part.migration)
       }
-      if (changed.length) out.set(tenant.name, changed)
+      if (changed.size)
+        out.set(
+          tenant.name,
+          applied.filter((m) => changed.has(m)).map((m) => m.id),
+        )
     }
     return out
   }
@@ -483,8 +486,8 @@ export class Fleet extends Emitter<FleetEvents> {
 }
 
 /** Shared rows saying every migration is applied (planning before the shared parts run). */
-function allApplied(migrations: readonly Migration[]): Map<string, HistoryRow> {
-  const row = { status: 'applied' } as HistoryRow
+function allApplied(migrations: readonly Migration[]): Map<string, HistoryState> {
+  const row = { status: 'applied' } as HistoryState
   return new Map(migrations.map((m) => [m.version, row]))
 }
 

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os'
 import { type Driver, type QueryExecutor, quoteQualified, type Row } from '../driver.js'
+import { stringLiteral } from '../driver-kit/dialect.js'
 
 /** Default name of the history table. */
 export const DEFAULT_HISTORY_TABLE = 'schema_migrations'
@@ -23,6 +24,9 @@ export interface HistoryRow {
   statementIndex: number | null
   statementLine: number | null
 }
+
+/** Where one migration stands in one scope (see {@link HistoryStore.states}). */
+export type HistoryState = Pick<HistoryRow, 'version' | 'scope' | 'status' | 'checksum'>
 
 /** Actions recorded in the append-only log. */
 /** What a log entry records; `run`: an ad-hoc script (`mig run`), never in the history. */
@@ -140,10 +144,23 @@ export class HistoryStore {
     await this.driver.query(`CREATE TABLE IF NOT EXISTS ${this.q(this.metaTable)} (${i('key')} ${t.key} NOT NULL PRIMARY KEY, ${i('value')} ${t.text})`)
   }
 
-  /** Every history row, ordered by version. */
-  async rows(exec: QueryExecutor = this.driver): Promise<HistoryRow[]> {
-    const rows = (await this.rowsAsJson(exec)) ?? (await exec.query(`SELECT * FROM ${this.q(this.table)}`))
+  /**
+   * Every history row, ordered by version; `scope`: only that scope's (a migrator plans and records
+   * in one scope: in a project with a thousand tenants, the shared scope is a few rows of many).
+   */
+  async rows(exec: QueryExecutor = this.driver, scope?: string): Promise<HistoryRow[]> {
+    const where = scope === undefined ? undefined : `${this.driver.dialect.quoteIdent('scope')} = ${stringLiteral(this.driver.dialect, scope)}`
+    const rows = (await this.rowsAsJson(exec, where)) ?? (await exec.query(`SELECT * FROM ${this.q(this.table)}${where ? ` WHERE ${where}` : ''}`))
     return rows.map(mapRow).sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
+  }
+
+  /**
+   * Where each migration stands in each scope (version, scope, status, checksum): what a fleet plans
+   * with, a third of the full rows' weight, for every tenant at once.
+   */
+  async states(exec: QueryExecutor = this.driver): Promise<HistoryState[]> {
+    const rows = (await this.rowsAsJson(exec, undefined, STATE_COLUMNS)) ?? (await exec.query(`SELECT ${STATE_COLUMNS.join(', ')} FROM ${this.q(this.table)}`))
+    return rows.map((r) => ({ version: String(r.version), scope: String(r.scope), status: r.status as HistoryStatus, checksum: String(r.checksum) }))
   }
 
   /**
@@ -151,9 +168,9 @@ export class HistoryStore {
    * it: that would write). One round trip when it exists; a failed read is told apart from a
    * missing table by asking for the table.
    */
-  async rowsIfExists(): Promise<HistoryRow[] | undefined> {
+  async rowsIfExists(scope?: string): Promise<HistoryRow[] | undefined> {
     try {
-      return await this.rows()
+      return await this.rows(this.driver, scope)
     } catch (err) {
       if (await this.exists()) throw err
       return undefined
@@ -181,8 +198,8 @@ export class HistoryStore {
    * text is not whole JSON (a server that cuts long aggregates: MariaDB at `group_concat_max_len`),
    * and the rows are read one by one instead.
    */
-  private async rowsAsJson(exec: QueryExecutor): Promise<Row[] | undefined> {
-    const sql = this.driver.dialect.jsonRows?.(this.q(this.table), HISTORY_COLUMNS)
+  private async rowsAsJson(exec: QueryExecutor, where?: string, columns: readonly string[] = HISTORY_COLUMNS): Promise<Row[] | undefined> {
+    const sql = this.driver.dialect.jsonRows?.(this.q(this.table), columns, where)
     if (!sql) return undefined
     let first: Row | undefined
     try {
@@ -261,6 +278,9 @@ export class HistoryStore {
     return v === undefined || v === null ? undefined : String(v)
   }
 }
+
+/** What {@link HistoryStore.states} reads. */
+const STATE_COLUMNS = ['version', 'scope', 'status', 'checksum'] as const
 
 /** The history table's columns (what {@link mapRow} reads). */
 const HISTORY_COLUMNS = [
