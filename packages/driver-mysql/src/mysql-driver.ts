@@ -33,7 +33,7 @@ import { dropAllMysqlObjects } from './mysql-drop-all.js'
 import { openMysqlSession } from './mysql-session.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { MysqlTenancy } from './mysql-tenancy.js'
-import { errorLine, isDataChange, Packet, STREAM_PACKET_CHARS, STREAM_PACKET_STATEMENTS, sendPacket } from './mysql-packet.js'
+import { errorLine, isDataChange, Packet, quoteOnlyStatement, STREAM_PACKET_CHARS, STREAM_PACKET_STATEMENTS, sendPacket } from './mysql-packet.js'
 import { type MysqlSession, readMysqlSession } from './mysql-session-state.js'
 
 /** Options of {@link mysql}. */
@@ -335,6 +335,7 @@ export class MysqlDriver implements Driver {
       ;({ deferred: this.deferred, userTransaction: this.userTransaction } = packet.before[done]!)
       const index = packet.owner[done]!
       if (index < 0) throw error
+      if ((packet.owner[done + 1] ?? 0) < 0) quoteOnlyStatement(error, packet.batch[done + 1])
       const st = statements[index]!
       throw new StatementFailure(base + index, st, error, errorLine(error, st))
     }

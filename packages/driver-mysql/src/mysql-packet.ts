@@ -29,6 +29,27 @@ export function errorLine(err: unknown, statement: ScriptStatement): number | un
   return m ? statement.line + Number(m[1]) - 1 : undefined
 }
 
+/**
+ * A syntax error quotes the packet from where the parser stopped (`near '...' at line N`), which may
+ * run past the failed statement into `next`, mig's own write that follows it in the packet: the
+ * quote is cut where the statement ends. Other errors are left as they are.
+ */
+export function quoteOnlyStatement(error: unknown, next: string | undefined): void {
+  const e = error as { message?: unknown; sqlMessage?: unknown }
+  if (!next || typeof e?.message !== 'string') return
+  const m = /near '([\s\S]*)' at line \d+\s*$/.exec(e.message)
+  if (!m) return
+  const quote = m[1]!
+  for (let i = quote.indexOf(';\n'); i >= 0; i = quote.indexOf(';\n', i + 1)) {
+    const rest = quote.slice(i + 2).replace(/\.\.\.$/, '')
+    if (!next.startsWith(rest)) continue
+    const cut = (text: string) => text.replace(`near '${quote}'`, `near '${quote.slice(0, i)}'`)
+    e.message = cut(e.message)
+    if (typeof e.sqlMessage === 'string') e.sqlMessage = cut(e.sqlMessage)
+    return
+  }
+}
+
 /** Where the connection's transactions stand. */
 export interface TxState {
   /** A transaction mig opened for deferred writes and data changes is open. */

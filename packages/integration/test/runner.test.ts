@@ -507,6 +507,18 @@ for (const dialect of testDialects()) {
       if (migrator.driver.capabilities.transactionalDdl) expect(await migrator.history.rows()).toEqual([])
     })
 
+    it("a syntax error in a migration's last statement quotes that statement only, none of mig's own writes", async () => {
+      const { migrator } = setup((p) => ({
+        '001_last.sql': `CREATE TABLE ${p}x (id INTEGER);
+SELEC nothing;
+`,
+      }))
+      const r = await migrator.up()
+      expect(r.ok).toBe(false)
+      expect(r.error!.message).not.toMatch(/schema_migrations|\n/)
+      if (dialect.name === 'mysql') expect(r.error!.message).toMatch(/near 'SELEC nothing' at line 1/)
+    })
+
     it('runs engine-specific bodies: functions, routines, triggers with BEGIN ... END', async () => {
       const bodies: Record<string, (p: string) => string> = {
         postgres: (p) =>
