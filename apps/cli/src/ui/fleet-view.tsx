@@ -1,6 +1,7 @@
 import type { Fleet } from '@mig/core'
 import { Box, render, Static, Text } from 'ink'
 import { useSyncExternalStore } from 'react'
+import { ExternalStore } from './run-store.js'
 import { ProgressBar, Spinner } from './run-view.js'
 
 /** A tenant that failed, kept in scrollback as it happens. */
@@ -21,17 +22,9 @@ interface FleetState {
 }
 
 /** The fleet's state for React's useSyncExternalStore, fed by the fleet's events. */
-export class FleetStore {
-  private state: FleetState = { total: 0, done: 0, failed: [], running: [], applied: 0, startedAt: Date.now() }
-  private readonly listeners = new Set<() => void>()
-  get = (): FleetState => this.state
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn)
-    return () => this.listeners.delete(fn)
-  }
-  private update(patch: Partial<FleetState>): void {
-    this.state = { ...this.state, ...patch }
-    for (const fn of this.listeners) fn()
+export class FleetStore extends ExternalStore<FleetState> {
+  constructor() {
+    super({ total: 0, done: 0, failed: [], running: [], applied: 0, startedAt: Date.now() })
   }
   follow(fleet: Fleet): () => void {
     const offs = [

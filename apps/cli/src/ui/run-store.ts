@@ -22,19 +22,27 @@ export interface RunState {
   result?: RunResult
 }
 
-/** A tiny external store for React's useSyncExternalStore. */
-export class RunStore {
-  private state: RunState = { direction: 'up', total: 0, finished: [], warnings: [], dryRun: false, planned: [] }
+/** A tiny external store for React's useSyncExternalStore: a state, replaced by patches, and its listeners. */
+export class ExternalStore<S extends object> {
   private readonly listeners = new Set<() => void>()
 
-  get = (): RunState => this.state
+  constructor(protected state: S) {}
+
+  get = (): S => this.state
   subscribe = (fn: () => void): (() => void) => {
     this.listeners.add(fn)
     return () => this.listeners.delete(fn)
   }
-  update(patch: Partial<RunState>): void {
+  update(patch: Partial<S>): void {
     this.state = { ...this.state, ...patch }
     for (const l of this.listeners) l()
+  }
+}
+
+/** The run view's store, fed by a migrator's events. */
+export class RunStore extends ExternalStore<RunState> {
+  constructor() {
+    super({ direction: 'up', total: 0, finished: [], warnings: [], dryRun: false, planned: [] })
   }
 
   /** Follow a migrator's events. Returns a function that stops following. */

@@ -2,6 +2,7 @@ import type { Migrator } from '@mig/core'
 import { Box, render, Static, Text } from 'ink'
 import { useSyncExternalStore } from 'react'
 import { colorsWanted } from './color.js'
+import { ExternalStore } from './run-store.js'
 import { Spinner } from './run-view.js'
 
 /** What the header of a watch names. */
@@ -53,18 +54,10 @@ export interface WatchViewHandle {
 }
 
 /** The watch's state for React's useSyncExternalStore. */
-export class WatchStore {
-  private state: WatchState = { lines: [] }
-  private readonly listeners = new Set<() => void>()
+export class WatchStore extends ExternalStore<WatchState> {
   private off: (() => void) | undefined
-  get = (): WatchState => this.state
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn)
-    return () => this.listeners.delete(fn)
-  }
-  private update(patch: Partial<WatchState>): void {
-    this.state = { ...this.state, ...patch }
-    for (const fn of this.listeners) fn()
+  constructor() {
+    super({ lines: [] })
   }
   /** See {@link WatchViewHandle.round}. */
   round(migrator: Migrator): void {

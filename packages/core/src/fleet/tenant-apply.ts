@@ -4,9 +4,8 @@ import { MigrationRecord } from '../history/migration-record.js'
 import type { Migration, MigrationBody } from '../migration.js'
 import { toMigrationError } from '../run/execute.js'
 import { runMigration } from '../run/one-migration.js'
-import type { ResumePoint } from '../run/resume.js'
+import { afterInterruption, type ResumePoint } from '../run/resume.js'
 import { hasRunLines } from '../hooks.js'
-import { splitStatements } from '../splitter.js'
 import type { MigrationResult } from '../run/results.js'
 import type { RunContext, RunTarget } from '../run/target.js'
 import type { TenantSession } from './tenancy.js'
@@ -131,6 +130,5 @@ async function interruptedAt(
   const sql = await ctx.bodies.sql(part.view, body, 'up')
   // a render that is a stream (csv_insert) runs what it streams, not this text: not resumed
   if (ctx.bodies.runnable(body) !== body || hasRunLines(sql) || (await ctx.bodies.upChecksum(part.view, body, sql)) !== row.checksum) return undefined
-  const from = Number(row.statement_index ?? 0) + 1
-  return { from, statements: splitStatements(sql, session.driver.splitOptions ?? {}, body.line).slice(from - 1), interrupted: true }
+  return afterInterruption(sql, Number(row.statement_index ?? 0), session.driver.splitOptions ?? {}, body.line)
 }

@@ -63,6 +63,15 @@ export function resumePoint(
 }
 
 /**
+ * Where a migration interrupted after `committed` statements (its `running` row's progress) starts
+ * again, its file being the one that ran.
+ */
+export function afterInterruption(sql: string, committed: number, options: SplitOptions, line = 1): ResumePoint {
+  const from = committed + 1
+  return { from, statements: splitStatements(sql, options, line).slice(from - 1), interrupted: true }
+}
+
+/**
  * Where `up --resume` starts each migration of `plan` whose row in `scope` is `failed` at a
  * statement: checked against the checksums the row kept (`read`). A {@link PlanError} naming the
  * first committed statement that changed stops the run before anything is written. A planned
@@ -96,11 +105,9 @@ export async function resumePoints(
         hint: `check the database by hand, then run mig resolve ${m.version} --applied or --rolled-back`,
       })
     }
-    if (interrupted) {
-      // the file is the one that ran (the planner checked its checksum): no statement to compare
-      const from = (h.statementIndex ?? 0) + 1
-      out.set(h.version, { from, statements: splitStatements(sql, options.split, m.up.line).slice(from - 1), interrupted })
-    } else out.set(h.version, resumePoint(m, sql, h.statementIndex!, await options.read(h.version), options.split, m.up.line))
+    // an interrupted one's file is the one that ran (the planner checked its checksum): no statement to compare
+    if (interrupted) out.set(h.version, afterInterruption(sql, h.statementIndex ?? 0, options.split, m.up.line))
+    else out.set(h.version, resumePoint(m, sql, h.statementIndex!, await options.read(h.version), options.split, m.up.line))
   }
   return out
 }
